@@ -1,0 +1,179 @@
+//! The event envelope of ARCHITECTURE.md and every event LiveDrop emits.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::Quantity;
+use crate::ids::{CreatorId, DropId, EventId, OrderId, ProductId, UserId};
+
+/// One thing that happened, written to the outbox in the same atomic unit as its cause and
+/// delivered at least once: consumers deduplicate on `id`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    /// Unique id (UUID v7).
+    pub id: EventId,
+    /// `type` and `payload`.
+    #[serde(flatten)]
+    pub data: EventData,
+    /// When the cause committed.
+    pub occurred_at: DateTime<Utc>,
+    /// The creator it concerns (every event has one; follower fan-out keys on it).
+    pub creator_id: CreatorId,
+    /// The drop it concerns, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drop_id: Option<DropId>,
+}
+
+/// The `type` of an event and its `payload`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "payload", rename_all_fields = "camelCase")]
+#[allow(missing_docs)] // Field names say what they hold; the variant docs say when.
+pub enum EventData {
+    /// A user became a creator.
+    #[serde(rename = "creator.created")]
+    CreatorCreated { owner_id: UserId },
+    /// A creator's profile changed.
+    #[serde(rename = "creator.updated")]
+    CreatorUpdated {},
+    /// A product was created.
+    #[serde(rename = "product.created")]
+    ProductCreated { product_id: ProductId },
+    /// A product was edited.
+    #[serde(rename = "product.updated")]
+    ProductUpdated { product_id: ProductId },
+    /// A drop was scheduled.
+    #[serde(rename = "drop.created")]
+    DropCreated {
+        product_id: ProductId,
+        start_at: DateTime<Utc>,
+        end_at: DateTime<Utc>,
+        initial_stock: u32,
+    },
+    /// A scheduled drop was edited.
+    #[serde(rename = "drop.updated")]
+    DropUpdated { start_at: DateTime<Utc>, end_at: DateTime<Utc> },
+    /// A drop went live.
+    #[serde(rename = "drop.started")]
+    DropStarted { available: u32 },
+    /// A drop's window closed.
+    #[serde(rename = "drop.ended")]
+    DropEnded { available: u32 },
+    /// Stock fell to the low-stock threshold or below (at most once per drop).
+    #[serde(rename = "stock.low")]
+    StockLow { available: u32, threshold: u32 },
+    /// The last unit sold.
+    #[serde(rename = "drop.sold_out")]
+    DropSoldOut {},
+    /// A cancellation put stock back into a sold-out drop, which is live again.
+    #[serde(rename = "drop.restocked")]
+    DropRestocked { available: u32 },
+    /// An order took stock.
+    #[serde(rename = "order.confirmed")]
+    OrderConfirmed {
+        order_id: OrderId,
+        user_id: UserId,
+        qty: Quantity,
+        available: u32,
+    },
+    /// An order was cancelled and its stock returned.
+    #[serde(rename = "order.cancelled")]
+    OrderCancelled {
+        order_id: OrderId,
+        user_id: UserId,
+        qty: Quantity,
+        available: u32,
+    },
+    /// A user followed a creator.
+    #[serde(rename = "follow.created")]
+    FollowCreated { user_id: UserId },
+    /// A user unfollowed a creator.
+    #[serde(rename = "follow.removed")]
+    FollowRemoved { user_id: UserId },
+}
+
+impl EventData {
+    /// The wire `type` (`"drop.started"`, ...).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            EventData::CreatorCreated { .. } => "creator.created",
+            EventData::CreatorUpdated {} => "creator.updated",
+            EventData::ProductCreated { .. } => "product.created",
+            EventData::ProductUpdated { .. } => "product.updated",
+            EventData::DropCreated { .. } => "drop.created",
+            EventData::DropUpdated { .. } => "drop.updated",
+            EventData::DropStarted { .. } => "drop.started",
+            EventData::DropEnded { .. } => "drop.ended",
+            EventData::StockLow { .. } => "stock.low",
+            EventData::DropSoldOut {} => "drop.sold_out",
+            EventData::DropRestocked { .. } => "drop.restocked",
+            EventData::OrderConfirmed { .. } => "order.confirmed",
+            EventData::OrderCancelled { .. } => "order.cancelled",
+            EventData::FollowCreated { .. } => "follow.created",
+            EventData::FollowRemoved { .. } => "follow.removed",
+        }
+    }
+}
+
+impl Event {
+    /// A new event about `creator_id` (and `drop_id`), occurring at `now`.
+    pub fn new(data: EventData, creator_id: CreatorId, drop_id: Option<DropId>, now: DateTime<Utc>) -> Self {
+        Self {
+            id: EventId::new(),
+            data,
+            occurred_at: now,
+            creator_id,
+            drop_id,
+        }
+    }
+
+    /// The wire `type`.
+    pub fn kind(&self) -> &'static str {
+        self.data.kind()
+    }
+
+    /// The partitioning key: events of one drop (else of one creator) keep their order.
+    pub fn key(&self) -> Uuid {
+        self.drop_id
+            .map(|d| d.as_uuid())
+            .unwrap_or_else(|| self.creator_id.as_uuid())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn envelope_has_the_architecture_shape_and_round_trips() {
+        let drop_id = DropId::new();
+        let event = Event::new(
+            EventData::StockLow { available: 3, threshold: 5 },
+            CreatorId::new(),
+            Some(drop_id),
+            Utc::now(),
+        );
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!(json["type"], "stock.low");
+        assert_eq!(json["payload"]["available"], 3);
+        assert_eq!(json["dropId"], drop_id.to_string());
+        assert!(json["occurredAt"].is_string() && json["creatorId"].is_string() && json["id"].is_string());
+        assert_eq!(serde_json::from_value::<Event>(json).unwrap(), event);
+        assert_eq!(event.key(), drop_id.as_uuid());
+    }
+
+    #[test]
+    fn kind_matches_the_serialized_type() {
+        let user_id = UserId::new();
+        let samples = [
+            EventData::DropSoldOut {},
+            EventData::FollowCreated { user_id },
+            EventData::OrderConfirmed { order_id: OrderId::new(), user_id, qty: Quantity::ONE, available: 0 },
+        ];
+        for data in samples {
+            let json = serde_json::to_value(&data).unwrap();
+            assert_eq!(json["type"], data.kind());
+        }
+    }
+}

@@ -1,0 +1,28 @@
+//! Domain types and rules. Everything here validates on construction and never panics on
+//! bad input; nothing here does I/O.
+
+mod audit;
+mod book;
+mod drop;
+mod event;
+mod lifecycle;
+mod money;
+mod notification;
+mod order;
+mod product;
+mod text;
+mod user;
+mod validation;
+
+pub use audit::{AuditAction, AuditEntry, AuditTarget};
+pub use book::DropBook;
+pub use drop::{Drop, DropStock, DropWindow, StockPlan};
+pub use event::{Event, EventData};
+pub use lifecycle::{DropStatus, IllegalTransition};
+pub use money::{CurrencyCode, PriceCents};
+pub use notification::{Notification, Recipient};
+pub use order::{IdempotencyKey, Order, OrderRejection, OrderStatus, Quantity};
+pub use product::{Product, ProductDetails};
+pub use text::{Description, DisplayName, Email, Handle, PersonName, Title};
+pub use user::{Creator, Follow, FollowChange, User};
+pub use validation::ValidationError;

@@ -1,0 +1,309 @@
+//! Validated text newtypes: once constructed, a value is known to obey its rules.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::ValidationError;
+
+/// Trims `input` and checks it is non-empty (when `required`), at most `max` characters
+/// and free of control characters. The single rule set behind every free-text field.
+fn bounded_text(
+    field: &'static str,
+    input: &str,
+    max: usize,
+    required: bool,
+) -> Result<String, ValidationError> {
+    let trimmed = input.trim();
+    if required && trimmed.is_empty() {
+        return Err(ValidationError::EmptyText { field });
+    }
+    if trimmed.chars().count() > max {
+        return Err(ValidationError::TextTooLong { field, max });
+    }
+    // Newlines and tabs are fine in long prose; nothing else invisible is.
+    let allow_whitespace_controls = !required;
+    if trimmed
+        .chars()
+        .any(|c| c.is_control() && !(allow_whitespace_controls && matches!(c, '\n' | '\t' | '\r')))
+    {
+        return Err(ValidationError::ControlCharacters { field });
+    }
+    Ok(trimmed.to_owned())
+}
+
+macro_rules! text_type {
+    ($(#[$doc:meta])* $name:ident, field = $field:literal, max = $max:expr, required = $required:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            /// The longest accepted value, in characters.
+            pub const MAX_CHARS: usize = $max;
+
+            /// The validated text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<&str> for $name {
+            type Error = ValidationError;
+
+            fn try_from(input: &str) -> Result<Self, Self::Error> {
+                bounded_text($field, input, $max, $required).map(Self)
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = ValidationError;
+
+            fn try_from(input: String) -> Result<Self, Self::Error> {
+                Self::try_from(input.as_str())
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> String {
+                value.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(&self.0, f)
+            }
+        }
+    };
+}
+
+text_type!(
+    /// A product title: 1 to 120 characters, trimmed, no control characters.
+    Title, field = "title", max = 120, required = true
+);
+text_type!(
+    /// A product description: up to 5,000 characters; newlines allowed.
+    Description, field = "description", max = 5_000, required = false
+);
+text_type!(
+    /// A creator's display name: 1 to 80 characters, trimmed.
+    DisplayName, field = "displayName", max = 80, required = true
+);
+text_type!(
+    /// A user's name: 1 to 80 characters, trimmed.
+    PersonName, field = "name", max = 80, required = true
+);
+
+/// A creator handle: 3 to 30 characters of `a-z`, `0-9` and `_`, starting with a letter.
+/// Input is lower-cased first, so handles are case-insensitive and unique as stored.
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Handle(String);
+
+impl Handle {
+    /// Shortest handle.
+    pub const MIN_CHARS: usize = 3;
+    /// Longest handle.
+    pub const MAX_CHARS: usize = 30;
+
+    /// The handle, lower case.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<&str> for Handle {
+    type Error = ValidationError;
+
+    fn try_from(input: &str) -> Result<Self, Self::Error> {
+        let handle = input.trim().trim_start_matches('@').to_ascii_lowercase();
+        let invalid = |reason| Err(ValidationError::InvalidHandle { reason });
+        if handle.len() < Self::MIN_CHARS || handle.len() > Self::MAX_CHARS {
+            return invalid("must be 3 to 30 characters");
+        }
+        if !handle.starts_with(|c: char| c.is_ascii_lowercase()) {
+            return invalid("must start with a letter");
+        }
+        if !handle
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            return invalid("may only contain a-z, 0-9 and _");
+        }
+        Ok(Self(handle))
+    }
+}
+
+impl TryFrom<String> for Handle {
+    type Error = ValidationError;
+
+    fn try_from(input: String) -> Result<Self, Self::Error> {
+        Self::try_from(input.as_str())
+    }
+}
+
+impl From<Handle> for String {
+    fn from(value: Handle) -> String {
+        value.0
+    }
+}
+
+impl fmt::Display for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "@{}", self.0)
+    }
+}
+
+/// An email address (RFC 5321/5322 syntax via `email_address`), stored lower case so that
+/// uniqueness is case-insensitive.
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Email(String);
+
+impl Email {
+    /// The address, lower case.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<&str> for Email {
+    type Error = ValidationError;
+
+    fn try_from(input: &str) -> Result<Self, Self::Error> {
+        let email = input.trim().to_lowercase();
+        // email_address accepts bare local parts without a domain dot; people don't.
+        let has_dotted_domain = email
+            .rsplit_once('@')
+            .is_some_and(|(_, domain)| domain.contains('.') && !domain.ends_with('.'));
+        if email.len() > 254 || !has_dotted_domain || !email_address::EmailAddress::is_valid(&email) {
+            return Err(ValidationError::InvalidEmail);
+        }
+        Ok(Self(email))
+    }
+}
+
+impl TryFrom<String> for Email {
+    type Error = ValidationError;
+
+    fn try_from(input: String) -> Result<Self, Self::Error> {
+        Self::try_from(input.as_str())
+    }
+}
+
+impl From<Email> for String {
+    fn from(value: Email) -> String {
+        value.0
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn title_is_trimmed_and_bounded() {
+        assert_eq!(Title::try_from("  Sneaker  ").unwrap().as_str(), "Sneaker");
+        assert_eq!(Title::try_from("   "), Err(ValidationError::EmptyText { field: "title" }));
+        let long = "é".repeat(121);
+        assert_eq!(
+            Title::try_from(long.as_str()),
+            Err(ValidationError::TextTooLong { field: "title", max: 120 })
+        );
+        assert!(Title::try_from("é".repeat(120).as_str()).is_ok(), "limit counts characters, not bytes");
+        assert_eq!(
+            Title::try_from("bad\u{0007}bell"),
+            Err(ValidationError::ControlCharacters { field: "title" })
+        );
+        assert_eq!(
+            Title::try_from("two\nlines"),
+            Err(ValidationError::ControlCharacters { field: "title" })
+        );
+    }
+
+    #[test]
+    fn description_may_be_empty_and_multiline_but_bounded() {
+        assert_eq!(Description::try_from("").unwrap().as_str(), "");
+        assert!(Description::try_from("line one\nline two").is_ok());
+        assert_eq!(
+            Description::try_from("x".repeat(5_001)),
+            Err(ValidationError::TextTooLong { field: "description", max: 5_000 })
+        );
+        assert_eq!(
+            Description::try_from("nul\u{0}"),
+            Err(ValidationError::ControlCharacters { field: "description" })
+        );
+    }
+
+    #[test]
+    fn names_are_required() {
+        assert!(DisplayName::try_from("Ada").is_ok());
+        assert_eq!(
+            DisplayName::try_from(""),
+            Err(ValidationError::EmptyText { field: "displayName" })
+        );
+        assert_eq!(PersonName::try_from("\t"), Err(ValidationError::EmptyText { field: "name" }));
+        assert_eq!(
+            PersonName::try_from("n".repeat(81)),
+            Err(ValidationError::TextTooLong { field: "name", max: 80 })
+        );
+    }
+
+    #[test]
+    fn handle_rules() {
+        assert_eq!(Handle::try_from("@Ada_Lovelace1").unwrap().as_str(), "ada_lovelace1");
+        for (bad, reason) in [
+            ("ab", "must be 3 to 30 characters"),
+            (&"a".repeat(31)[..], "must be 3 to 30 characters"),
+            ("1abc", "must start with a letter"),
+            ("_abc", "must start with a letter"),
+            ("ab-c", "may only contain a-z, 0-9 and _"),
+            ("abç", "may only contain a-z, 0-9 and _"),
+        ] {
+            assert_eq!(Handle::try_from(bad), Err(ValidationError::InvalidHandle { reason }), "{bad}");
+        }
+    }
+
+    #[test]
+    fn email_rules() {
+        assert_eq!(Email::try_from(" Ada@Example.COM ").unwrap().as_str(), "ada@example.com");
+        for bad in ["", "ada", "ada@", "@example.com", "ada@localhost", "a b@example.com", "ada@example."] {
+            assert_eq!(Email::try_from(bad), Err(ValidationError::InvalidEmail), "{bad:?}");
+        }
+        let long = format!("{}@example.com", "a".repeat(250));
+        assert_eq!(Email::try_from(long), Err(ValidationError::InvalidEmail));
+    }
+
+    #[test]
+    fn serde_validates_on_the_way_in() {
+        assert!(serde_json::from_str::<Handle>("\"x\"").is_err());
+        let title: Title = serde_json::from_str("\" Hat \"").unwrap();
+        assert_eq!(serde_json::to_string(&title).unwrap(), "\"Hat\"");
+    }
+}

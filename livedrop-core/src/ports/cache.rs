@@ -1,0 +1,85 @@
+//! The read cache port.
+
+use std::{fmt::Debug, time::Duration};
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{CreatorId, DropId, ProductId};
+use crate::Result;
+
+/// Hit and miss counters since start.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CacheStats {
+    /// Lookups that found a value.
+    pub hits: u64,
+    /// Lookups that did not.
+    pub misses: u64,
+}
+
+/// The design's TTLs: short for stock, longer for profiles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CacheTtls {
+    /// Creator profiles.
+    pub creator: Duration,
+    /// Products.
+    pub product: Duration,
+    /// Drops.
+    pub drop: Duration,
+    /// Stock counts.
+    pub stock: Duration,
+}
+
+impl Default for CacheTtls {
+    fn default() -> Self {
+        Self {
+            creator: Duration::from_secs(300),
+            product: Duration::from_secs(120),
+            drop: Duration::from_secs(30),
+            stock: Duration::from_secs(1),
+        }
+    }
+}
+
+/// The cache keys LiveDrop uses, in one place so writers and invalidators agree.
+pub mod keys {
+    use super::*;
+
+    /// A creator profile.
+    pub fn creator(id: CreatorId) -> String {
+        format!("creator:{id}")
+    }
+    /// A product.
+    pub fn product(id: ProductId) -> String {
+        format!("product:{id}")
+    }
+    /// A drop.
+    pub fn drop(id: DropId) -> String {
+        format!("drop:{id}")
+    }
+    /// A drop's stock.
+    pub fn stock(id: DropId) -> String {
+        format!("stock:{id}")
+    }
+}
+
+/// A bounded key/value cache of serialized reads with per-entry TTLs.
+///
+/// # Contract
+/// - [`get`](Cache::get) returns what the last [`put`](Cache::put) stored under the key,
+///   until its TTL passes or it is [`invalidate`](Cache::invalidate)d; then `None`.
+/// - Every `get` counts one hit or one miss in [`stats`](Cache::stats).
+/// - The cache MAY forget entries early (it is bounded); callers always have a loader.
+/// - [`Error::Unavailable`](crate::Error::Unavailable) means "bypass me", never "fail the read".
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait Cache: Send + Sync + Debug + 'static {
+    /// The cached bytes under `key`.
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>>;
+    /// Stores `value` under `key` for `ttl`.
+    async fn put(&self, key: &str, value: Vec<u8>, ttl: Duration) -> Result<()>;
+    /// Removes keys.
+    async fn invalidate(&self, keys: &[String]) -> Result<()>;
+    /// Hit and miss counters.
+    fn stats(&self) -> CacheStats;
+}

@@ -1,0 +1,47 @@
+//! The event bus port: fan-out of events to consumer groups.
+
+use std::fmt::Debug;
+
+use async_trait::async_trait;
+
+use crate::domain::Event;
+use crate::Result;
+
+/// One event handed to a consumer, with what it needs to commit it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Delivery {
+    /// The event.
+    pub event: Event,
+    /// Partition it came from (0 where the bus has one).
+    pub partition: i32,
+    /// Its position in that partition.
+    pub offset: i64,
+}
+
+/// A consumer's view of a group's stream.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait EventSubscription: Send + Debug {
+    /// Waits for the next event.
+    async fn next(&mut self) -> Result<Delivery>;
+    /// Commits `delivery` and everything before it in its partition, after processing.
+    async fn commit(&mut self, delivery: &Delivery) -> Result<()>;
+}
+
+/// Publish/subscribe with consumer groups.
+///
+/// # Contract
+/// - [`publish`](EventBus::publish) returns once the events are durable in the bus. Events
+///   with the same [`Event::key`] are delivered in publish order.
+/// - Every group receives every event published after it first subscribed (and, where the
+///   bus retains it, before); within a group each event goes to one member at a time.
+/// - Delivery is at least once: an event not committed when its subscription ends is
+///   delivered to the group again. Consumers deduplicate by [`Event::id`].
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait EventBus: Send + Sync + Debug + 'static {
+    /// Publishes events durably.
+    async fn publish(&self, events: &[Event]) -> Result<()>;
+    /// Joins consumer group `group`.
+    async fn subscribe(&self, group: &str) -> Result<Box<dyn EventSubscription>>;
+}

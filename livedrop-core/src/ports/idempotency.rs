@@ -1,0 +1,143 @@
+//! The idempotency store port: the fast path that makes retried orders safe.
+
+use std::{fmt::Debug, time::Duration};
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::domain::IdempotencyKey;
+use crate::ids::UserId;
+use crate::Result;
+
+/// A digest of the request a key was first used with; a retry must match it.
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Fingerprint(String);
+
+impl Fingerprint {
+    /// SHA-256 over `parts`, each length-prefixed so that `("ab","c")` and `("a","bc")` differ.
+    pub fn of(parts: &[&[u8]]) -> Self {
+        let mut hasher = Sha256::new();
+        for part in parts {
+            hasher.update((part.len() as u64).to_be_bytes());
+            hasher.update(part);
+        }
+        let digest = hasher.finalize();
+        Self(digest.iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    /// Wraps a stored fingerprint.
+    pub fn from_stored(text: String) -> Self {
+        Self(text)
+    }
+
+    /// The hex text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A response kept for replay: status and body, replayed byte for byte.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct StoredResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// Body bytes (`application/json` or `application/problem+json` by status).
+    pub body: Vec<u8>,
+}
+
+/// What is stored under a key.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub enum IdempotencyRecord {
+    /// The first request is being processed.
+    InFlight {
+        /// Its fingerprint.
+        fingerprint: Fingerprint,
+    },
+    /// The first request finished; this is its answer.
+    Completed {
+        /// Its fingerprint.
+        fingerprint: Fingerprint,
+        /// Its response.
+        response: StoredResponse,
+    },
+}
+
+impl IdempotencyRecord {
+    /// The fingerprint of the request that owns the key.
+    pub fn fingerprint(&self) -> &Fingerprint {
+        match self {
+            IdempotencyRecord::InFlight { fingerprint } | IdempotencyRecord::Completed { fingerprint, .. } => fingerprint,
+        }
+    }
+}
+
+/// The result of [`IdempotencyStore::begin`].
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Begin {
+    /// The caller owns the key now and must `complete` or `abandon` it.
+    Started,
+    /// Someone already holds the key: here is what they stored.
+    Existing(IdempotencyRecord),
+}
+
+/// How long records live.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct IdempotencyPolicy {
+    /// How long an in-flight record blocks retries if its owner dies without finishing.
+    pub lock_ttl: Duration,
+    /// How long a completed answer is replayed. LiveDrop's default and promise: 24 hours.
+    pub retention: Duration,
+}
+
+impl Default for IdempotencyPolicy {
+    fn default() -> Self {
+        Self {
+            lock_ttl: Duration::from_secs(30),
+            retention: Duration::from_secs(24 * 60 * 60),
+        }
+    }
+}
+
+impl IdempotencyPolicy {
+    /// Short lifetimes so the testkit can watch records expire.
+    pub fn for_tests() -> Self {
+        Self {
+            lock_ttl: Duration::from_millis(400),
+            retention: Duration::from_millis(900),
+        }
+    }
+}
+
+/// Idempotency records, scoped per user, with lifetimes from an [`IdempotencyPolicy`].
+///
+/// # Contract
+/// - [`begin`](IdempotencyStore::begin) is an atomic set-if-absent: of any number of
+///   concurrent begins with one `(user, key)`, exactly one gets [`Begin::Started`]; the others
+///   see the record. Keys of different users never collide.
+/// - An in-flight record expires after `lock_ttl` (its owner died); a completed one after
+///   `retention`. An expired record is as if absent.
+/// - [`complete`](IdempotencyStore::complete) replaces the caller's in-flight record with its
+///   answer; [`abandon`](IdempotencyStore::abandon) deletes the caller's in-flight record so a
+///   retry can run. Neither touches a record with another fingerprint or a completed one.
+/// - The store is a fast path, not the authority (the ledger's unique `(user, key)` is):
+///   [`Error::Unavailable`](crate::Error::Unavailable) from it must cost speed, not orders.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait IdempotencyStore: Send + Sync + Debug + 'static {
+    /// Claims `(user, key)` for a request with `fingerprint`.
+    async fn begin(&self, user: UserId, key: &IdempotencyKey, fingerprint: &Fingerprint) -> Result<Begin>;
+    /// Stores the answer of the caller's in-flight request.
+    async fn complete(
+        &self,
+        user: UserId,
+        key: &IdempotencyKey,
+        fingerprint: &Fingerprint,
+        response: &StoredResponse,
+    ) -> Result<()>;
+    /// Drops the caller's in-flight record after a failure that stored nothing.
+    async fn abandon(&self, user: UserId, key: &IdempotencyKey, fingerprint: &Fingerprint) -> Result<()>;
+    /// The live record under `(user, key)`, if any.
+    async fn lookup(&self, user: UserId, key: &IdempotencyKey) -> Result<Option<IdempotencyRecord>>;
+}

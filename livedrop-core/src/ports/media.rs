@@ -1,0 +1,172 @@
+//! The media port: signed upload URLs for product images.
+
+use std::{fmt, fmt::Debug, time::Duration};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::ValidationError;
+use crate::ids::ProductId;
+use crate::Result;
+
+/// The image types LiveDrop accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum ImageType {
+    /// `image/png`
+    Png,
+    /// `image/jpeg`
+    Jpeg,
+    /// `image/webp`
+    Webp,
+    /// `image/gif`
+    Gif,
+}
+
+impl ImageType {
+    /// The MIME type.
+    pub fn mime(self) -> &'static str {
+        match self {
+            ImageType::Png => "image/png",
+            ImageType::Jpeg => "image/jpeg",
+            ImageType::Webp => "image/webp",
+            ImageType::Gif => "image/gif",
+        }
+    }
+
+    /// The file extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ImageType::Png => "png",
+            ImageType::Jpeg => "jpg",
+            ImageType::Webp => "webp",
+            ImageType::Gif => "gif",
+        }
+    }
+}
+
+impl TryFrom<&str> for ImageType {
+    type Error = ValidationError;
+
+    fn try_from(mime: &str) -> Result<Self, Self::Error> {
+        match mime.trim().to_ascii_lowercase().as_str() {
+            "image/png" => Ok(ImageType::Png),
+            "image/jpeg" | "image/jpg" => Ok(ImageType::Jpeg),
+            "image/webp" => Ok(ImageType::Webp),
+            "image/gif" => Ok(ImageType::Gif),
+            _ => Err(ValidationError::UnsupportedMediaType {
+                content_type: mime.to_owned(),
+            }),
+        }
+    }
+}
+
+impl TryFrom<String> for ImageType {
+    type Error = ValidationError;
+
+    fn try_from(mime: String) -> Result<Self, Self::Error> {
+        Self::try_from(mime.as_str())
+    }
+}
+
+impl From<ImageType> for String {
+    fn from(kind: ImageType) -> String {
+        kind.mime().to_owned()
+    }
+}
+
+/// Where an object lives in the media store: `products/{product id}/{uuid v7}.{ext}`.
+/// Only ever built here, so it is always path-safe.
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct MediaKey(String);
+
+impl MediaKey {
+    /// A fresh key for a new image of `product_id`.
+    pub fn product_image(product_id: ProductId, kind: ImageType) -> Self {
+        Self(format!("products/{product_id}/{}.{}", uuid::Uuid::now_v7(), kind.extension()))
+    }
+
+    /// Parses a key this module produced (used when a signed URL comes back).
+    pub fn parse(text: &str) -> Result<Self, ValidationError> {
+        let mut parts = text.split('/');
+        let well_formed = parts.next() == Some("products")
+            && parts.next().is_some_and(|p| p.parse::<ProductId>().is_ok())
+            && parts.next().is_some_and(|file| {
+                file.split_once('.').is_some_and(|(stem, ext)| {
+                    uuid::Uuid::try_parse(stem).is_ok() && ImageType::try_from(format!("image/{ext}")).is_ok()
+                })
+            })
+            && parts.next().is_none();
+        if well_formed {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(ValidationError::InvalidId { kind: "media key" })
+        }
+    }
+
+    /// The key text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for MediaKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Debug for MediaKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        Debug::fmt(&self.0, f)
+    }
+}
+
+/// A request for an upload URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UploadRequest {
+    /// Where the object will live.
+    pub key: MediaKey,
+    /// Its type; the upload must declare the same.
+    pub content_type: ImageType,
+    /// Largest accepted body.
+    pub max_bytes: u64,
+    /// How long the URL stays valid.
+    pub expires_in: Duration,
+}
+
+/// A URL the client uploads to directly, without passing the bytes through the API.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PresignedUpload {
+    /// Where to send the bytes.
+    pub url: String,
+    /// HTTP method (`PUT`).
+    pub method: String,
+    /// Headers the upload must carry (at least `content-type`).
+    pub headers: Vec<(String, String)>,
+    /// When the URL stops working.
+    pub expires_at: DateTime<Utc>,
+    /// The object's key, to attach to the product afterwards.
+    pub key: MediaKey,
+    /// Where the object will be served from once uploaded.
+    pub public_url: String,
+}
+
+/// Signed, expiring upload URLs and public URLs for stored media.
+///
+/// # Contract
+/// - [`presign_upload`](Media::presign_upload) returns a URL that accepts exactly one object
+///   at `req.key`, of `req.content_type`, until `now + req.expires_in`; it MUST NOT be
+///   forgeable for another key, type or expiry.
+/// - [`public_url`](Media::public_url) is where a stored object is served from.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait Media: Send + Sync + Debug + 'static {
+    /// Signs an upload URL.
+    async fn presign_upload(&self, req: &UploadRequest, now: DateTime<Utc>) -> Result<PresignedUpload>;
+    /// The public URL of `key`.
+    fn public_url(&self, key: &MediaKey) -> String;
+}

@@ -1,0 +1,115 @@
+//! The rate limiter port: token buckets per subject and route class.
+
+use std::{fmt::Debug, time::Duration};
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::Result;
+
+/// Route classes with separate buckets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RouteClass {
+    /// Reads and browsing.
+    Read,
+    /// Placing and cancelling orders.
+    Order,
+    /// Login, register, refresh.
+    Auth,
+}
+
+impl RouteClass {
+    /// Every class.
+    pub const ALL: [RouteClass; 3] = [RouteClass::Read, RouteClass::Order, RouteClass::Auth];
+
+    /// The class's name in keys and metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RouteClass::Read => "read",
+            RouteClass::Order => "order",
+            RouteClass::Auth => "auth",
+        }
+    }
+}
+
+/// One bucket: holds `capacity` tokens, gains one every `refill_every`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BucketPolicy {
+    /// Burst size.
+    pub capacity: u32,
+    /// Time to regain one token.
+    pub refill_every: Duration,
+}
+
+impl BucketPolicy {
+    /// `capacity` tokens, refilled at `per_second` tokens per second.
+    pub fn per_second(capacity: u32, per_second: u32) -> Self {
+        Self {
+            capacity,
+            refill_every: Duration::from_secs(1) / per_second.max(1),
+        }
+    }
+}
+
+/// A policy per route class.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimits {
+    /// Reads.
+    pub read: BucketPolicy,
+    /// Orders.
+    pub order: BucketPolicy,
+    /// Auth.
+    pub auth: BucketPolicy,
+}
+
+impl RateLimits {
+    /// The policy of `class`.
+    pub fn policy(&self, class: RouteClass) -> BucketPolicy {
+        match class {
+            RouteClass::Read => self.read,
+            RouteClass::Order => self.order,
+            RouteClass::Auth => self.auth,
+        }
+    }
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        Self {
+            read: BucketPolicy::per_second(100, 50),
+            order: BucketPolicy::per_second(10, 5),
+            auth: BucketPolicy {
+                capacity: 10,
+                refill_every: Duration::from_secs(6),
+            },
+        }
+    }
+}
+
+/// The answer to one check, enough for `RateLimit-*` and `Retry-After` headers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateDecision {
+    /// Whether the request may proceed (its tokens were taken).
+    pub allowed: bool,
+    /// The bucket's capacity.
+    pub limit: u32,
+    /// Tokens left after this check.
+    pub remaining: u32,
+    /// When denied: how long until the request would be allowed.
+    pub retry_after: Option<Duration>,
+}
+
+/// Token-bucket rate limiting per `(subject, class)`.
+///
+/// # Contract
+/// - Refill and take are one atomic step: under any concurrency, over an interval of length
+///   T starting from a full bucket, at most `capacity + T / refill_every` tokens are granted.
+/// - A denied check takes nothing and says when to retry.
+/// - Subjects are independent (a user, or an IP when anonymous); so are classes.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait RateLimiter: Send + Sync + Debug + 'static {
+    /// Takes `cost` tokens from `subject`'s `class` bucket if it has them.
+    async fn check(&self, subject: &str, class: RouteClass, cost: u32) -> Result<RateDecision>;
+}

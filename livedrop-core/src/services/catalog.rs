@@ -1,0 +1,210 @@
+//! Users, creators, products and drops: creation and edits, with ownership checks.
+
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::domain::{
+    Creator, DisplayName, Drop, DropStatus, DropWindow, Email, Handle, PersonName, Product, ProductDetails, StockPlan,
+    User,
+};
+use crate::ids::{CreatorId, DropId, ProductId, UserId};
+use crate::ports::{Catalog, MediaKey};
+use crate::{Error, Result};
+
+/// The catalog use cases. Only a creator's owner may manage its products and drops.
+#[derive(Clone, Debug)]
+pub struct CatalogService {
+    catalog: Arc<dyn Catalog>,
+    clock: Arc<dyn Clock>,
+}
+
+impl CatalogService {
+    /// A service over these ports.
+    pub fn new(catalog: Arc<dyn Catalog>, clock: Arc<dyn Clock>) -> Self {
+        Self { catalog, clock }
+    }
+
+    /// Registers a user.
+    pub async fn register_user(&self, email: Email, name: PersonName) -> Result<User> {
+        let user = User::new(email, name, self.clock.now());
+        self.catalog.create_user(&user).await?;
+        Ok(user)
+    }
+
+    /// Makes `owner` a creator.
+    pub async fn become_creator(&self, owner: UserId, display_name: DisplayName, handle: Handle) -> Result<Creator> {
+        let creator = Creator::new(owner, display_name, handle, self.clock.now());
+        self.catalog.create_creator(&creator).await?;
+        Ok(creator)
+    }
+
+    /// Renames a creator.
+    pub async fn update_creator(
+        &self,
+        actor: UserId,
+        creator_id: CreatorId,
+        display_name: DisplayName,
+        handle: Handle,
+    ) -> Result<Creator> {
+        let mut creator = self.owned_creator(actor, creator_id).await?;
+        creator.display_name = display_name;
+        creator.handle = handle;
+        self.catalog.update_creator(&creator).await?;
+        Ok(creator)
+    }
+
+    /// Adds a product to `actor`'s creator.
+    pub async fn create_product(&self, actor: UserId, creator_id: CreatorId, details: ProductDetails) -> Result<Product> {
+        self.owned_creator(actor, creator_id).await?;
+        let product = Product::new(creator_id, details, self.clock.now());
+        self.catalog.create_product(&product, actor).await?;
+        Ok(product)
+    }
+
+    /// Edits a product of `actor`'s creator.
+    pub async fn update_product(&self, actor: UserId, product_id: ProductId, details: ProductDetails) -> Result<Product> {
+        let mut product = self.owned_product(actor, product_id).await?;
+        product.details = details;
+        self.catalog.update_product(&product, actor).await?;
+        Ok(product)
+    }
+
+    /// Attaches an uploaded image to a product of `actor`'s creator.
+    pub async fn add_product_image(&self, actor: UserId, product_id: ProductId, key: MediaKey) -> Result<Product> {
+        let mut product = self.owned_product(actor, product_id).await?;
+        if !product.images.iter().any(|k| k == key.as_str()) {
+            product.images.push(key.as_str().to_owned());
+            self.catalog.update_product(&product, actor).await?;
+        }
+        Ok(product)
+    }
+
+    /// Schedules a drop of a product of `actor`'s creator.
+    pub async fn create_drop(&self, actor: UserId, product_id: ProductId, window: DropWindow, plan: StockPlan) -> Result<Drop> {
+        let product = self.owned_product(actor, product_id).await?;
+        let drop = Drop::new(product.id, product.creator_id, window, plan, self.clock.now());
+        self.catalog.create_drop(&drop, actor).await?;
+        Ok(drop)
+    }
+
+    /// Reschedules or resizes a drop that has not started.
+    pub async fn update_drop(&self, actor: UserId, drop_id: DropId, window: DropWindow, plan: StockPlan) -> Result<Drop> {
+        let mut drop = self.catalog.get_drop(drop_id).await?;
+        self.owned_creator(actor, drop.creator_id).await?;
+        if drop.status != DropStatus::Scheduled {
+            return Err(Error::DropNotEditable { status: drop.status });
+        }
+        drop.window = window;
+        drop.plan = plan;
+        self.catalog.update_drop(&drop, actor).await?;
+        Ok(drop)
+    }
+
+    /// A user by id.
+    pub async fn get_user(&self, id: UserId) -> Result<User> {
+        self.catalog.get_user(id).await
+    }
+
+    /// A creator by id.
+    pub async fn get_creator(&self, id: CreatorId) -> Result<Creator> {
+        self.catalog.get_creator(id).await
+    }
+
+    /// A product by id.
+    pub async fn get_product(&self, id: ProductId) -> Result<Product> {
+        self.catalog.get_product(id).await
+    }
+
+    /// A drop by id.
+    pub async fn get_drop(&self, id: DropId) -> Result<Drop> {
+        self.catalog.get_drop(id).await
+    }
+
+    async fn owned_creator(&self, actor: UserId, creator_id: CreatorId) -> Result<Creator> {
+        let creator = self.catalog.get_creator(creator_id).await?;
+        if creator.owner_id != actor {
+            return Err(Error::Forbidden("only the creator's owner may do this"));
+        }
+        Ok(creator)
+    }
+
+    async fn owned_product(&self, actor: UserId, product_id: ProductId) -> Result<Product> {
+        let product = self.catalog.get_product(product_id).await?;
+        self.owned_creator(actor, product.creator_id).await?;
+        Ok(product)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeDelta, Utc};
+
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::domain::{CurrencyCode, Description, PriceCents, Title};
+    use crate::ports::MockCatalog;
+
+    fn details() -> ProductDetails {
+        ProductDetails {
+            title: Title::try_from("Hat").unwrap(),
+            description: Description::try_from("").unwrap(),
+            price_cents: PriceCents::try_from(1000).unwrap(),
+            currency_code: CurrencyCode::try_from("EUR").unwrap(),
+        }
+    }
+
+    fn creator_owned_by(owner: UserId) -> Creator {
+        Creator::new(owner, DisplayName::try_from("Ada").unwrap(), Handle::try_from("ada").unwrap(), Utc::now())
+    }
+
+    fn service(catalog: MockCatalog) -> CatalogService {
+        CatalogService::new(Arc::new(catalog), Arc::new(ManualClock::new(Utc::now())))
+    }
+
+    #[tokio::test]
+    async fn only_the_owner_creates_products_and_nothing_is_written_otherwise() {
+        let owner = UserId::new();
+        let creator = creator_owned_by(owner);
+        let mut catalog = MockCatalog::new();
+        let c = creator.clone();
+        catalog.expect_get_creator().returning(move |_| Ok(c.clone()));
+        catalog.expect_create_product().times(1).returning(|_, _| Ok(()));
+        let svc = service(catalog);
+        let err = svc.create_product(UserId::new(), creator.id, details()).await.unwrap_err();
+        assert_eq!(err.code(), "forbidden");
+        assert_eq!(svc.create_product(owner, creator.id, details()).await.unwrap().creator_id, creator.id);
+    }
+
+    #[tokio::test]
+    async fn a_started_drop_cannot_be_edited() {
+        let owner = UserId::new();
+        let creator = creator_owned_by(owner);
+        let now = Utc::now();
+        let window = DropWindow::new(now, now + TimeDelta::hours(1)).unwrap();
+        let plan = StockPlan::new(5, 1, None).unwrap();
+        let mut live = Drop::new(ProductId::new(), creator.id, window, plan, now);
+        live.status = DropStatus::Live;
+        let mut catalog = MockCatalog::new();
+        let c = creator.clone();
+        catalog.expect_get_creator().returning(move |_| Ok(c.clone()));
+        let d = live.clone();
+        catalog.expect_get_drop().returning(move |_| Ok(d.clone()));
+        catalog.expect_update_drop().never();
+        let err = service(catalog).update_drop(owner, live.id, window, plan).await.unwrap_err();
+        assert!(matches!(err, Error::DropNotEditable { status: DropStatus::Live }));
+    }
+
+    #[tokio::test]
+    async fn a_failing_catalog_write_surfaces_and_returns_no_entity() {
+        let owner = UserId::new();
+        let creator = creator_owned_by(owner);
+        let mut catalog = MockCatalog::new();
+        let c = creator.clone();
+        catalog.expect_get_creator().returning(move |_| Ok(c.clone()));
+        catalog
+            .expect_create_product()
+            .returning(|_, _| Err(Error::unavailable("postgres", "down")));
+        let err = service(catalog).create_product(owner, creator.id, details()).await.unwrap_err();
+        assert!(err.is_retryable());
+    }
+}

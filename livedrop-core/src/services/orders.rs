@@ -1,0 +1,326 @@
+//! Placing, cancelling and reading orders.
+
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::domain::{IdempotencyKey, Order, OrderRejection, Quantity};
+use crate::ids::{DropId, OrderId, UserId};
+use crate::pagination::{Page, PageRequest};
+use crate::ports::{
+    Begin, Cancellation, Fingerprint, IdempotencyRecord, IdempotencyStore, Ledger, OrderRequest, Placement,
+    StoredResponse,
+};
+use crate::wire::order_response;
+use crate::{Entity, Error, Result};
+
+/// What an order request settled to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Receipt {
+    /// The order, or why it was refused. Refusals are answers too: they are stored under
+    /// the idempotency key and replayed like confirmations.
+    pub outcome: Result<Order, OrderRejection>,
+    /// Whether this is the stored answer of an earlier request with the same key.
+    pub replayed: bool,
+    /// The canonical HTTP answer (status and body), identical on every replay.
+    pub response: StoredResponse,
+}
+
+/// The order use cases, over the ledger and the idempotency store.
+#[derive(Clone, Debug)]
+pub struct OrderService {
+    ledger: Arc<dyn Ledger>,
+    idempotency: Arc<dyn IdempotencyStore>,
+    clock: Arc<dyn Clock>,
+}
+
+impl OrderService {
+    /// A service over these ports.
+    pub fn new(ledger: Arc<dyn Ledger>, idempotency: Arc<dyn IdempotencyStore>, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            ledger,
+            idempotency,
+            clock,
+        }
+    }
+
+    /// The fingerprint of an order request: a retry must send the same drop and quantity.
+    pub fn fingerprint(drop_id: DropId, qty: Quantity) -> Fingerprint {
+        Fingerprint::of(&[b"POST /orders", drop_id.as_uuid().as_bytes(), &qty.get().to_be_bytes()])
+    }
+
+    /// Places `user`'s order under `key`, at most once however often it is retried.
+    ///
+    /// The idempotency store answers retries fast; the ledger's unique `(user, key)` is the
+    /// authority, so an unavailable store costs speed, not correctness. Errors returned here
+    /// (rather than inside the receipt) stored nothing and may be retried with the same key.
+    pub async fn place_order(&self, user: UserId, key: IdempotencyKey, drop_id: DropId, qty: Quantity) -> Result<Receipt> {
+        let fingerprint = Self::fingerprint(drop_id, qty);
+        let holds_key = match self.idempotency.begin(user, &key, &fingerprint).await {
+            Ok(Begin::Started) => true,
+            Ok(Begin::Existing(record)) => return replay(record, &fingerprint),
+            Err(error @ Error::Unavailable { .. }) => {
+                tracing::warn!(%error, "idempotency store unavailable; the ledger's unique key decides");
+                false
+            }
+            Err(error) => return Err(error),
+        };
+        let request = OrderRequest {
+            order_id: OrderId::new(),
+            user_id: user,
+            drop_id,
+            qty,
+            idempotency_key: key,
+            now: self.clock.now(),
+        };
+        let (outcome, replayed) = match self.ledger.place_order(&request).await {
+            Ok(Placement::Confirmed(order)) => (Ok(order), false),
+            Ok(Placement::Existing(order)) => (Ok(order), true),
+            Err(Error::Rejected(rejection)) => (Err(rejection), false),
+            Err(error) => {
+                if holds_key {
+                    // Nothing was stored: free the key so the client's retry runs instead of
+                    // waiting out the lock.
+                    if let Err(abandon) = self.idempotency.abandon(user, &request.idempotency_key, &fingerprint).await {
+                        tracing::warn!(%abandon, "could not release idempotency key; it expires with its lock");
+                    }
+                }
+                return Err(error);
+            }
+        };
+        let response = order_response(&outcome);
+        if holds_key {
+            // The order is decided and durable; a failed fast-path write only means a retry
+            // waits for the lock to expire and then gets the ledger's answer.
+            if let Err(error) = self
+                .idempotency
+                .complete(user, &request.idempotency_key, &fingerprint, &response)
+                .await
+            {
+                tracing::warn!(%error, "could not store the idempotent answer");
+            }
+        }
+        Ok(Receipt {
+            outcome,
+            replayed,
+            response,
+        })
+    }
+
+    /// Cancels `user`'s order; its stock goes back exactly once.
+    pub async fn cancel_order(&self, user: UserId, order_id: OrderId) -> Result<Cancellation> {
+        self.ledger.cancel_order(order_id, user, self.clock.now()).await
+    }
+
+    /// One of `user`'s orders. Someone else's order is "not found", not "forbidden", so ids
+    /// cannot be probed.
+    pub async fn order(&self, user: UserId, order_id: OrderId) -> Result<Order> {
+        let order = self.ledger.order(order_id).await?;
+        if order.user_id != user {
+            return Err(Error::not_found(Entity::Order, order_id));
+        }
+        Ok(order)
+    }
+
+    /// `user`'s orders, newest first.
+    pub async fn orders_of(&self, user: UserId, page: PageRequest) -> Result<Page<Order>> {
+        self.ledger.orders_by_user(user, page).await
+    }
+}
+
+/// Answers a request whose key is already taken.
+fn replay(record: IdempotencyRecord, fingerprint: &Fingerprint) -> Result<Receipt> {
+    if record.fingerprint() != fingerprint {
+        return Err(Error::IdempotencyMismatch);
+    }
+    let IdempotencyRecord::Completed { response, .. } = record else {
+        return Err(Error::IdempotencyInFlight);
+    };
+    let outcome = if response.status == 201 {
+        Ok(serde_json::from_slice::<Order>(&response.body).map_err(|e| Error::internal("idempotency", e))?)
+    } else {
+        Err(serde_json::from_slice::<OrderRejection>(&response.body).map_err(|e| Error::internal("idempotency", e))?)
+    };
+    Ok(Receipt {
+        outcome,
+        replayed: true,
+        response,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+    use mockall::predicate::always;
+
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::domain::OrderStatus;
+    use crate::ports::{MockIdempotencyStore, MockLedger};
+
+    fn key() -> IdempotencyKey {
+        IdempotencyKey::try_from("k-1").unwrap()
+    }
+
+    fn confirmed(req: &OrderRequest) -> Order {
+        Order {
+            id: req.order_id,
+            user_id: req.user_id,
+            drop_id: req.drop_id,
+            qty: req.qty,
+            status: OrderStatus::Confirmed,
+            idempotency_key: req.idempotency_key.clone(),
+            created_at: req.now,
+            cancelled_at: None,
+        }
+    }
+
+    fn service(ledger: MockLedger, idem: MockIdempotencyStore) -> OrderService {
+        OrderService::new(Arc::new(ledger), Arc::new(idem), Arc::new(ManualClock::new(Utc::now())))
+    }
+
+    #[tokio::test]
+    async fn a_ledger_failure_frees_the_key_and_stores_no_answer() {
+        let mut idem = MockIdempotencyStore::new();
+        idem.expect_begin().times(1).returning(|_, _, _| Ok(Begin::Started));
+        idem.expect_abandon().times(1).returning(|_, _, _| Ok(()));
+        idem.expect_complete().never();
+        let mut ledger = MockLedger::new();
+        ledger
+            .expect_place_order()
+            .times(1)
+            .returning(|_| Err(Error::unavailable("postgres", "connection reset")));
+        let err = service(ledger, idem)
+            .place_order(UserId::new(), key(), DropId::new(), Quantity::ONE)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Unavailable { .. }) && err.is_retryable());
+    }
+
+    #[tokio::test]
+    async fn an_unavailable_idempotency_store_costs_speed_not_orders() {
+        let mut idem = MockIdempotencyStore::new();
+        idem.expect_begin()
+            .returning(|_, _, _| Err(Error::unavailable("redis", "refused")));
+        idem.expect_complete().never();
+        idem.expect_abandon().never();
+        let mut ledger = MockLedger::new();
+        ledger
+            .expect_place_order()
+            .times(1)
+            .returning(|req| Ok(Placement::Confirmed(confirmed(req))));
+        let receipt = service(ledger, idem)
+            .place_order(UserId::new(), key(), DropId::new(), Quantity::ONE)
+            .await
+            .unwrap();
+        assert!(receipt.outcome.is_ok() && !receipt.replayed);
+        assert_eq!(receipt.response.status, 201);
+    }
+
+    #[tokio::test]
+    async fn a_failed_answer_write_still_confirms_the_order() {
+        let mut idem = MockIdempotencyStore::new();
+        idem.expect_begin().returning(|_, _, _| Ok(Begin::Started));
+        idem.expect_complete()
+            .times(1)
+            .returning(|_, _, _, _| Err(Error::unavailable("redis", "timeout")));
+        let mut ledger = MockLedger::new();
+        ledger.expect_place_order().returning(|req| Ok(Placement::Confirmed(confirmed(req))));
+        let receipt = service(ledger, idem)
+            .place_order(UserId::new(), key(), DropId::new(), Quantity::ONE)
+            .await
+            .unwrap();
+        assert_eq!(receipt.outcome.unwrap().status, OrderStatus::Confirmed);
+    }
+
+    #[tokio::test]
+    async fn a_completed_key_replays_without_touching_the_ledger() {
+        let drop_id = DropId::new();
+        let stored = order_response(&Err(OrderRejection::SoldOut));
+        let fingerprint = OrderService::fingerprint(drop_id, Quantity::ONE);
+        let record = IdempotencyRecord::Completed {
+            fingerprint,
+            response: stored.clone(),
+        };
+        let mut idem = MockIdempotencyStore::new();
+        idem.expect_begin()
+            .returning(move |_, _, _| Ok(Begin::Existing(record.clone())));
+        let mut ledger = MockLedger::new();
+        ledger.expect_place_order().never();
+        let receipt = service(ledger, idem)
+            .place_order(UserId::new(), key(), drop_id, Quantity::ONE)
+            .await
+            .unwrap();
+        assert_eq!(receipt.outcome, Err(OrderRejection::SoldOut));
+        assert!(receipt.replayed);
+        assert_eq!(receipt.response, stored, "replayed byte for byte");
+    }
+
+    #[tokio::test]
+    async fn a_reused_key_with_another_payload_or_still_in_flight_is_refused() {
+        for (record, expected) in [
+            (
+                IdempotencyRecord::InFlight {
+                    fingerprint: Fingerprint::of(&[b"other"]),
+                },
+                "idempotency_key_reused",
+            ),
+            (
+                IdempotencyRecord::InFlight {
+                    fingerprint: OrderService::fingerprint(DropId::from_uuid(uuid::Uuid::nil()), Quantity::ONE),
+                },
+                "idempotency_key_in_flight",
+            ),
+        ] {
+            let mut idem = MockIdempotencyStore::new();
+            idem.expect_begin()
+                .returning(move |_, _, _| Ok(Begin::Existing(record.clone())));
+            let mut ledger = MockLedger::new();
+            ledger.expect_place_order().never();
+            let err = service(ledger, idem)
+                .place_order(UserId::new(), key(), DropId::from_uuid(uuid::Uuid::nil()), Quantity::ONE)
+                .await
+                .unwrap_err();
+            assert_eq!(err.code(), expected);
+        }
+    }
+
+    #[tokio::test]
+    async fn refusals_are_stored_as_answers() {
+        let mut idem = MockIdempotencyStore::new();
+        idem.expect_begin().returning(|_, _, _| Ok(Begin::Started));
+        idem.expect_complete()
+            .withf(|_, _, _, response| response.status == 409)
+            .times(1)
+            .returning(|_, _, _, _| Ok(()));
+        let mut ledger = MockLedger::new();
+        ledger
+            .expect_place_order()
+            .returning(|_| Err(OrderRejection::LimitReached { limit: 1, already: 1 }.into()));
+        let receipt = service(ledger, idem)
+            .place_order(UserId::new(), key(), DropId::new(), Quantity::ONE)
+            .await
+            .unwrap();
+        assert_eq!(receipt.outcome, Err(OrderRejection::LimitReached { limit: 1, already: 1 }));
+    }
+
+    #[tokio::test]
+    async fn others_orders_are_not_found() {
+        let owner = UserId::new();
+        let mut ledger = MockLedger::new();
+        ledger.expect_order().with(always()).returning(move |id| {
+            let req = OrderRequest {
+                order_id: id,
+                user_id: owner,
+                drop_id: DropId::new(),
+                qty: Quantity::ONE,
+                idempotency_key: key(),
+                now: Utc::now(),
+            };
+            Ok(confirmed(&req))
+        });
+        let svc = service(ledger, MockIdempotencyStore::new());
+        let id = OrderId::new();
+        assert_eq!(svc.order(owner, id).await.unwrap().id, id);
+        assert_eq!(svc.order(UserId::new(), id).await.unwrap_err().code(), "not_found");
+    }
+}

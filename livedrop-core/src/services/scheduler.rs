@@ -1,0 +1,41 @@
+//! The drop scheduler: flips due drops live or ended.
+
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::ports::{DropTransition, Ledger};
+use crate::Result;
+
+/// Applies due lifecycle transitions. Safe to run on several instances at once: the ledger
+/// guarantees each transition is applied (and announced) by exactly one of them.
+#[derive(Clone, Debug)]
+pub struct Scheduler {
+    ledger: Arc<dyn Ledger>,
+    clock: Arc<dyn Clock>,
+    batch: usize,
+}
+
+impl Scheduler {
+    /// A scheduler that asks the ledger for `batch` drops at a time.
+    pub fn new(ledger: Arc<dyn Ledger>, clock: Arc<dyn Clock>, batch: usize) -> Self {
+        Self {
+            ledger,
+            clock,
+            batch: batch.max(1),
+        }
+    }
+
+    /// One tick: applies everything due now, batch by batch, and returns what changed.
+    pub async fn tick(&self) -> Result<Vec<DropTransition>> {
+        let now = self.clock.now();
+        let mut applied = Vec::new();
+        loop {
+            let batch = self.ledger.advance_drops(now, self.batch).await?;
+            let done = batch.len() < self.batch;
+            applied.extend(batch);
+            if done {
+                return Ok(applied);
+            }
+        }
+    }
+}
