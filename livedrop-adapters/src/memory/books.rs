@@ -1,0 +1,138 @@
+//! The drops' books: one lock per drop, plus the status and due-time indexes.
+
+use std::{
+    collections::{BTreeSet, HashMap},
+    sync::{Arc, Mutex},
+};
+
+use chrono::{DateTime, Utc};
+use dashmap::DashMap;
+use livedrop_core::domain::{DropBook, DropStatus};
+use livedrop_core::ids::{DropId, OrderId, UserId};
+use livedrop_core::pagination::{Page, PageRequest};
+
+use super::keyset::{self, Position};
+use super::sync::lock;
+
+/// Everything the ledger changes atomically for one drop. Its mutex IS the atomic unit:
+/// orders of one drop serialize on it, orders of different drops never meet.
+#[derive(Debug)]
+pub(crate) struct DropCell {
+    pub(crate) book: DropBook,
+    /// Units each buyer holds in confirmed orders (for `maxPerUser`).
+    pub(crate) held: HashMap<UserId, u32>,
+    /// Every order ever placed on this drop, for the books' summary.
+    pub(crate) orders: Vec<OrderId>,
+}
+
+/// Where a book sits in the indexes; compared before and after a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Placement {
+    status: DropStatus,
+    start: i64,
+    due: Option<i64>,
+}
+
+impl Placement {
+    pub(crate) fn status(&self) -> DropStatus {
+        self.status
+    }
+
+    pub(crate) fn of(book: &DropBook) -> Self {
+        Self {
+            status: book.drop.status,
+            start: book.drop.window.start_at().timestamp_micros(),
+            due: book.next_due().map(|t| t.timestamp_micros()),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Indexes {
+    by_status: HashMap<DropStatus, BTreeSet<Position>>,
+    due: BTreeSet<Position>,
+}
+
+/// All drops' cells and indexes.
+#[derive(Debug, Default)]
+pub(crate) struct Books {
+    cells: DashMap<DropId, Arc<Mutex<DropCell>>>,
+    indexes: Mutex<Indexes>,
+}
+
+impl Books {
+    /// Adds a new drop's book. Returns false if the id exists.
+    pub(crate) fn insert(&self, book: DropBook) -> bool {
+        let id = book.drop.id;
+        let placement = Placement::of(&book);
+        let cell = DropCell {
+            book,
+            held: HashMap::new(),
+            orders: Vec::new(),
+        };
+        match self.cells.entry(id) {
+            dashmap::Entry::Occupied(_) => false,
+            dashmap::Entry::Vacant(slot) => {
+                slot.insert(Arc::new(Mutex::new(cell)));
+                self.place(id, None, Some(placement));
+                true
+            }
+        }
+    }
+
+    pub(crate) fn cell(&self, id: DropId) -> Option<Arc<Mutex<DropCell>>> {
+        self.cells.get(&id).map(|c| Arc::clone(&c))
+    }
+
+    /// Re-files a book after a change; call while still holding its cell lock so index
+    /// updates of one drop happen in the order of its changes.
+    pub(crate) fn refile(&self, before: Placement, book: &DropBook) {
+        let after = Placement::of(book);
+        if before != after {
+            self.place(book.drop.id, Some(before), Some(after));
+        }
+    }
+
+    /// Ids of drops with a transition due at or before `now`.
+    pub(crate) fn due(&self, now: DateTime<Utc>, limit: usize) -> Vec<DropId> {
+        let now = now.timestamp_micros();
+        let indexes = lock(&self.indexes);
+        indexes
+            .due
+            .range(..=(now, uuid::Uuid::max()))
+            .take(limit)
+            .map(|&(_, id)| DropId::from_uuid(id))
+            .collect()
+    }
+
+    /// A page of drops in `status` by `(start_at, id)`.
+    pub(crate) fn page_by_status(&self, status: DropStatus, page: PageRequest) -> Page<Position> {
+        let indexes = lock(&self.indexes);
+        match indexes.by_status.get(&status) {
+            Some(index) => keyset::oldest_first(index, page),
+            None => Page {
+                items: Vec::new(),
+                next_cursor: None,
+            },
+        }
+    }
+
+    fn place(&self, id: DropId, before: Option<Placement>, after: Option<Placement>) {
+        let id = id.as_uuid();
+        let mut indexes = lock(&self.indexes);
+        if let Some(old) = before {
+            if let Some(set) = indexes.by_status.get_mut(&old.status) {
+                set.remove(&(old.start, id));
+            }
+            if let Some(due) = old.due {
+                indexes.due.remove(&(due, id));
+            }
+        }
+        if let Some(new) = after {
+            indexes.by_status.entry(new.status).or_default().insert((new.start, id));
+            if let Some(due) = new.due {
+                indexes.due.insert((due, id));
+            }
+        }
+    }
+}

@@ -1,0 +1,308 @@
+//! In-memory catalog: users, creators and products in one table set; drops in [`Books`].
+
+use std::{
+    collections::{BTreeSet, HashMap},
+    sync::{Arc, RwLock},
+};
+
+use async_trait::async_trait;
+use livedrop_core::domain::{
+    AuditAction, AuditEntry, AuditTarget, Creator, Drop, DropBook, DropStatus, Email, Event, EventData, Handle,
+    Product, User,
+};
+use livedrop_core::ids::{CreatorId, DropId, ProductId, UserId};
+use livedrop_core::pagination::{Page, PageRequest};
+use livedrop_core::ports::Catalog;
+use livedrop_core::{Entity, Error, Result};
+use serde_json::json;
+
+use super::audit_log::MemoryAuditLog;
+use super::books::{Books, Placement};
+use super::keyset::{self, Position};
+use super::outbox::MemoryOutbox;
+use super::sync::{lock, read, write};
+
+/// Users, creators and products with their unique indexes. Catalog writes are rare, so
+/// one lock keeps the uniqueness checks trivially atomic.
+#[derive(Debug, Default)]
+pub(crate) struct Tables {
+    pub(crate) users: HashMap<UserId, User>,
+    emails: HashMap<Email, UserId>,
+    pub(crate) creators: HashMap<CreatorId, Creator>,
+    handles: HashMap<Handle, CreatorId>,
+    owners: HashMap<UserId, CreatorId>,
+    products: HashMap<ProductId, Product>,
+    products_by_creator: HashMap<CreatorId, BTreeSet<Position>>,
+}
+
+/// The catalog port over the shared tables and drop books.
+#[derive(Debug, Clone)]
+pub struct MemoryCatalog {
+    pub(crate) tables: Arc<RwLock<Tables>>,
+    pub(crate) books: Arc<Books>,
+    pub(crate) outbox: Arc<MemoryOutbox>,
+    pub(crate) audit: Arc<MemoryAuditLog>,
+}
+
+fn empty<T>() -> Page<T> {
+    Page {
+        items: Vec::new(),
+        next_cursor: None,
+    }
+}
+
+#[async_trait]
+impl Catalog for MemoryCatalog {
+    async fn create_user(&self, user: &User) -> Result<()> {
+        let mut tables = write(&self.tables);
+        if tables.emails.contains_key(&user.email) {
+            return Err(Error::already_exists(Entity::User, &user.email));
+        }
+        tables.emails.insert(user.email.clone(), user.id);
+        tables.users.insert(user.id, user.clone());
+        self.audit.record(AuditEntry::new(
+            Some(user.id),
+            AuditAction::UserRegistered,
+            AuditTarget::User(user.id),
+            json!({}),
+            user.created_at,
+        ));
+        Ok(())
+    }
+
+    async fn get_user(&self, id: UserId) -> Result<User> {
+        read(&self.tables).users.get(&id).cloned().ok_or_else(|| Error::not_found(Entity::User, id))
+    }
+
+    async fn user_by_email(&self, email: &Email) -> Result<User> {
+        let tables = read(&self.tables);
+        tables
+            .emails
+            .get(email)
+            .and_then(|id| tables.users.get(id))
+            .cloned()
+            .ok_or_else(|| Error::not_found(Entity::User, email))
+    }
+
+    async fn create_creator(&self, creator: &Creator) -> Result<()> {
+        let mut tables = write(&self.tables);
+        if !tables.users.contains_key(&creator.owner_id) {
+            return Err(Error::not_found(Entity::User, creator.owner_id));
+        }
+        if tables.owners.contains_key(&creator.owner_id) {
+            return Err(Error::already_exists(Entity::Creator, format!("creator of user {}", creator.owner_id)));
+        }
+        if tables.handles.contains_key(&creator.handle) {
+            return Err(Error::already_exists(Entity::Creator, &creator.handle));
+        }
+        tables.handles.insert(creator.handle.clone(), creator.id);
+        tables.owners.insert(creator.owner_id, creator.id);
+        tables.creators.insert(creator.id, creator.clone());
+        self.outbox.append(vec![Event::new(
+            EventData::CreatorCreated { owner_id: creator.owner_id },
+            creator.id,
+            None,
+            creator.created_at,
+        )]);
+        self.audit.record(AuditEntry::new(
+            Some(creator.owner_id),
+            AuditAction::CreatorCreated,
+            AuditTarget::Creator(creator.id),
+            json!({ "handle": creator.handle }),
+            creator.created_at,
+        ));
+        Ok(())
+    }
+
+    async fn get_creator(&self, id: CreatorId) -> Result<Creator> {
+        read(&self.tables).creators.get(&id).cloned().ok_or_else(|| Error::not_found(Entity::Creator, id))
+    }
+
+    async fn creator_by_handle(&self, handle: &Handle) -> Result<Creator> {
+        let tables = read(&self.tables);
+        tables
+            .handles
+            .get(handle)
+            .and_then(|id| tables.creators.get(id))
+            .cloned()
+            .ok_or_else(|| Error::not_found(Entity::Creator, handle))
+    }
+
+    async fn update_creator(&self, creator: &Creator) -> Result<()> {
+        let mut tables = write(&self.tables);
+        let Some(old) = tables.creators.get(&creator.id).cloned() else {
+            return Err(Error::not_found(Entity::Creator, creator.id));
+        };
+        if old.handle != creator.handle {
+            if tables.handles.contains_key(&creator.handle) {
+                return Err(Error::already_exists(Entity::Creator, &creator.handle));
+            }
+            tables.handles.remove(&old.handle);
+            tables.handles.insert(creator.handle.clone(), creator.id);
+        }
+        // Only the editable fields change; id, owner and creation time are the stored ones.
+        let updated = Creator {
+            display_name: creator.display_name.clone(),
+            handle: creator.handle.clone(),
+            ..old
+        };
+        tables.creators.insert(creator.id, updated.clone());
+        let now = chrono::Utc::now();
+        self.outbox.append(vec![Event::new(EventData::CreatorUpdated {}, creator.id, None, now)]);
+        self.audit.record(AuditEntry::new(
+            Some(updated.owner_id),
+            AuditAction::CreatorUpdated,
+            AuditTarget::Creator(creator.id),
+            json!({ "handle": updated.handle, "displayName": updated.display_name }),
+            now,
+        ));
+        Ok(())
+    }
+
+    async fn create_product(&self, product: &Product, actor: UserId) -> Result<()> {
+        let mut tables = write(&self.tables);
+        if !tables.creators.contains_key(&product.creator_id) {
+            return Err(Error::not_found(Entity::Creator, product.creator_id));
+        }
+        if tables.products.contains_key(&product.id) {
+            return Err(Error::already_exists(Entity::Product, product.id));
+        }
+        tables.products.insert(product.id, product.clone());
+        tables
+            .products_by_creator
+            .entry(product.creator_id)
+            .or_default()
+            .insert((product.created_at.timestamp_micros(), product.id.as_uuid()));
+        self.product_written(product, actor, AuditAction::ProductCreated, product.created_at);
+        Ok(())
+    }
+
+    async fn get_product(&self, id: ProductId) -> Result<Product> {
+        read(&self.tables).products.get(&id).cloned().ok_or_else(|| Error::not_found(Entity::Product, id))
+    }
+
+    async fn update_product(&self, product: &Product, actor: UserId) -> Result<()> {
+        let mut tables = write(&self.tables);
+        let Some(stored) = tables.products.get_mut(&product.id) else {
+            return Err(Error::not_found(Entity::Product, product.id));
+        };
+        stored.details = product.details.clone();
+        stored.images = product.images.clone();
+        let stored = stored.clone();
+        self.product_written(&stored, actor, AuditAction::ProductUpdated, chrono::Utc::now());
+        Ok(())
+    }
+
+    async fn products_by_creator(&self, creator_id: CreatorId, page: PageRequest) -> Result<Page<Product>> {
+        let tables = read(&self.tables);
+        let Some(index) = tables.products_by_creator.get(&creator_id) else {
+            return Ok(empty());
+        };
+        let positions = keyset::newest_first(index, page);
+        Ok(Page {
+            items: positions
+                .items
+                .iter()
+                .filter_map(|(_, id)| tables.products.get(&ProductId::from_uuid(*id)).cloned())
+                .collect(),
+            next_cursor: positions.next_cursor,
+        })
+    }
+
+    async fn create_drop(&self, drop: &Drop, actor: UserId) -> Result<()> {
+        {
+            let tables = read(&self.tables);
+            let belongs = tables
+                .products
+                .get(&drop.product_id)
+                .is_some_and(|p| p.creator_id == drop.creator_id);
+            if !belongs {
+                return Err(Error::not_found(Entity::Product, drop.product_id));
+            }
+        }
+        let mut book = DropBook::new(drop.clone());
+        book.drop.status = DropStatus::Scheduled;
+        if !self.books.insert(book) {
+            return Err(Error::already_exists(Entity::Drop, drop.id));
+        }
+        let data = EventData::DropCreated {
+            product_id: drop.product_id,
+            start_at: drop.window.start_at(),
+            end_at: drop.window.end_at(),
+            initial_stock: drop.plan.initial_stock(),
+        };
+        self.drop_written(drop, actor, AuditAction::DropCreated, data, drop.created_at);
+        Ok(())
+    }
+
+    async fn get_drop(&self, id: DropId) -> Result<Drop> {
+        let cell = self.books.cell(id).ok_or_else(|| Error::not_found(Entity::Drop, id))?;
+        let drop = lock(&cell).book.drop.clone();
+        Ok(drop)
+    }
+
+    async fn update_drop(&self, drop: &Drop, actor: UserId) -> Result<()> {
+        let cell = self.books.cell(drop.id).ok_or_else(|| Error::not_found(Entity::Drop, drop.id))?;
+        let mut cell = lock(&cell);
+        let status = cell.book.drop.status;
+        if status != DropStatus::Scheduled {
+            return Err(Error::DropNotEditable { status });
+        }
+        let before = Placement::of(&cell.book);
+        cell.book.drop.window = drop.window;
+        cell.book.drop.plan = drop.plan;
+        // No order can exist on a scheduled drop, so its stock is simply the new plan's.
+        cell.book.available = drop.plan.initial_stock();
+        let now = chrono::Utc::now();
+        cell.book.updated_at = now;
+        self.books.refile(before, &cell.book);
+        let data = EventData::DropUpdated {
+            start_at: drop.window.start_at(),
+            end_at: drop.window.end_at(),
+        };
+        let updated = cell.book.drop.clone();
+        self.drop_written(&updated, actor, AuditAction::DropUpdated, data, now);
+        Ok(())
+    }
+
+    async fn drops_by_status(&self, status: DropStatus, page: PageRequest) -> Result<Page<Drop>> {
+        let positions = self.books.page_by_status(status, page);
+        Ok(Page {
+            items: positions
+                .items
+                .iter()
+                .filter_map(|(_, id)| self.books.cell(DropId::from_uuid(*id)))
+                .map(|cell| lock(&cell).book.drop.clone())
+                .collect(),
+            next_cursor: positions.next_cursor,
+        })
+    }
+}
+
+impl MemoryCatalog {
+    fn product_written(&self, product: &Product, actor: UserId, action: AuditAction, at: chrono::DateTime<chrono::Utc>) {
+        let data = match action {
+            AuditAction::ProductCreated => EventData::ProductCreated { product_id: product.id },
+            _ => EventData::ProductUpdated { product_id: product.id },
+        };
+        self.outbox.append(vec![Event::new(data, product.creator_id, None, at)]);
+        self.audit.record(AuditEntry::new(
+            Some(actor),
+            action,
+            AuditTarget::Product(product.id),
+            json!({ "title": product.details.title, "priceCents": product.details.price_cents }),
+            at,
+        ));
+    }
+
+    fn drop_written(&self, drop: &Drop, actor: UserId, action: AuditAction, data: EventData, at: chrono::DateTime<chrono::Utc>) {
+        self.outbox.append(vec![Event::new(data, drop.creator_id, Some(drop.id), at)]);
+        self.audit.record(AuditEntry::new(
+            Some(actor),
+            action,
+            AuditTarget::Drop(drop.id),
+            json!({ "window": drop.window, "plan": drop.plan }),
+            at,
+        ));
+    }
+}

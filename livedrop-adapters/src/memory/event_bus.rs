@@ -1,0 +1,161 @@
+//! In-process event bus: one retained log, consumer groups with committed offsets.
+
+use std::{
+    collections::{HashMap, VecDeque},
+    sync::{Arc, Mutex},
+};
+
+use async_trait::async_trait;
+use livedrop_core::domain::Event;
+use livedrop_core::ports::{Delivery, EventBus, EventSubscription};
+use livedrop_core::Result;
+use tokio::sync::Notify;
+
+use super::sync::lock;
+
+#[derive(Debug, Default)]
+struct Group {
+    /// Everything before this offset is processed.
+    committed: i64,
+    /// The next offset handed out.
+    next: i64,
+}
+
+#[derive(Debug, Default)]
+struct Log {
+    events: VecDeque<Event>,
+    /// Offset of `events[0]`.
+    base: i64,
+    groups: HashMap<String, Group>,
+}
+
+impl Log {
+    fn end(&self) -> i64 {
+        self.base + self.events.len() as i64
+    }
+
+    /// Forgets events every group has committed; with no group, keeps the newest `retain`.
+    fn trim(&mut self, retain: usize) {
+        let keep_from = self
+            .groups
+            .values()
+            .map(|g| g.committed)
+            .min()
+            .unwrap_or_else(|| self.end() - retain as i64);
+        while self.base < keep_from && !self.events.is_empty() {
+            self.events.pop_front();
+            self.base += 1;
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Shared {
+    log: Mutex<Log>,
+    published: Notify,
+    retain: usize,
+}
+
+/// The bus for a single process: the same at-least-once contract as Kafka, without the
+/// durability (it lives as long as the process).
+#[derive(Debug, Clone)]
+pub struct MemoryEventBus {
+    shared: Arc<Shared>,
+}
+
+impl MemoryEventBus {
+    pub(crate) fn new(retain: usize) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                log: Mutex::default(),
+                published: Notify::new(),
+                retain,
+            }),
+        }
+    }
+}
+
+#[async_trait]
+impl EventBus for MemoryEventBus {
+    async fn publish(&self, events: &[Event]) -> Result<()> {
+        let mut log = lock(&self.shared.log);
+        log.events.extend(events.iter().cloned());
+        log.trim(self.shared.retain);
+        drop(log);
+        self.shared.published.notify_waiters();
+        Ok(())
+    }
+
+    async fn subscribe(&self, group: &str) -> Result<Box<dyn EventSubscription>> {
+        let mut log = lock(&self.shared.log);
+        let end = log.end();
+        log.groups.entry(group.to_owned()).or_insert(Group {
+            committed: end,
+            next: end,
+        });
+        Ok(Box::new(MemorySubscription {
+            shared: Arc::clone(&self.shared),
+            group: group.to_owned(),
+        }))
+    }
+}
+
+/// A member of a consumer group.
+#[derive(Debug)]
+struct MemorySubscription {
+    shared: Arc<Shared>,
+    group: String,
+}
+
+#[async_trait]
+impl EventSubscription for MemorySubscription {
+    async fn next(&mut self) -> Result<Delivery> {
+        loop {
+            // Register interest before looking, so a publish between the look and the
+            // wait cannot be missed.
+            let published = self.shared.published.notified();
+            let mut published = std::pin::pin!(published);
+            published.as_mut().enable();
+            {
+                let mut log = lock(&self.shared.log);
+                let base = log.base;
+                let end = log.end();
+                if let Some(group) = log.groups.get_mut(&self.group) {
+                    group.next = group.next.max(base);
+                    if group.next < end {
+                        let offset = group.next;
+                        group.next += 1;
+                        let index = (offset - base) as usize;
+                        if let Some(event) = log.events.get(index) {
+                            return Ok(Delivery {
+                                event: event.clone(),
+                                partition: 0,
+                                offset,
+                            });
+                        }
+                    }
+                }
+            }
+            published.await;
+        }
+    }
+
+    async fn commit(&mut self, delivery: &Delivery) -> Result<()> {
+        let mut log = lock(&self.shared.log);
+        if let Some(group) = log.groups.get_mut(&self.group) {
+            group.committed = group.committed.max(delivery.offset + 1);
+        }
+        log.trim(self.shared.retain);
+        Ok(())
+    }
+}
+
+impl Drop for MemorySubscription {
+    /// What this member received but did not commit goes to the group again.
+    fn drop(&mut self) {
+        let mut log = lock(&self.shared.log);
+        if let Some(group) = log.groups.get_mut(&self.group) {
+            group.next = group.committed;
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! The in-memory backend: every port, always built, and the server's default.
+//!
+//! Production quality rather than a test fake: concurrent (each drop has its own lock, so
+//! a hot drop never serializes unrelated drops), bounded where it must be (idempotency
+//! records expire, the cache is size-bounded, inboxes keep their newest entries, idle rate
+//! buckets are forgotten, the bus trims what every group committed). It is not durable:
+//! everything is gone when the process exits.
+
+mod audit_log;
+mod books;
+mod cache;
+mod catalog;
+mod event_bus;
+mod follows;
+mod idempotency;
+mod keyset;
+mod ledger;
+mod media;
+mod notifier;
+mod outbox;
+mod rate_limiter;
+mod sync;
+
+use std::sync::{Arc, RwLock};
+
+use livedrop_core::ports::{IdempotencyPolicy, Ports, RateLimits};
+
+pub use audit_log::MemoryAuditLog;
+pub use cache::MemoryCache;
+pub use catalog::MemoryCatalog;
+pub use event_bus::MemoryEventBus;
+pub use follows::MemoryFollowStore;
+pub use idempotency::MemoryIdempotencyStore;
+pub use ledger::MemoryLedger;
+pub use media::{MemoryMedia, UploadGrant};
+pub use notifier::MemoryNotifier;
+pub use outbox::MemoryOutbox;
+pub use rate_limiter::MemoryRateLimiter;
+
+/// Settings of the in-memory backend.
+#[derive(Clone, Debug)]
+pub struct MemoryConfig {
+    /// Idempotency record lifetimes (default: 30 s lock, 24 h retention).
+    pub idempotency: IdempotencyPolicy,
+    /// Token-bucket policies per route class.
+    pub rate_limits: RateLimits,
+    /// Largest total size of cached values, in bytes.
+    pub cache_max_bytes: u64,
+    /// Public base URL that media URLs start with (the server's own address).
+    pub media_base_url: String,
+    /// Key signing upload URLs; random per process when `None`.
+    pub media_secret: Option<Vec<u8>>,
+    /// Outbox partitions (independent locks and relay leases).
+    pub outbox_partitions: usize,
+    /// Events the bus keeps when no consumer group exists.
+    pub bus_retention: usize,
+    /// Notifications kept per user and per creator feed.
+    pub inbox_per_feed: usize,
+}
+
+impl Default for MemoryConfig {
+    fn default() -> Self {
+        Self {
+            idempotency: IdempotencyPolicy::default(),
+            rate_limits: RateLimits::default(),
+            cache_max_bytes: 64 * 1024 * 1024,
+            media_base_url: "http://127.0.0.1:8080".to_owned(),
+            media_secret: None,
+            outbox_partitions: 16,
+            bus_retention: 100_000,
+            inbox_per_feed: 1_000,
+        }
+    }
+}
+
+/// Every port in memory, sharing one set of tables.
+#[derive(Clone, Debug)]
+pub struct MemoryBackend {
+    ledger: Arc<MemoryLedger>,
+    catalog: Arc<MemoryCatalog>,
+    follows: Arc<MemoryFollowStore>,
+    idempotency: Arc<MemoryIdempotencyStore>,
+    outbox: Arc<MemoryOutbox>,
+    bus: Arc<MemoryEventBus>,
+    notifier: Arc<MemoryNotifier>,
+    cache: Arc<MemoryCache>,
+    rate_limiter: Arc<MemoryRateLimiter>,
+    audit: Arc<MemoryAuditLog>,
+    media: Arc<MemoryMedia>,
+}
+
+impl MemoryBackend {
+    /// A fresh, empty backend.
+    pub fn new(config: MemoryConfig) -> Self {
+        let outbox = Arc::new(MemoryOutbox::new(config.outbox_partitions));
+        let audit = Arc::new(MemoryAuditLog::default());
+        let tables = Arc::new(RwLock::default());
+        let books = Arc::default();
+        let graph: Arc<follows::FollowGraph> = Arc::default();
+        let secret = config.media_secret.unwrap_or_else(|| {
+            [uuid::Uuid::new_v4(), uuid::Uuid::new_v4()]
+                .iter()
+                .flat_map(|u| u.into_bytes())
+                .collect()
+        });
+        Self {
+            ledger: Arc::new(MemoryLedger {
+                books: Arc::clone(&books),
+                orders: Arc::default(),
+                outbox: Arc::clone(&outbox),
+                audit: Arc::clone(&audit),
+            }),
+            catalog: Arc::new(MemoryCatalog {
+                tables: Arc::clone(&tables),
+                books,
+                outbox: Arc::clone(&outbox),
+                audit: Arc::clone(&audit),
+            }),
+            follows: Arc::new(MemoryFollowStore {
+                graph: Arc::clone(&graph),
+                tables,
+                outbox: Arc::clone(&outbox),
+                audit: Arc::clone(&audit),
+            }),
+            idempotency: Arc::new(MemoryIdempotencyStore::new(config.idempotency)),
+            outbox,
+            bus: Arc::new(MemoryEventBus::new(config.bus_retention)),
+            notifier: Arc::new(MemoryNotifier::new(graph, config.inbox_per_feed)),
+            cache: Arc::new(MemoryCache::new(config.cache_max_bytes)),
+            rate_limiter: Arc::new(MemoryRateLimiter::new(config.rate_limits)),
+            audit,
+            media: Arc::new(MemoryMedia::new(config.media_base_url, secret)),
+        }
+    }
+
+    /// The ports, as trait objects.
+    pub fn ports(&self) -> Ports {
+        Ports {
+            ledger: self.ledger.clone(),
+            catalog: self.catalog.clone(),
+            follows: self.follows.clone(),
+            idempotency: self.idempotency.clone(),
+            outbox: self.outbox.clone(),
+            bus: self.bus.clone(),
+            notifier: self.notifier.clone(),
+            cache: self.cache.clone(),
+            rate_limiter: self.rate_limiter.clone(),
+            audit: self.audit.clone(),
+            media: self.media.clone(),
+        }
+    }
+
+    /// The media store, for the server's upload and serving routes.
+    pub fn media(&self) -> Arc<MemoryMedia> {
+        Arc::clone(&self.media)
+    }
+}
+
+impl Default for MemoryBackend {
+    fn default() -> Self {
+        Self::new(MemoryConfig::default())
+    }
+}
