@@ -157,9 +157,6 @@ impl Error {
 
     /// Whether the same request may succeed if retried unchanged.
     pub fn is_retryable(&self) -> bool {
-        matches!(
-            self,
-            Error::Unavailable { .. } | Error::IdempotencyInFlight
-        )
+        matches!(self, Error::Unavailable { .. } | Error::IdempotencyInFlight)
     }
 }

@@ -143,7 +143,10 @@ pub struct PageRequest {
 impl PageRequest {
     /// The first page of `limit` items.
     pub fn first(limit: Limit) -> Self {
-        Self { cursor: None, limit }
+        Self {
+            cursor: None,
+            limit,
+        }
     }
 
     /// The page after `cursor`.
@@ -168,10 +171,18 @@ pub struct Page<T> {
 impl<T> Page<T> {
     /// Builds a page from up to `limit + 1` items in list order: the extra item, if present,
     /// only proves there is a next page. `position` gives an item's cursor.
-    pub fn from_overfetch(mut items: Vec<T>, limit: Limit, position: impl Fn(&T) -> Cursor) -> Self {
+    pub fn from_overfetch(
+        mut items: Vec<T>,
+        limit: Limit,
+        position: impl Fn(&T) -> Cursor,
+    ) -> Self {
         let has_more = items.len() > limit.get();
         items.truncate(limit.get());
-        let next_cursor = if has_more { items.last().map(position) } else { None };
+        let next_cursor = if has_more {
+            items.last().map(position)
+        } else {
+            None
+        };
         Self { items, next_cursor }
     }
 
@@ -197,8 +208,19 @@ mod tests {
             bytes[0] = 9;
             URL_SAFE_NO_PAD.encode(bytes)
         };
-        for bad in ["", "abc", "!!!!", "AQ", tampered_version.as_str(), &format!("{}A", cursor.encode())] {
-            assert_eq!(bad.parse::<Cursor>(), Err(ValidationError::InvalidCursor), "{bad:?}");
+        for bad in [
+            "",
+            "abc",
+            "!!!!",
+            "AQ",
+            tampered_version.as_str(),
+            &format!("{}A", cursor.encode()),
+        ] {
+            assert_eq!(
+                bad.parse::<Cursor>(),
+                Err(ValidationError::InvalidCursor),
+                "{bad:?}"
+            );
         }
     }
 
@@ -207,14 +229,20 @@ mod tests {
         assert_eq!(Limit::default().get(), 20);
         assert_eq!(Limit::try_from(100).unwrap().get(), 100);
         for bad in [0, -1, 101, 70_000] {
-            assert_eq!(Limit::try_from(bad), Err(ValidationError::InvalidLimit { max: 100 }));
+            assert_eq!(
+                Limit::try_from(bad),
+                Err(ValidationError::InvalidLimit { max: 100 })
+            );
         }
     }
 
     #[test]
     fn overfetch_decides_the_next_cursor() {
         let limit = Limit::try_from(2).unwrap();
-        let pos = |n: &i64| Cursor { key: *n, id: Uuid::nil() };
+        let pos = |n: &i64| Cursor {
+            key: *n,
+            id: Uuid::nil(),
+        };
         let page = Page::from_overfetch(vec![1, 2, 3], limit, pos);
         assert_eq!(page.items, [1, 2]);
         assert_eq!(page.next_cursor.map(|c| c.key), Some(2));

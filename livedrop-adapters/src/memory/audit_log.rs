@@ -1,16 +1,16 @@
 //! In-memory audit trail: append-only vectors per target.
 
+use super::FastMap;
 use async_trait::async_trait;
-use dashmap::DashMap;
+use livedrop_core::Result;
 use livedrop_core::domain::{AuditEntry, AuditTarget};
 use livedrop_core::pagination::{Page, PageRequest};
 use livedrop_core::ports::AuditLog;
-use livedrop_core::Result;
 
 /// Audit entries by target, in append order. There is no way to change or remove one.
 #[derive(Debug, Default)]
 pub struct MemoryAuditLog {
-    by_target: DashMap<AuditTarget, Vec<AuditEntry>>,
+    by_target: FastMap<AuditTarget, Vec<AuditEntry>>,
 }
 
 impl MemoryAuditLog {
@@ -27,7 +27,11 @@ impl AuditLog for MemoryAuditLog {
         Ok(())
     }
 
-    async fn entries_for(&self, target: AuditTarget, page: PageRequest) -> Result<Page<AuditEntry>> {
+    async fn entries_for(
+        &self,
+        target: AuditTarget,
+        page: PageRequest,
+    ) -> Result<Page<AuditEntry>> {
         let Some(entries) = self.by_target.get(&target) else {
             return Ok(Page {
                 items: Vec::new(),

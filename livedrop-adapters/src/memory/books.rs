@@ -1,16 +1,17 @@
 //! The drops' books: one lock per drop, plus the status and due-time indexes.
 
 use std::{
-    collections::{BTreeSet, HashMap},
+    collections::BTreeSet,
     sync::{Arc, Mutex},
 };
 
+use super::FastMap;
 use chrono::{DateTime, Utc};
-use dashmap::DashMap;
 use livedrop_core::domain::{DropBook, DropStatus};
 use livedrop_core::ids::{DropId, OrderId, UserId};
 use livedrop_core::pagination::{Page, PageRequest};
 
+use super::FastHashMap;
 use super::keyset::{self, Position};
 use super::sync::lock;
 
@@ -20,7 +21,7 @@ use super::sync::lock;
 pub(crate) struct DropCell {
     pub(crate) book: DropBook,
     /// Units each buyer holds in confirmed orders (for `maxPerUser`).
-    pub(crate) held: HashMap<UserId, u32>,
+    pub(crate) held: FastHashMap<UserId, u32>,
     /// Every order ever placed on this drop, for the books' summary.
     pub(crate) orders: Vec<OrderId>,
 }
@@ -49,14 +50,14 @@ impl Placement {
 
 #[derive(Debug, Default)]
 struct Indexes {
-    by_status: HashMap<DropStatus, BTreeSet<Position>>,
+    by_status: FastHashMap<DropStatus, BTreeSet<Position>>,
     due: BTreeSet<Position>,
 }
 
 /// All drops' cells and indexes.
 #[derive(Debug, Default)]
 pub(crate) struct Books {
-    cells: DashMap<DropId, Arc<Mutex<DropCell>>>,
+    cells: FastMap<DropId, Arc<Mutex<DropCell>>>,
     indexes: Mutex<Indexes>,
 }
 
@@ -67,7 +68,7 @@ impl Books {
         let placement = Placement::of(&book);
         let cell = DropCell {
             book,
-            held: HashMap::new(),
+            held: FastHashMap::default(),
             orders: Vec::new(),
         };
         match self.cells.entry(id) {
@@ -129,7 +130,11 @@ impl Books {
             }
         }
         if let Some(new) = after {
-            indexes.by_status.entry(new.status).or_default().insert((new.start, id));
+            indexes
+                .by_status
+                .entry(new.status)
+                .or_default()
+                .insert((new.start, id));
             if let Some(due) = new.due {
                 indexes.due.insert((due, id));
             }

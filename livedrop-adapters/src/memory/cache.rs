@@ -9,8 +9,8 @@ use std::{
 };
 
 use async_trait::async_trait;
-use livedrop_core::ports::{Cache, CacheStats};
 use livedrop_core::Result;
+use livedrop_core::ports::{Cache, CacheStats};
 use moka::{Expiry, sync::Cache as Moka};
 
 #[derive(Clone, Debug)]
@@ -27,7 +27,13 @@ impl Expiry<String, Entry> for PerEntryTtl {
         Some(entry.ttl)
     }
 
-    fn expire_after_update(&self, _key: &String, entry: &Entry, _at: Instant, _left: Option<Duration>) -> Option<Duration> {
+    fn expire_after_update(
+        &self,
+        _key: &String,
+        entry: &Entry,
+        _at: Instant,
+        _left: Option<Duration>,
+    ) -> Option<Duration> {
         Some(entry.ttl)
     }
 }
@@ -44,7 +50,9 @@ impl MemoryCache {
     pub(crate) fn new(max_bytes: u64) -> Self {
         let entries = Moka::builder()
             .max_capacity(max_bytes)
-            .weigher(|key: &String, entry: &Entry| u32::try_from(key.len() + entry.bytes.len()).unwrap_or(u32::MAX))
+            .weigher(|key: &String, entry: &Entry| {
+                u32::try_from(key.len() + entry.bytes.len()).unwrap_or(u32::MAX)
+            })
             .expire_after(PerEntryTtl)
             .build();
         Self {
@@ -59,7 +67,11 @@ impl MemoryCache {
 impl Cache for MemoryCache {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
         let found = self.entries.get(key).map(|entry| entry.bytes.to_vec());
-        let counter = if found.is_some() { &self.hits } else { &self.misses };
+        let counter = if found.is_some() {
+            &self.hits
+        } else {
+            &self.misses
+        };
         counter.fetch_add(1, Ordering::Relaxed);
         Ok(found)
     }

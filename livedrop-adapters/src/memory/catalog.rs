@@ -1,21 +1,21 @@
 //! In-memory catalog: users, creators and products in one table set; drops in [`Books`].
 
 use std::{
-    collections::{BTreeSet, HashMap},
+    collections::BTreeSet,
     sync::{Arc, RwLock},
 };
 
 use async_trait::async_trait;
 use livedrop_core::domain::{
-    AuditAction, AuditEntry, AuditTarget, Creator, Drop, DropBook, DropStatus, Email, Event, EventData, Handle,
-    Product, User,
+    AuditAction, AuditDetail, AuditEntry, AuditTarget, Creator, Drop, DropBook, DropStatus, Email,
+    Event, EventData, Handle, Product, User,
 };
 use livedrop_core::ids::{CreatorId, DropId, ProductId, UserId};
 use livedrop_core::pagination::{Page, PageRequest};
 use livedrop_core::ports::Catalog;
 use livedrop_core::{Entity, Error, Result};
-use serde_json::json;
 
+use super::FastHashMap;
 use super::audit_log::MemoryAuditLog;
 use super::books::{Books, Placement};
 use super::keyset::{self, Position};
@@ -26,13 +26,13 @@ use super::sync::{lock, read, write};
 /// one lock keeps the uniqueness checks trivially atomic.
 #[derive(Debug, Default)]
 pub(crate) struct Tables {
-    pub(crate) users: HashMap<UserId, User>,
-    emails: HashMap<Email, UserId>,
-    pub(crate) creators: HashMap<CreatorId, Creator>,
-    handles: HashMap<Handle, CreatorId>,
-    owners: HashMap<UserId, CreatorId>,
-    products: HashMap<ProductId, Product>,
-    products_by_creator: HashMap<CreatorId, BTreeSet<Position>>,
+    pub(crate) users: FastHashMap<UserId, User>,
+    emails: FastHashMap<Email, UserId>,
+    pub(crate) creators: FastHashMap<CreatorId, Creator>,
+    handles: FastHashMap<Handle, CreatorId>,
+    owners: FastHashMap<UserId, CreatorId>,
+    products: FastHashMap<ProductId, Product>,
+    products_by_creator: FastHashMap<CreatorId, BTreeSet<Position>>,
 }
 
 /// The catalog port over the shared tables and drop books.
@@ -64,14 +64,18 @@ impl Catalog for MemoryCatalog {
             Some(user.id),
             AuditAction::UserRegistered,
             AuditTarget::User(user.id),
-            json!({}),
+            AuditDetail::None,
             user.created_at,
         ));
         Ok(())
     }
 
     async fn get_user(&self, id: UserId) -> Result<User> {
-        read(&self.tables).users.get(&id).cloned().ok_or_else(|| Error::not_found(Entity::User, id))
+        read(&self.tables)
+            .users
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| Error::not_found(Entity::User, id))
     }
 
     async fn user_by_email(&self, email: &Email) -> Result<User> {
@@ -90,7 +94,10 @@ impl Catalog for MemoryCatalog {
             return Err(Error::not_found(Entity::User, creator.owner_id));
         }
         if tables.owners.contains_key(&creator.owner_id) {
-            return Err(Error::already_exists(Entity::Creator, format!("creator of user {}", creator.owner_id)));
+            return Err(Error::already_exists(
+                Entity::Creator,
+                format!("creator of user {}", creator.owner_id),
+            ));
         }
         if tables.handles.contains_key(&creator.handle) {
             return Err(Error::already_exists(Entity::Creator, &creator.handle));
@@ -99,7 +106,9 @@ impl Catalog for MemoryCatalog {
         tables.owners.insert(creator.owner_id, creator.id);
         tables.creators.insert(creator.id, creator.clone());
         self.outbox.append(vec![Event::new(
-            EventData::CreatorCreated { owner_id: creator.owner_id },
+            EventData::CreatorCreated {
+                owner_id: creator.owner_id,
+            },
             creator.id,
             None,
             creator.created_at,
@@ -108,14 +117,21 @@ impl Catalog for MemoryCatalog {
             Some(creator.owner_id),
             AuditAction::CreatorCreated,
             AuditTarget::Creator(creator.id),
-            json!({ "handle": creator.handle }),
+            AuditDetail::Creator {
+                handle: creator.handle.clone(),
+                display_name: creator.display_name.clone(),
+            },
             creator.created_at,
         ));
         Ok(())
     }
 
     async fn get_creator(&self, id: CreatorId) -> Result<Creator> {
-        read(&self.tables).creators.get(&id).cloned().ok_or_else(|| Error::not_found(Entity::Creator, id))
+        read(&self.tables)
+            .creators
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| Error::not_found(Entity::Creator, id))
     }
 
     async fn creator_by_handle(&self, handle: &Handle) -> Result<Creator> {
@@ -148,12 +164,20 @@ impl Catalog for MemoryCatalog {
         };
         tables.creators.insert(creator.id, updated.clone());
         let now = chrono::Utc::now();
-        self.outbox.append(vec![Event::new(EventData::CreatorUpdated {}, creator.id, None, now)]);
+        self.outbox.append(vec![Event::new(
+            EventData::CreatorUpdated {},
+            creator.id,
+            None,
+            now,
+        )]);
         self.audit.record(AuditEntry::new(
             Some(updated.owner_id),
             AuditAction::CreatorUpdated,
             AuditTarget::Creator(creator.id),
-            json!({ "handle": updated.handle, "displayName": updated.display_name }),
+            AuditDetail::Creator {
+                handle: updated.handle.clone(),
+                display_name: updated.display_name.clone(),
+            },
             now,
         ));
         Ok(())
@@ -173,12 +197,21 @@ impl Catalog for MemoryCatalog {
             .entry(product.creator_id)
             .or_default()
             .insert((product.created_at.timestamp_micros(), product.id.as_uuid()));
-        self.product_written(product, actor, AuditAction::ProductCreated, product.created_at);
+        self.product_written(
+            product,
+            actor,
+            AuditAction::ProductCreated,
+            product.created_at,
+        );
         Ok(())
     }
 
     async fn get_product(&self, id: ProductId) -> Result<Product> {
-        read(&self.tables).products.get(&id).cloned().ok_or_else(|| Error::not_found(Entity::Product, id))
+        read(&self.tables)
+            .products
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| Error::not_found(Entity::Product, id))
     }
 
     async fn update_product(&self, product: &Product, actor: UserId) -> Result<()> {
@@ -189,11 +222,20 @@ impl Catalog for MemoryCatalog {
         stored.details = product.details.clone();
         stored.images = product.images.clone();
         let stored = stored.clone();
-        self.product_written(&stored, actor, AuditAction::ProductUpdated, chrono::Utc::now());
+        self.product_written(
+            &stored,
+            actor,
+            AuditAction::ProductUpdated,
+            chrono::Utc::now(),
+        );
         Ok(())
     }
 
-    async fn products_by_creator(&self, creator_id: CreatorId, page: PageRequest) -> Result<Page<Product>> {
+    async fn products_by_creator(
+        &self,
+        creator_id: CreatorId,
+        page: PageRequest,
+    ) -> Result<Page<Product>> {
         let tables = read(&self.tables);
         let Some(index) = tables.products_by_creator.get(&creator_id) else {
             return Ok(empty());
@@ -236,13 +278,19 @@ impl Catalog for MemoryCatalog {
     }
 
     async fn get_drop(&self, id: DropId) -> Result<Drop> {
-        let cell = self.books.cell(id).ok_or_else(|| Error::not_found(Entity::Drop, id))?;
+        let cell = self
+            .books
+            .cell(id)
+            .ok_or_else(|| Error::not_found(Entity::Drop, id))?;
         let drop = lock(&cell).book.drop.clone();
         Ok(drop)
     }
 
     async fn update_drop(&self, drop: &Drop, actor: UserId) -> Result<()> {
-        let cell = self.books.cell(drop.id).ok_or_else(|| Error::not_found(Entity::Drop, drop.id))?;
+        let cell = self
+            .books
+            .cell(drop.id)
+            .ok_or_else(|| Error::not_found(Entity::Drop, drop.id))?;
         let mut cell = lock(&cell);
         let status = cell.book.drop.status;
         if status != DropStatus::Scheduled {
@@ -280,28 +328,53 @@ impl Catalog for MemoryCatalog {
 }
 
 impl MemoryCatalog {
-    fn product_written(&self, product: &Product, actor: UserId, action: AuditAction, at: chrono::DateTime<chrono::Utc>) {
+    fn product_written(
+        &self,
+        product: &Product,
+        actor: UserId,
+        action: AuditAction,
+        at: chrono::DateTime<chrono::Utc>,
+    ) {
         let data = match action {
-            AuditAction::ProductCreated => EventData::ProductCreated { product_id: product.id },
-            _ => EventData::ProductUpdated { product_id: product.id },
+            AuditAction::ProductCreated => EventData::ProductCreated {
+                product_id: product.id,
+            },
+            _ => EventData::ProductUpdated {
+                product_id: product.id,
+            },
         };
-        self.outbox.append(vec![Event::new(data, product.creator_id, None, at)]);
+        self.outbox
+            .append(vec![Event::new(data, product.creator_id, None, at)]);
         self.audit.record(AuditEntry::new(
             Some(actor),
             action,
             AuditTarget::Product(product.id),
-            json!({ "title": product.details.title, "priceCents": product.details.price_cents }),
+            AuditDetail::Product {
+                title: product.details.title.clone(),
+                price_cents: product.details.price_cents,
+            },
             at,
         ));
     }
 
-    fn drop_written(&self, drop: &Drop, actor: UserId, action: AuditAction, data: EventData, at: chrono::DateTime<chrono::Utc>) {
-        self.outbox.append(vec![Event::new(data, drop.creator_id, Some(drop.id), at)]);
+    fn drop_written(
+        &self,
+        drop: &Drop,
+        actor: UserId,
+        action: AuditAction,
+        data: EventData,
+        at: chrono::DateTime<chrono::Utc>,
+    ) {
+        self.outbox
+            .append(vec![Event::new(data, drop.creator_id, Some(drop.id), at)]);
         self.audit.record(AuditEntry::new(
             Some(actor),
             action,
             AuditTarget::Drop(drop.id),
-            json!({ "window": drop.window, "plan": drop.plan }),
+            AuditDetail::Drop {
+                window: drop.window,
+                plan: drop.plan,
+            },
             at,
         ));
     }

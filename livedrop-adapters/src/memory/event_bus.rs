@@ -6,9 +6,9 @@ use std::{
 };
 
 use async_trait::async_trait;
+use livedrop_core::Result;
 use livedrop_core::domain::Event;
 use livedrop_core::ports::{Delivery, EventBus, EventSubscription};
-use livedrop_core::Result;
 use tokio::sync::Notify;
 
 use super::sync::lock;

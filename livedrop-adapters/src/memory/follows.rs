@@ -1,20 +1,22 @@
 //! In-memory follow graph, sharded by creator like the design's follows table.
 
 use std::{
-    collections::{BTreeSet, HashMap},
+    collections::BTreeSet,
     sync::{Arc, RwLock},
 };
 
+use super::FastMap;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use dashmap::DashMap;
-use livedrop_core::domain::{AuditAction, AuditEntry, AuditTarget, Event, EventData, Follow, FollowChange};
+use livedrop_core::domain::{
+    AuditAction, AuditDetail, AuditEntry, AuditTarget, Event, EventData, Follow, FollowChange,
+};
 use livedrop_core::ids::{CreatorId, UserId};
 use livedrop_core::pagination::{Page, PageRequest};
 use livedrop_core::ports::FollowStore;
 use livedrop_core::{Entity, Error, Result};
-use serde_json::json;
 
+use super::FastHashMap;
 use super::audit_log::MemoryAuditLog;
 use super::catalog::Tables;
 use super::keyset::{self, Position};
@@ -24,7 +26,7 @@ use super::sync::read;
 /// One side of the graph: who (or whom) and since when, plus a `(since, id)` index.
 #[derive(Debug, Default)]
 struct Edges {
-    since: HashMap<uuid::Uuid, DateTime<Utc>>,
+    since: FastHashMap<uuid::Uuid, DateTime<Utc>>,
     ordered: BTreeSet<Position>,
 }
 
@@ -46,8 +48,8 @@ impl Edges {
 /// user: always that order, so no two changes can deadlock).
 #[derive(Debug, Default)]
 pub(crate) struct FollowGraph {
-    followers: DashMap<CreatorId, Edges>,
-    following: DashMap<UserId, Edges>,
+    followers: FastMap<CreatorId, Edges>,
+    following: FastMap<UserId, Edges>,
 }
 
 impl FollowGraph {
@@ -55,7 +57,13 @@ impl FollowGraph {
     pub(crate) fn followed_by(&self, user: UserId) -> Vec<(CreatorId, DateTime<Utc>)> {
         self.following
             .get(&user)
-            .map(|edges| edges.since.iter().map(|(id, at)| (CreatorId::from_uuid(*id), *at)).collect())
+            .map(|edges| {
+                edges
+                    .since
+                    .iter()
+                    .map(|(id, at)| (CreatorId::from_uuid(*id), *at))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }
@@ -81,7 +89,13 @@ impl MemoryFollowStore {
         Ok(())
     }
 
-    fn change(&self, user_id: UserId, creator_id: CreatorId, follow: bool, now: DateTime<Utc>) -> Result<FollowChange> {
+    fn change(
+        &self,
+        user_id: UserId,
+        creator_id: CreatorId,
+        follow: bool,
+        now: DateTime<Utc>,
+    ) -> Result<FollowChange> {
         self.check_exists(user_id, creator_id)?;
         let mut followers = self.graph.followers.entry(creator_id).or_default();
         let was_following = followers.since.contains_key(&user_id.as_uuid());
@@ -91,18 +105,25 @@ impl MemoryFollowStore {
             let (data, action) = if follow {
                 followers.add(user_id.as_uuid(), now);
                 following.add(creator_id.as_uuid(), now);
-                (EventData::FollowCreated { user_id }, AuditAction::FollowCreated)
+                (
+                    EventData::FollowCreated { user_id },
+                    AuditAction::FollowCreated,
+                )
             } else {
                 followers.remove(user_id.as_uuid());
                 following.remove(creator_id.as_uuid());
-                (EventData::FollowRemoved { user_id }, AuditAction::FollowRemoved)
+                (
+                    EventData::FollowRemoved { user_id },
+                    AuditAction::FollowRemoved,
+                )
             };
-            self.outbox.append(vec![Event::new(data, creator_id, None, now)]);
+            self.outbox
+                .append(vec![Event::new(data, creator_id, None, now)]);
             self.audit.record(AuditEntry::new(
                 Some(user_id),
                 action,
                 AuditTarget::Creator(creator_id),
-                json!({ "userId": user_id }),
+                AuditDetail::Follow { user_id },
                 now,
             ));
         }
@@ -114,7 +135,11 @@ impl MemoryFollowStore {
     }
 }
 
-fn page_of(edges: Option<&Edges>, page: PageRequest, to_follow: impl Fn(uuid::Uuid, DateTime<Utc>) -> Follow) -> Page<Follow> {
+fn page_of(
+    edges: Option<&Edges>,
+    page: PageRequest,
+    to_follow: impl Fn(uuid::Uuid, DateTime<Utc>) -> Follow,
+) -> Page<Follow> {
     let Some(edges) = edges else {
         return Page {
             items: Vec::new(),
@@ -134,11 +159,21 @@ fn page_of(edges: Option<&Edges>, page: PageRequest, to_follow: impl Fn(uuid::Uu
 
 #[async_trait]
 impl FollowStore for MemoryFollowStore {
-    async fn follow(&self, user_id: UserId, creator_id: CreatorId, now: DateTime<Utc>) -> Result<FollowChange> {
+    async fn follow(
+        &self,
+        user_id: UserId,
+        creator_id: CreatorId,
+        now: DateTime<Utc>,
+    ) -> Result<FollowChange> {
         self.change(user_id, creator_id, true, now)
     }
 
-    async fn unfollow(&self, user_id: UserId, creator_id: CreatorId, now: DateTime<Utc>) -> Result<FollowChange> {
+    async fn unfollow(
+        &self,
+        user_id: UserId,
+        creator_id: CreatorId,
+        now: DateTime<Utc>,
+    ) -> Result<FollowChange> {
         self.change(user_id, creator_id, false, now)
     }
 
@@ -151,7 +186,11 @@ impl FollowStore for MemoryFollowStore {
     }
 
     async fn follower_count(&self, creator_id: CreatorId) -> Result<u64> {
-        Ok(self.graph.followers.get(&creator_id).map_or(0, |f| f.since.len() as u64))
+        Ok(self
+            .graph
+            .followers
+            .get(&creator_id)
+            .map_or(0, |f| f.since.len() as u64))
     }
 
     async fn followers(&self, creator_id: CreatorId, page: PageRequest) -> Result<Page<Follow>> {

@@ -9,12 +9,14 @@ use std::{
     time::Instant,
 };
 
+use super::FastMap;
 use async_trait::async_trait;
-use dashmap::DashMap;
+use livedrop_core::Result;
 use livedrop_core::domain::IdempotencyKey;
 use livedrop_core::ids::UserId;
-use livedrop_core::ports::{Begin, Fingerprint, IdempotencyPolicy, IdempotencyRecord, IdempotencyStore, StoredResponse};
-use livedrop_core::Result;
+use livedrop_core::ports::{
+    Begin, Fingerprint, IdempotencyPolicy, IdempotencyRecord, IdempotencyStore, StoredResponse,
+};
 
 #[derive(Debug)]
 struct Slot {
@@ -25,7 +27,7 @@ struct Slot {
 /// Idempotency records per `(user, key)`.
 #[derive(Debug)]
 pub struct MemoryIdempotencyStore {
-    records: DashMap<(UserId, IdempotencyKey), Slot>,
+    records: FastMap<(UserId, IdempotencyKey), Slot>,
     policy: IdempotencyPolicy,
     /// Inserts since the last sweep of expired records.
     since_sweep: AtomicUsize,
@@ -34,7 +36,7 @@ pub struct MemoryIdempotencyStore {
 impl MemoryIdempotencyStore {
     pub(crate) fn new(policy: IdempotencyPolicy) -> Self {
         Self {
-            records: DashMap::new(),
+            records: FastMap::default(),
             policy,
             since_sweep: AtomicUsize::new(0),
         }
@@ -42,10 +44,11 @@ impl MemoryIdempotencyStore {
 
     /// Drops expired records once inserts since the last sweep outnumber the live records:
     /// O(1) amortized per insert, and the map never holds more than about twice what the
-    /// retention window requires.
+    /// retention window requires. The size is only looked at every 4096 inserts, since
+    /// counting walks every shard.
     fn maybe_sweep(&self) {
         let inserts = self.since_sweep.fetch_add(1, Ordering::Relaxed) + 1;
-        if inserts < 4096 || inserts < self.records.len() {
+        if inserts % 4096 != 0 || inserts < self.records.len() {
             return;
         }
         self.since_sweep.store(0, Ordering::Relaxed);
@@ -56,11 +59,16 @@ impl MemoryIdempotencyStore {
 
 #[async_trait]
 impl IdempotencyStore for MemoryIdempotencyStore {
-    async fn begin(&self, user: UserId, key: &IdempotencyKey, fingerprint: &Fingerprint) -> Result<Begin> {
+    async fn begin(
+        &self,
+        user: UserId,
+        key: &IdempotencyKey,
+        fingerprint: &Fingerprint,
+    ) -> Result<Begin> {
         let now = Instant::now();
         let fresh = Slot {
             record: IdempotencyRecord::InFlight {
-                fingerprint: fingerprint.clone(),
+                fingerprint: *fingerprint,
             },
             expires_at: now + self.policy.lock_ttl,
         };
@@ -92,7 +100,7 @@ impl IdempotencyStore for MemoryIdempotencyStore {
             let ours = matches!(&slot.record, IdempotencyRecord::InFlight { fingerprint: f } if f == fingerprint);
             if ours {
                 slot.record = IdempotencyRecord::Completed {
-                    fingerprint: fingerprint.clone(),
+                    fingerprint: *fingerprint,
                     response: response.clone(),
                 };
                 slot.expires_at = Instant::now() + self.policy.retention;
@@ -101,14 +109,23 @@ impl IdempotencyStore for MemoryIdempotencyStore {
         Ok(())
     }
 
-    async fn abandon(&self, user: UserId, key: &IdempotencyKey, fingerprint: &Fingerprint) -> Result<()> {
+    async fn abandon(
+        &self,
+        user: UserId,
+        key: &IdempotencyKey,
+        fingerprint: &Fingerprint,
+    ) -> Result<()> {
         self.records.remove_if(&(user, key.clone()), |_, slot| {
             matches!(&slot.record, IdempotencyRecord::InFlight { fingerprint: f } if f == fingerprint)
         });
         Ok(())
     }
 
-    async fn lookup(&self, user: UserId, key: &IdempotencyKey) -> Result<Option<IdempotencyRecord>> {
+    async fn lookup(
+        &self,
+        user: UserId,
+        key: &IdempotencyKey,
+    ) -> Result<Option<IdempotencyRecord>> {
         let now = Instant::now();
         Ok(self
             .records

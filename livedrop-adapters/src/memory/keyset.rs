@@ -19,7 +19,12 @@ fn cursor_of(position: &Position) -> Cursor {
 pub(crate) fn newest_first(index: &BTreeSet<Position>, page: PageRequest) -> Page<Position> {
     let take = page.limit.get() + 1;
     let items: Vec<Position> = match page.cursor {
-        Some(c) => index.range(..(c.key, c.id)).rev().take(take).copied().collect(),
+        Some(c) => index
+            .range(..(c.key, c.id))
+            .rev()
+            .take(take)
+            .copied()
+            .collect(),
         None => index.iter().rev().take(take).copied().collect(),
     };
     Page::from_overfetch(items, page.limit, cursor_of)

@@ -2,17 +2,19 @@
 
 use std::{collections::BTreeSet, sync::Arc};
 
+use super::FastMap;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use dashmap::DashMap;
 use livedrop_core::domain::{
-    AuditAction, AuditEntry, AuditTarget, DropStock, IdempotencyKey, Order, OrderRejection, OrderStatus,
+    AuditAction, AuditDetail, AuditEntry, AuditTarget, DropStock, IdempotencyKey, Order,
+    OrderRejection, OrderStatus,
 };
 use livedrop_core::ids::{DropId, OrderId, UserId};
 use livedrop_core::pagination::{Page, PageRequest};
-use livedrop_core::ports::{Cancellation, DropTransition, Ledger, LedgerSummary, OrderRequest, Placement};
+use livedrop_core::ports::{
+    Cancellation, DropTransition, Ledger, LedgerSummary, OrderRequest, Placement,
+};
 use livedrop_core::{Entity, Error, Result};
-use serde_json::json;
 
 use super::audit_log::MemoryAuditLog;
 use super::books::{Books, DropCell, Placement as IndexPlacement};
@@ -22,10 +24,10 @@ use super::sync::lock;
 /// Orders and their indexes, shared by every drop.
 #[derive(Debug, Default)]
 pub(crate) struct OrderTables {
-    pub(crate) orders: DashMap<OrderId, Order>,
+    pub(crate) orders: FastMap<OrderId, Order>,
     /// The authority on idempotency: one order per `(user, key)`.
-    by_key: DashMap<(UserId, IdempotencyKey), OrderId>,
-    by_user: DashMap<UserId, BTreeSet<(i64, uuid::Uuid)>>,
+    by_key: FastMap<(UserId, IdempotencyKey), OrderId>,
+    by_user: FastMap<UserId, BTreeSet<(i64, uuid::Uuid)>>,
 }
 
 /// The order ledger over [`Books`]. See [`Ledger`] for the contract.
@@ -39,26 +41,29 @@ pub struct MemoryLedger {
 
 impl MemoryLedger {
     fn cell(&self, drop_id: DropId) -> Result<Arc<std::sync::Mutex<DropCell>>> {
-        self.books.cell(drop_id).ok_or_else(|| Error::not_found(Entity::Drop, drop_id))
+        self.books
+            .cell(drop_id)
+            .ok_or_else(|| Error::not_found(Entity::Drop, drop_id))
     }
 
-    /// Decides one order inside the drop's critical section.
-    fn place_locked(&self, cell: &mut DropCell, req: &OrderRequest) -> Result<Placement> {
+    /// Decides one order inside the drop's critical section. `order` and `audit` are built
+    /// by the caller before the lock is taken: the section only decides and files.
+    fn place_locked(
+        &self,
+        cell: &mut DropCell,
+        req: &OrderRequest,
+        order: Order,
+        audit: AuditEntry,
+    ) -> Result<Placement> {
         let before = IndexPlacement::of(&cell.book);
         let mut events = cell.book.advance(req.now);
-        let result = match self.orders.by_key.entry((req.user_id, req.idempotency_key.clone())) {
+        let result = match self
+            .orders
+            .by_key
+            .entry((req.user_id, req.idempotency_key.clone()))
+        {
             dashmap::Entry::Occupied(taken) => self.existing(*taken.get(), req),
             dashmap::Entry::Vacant(slot) => {
-                let order = Order {
-                    id: req.order_id,
-                    user_id: req.user_id,
-                    drop_id: req.drop_id,
-                    qty: req.qty,
-                    status: OrderStatus::Confirmed,
-                    idempotency_key: req.idempotency_key.clone(),
-                    created_at: req.now,
-                    cancelled_at: None,
-                };
                 let held = cell.held.get(&req.user_id).copied().unwrap_or(0);
                 match cell.book.take(&order, held) {
                     Ok(taken) => {
@@ -66,13 +71,7 @@ impl MemoryLedger {
                         slot.insert(order.id);
                         *cell.held.entry(req.user_id).or_insert(0) += req.qty.get();
                         cell.orders.push(order.id);
-                        self.audit.record(AuditEntry::new(
-                            Some(req.user_id),
-                            AuditAction::OrderPlaced,
-                            AuditTarget::Order(order.id),
-                            json!({ "dropId": req.drop_id, "qty": req.qty }),
-                            req.now,
-                        ));
+                        self.audit.record(audit);
                         self.orders
                             .by_user
                             .entry(req.user_id)
@@ -98,7 +97,9 @@ impl MemoryLedger {
             .orders
             .get(&order_id)
             .map(|o| o.clone())
-            .ok_or_else(|| Error::internal("memory", "idempotency index points at a missing order"))?;
+            .ok_or_else(|| {
+                Error::internal("memory", "idempotency index points at a missing order")
+            })?;
         if order.drop_id == req.drop_id && order.qty == req.qty {
             Ok(Placement::Existing(order))
         } else {
@@ -114,7 +115,7 @@ impl MemoryLedger {
                 None,
                 AuditAction::DropStatusChanged,
                 AuditTarget::Drop(cell.book.drop.id),
-                json!({ "from": from, "to": to }),
+                AuditDetail::StatusChange { from, to },
                 now,
             ));
         }
@@ -127,11 +128,36 @@ impl Ledger for MemoryLedger {
         let Some(cell) = self.books.cell(req.drop_id) else {
             return Err(OrderRejection::DropNotFound.into());
         };
+        let order = Order {
+            id: req.order_id,
+            user_id: req.user_id,
+            drop_id: req.drop_id,
+            qty: req.qty,
+            status: OrderStatus::Confirmed,
+            idempotency_key: req.idempotency_key.clone(),
+            created_at: req.now,
+            cancelled_at: None,
+        };
+        let audit = AuditEntry::new(
+            Some(req.user_id),
+            AuditAction::OrderPlaced,
+            AuditTarget::Order(order.id),
+            AuditDetail::Order {
+                drop_id: req.drop_id,
+                qty: req.qty,
+            },
+            req.now,
+        );
         let mut cell = lock(&cell);
-        self.place_locked(&mut cell, req)
+        self.place_locked(&mut cell, req, order, audit)
     }
 
-    async fn cancel_order(&self, order_id: OrderId, user_id: UserId, now: DateTime<Utc>) -> Result<Cancellation> {
+    async fn cancel_order(
+        &self,
+        order_id: OrderId,
+        user_id: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<Cancellation> {
         let drop_id = match self.orders.orders.get(&order_id) {
             Some(order) if order.user_id == user_id => order.drop_id,
             _ => return Err(Error::not_found(Entity::Order, order_id)),
@@ -146,7 +172,10 @@ impl Ledger for MemoryLedger {
             .map(|o| o.clone())
             .ok_or_else(|| Error::not_found(Entity::Order, order_id))?;
         if order.status == OrderStatus::Cancelled {
-            return Ok(Cancellation { order, changed: false });
+            return Ok(Cancellation {
+                order,
+                changed: false,
+            });
         }
         let before = IndexPlacement::of(&cell.book);
         let mut events = cell.book.advance(now);
@@ -161,19 +190,27 @@ impl Ledger for MemoryLedger {
             Some(user_id),
             AuditAction::OrderCancelled,
             AuditTarget::Order(order_id),
-            json!({ "dropId": drop_id, "qty": order.qty }),
+            AuditDetail::Order {
+                drop_id,
+                qty: order.qty,
+            },
             now,
         ));
         self.audit_transitions(&before, &cell, now);
         self.books.refile(before, &cell.book);
         self.outbox.append(events);
-        Ok(Cancellation { order, changed: true })
+        Ok(Cancellation {
+            order,
+            changed: true,
+        })
     }
 
     async fn advance_drops(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<DropTransition>> {
         let mut applied = Vec::new();
         for drop_id in self.books.due(now, limit) {
-            let Some(cell) = self.books.cell(drop_id) else { continue };
+            let Some(cell) = self.books.cell(drop_id) else {
+                continue;
+            };
             let mut cell = lock(&cell);
             let before = IndexPlacement::of(&cell.book);
             // Under the drop lock: of several schedulers racing here, only the first finds
@@ -211,7 +248,12 @@ impl Ledger for MemoryLedger {
     async fn orders_by_user(&self, user_id: UserId, page: PageRequest) -> Result<Page<Order>> {
         let positions = match self.orders.by_user.get(&user_id) {
             Some(index) => super::keyset::newest_first(&index, page),
-            None => return Ok(Page { items: Vec::new(), next_cursor: None }),
+            None => {
+                return Ok(Page {
+                    items: Vec::new(),
+                    next_cursor: None,
+                });
+            }
         };
         let orders = &self.orders.orders;
         Ok(Page {

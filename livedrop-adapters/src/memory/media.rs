@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
+use super::FastMap;
 use async_trait::async_trait;
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
-use dashmap::DashMap;
 use hmac::{Hmac, KeyInit, Mac};
 use livedrop_core::ports::{ImageType, Media, MediaKey, PresignedUpload, UploadRequest};
 use livedrop_core::{Error, Result};
@@ -30,7 +30,7 @@ pub struct UploadGrant {
 pub struct MemoryMedia {
     base_url: String,
     secret: Vec<u8>,
-    objects: DashMap<MediaKey, (ImageType, Vec<u8>)>,
+    objects: FastMap<MediaKey, (ImageType, Vec<u8>)>,
 }
 
 impl MemoryMedia {
@@ -38,7 +38,7 @@ impl MemoryMedia {
         Self {
             base_url: base_url.trim_end_matches('/').to_owned(),
             secret,
-            objects: DashMap::new(),
+            objects: FastMap::default(),
         }
     }
 
@@ -53,7 +53,13 @@ impl MemoryMedia {
     /// Accepts an upload made with a URL from [`Media::presign_upload`]: the signature must
     /// match, the URL must not have expired, the declared type must be the key's, and the
     /// body must fit. Anything else is refused and nothing is stored.
-    pub fn accept_upload(&self, grant: &UploadGrant, content_type: &str, body: Vec<u8>, now: DateTime<Utc>) -> Result<()> {
+    pub fn accept_upload(
+        &self,
+        grant: &UploadGrant,
+        content_type: &str,
+        body: Vec<u8>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         let signature = URL_SAFE_NO_PAD
             .decode(&grant.signature)
             .map_err(|_| Error::Forbidden("upload signature is malformed"))?;
@@ -64,7 +70,11 @@ impl MemoryMedia {
             return Err(Error::Forbidden("upload URL has expired"));
         }
         let kind = ImageType::try_from(content_type)?;
-        if !grant.key.as_str().ends_with(&format!(".{}", kind.extension())) {
+        if !grant
+            .key
+            .as_str()
+            .ends_with(&format!(".{}", kind.extension()))
+        {
             return Err(Error::Forbidden("content type differs from the signed one"));
         }
         if body.len() as u64 > grant.max_bytes {
@@ -82,19 +92,31 @@ impl MemoryMedia {
 
 #[async_trait]
 impl Media for MemoryMedia {
-    async fn presign_upload(&self, req: &UploadRequest, now: DateTime<Utc>) -> Result<PresignedUpload> {
-        let lifetime = chrono::Duration::from_std(req.expires_in.min(Duration::from_secs(7 * 24 * 3600)))
-            .map_err(|e| Error::internal("media", e))?;
+    async fn presign_upload(
+        &self,
+        req: &UploadRequest,
+        now: DateTime<Utc>,
+    ) -> Result<PresignedUpload> {
+        let lifetime =
+            chrono::Duration::from_std(req.expires_in.min(Duration::from_secs(7 * 24 * 3600)))
+                .map_err(|e| Error::internal("media", e))?;
         let expires_at = now + lifetime;
         let expires = expires_at.timestamp();
-        let signature = URL_SAFE_NO_PAD.encode(self.mac(&req.key, req.max_bytes, expires).finalize().into_bytes());
+        let signature = URL_SAFE_NO_PAD.encode(
+            self.mac(&req.key, req.max_bytes, expires)
+                .finalize()
+                .into_bytes(),
+        );
         Ok(PresignedUpload {
             url: format!(
                 "{}/media/upload/{}?max={}&expires={}&sig={}",
                 self.base_url, req.key, req.max_bytes, expires, signature
             ),
             method: "PUT".to_owned(),
-            headers: vec![("content-type".to_owned(), req.content_type.mime().to_owned())],
+            headers: vec![(
+                "content-type".to_owned(),
+                req.content_type.mime().to_owned(),
+            )],
             expires_at: DateTime::from_timestamp(expires, 0).unwrap_or(expires_at),
             key: req.key.clone(),
             public_url: self.public_url(&req.key),

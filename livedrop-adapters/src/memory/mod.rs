@@ -23,6 +23,13 @@ mod sync;
 
 use std::sync::{Arc, RwLock};
 
+/// Concurrent map with foldhash: SipHash dominated the hot path's profile. foldhash seeds
+/// itself randomly per process, which keeps keys chosen by clients (idempotency keys) from
+/// being aimed at one bucket.
+pub(crate) type FastMap<K, V> = dashmap::DashMap<K, V, foldhash::fast::RandomState>;
+/// Single-threaded map with the same hasher.
+pub(crate) type FastHashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
 use livedrop_core::ports::{IdempotencyPolicy, Ports, RateLimits};
 
 pub use audit_log::MemoryAuditLog;

@@ -3,13 +3,13 @@
 
 use std::{collections::BTreeMap, sync::Arc};
 
+use super::FastMap;
 use async_trait::async_trait;
-use dashmap::DashMap;
+use livedrop_core::Result;
 use livedrop_core::domain::{Notification, Recipient};
 use livedrop_core::ids::UserId;
 use livedrop_core::pagination::{Cursor, Page, PageRequest};
 use livedrop_core::ports::Notifier;
-use livedrop_core::Result;
 use uuid::Uuid;
 
 use super::follows::FollowGraph;
@@ -21,8 +21,8 @@ type Feed = BTreeMap<Position, Notification>;
 #[derive(Debug)]
 pub struct MemoryNotifier {
     pub(crate) graph: Arc<FollowGraph>,
-    personal: DashMap<Uuid, Feed>,
-    creators: DashMap<Uuid, Feed>,
+    personal: FastMap<Uuid, Feed>,
+    creators: FastMap<Uuid, Feed>,
     per_feed: usize,
 }
 
@@ -30,8 +30,8 @@ impl MemoryNotifier {
     pub(crate) fn new(graph: Arc<FollowGraph>, per_feed: usize) -> Self {
         Self {
             graph,
-            personal: DashMap::new(),
-            creators: DashMap::new(),
+            personal: FastMap::default(),
+            creators: FastMap::default(),
             per_feed: per_feed.max(1),
         }
     }
@@ -42,12 +42,23 @@ fn position(n: &Notification) -> Position {
 }
 
 /// Up to `take` newest entries of `feed` strictly before `before`, accepted by `keep`.
-fn newest(feed: &Feed, before: Option<Position>, take: usize, keep: impl Fn(&Notification) -> bool) -> Vec<Notification> {
+fn newest(
+    feed: &Feed,
+    before: Option<Position>,
+    take: usize,
+    keep: impl Fn(&Notification) -> bool,
+) -> Vec<Notification> {
     let range = match before {
         Some(b) => feed.range(..b),
         None => feed.range(..),
     };
-    range.rev().map(|(_, n)| n).filter(|n| keep(n)).take(take).cloned().collect()
+    range
+        .rev()
+        .map(|(_, n)| n)
+        .filter(|n| keep(n))
+        .take(take)
+        .cloned()
+        .collect()
 }
 
 #[async_trait]
@@ -81,11 +92,15 @@ impl Notifier for MemoryNotifier {
             if let Some(feed) = self.creators.get(&creator.as_uuid()) {
                 // Only what happened while the user followed: a new follower does not
                 // inherit the creator's whole history.
-                items.extend(newest(&feed, before, take, |n| n.event.occurred_at >= since));
+                items.extend(newest(&feed, before, take, |n| {
+                    n.event.occurred_at >= since
+                }));
             }
         }
         items.sort_by_key(|n| std::cmp::Reverse(position(n)));
         items.truncate(take);
-        Ok(Page::from_overfetch(items, page.limit, |n| Cursor::after(n.event.occurred_at, n.event.id)))
+        Ok(Page::from_overfetch(items, page.limit, |n| {
+            Cursor::after(n.event.occurred_at, n.event.id)
+        }))
     }
 }

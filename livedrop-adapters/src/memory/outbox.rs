@@ -12,9 +12,9 @@ use std::{
 
 use async_trait::async_trait;
 use chrono::Utc;
+use livedrop_core::Result;
 use livedrop_core::domain::Event;
 use livedrop_core::ports::{Outbox, OutboxBatch, OutboxLag, OutboxRecord};
-use livedrop_core::Result;
 use uuid::Uuid;
 
 use super::sync::lock;
@@ -60,7 +60,9 @@ impl MemoryOutbox {
             let hash = BuildHasherDefault::<DefaultHasher>::default().hash_one(event.key());
             let index = (hash % self.partitions.len() as u64) as usize;
             let seq = self.seq.fetch_add(1, Ordering::Relaxed);
-            lock(&self.partitions[index]).queue.push_back(OutboxRecord { seq, event });
+            lock(&self.partitions[index])
+                .queue
+                .push_back(OutboxRecord { seq, event });
         }
     }
 }

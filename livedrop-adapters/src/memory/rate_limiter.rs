@@ -16,8 +16,8 @@ use governor::{
     middleware::StateInformationMiddleware,
     state::keyed::DashMapStateStore,
 };
-use livedrop_core::ports::{BucketPolicy, RateDecision, RateLimiter, RateLimits, RouteClass};
 use livedrop_core::Result;
+use livedrop_core::ports::{BucketPolicy, RateDecision, RateLimiter, RateLimits, RouteClass};
 
 type Keyed = Governor<String, DashMapStateStore<String>, DefaultClock, StateInformationMiddleware>;
 
@@ -35,7 +35,8 @@ impl Bucket {
             .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
             .allow_burst(capacity);
         Self {
-            limiter: Governor::dashmap_with_clock(quota, clock.clone()).with_middleware::<StateInformationMiddleware>(),
+            limiter: Governor::dashmap_with_clock(quota, clock.clone())
+                .with_middleware::<StateInformationMiddleware>(),
             capacity: capacity.get(),
         }
     }
@@ -97,16 +98,18 @@ impl RateLimiter for MemoryRateLimiter {
             remaining: 0,
             retry_after,
         };
-        Ok(match bucket.limiter.check_key_n(&subject.to_owned(), cost) {
-            Ok(Ok(snapshot)) => RateDecision {
-                allowed: true,
-                limit: bucket.capacity,
-                remaining: snapshot.remaining_burst_capacity(),
-                retry_after: None,
+        Ok(
+            match bucket.limiter.check_key_n(&subject.to_owned(), cost) {
+                Ok(Ok(snapshot)) => RateDecision {
+                    allowed: true,
+                    limit: bucket.capacity,
+                    remaining: snapshot.remaining_burst_capacity(),
+                    retry_after: None,
+                },
+                Ok(Err(not_until)) => denied(Some(not_until.wait_time_from(self.clock.now()))),
+                // More than the bucket can ever hold: retrying will not help.
+                Err(_) => denied(None),
             },
-            Ok(Err(not_until)) => denied(Some(not_until.wait_time_from(self.clock.now()))),
-            // More than the bucket can ever hold: retrying will not help.
-            Err(_) => denied(None),
-        })
+        )
     }
 }

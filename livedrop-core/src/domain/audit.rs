@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::{DisplayName, DropStatus, DropWindow, Handle, PriceCents, Quantity, StockPlan, Title};
 use crate::ids::{AuditId, CreatorId, DropId, OrderId, ProductId, UserId};
 
 /// What was done.
@@ -47,6 +48,37 @@ pub enum AuditTarget {
     Order(OrderId),
 }
 
+/// The facts an entry keeps, typed per kind of action (no free-form JSON to drift).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    tag = "kind",
+    rename_all = "snake_case",
+    rename_all_fields = "camelCase"
+)]
+#[allow(missing_docs)]
+pub enum AuditDetail {
+    /// Nothing beyond who, what and when.
+    None,
+    /// An order placed or cancelled.
+    Order { drop_id: DropId, qty: Quantity },
+    /// A drop's status changed.
+    StatusChange { from: DropStatus, to: DropStatus },
+    /// A follow created or removed.
+    Follow { user_id: UserId },
+    /// A creator created or edited.
+    Creator {
+        handle: Handle,
+        display_name: DisplayName,
+    },
+    /// A product created or edited.
+    Product {
+        title: Title,
+        price_cents: PriceCents,
+    },
+    /// A drop created or edited.
+    Drop { window: DropWindow, plan: StockPlan },
+}
+
 /// One line of the audit trail. Never updated or deleted.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -62,7 +94,7 @@ pub struct AuditEntry {
     /// On what.
     pub target: AuditTarget,
     /// Facts worth keeping (quantities, old and new status, ...).
-    pub detail: serde_json::Value,
+    pub detail: AuditDetail,
 }
 
 impl AuditEntry {
@@ -71,7 +103,7 @@ impl AuditEntry {
         actor: Option<UserId>,
         action: AuditAction,
         target: AuditTarget,
-        detail: serde_json::Value,
+        detail: AuditDetail,
         at: DateTime<Utc>,
     ) -> Self {
         Self {

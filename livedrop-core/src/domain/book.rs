@@ -67,8 +67,12 @@ impl DropBook {
         };
         if self.set_status(next, now) {
             let data = match next {
-                DropStatus::Live => EventData::DropStarted { available: self.available },
-                _ => EventData::DropEnded { available: self.available },
+                DropStatus::Live => EventData::DropStarted {
+                    available: self.available,
+                },
+                _ => EventData::DropEnded {
+                    available: self.available,
+                },
             };
             events.push(self.event(data, now));
         }
@@ -80,6 +84,13 @@ impl DropBook {
     /// `order.confirmed`, then `stock.low` and `drop.sold_out` when this order crossed them.
     pub fn take(&mut self, order: &Order, already: u32) -> Result<Vec<Event>, OrderRejection> {
         let qty = order.qty.get();
+        // The status may have been moved on by a later request (one decided after
+        // `start_at` opened the drop); this order is judged at its own instant.
+        if order.created_at < self.drop.window.start_at() {
+            return Err(OrderRejection::DropNotLive {
+                drop_status: DropStatus::Scheduled,
+            });
+        }
         match self.drop.status {
             DropStatus::Live => {}
             DropStatus::SoldOut => return Err(OrderRejection::SoldOut),
@@ -94,7 +105,9 @@ impl DropBook {
             return Err(OrderRejection::SoldOut);
         }
         if qty > self.available {
-            return Err(OrderRejection::InsufficientStock { available: self.available });
+            return Err(OrderRejection::InsufficientStock {
+                available: self.available,
+            });
         }
         self.available -= qty;
         self.updated_at = order.created_at;
@@ -111,7 +124,13 @@ impl DropBook {
         let threshold = self.drop.plan.low_stock_threshold();
         if !self.low_stock_notified && threshold > 0 && self.available <= threshold {
             self.low_stock_notified = true;
-            events.push(self.event(EventData::StockLow { available: self.available, threshold }, now));
+            events.push(self.event(
+                EventData::StockLow {
+                    available: self.available,
+                    threshold,
+                },
+                now,
+            ));
         }
         if self.available == 0 && self.set_status(DropStatus::SoldOut, now) {
             events.push(self.event(EventData::DropSoldOut {}, now));
@@ -138,7 +157,12 @@ impl DropBook {
             && now < self.drop.window.end_at()
             && self.set_status(DropStatus::Live, now)
         {
-            events.push(self.event(EventData::DropRestocked { available: self.available }, now));
+            events.push(self.event(
+                EventData::DropRestocked {
+                    available: self.available,
+                },
+                now,
+            ));
         }
         events
     }
@@ -169,9 +193,19 @@ mod tests {
 
     fn book(stock: i64, threshold: i64, limit: Option<i64>) -> (DropBook, DateTime<Utc>) {
         let t0 = Utc::now();
-        let window = DropWindow::new(t0 + TimeDelta::seconds(10), t0 + TimeDelta::seconds(100)).unwrap();
+        let window =
+            DropWindow::new(t0 + TimeDelta::seconds(10), t0 + TimeDelta::seconds(100)).unwrap();
         let plan = StockPlan::new(stock, threshold, limit).unwrap();
-        (DropBook::new(Drop::new(ProductId::new(), CreatorId::new(), window, plan, t0)), t0)
+        (
+            DropBook::new(Drop::new(
+                ProductId::new(),
+                CreatorId::new(),
+                window,
+                plan,
+                t0,
+            )),
+            t0,
+        )
     }
 
     fn order(book: &DropBook, qty: i64, at: DateTime<Utc>) -> Order {
@@ -195,15 +229,42 @@ mod tests {
     fn lifecycle_by_time_happens_once() {
         let (mut b, t0) = book(5, 0, None);
         assert!(b.advance(t0).is_empty());
-        assert_eq!(b.take(&order(&b, 1, t0), 0), Err(OrderRejection::DropNotLive { drop_status: DropStatus::Scheduled }));
+        assert_eq!(
+            b.take(&order(&b, 1, t0), 0),
+            Err(OrderRejection::DropNotLive {
+                drop_status: DropStatus::Scheduled
+            })
+        );
         let live_at = t0 + TimeDelta::seconds(10);
         assert_eq!(kinds(&b.advance(live_at)), ["drop.started"]);
-        assert!(b.advance(live_at).is_empty(), "second tick at the same time changes nothing");
+        assert!(
+            b.advance(live_at).is_empty(),
+            "second tick at the same time changes nothing"
+        );
         let end = t0 + TimeDelta::seconds(100);
         assert_eq!(kinds(&b.advance(end)), ["drop.ended"]);
         assert_eq!(b.drop.status, DropStatus::Ended);
         assert_eq!(b.next_due(), None);
-        assert_eq!(b.take(&order(&b, 1, end), 0), Err(OrderRejection::DropNotLive { drop_status: DropStatus::Ended }));
+        assert_eq!(
+            b.take(&order(&b, 1, end), 0),
+            Err(OrderRejection::DropNotLive {
+                drop_status: DropStatus::Ended
+            })
+        );
+    }
+
+    #[test]
+    fn an_order_decided_before_the_start_is_refused_even_once_live() {
+        let (mut b, t0) = book(5, 0, None);
+        b.advance(t0 + TimeDelta::seconds(10));
+        let early = order(&b, 1, t0 + TimeDelta::seconds(9));
+        assert_eq!(
+            b.take(&early, 0),
+            Err(OrderRejection::DropNotLive {
+                drop_status: DropStatus::Scheduled
+            })
+        );
+        assert_eq!(b.available, 5);
     }
 
     #[test]
@@ -217,10 +278,22 @@ mod tests {
         let (mut b, t0) = book(4, 2, None);
         let now = t0 + TimeDelta::seconds(20);
         b.advance(now);
-        assert_eq!(kinds(&b.take(&order(&b, 1, now), 0).unwrap()), ["order.confirmed"]);
-        assert_eq!(kinds(&b.take(&order(&b, 1, now), 0).unwrap()), ["order.confirmed", "stock.low"]);
-        assert_eq!(b.take(&order(&b, 3, now), 0), Err(OrderRejection::InsufficientStock { available: 2 }));
-        assert_eq!(kinds(&b.take(&order(&b, 2, now), 0).unwrap()), ["order.confirmed", "drop.sold_out"]);
+        assert_eq!(
+            kinds(&b.take(&order(&b, 1, now), 0).unwrap()),
+            ["order.confirmed"]
+        );
+        assert_eq!(
+            kinds(&b.take(&order(&b, 1, now), 0).unwrap()),
+            ["order.confirmed", "stock.low"]
+        );
+        assert_eq!(
+            b.take(&order(&b, 3, now), 0),
+            Err(OrderRejection::InsufficientStock { available: 2 })
+        );
+        assert_eq!(
+            kinds(&b.take(&order(&b, 2, now), 0).unwrap()),
+            ["order.confirmed", "drop.sold_out"]
+        );
         assert_eq!((b.available, b.drop.status), (0, DropStatus::SoldOut));
         assert_eq!(b.take(&order(&b, 1, now), 0), Err(OrderRejection::SoldOut));
     }
@@ -231,7 +304,10 @@ mod tests {
         let now = t0 + TimeDelta::seconds(20);
         b.advance(now);
         let events = b.take(&order(&b, 3, now), 0).unwrap();
-        assert_eq!(kinds(&events), ["order.confirmed", "stock.low", "drop.sold_out"]);
+        assert_eq!(
+            kinds(&events),
+            ["order.confirmed", "stock.low", "drop.sold_out"]
+        );
     }
 
     #[test]
@@ -240,8 +316,20 @@ mod tests {
         let now = t0 + TimeDelta::seconds(20);
         b.advance(now);
         assert!(b.take(&order(&b, 3, now), 0).is_ok());
-        assert_eq!(b.take(&order(&b, 1, now), 3), Err(OrderRejection::LimitReached { limit: 3, already: 3 }));
-        assert_eq!(b.take(&order(&b, 2, now), 2), Err(OrderRejection::LimitReached { limit: 3, already: 2 }));
+        assert_eq!(
+            b.take(&order(&b, 1, now), 3),
+            Err(OrderRejection::LimitReached {
+                limit: 3,
+                already: 3
+            })
+        );
+        assert_eq!(
+            b.take(&order(&b, 2, now), 2),
+            Err(OrderRejection::LimitReached {
+                limit: 3,
+                already: 2
+            })
+        );
         assert_eq!(b.available, 7, "refused orders take nothing");
     }
 
@@ -252,13 +340,24 @@ mod tests {
         b.advance(now);
         let first = order(&b, 1, now);
         b.take(&first, 0).unwrap();
-        assert_eq!(kinds(&b.give_back(&first, now)), ["order.cancelled", "drop.restocked"]);
+        assert_eq!(
+            kinds(&b.give_back(&first, now)),
+            ["order.cancelled", "drop.restocked"]
+        );
         assert_eq!((b.available, b.drop.status), (1, DropStatus::Live));
         let second = order(&b, 1, now);
-        assert_eq!(kinds(&b.take(&second, 0).unwrap()), ["order.confirmed", "drop.sold_out"], "stock.low fires once per drop");
+        assert_eq!(
+            kinds(&b.take(&second, 0).unwrap()),
+            ["order.confirmed", "drop.sold_out"],
+            "stock.low fires once per drop"
+        );
         let end = t0 + TimeDelta::seconds(100);
         b.advance(end);
-        assert_eq!(kinds(&b.give_back(&second, end)), ["order.cancelled"], "an ended drop stays ended");
+        assert_eq!(
+            kinds(&b.give_back(&second, end)),
+            ["order.cancelled"],
+            "an ended drop stays ended"
+        );
         assert_eq!(b.drop.status, DropStatus::Ended);
     }
 }

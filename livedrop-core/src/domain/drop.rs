@@ -109,7 +109,9 @@ impl StockPlan {
         }
         let max_per_user = match max_per_user {
             None => None,
-            Some(limit) if limit >= 1 => Some(u32::try_from(limit.min(Self::MAX_STOCK)).unwrap_or(u32::MAX)),
+            Some(limit) if limit >= 1 => {
+                Some(u32::try_from(limit.min(Self::MAX_STOCK)).unwrap_or(u32::MAX))
+            }
             Some(_) => return Err(ValidationError::MaxPerUserNotPositive),
         };
         // Both checked to lie in 0..=i32::MAX above, so the conversions cannot fail.
@@ -205,12 +207,19 @@ mod tests {
     fn window_must_open_before_it_closes() {
         let t = Utc::now();
         assert!(DropWindow::new(t, t + TimeDelta::seconds(1)).is_ok());
-        assert_eq!(DropWindow::new(t, t), Err(ValidationError::StartNotBeforeEnd));
+        assert_eq!(
+            DropWindow::new(t, t),
+            Err(ValidationError::StartNotBeforeEnd)
+        );
         assert_eq!(
             DropWindow::new(t, t - TimeDelta::seconds(1)),
             Err(ValidationError::StartNotBeforeEnd)
         );
-        let json = format!(r#"{{"startAt":"{}","endAt":"{}"}}"#, t.to_rfc3339(), t.to_rfc3339());
+        let json = format!(
+            r#"{{"startAt":"{}","endAt":"{}"}}"#,
+            t.to_rfc3339(),
+            t.to_rfc3339()
+        );
         assert!(serde_json::from_str::<DropWindow>(&json).is_err());
     }
 
@@ -218,7 +227,10 @@ mod tests {
     fn window_status_follows_time() {
         let t = Utc::now();
         let w = DropWindow::new(t, t + TimeDelta::seconds(10)).unwrap();
-        assert_eq!(w.status_at(t - TimeDelta::seconds(1)), DropStatus::Scheduled);
+        assert_eq!(
+            w.status_at(t - TimeDelta::seconds(1)),
+            DropStatus::Scheduled
+        );
         assert_eq!(w.status_at(t), DropStatus::Live);
         assert_eq!(w.status_at(t + TimeDelta::seconds(10)), DropStatus::Ended);
     }
@@ -226,24 +238,52 @@ mod tests {
     #[test]
     fn stock_plan_rules() {
         let plan = StockPlan::new(100, 10, Some(2)).unwrap();
-        assert_eq!((plan.initial_stock(), plan.low_stock_threshold(), plan.max_per_user()), (100, 10, Some(2)));
+        assert_eq!(
+            (
+                plan.initial_stock(),
+                plan.low_stock_threshold(),
+                plan.max_per_user()
+            ),
+            (100, 10, Some(2))
+        );
         assert!(StockPlan::new(1, 0, None).is_ok());
-        assert!(StockPlan::new(5, 5, None).is_ok(), "threshold may equal the stock");
-        assert_eq!(StockPlan::new(0, 0, None), Err(ValidationError::InitialStockNotPositive));
-        assert_eq!(StockPlan::new(-3, 0, None), Err(ValidationError::InitialStockNotPositive));
+        assert!(
+            StockPlan::new(5, 5, None).is_ok(),
+            "threshold may equal the stock"
+        );
+        assert_eq!(
+            StockPlan::new(0, 0, None),
+            Err(ValidationError::InitialStockNotPositive)
+        );
+        assert_eq!(
+            StockPlan::new(-3, 0, None),
+            Err(ValidationError::InitialStockNotPositive)
+        );
         assert_eq!(
             StockPlan::new(i64::from(i32::MAX) + 1, 0, None),
             Err(ValidationError::InitialStockNotPositive)
         );
         assert_eq!(
             StockPlan::new(5, 6, None),
-            Err(ValidationError::LowStockThresholdOutOfRange { threshold: 6, initial_stock: 5 })
+            Err(ValidationError::LowStockThresholdOutOfRange {
+                threshold: 6,
+                initial_stock: 5
+            })
         );
         assert_eq!(
             StockPlan::new(5, -1, None),
-            Err(ValidationError::LowStockThresholdOutOfRange { threshold: -1, initial_stock: 5 })
+            Err(ValidationError::LowStockThresholdOutOfRange {
+                threshold: -1,
+                initial_stock: 5
+            })
         );
-        assert_eq!(StockPlan::new(5, 1, Some(0)), Err(ValidationError::MaxPerUserNotPositive));
-        assert!(serde_json::from_str::<StockPlan>(r#"{"initialStock":0,"lowStockThreshold":0}"#).is_err());
+        assert_eq!(
+            StockPlan::new(5, 1, Some(0)),
+            Err(ValidationError::MaxPerUserNotPositive)
+        );
+        assert!(
+            serde_json::from_str::<StockPlan>(r#"{"initialStock":0,"lowStockThreshold":0}"#)
+                .is_err()
+        );
     }
 }

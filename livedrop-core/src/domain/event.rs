@@ -53,7 +53,10 @@ pub enum EventData {
     },
     /// A scheduled drop was edited.
     #[serde(rename = "drop.updated")]
-    DropUpdated { start_at: DateTime<Utc>, end_at: DateTime<Utc> },
+    DropUpdated {
+        start_at: DateTime<Utc>,
+        end_at: DateTime<Utc>,
+    },
     /// A drop went live.
     #[serde(rename = "drop.started")]
     DropStarted { available: u32 },
@@ -118,7 +121,12 @@ impl EventData {
 
 impl Event {
     /// A new event about `creator_id` (and `drop_id`), occurring at `now`.
-    pub fn new(data: EventData, creator_id: CreatorId, drop_id: Option<DropId>, now: DateTime<Utc>) -> Self {
+    pub fn new(
+        data: EventData,
+        creator_id: CreatorId,
+        drop_id: Option<DropId>,
+        now: DateTime<Utc>,
+    ) -> Self {
         Self {
             id: EventId::new(),
             data,
@@ -149,7 +157,10 @@ mod tests {
     fn envelope_has_the_architecture_shape_and_round_trips() {
         let drop_id = DropId::new();
         let event = Event::new(
-            EventData::StockLow { available: 3, threshold: 5 },
+            EventData::StockLow {
+                available: 3,
+                threshold: 5,
+            },
             CreatorId::new(),
             Some(drop_id),
             Utc::now(),
@@ -158,7 +169,11 @@ mod tests {
         assert_eq!(json["type"], "stock.low");
         assert_eq!(json["payload"]["available"], 3);
         assert_eq!(json["dropId"], drop_id.to_string());
-        assert!(json["occurredAt"].is_string() && json["creatorId"].is_string() && json["id"].is_string());
+        assert!(
+            json["occurredAt"].is_string()
+                && json["creatorId"].is_string()
+                && json["id"].is_string()
+        );
         assert_eq!(serde_json::from_value::<Event>(json).unwrap(), event);
         assert_eq!(event.key(), drop_id.as_uuid());
     }
@@ -169,7 +184,12 @@ mod tests {
         let samples = [
             EventData::DropSoldOut {},
             EventData::FollowCreated { user_id },
-            EventData::OrderConfirmed { order_id: OrderId::new(), user_id, qty: Quantity::ONE, available: 0 },
+            EventData::OrderConfirmed {
+                order_id: OrderId::new(),
+                user_id,
+                qty: Quantity::ONE,
+                available: 0,
+            },
         ];
         for data in samples {
             let json = serde_json::to_value(&data).unwrap();

@@ -64,7 +64,10 @@ impl DropStatus {
         if self.can_become(next) {
             Ok(next)
         } else {
-            Err(IllegalTransition { from: self, to: next })
+            Err(IllegalTransition {
+                from: self,
+                to: next,
+            })
         }
     }
 }
@@ -82,7 +85,9 @@ impl std::str::FromStr for DropStatus {
         DropStatus::ALL
             .into_iter()
             .find(|status| status.as_str() == s)
-            .ok_or_else(|| super::ValidationError::UnknownDropStatus { value: s.to_owned() })
+            .ok_or_else(|| super::ValidationError::UnknownDropStatus {
+                value: s.to_owned(),
+            })
     }
 }
 
@@ -127,7 +132,10 @@ mod tests {
     fn status_names_round_trip() {
         for status in DropStatus::ALL {
             assert_eq!(status.as_str().parse::<DropStatus>().unwrap(), status);
-            assert_eq!(serde_json::to_string(&status).unwrap(), format!("\"{status}\""));
+            assert_eq!(
+                serde_json::to_string(&status).unwrap(),
+                format!("\"{status}\"")
+            );
         }
         assert!("upcoming".parse::<DropStatus>().is_err());
     }

@@ -14,7 +14,7 @@ mod text;
 mod user;
 mod validation;
 
-pub use audit::{AuditAction, AuditEntry, AuditTarget};
+pub use audit::{AuditAction, AuditDetail, AuditEntry, AuditTarget};
 pub use book::DropBook;
 pub use drop::{Drop, DropStock, DropWindow, StockPlan};
 pub use event::{Event, EventData};

@@ -93,7 +93,10 @@ mod tests {
     fn price_is_never_negative() {
         assert_eq!(PriceCents::try_from(0).unwrap().get(), 0);
         assert_eq!(PriceCents::try_from(1999).unwrap().get(), 1999);
-        assert_eq!(PriceCents::try_from(-1), Err(ValidationError::NegativePrice));
+        assert_eq!(
+            PriceCents::try_from(-1),
+            Err(ValidationError::NegativePrice)
+        );
         assert!(serde_json::from_str::<PriceCents>("-5").is_err());
     }
 
@@ -104,7 +107,9 @@ mod tests {
         for bad in ["", "EU", "EURO", "ABC", "€"] {
             assert_eq!(
                 CurrencyCode::try_from(bad),
-                Err(ValidationError::UnknownCurrency { code: bad.to_owned() })
+                Err(ValidationError::UnknownCurrency {
+                    code: bad.to_owned()
+                })
             );
         }
     }

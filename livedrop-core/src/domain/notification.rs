@@ -36,9 +36,8 @@ impl Notification {
             | EventData::StockLow { .. }
             | EventData::DropSoldOut {}
             | EventData::DropRestocked { .. } => Recipient::FollowersOf(event.creator_id),
-            EventData::OrderConfirmed { user_id, .. } | EventData::OrderCancelled { user_id, .. } => {
-                Recipient::User(*user_id)
-            }
+            EventData::OrderConfirmed { user_id, .. }
+            | EventData::OrderCancelled { user_id, .. } => Recipient::User(*user_id),
             _ => return None,
         };
         Some(Self {

@@ -1,6 +1,6 @@
 //! Orders, quantities, idempotency keys, and the ways an order can be refused.
 
-use std::fmt;
+use std::{fmt, sync::Arc};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -31,7 +31,10 @@ impl TryFrom<i64> for Quantity {
     fn try_from(qty: i64) -> Result<Self, Self::Error> {
         match u32::try_from(qty) {
             Ok(q) if (1..=Self::MAX).contains(&q) => Ok(Self(q)),
-            _ => Err(ValidationError::QuantityOutOfRange { qty, max: Self::MAX }),
+            _ => Err(ValidationError::QuantityOutOfRange {
+                qty,
+                max: Self::MAX,
+            }),
         }
     }
 }
@@ -44,9 +47,11 @@ impl From<Quantity> for u32 {
 
 /// A client-chosen key that makes a retried `POST /orders` safe: 1 to 255 visible ASCII
 /// characters (the IETF Idempotency-Key draft recommends a UUID; Stripe allows 255).
+/// Shared (`Arc<str>`): the key is stored with the order, in the ledger's unique index and in
+/// the idempotency store, and cloning it must not allocate on the hot path.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct IdempotencyKey(String);
+pub struct IdempotencyKey(Arc<str>);
 
 impl IdempotencyKey {
     /// Longest key.
@@ -72,7 +77,7 @@ impl TryFrom<&str> for IdempotencyKey {
         if !key.bytes().all(|b| b.is_ascii_graphic()) {
             return invalid("may only contain visible ASCII characters");
         }
-        Ok(Self(key.to_owned()))
+        Ok(Self(Arc::from(key)))
     }
 }
 
@@ -86,7 +91,7 @@ impl TryFrom<String> for IdempotencyKey {
 
 impl From<IdempotencyKey> for String {
     fn from(key: IdempotencyKey) -> String {
-        key.0
+        key.0.as_ref().to_owned()
     }
 }
 
@@ -138,7 +143,11 @@ pub struct Order {
 /// Why the ledger refused an order. These are answers, not failures: they are stored
 /// against the idempotency key and replayed like a confirmation.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
-#[serde(tag = "code", rename_all = "snake_case", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "code",
+    rename_all = "snake_case",
+    rename_all_fields = "camelCase"
+)]
 pub enum OrderRejection {
     /// No stock left.
     #[error("the drop is sold out")]
@@ -192,7 +201,10 @@ mod tests {
         for bad in [0, -1, 11, i64::MAX, i64::MIN] {
             assert_eq!(
                 Quantity::try_from(bad),
-                Err(ValidationError::QuantityOutOfRange { qty: bad, max: Quantity::MAX })
+                Err(ValidationError::QuantityOutOfRange {
+                    qty: bad,
+                    max: Quantity::MAX
+                })
             );
         }
         assert!(serde_json::from_str::<Quantity>("0").is_err());
@@ -220,7 +232,10 @@ mod tests {
 
     #[test]
     fn rejections_serialize_with_their_code() {
-        let r = OrderRejection::LimitReached { limit: 2, already: 2 };
+        let r = OrderRejection::LimitReached {
+            limit: 2,
+            already: 2,
+        };
         let json = serde_json::to_value(&r).unwrap();
         assert_eq!(json["code"], r.code());
         assert_eq!(serde_json::from_value::<OrderRejection>(json).unwrap(), r);

@@ -190,7 +190,8 @@ impl TryFrom<&str> for Email {
         let has_dotted_domain = email
             .rsplit_once('@')
             .is_some_and(|(_, domain)| domain.contains('.') && !domain.ends_with('.'));
-        if email.len() > 254 || !has_dotted_domain || !email_address::EmailAddress::is_valid(&email) {
+        if email.len() > 254 || !has_dotted_domain || !email_address::EmailAddress::is_valid(&email)
+        {
             return Err(ValidationError::InvalidEmail);
         }
         Ok(Self(email))
@@ -230,13 +231,22 @@ mod tests {
     #[test]
     fn title_is_trimmed_and_bounded() {
         assert_eq!(Title::try_from("  Sneaker  ").unwrap().as_str(), "Sneaker");
-        assert_eq!(Title::try_from("   "), Err(ValidationError::EmptyText { field: "title" }));
+        assert_eq!(
+            Title::try_from("   "),
+            Err(ValidationError::EmptyText { field: "title" })
+        );
         let long = "é".repeat(121);
         assert_eq!(
             Title::try_from(long.as_str()),
-            Err(ValidationError::TextTooLong { field: "title", max: 120 })
+            Err(ValidationError::TextTooLong {
+                field: "title",
+                max: 120
+            })
         );
-        assert!(Title::try_from("é".repeat(120).as_str()).is_ok(), "limit counts characters, not bytes");
+        assert!(
+            Title::try_from("é".repeat(120).as_str()).is_ok(),
+            "limit counts characters, not bytes"
+        );
         assert_eq!(
             Title::try_from("bad\u{0007}bell"),
             Err(ValidationError::ControlCharacters { field: "title" })
@@ -253,11 +263,16 @@ mod tests {
         assert!(Description::try_from("line one\nline two").is_ok());
         assert_eq!(
             Description::try_from("x".repeat(5_001)),
-            Err(ValidationError::TextTooLong { field: "description", max: 5_000 })
+            Err(ValidationError::TextTooLong {
+                field: "description",
+                max: 5_000
+            })
         );
         assert_eq!(
             Description::try_from("nul\u{0}"),
-            Err(ValidationError::ControlCharacters { field: "description" })
+            Err(ValidationError::ControlCharacters {
+                field: "description"
+            })
         );
     }
 
@@ -266,18 +281,29 @@ mod tests {
         assert!(DisplayName::try_from("Ada").is_ok());
         assert_eq!(
             DisplayName::try_from(""),
-            Err(ValidationError::EmptyText { field: "displayName" })
+            Err(ValidationError::EmptyText {
+                field: "displayName"
+            })
         );
-        assert_eq!(PersonName::try_from("\t"), Err(ValidationError::EmptyText { field: "name" }));
+        assert_eq!(
+            PersonName::try_from("\t"),
+            Err(ValidationError::EmptyText { field: "name" })
+        );
         assert_eq!(
             PersonName::try_from("n".repeat(81)),
-            Err(ValidationError::TextTooLong { field: "name", max: 80 })
+            Err(ValidationError::TextTooLong {
+                field: "name",
+                max: 80
+            })
         );
     }
 
     #[test]
     fn handle_rules() {
-        assert_eq!(Handle::try_from("@Ada_Lovelace1").unwrap().as_str(), "ada_lovelace1");
+        assert_eq!(
+            Handle::try_from("@Ada_Lovelace1").unwrap().as_str(),
+            "ada_lovelace1"
+        );
         for (bad, reason) in [
             ("ab", "must be 3 to 30 characters"),
             (&"a".repeat(31)[..], "must be 3 to 30 characters"),
@@ -286,15 +312,34 @@ mod tests {
             ("ab-c", "may only contain a-z, 0-9 and _"),
             ("abç", "may only contain a-z, 0-9 and _"),
         ] {
-            assert_eq!(Handle::try_from(bad), Err(ValidationError::InvalidHandle { reason }), "{bad}");
+            assert_eq!(
+                Handle::try_from(bad),
+                Err(ValidationError::InvalidHandle { reason }),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn email_rules() {
-        assert_eq!(Email::try_from(" Ada@Example.COM ").unwrap().as_str(), "ada@example.com");
-        for bad in ["", "ada", "ada@", "@example.com", "ada@localhost", "a b@example.com", "ada@example."] {
-            assert_eq!(Email::try_from(bad), Err(ValidationError::InvalidEmail), "{bad:?}");
+        assert_eq!(
+            Email::try_from(" Ada@Example.COM ").unwrap().as_str(),
+            "ada@example.com"
+        );
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@localhost",
+            "a b@example.com",
+            "ada@example.",
+        ] {
+            assert_eq!(
+                Email::try_from(bad),
+                Err(ValidationError::InvalidEmail),
+                "{bad:?}"
+            );
         }
         let long = format!("{}@example.com", "a".repeat(250));
         assert_eq!(Email::try_from(long), Err(ValidationError::InvalidEmail));

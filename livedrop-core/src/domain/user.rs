@@ -50,7 +50,12 @@ pub struct Creator {
 
 impl Creator {
     /// A new creator owned by `owner_id`.
-    pub fn new(owner_id: UserId, display_name: DisplayName, handle: Handle, now: DateTime<Utc>) -> Self {
+    pub fn new(
+        owner_id: UserId,
+        display_name: DisplayName,
+        handle: Handle,
+        now: DateTime<Utc>,
+    ) -> Self {
         Self {
             id: CreatorId::new(),
             owner_id,

@@ -49,7 +49,9 @@ pub enum ValidationError {
     #[error("initial stock must be greater than zero")]
     InitialStockNotPositive,
     /// The low-stock threshold must lie within the drop's stock.
-    #[error("low-stock threshold {threshold} must be between 0 and the initial stock {initial_stock}")]
+    #[error(
+        "low-stock threshold {threshold} must be between 0 and the initial stock {initial_stock}"
+    )]
     LowStockThresholdOutOfRange {
         /// The threshold given.
         threshold: i64,
@@ -115,7 +117,9 @@ impl ValidationError {
             ValidationError::UnknownCurrency { .. } => "unknown_currency",
             ValidationError::StartNotBeforeEnd => "start_not_before_end",
             ValidationError::InitialStockNotPositive => "initial_stock_not_positive",
-            ValidationError::LowStockThresholdOutOfRange { .. } => "low_stock_threshold_out_of_range",
+            ValidationError::LowStockThresholdOutOfRange { .. } => {
+                "low_stock_threshold_out_of_range"
+            }
             ValidationError::MaxPerUserNotPositive => "max_per_user_not_positive",
             ValidationError::QuantityOutOfRange { .. } => "quantity_out_of_range",
             ValidationError::InvalidIdempotencyKey { .. } => "invalid_idempotency_key",

@@ -4,9 +4,9 @@ use std::fmt::Debug;
 
 use async_trait::async_trait;
 
+use crate::Result;
 use crate::domain::{AuditEntry, AuditTarget};
 use crate::pagination::{Page, PageRequest};
-use crate::Result;
 
 /// The append-only audit trail.
 ///
@@ -23,5 +23,6 @@ pub trait AuditLog: Send + Sync + Debug + 'static {
     /// Appends one entry.
     async fn append(&self, entry: &AuditEntry) -> Result<()>;
     /// A target's entries, newest first.
-    async fn entries_for(&self, target: AuditTarget, page: PageRequest) -> Result<Page<AuditEntry>>;
+    async fn entries_for(&self, target: AuditTarget, page: PageRequest)
+    -> Result<Page<AuditEntry>>;
 }

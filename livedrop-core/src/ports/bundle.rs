@@ -2,7 +2,10 @@
 
 use std::sync::Arc;
 
-use super::{AuditLog, Cache, Catalog, EventBus, FollowStore, IdempotencyStore, Ledger, Media, Notifier, Outbox, RateLimiter};
+use super::{
+    AuditLog, Cache, Catalog, EventBus, FollowStore, IdempotencyStore, Ledger, Media, Notifier,
+    Outbox, RateLimiter,
+};
 
 /// Every port, each chosen independently at run time (Postgres ledger with a Redis
 /// idempotency store, say). Cloning clones the `Arc`s.

@@ -5,8 +5,8 @@ use std::{fmt::Debug, time::Duration};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{CreatorId, DropId, ProductId};
 use crate::Result;
+use crate::ids::{CreatorId, DropId, ProductId};
 
 /// Hit and miss counters since start.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

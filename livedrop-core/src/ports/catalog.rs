@@ -5,10 +5,10 @@ use std::fmt::Debug;
 use async_trait::async_trait;
 
 // `Drop` is used by path: mockall's generated `impl Drop for MockCatalog` needs the std trait.
+use crate::Result;
 use crate::domain::{self, Creator, DropStatus, Email, Handle, Product, User};
 use crate::ids::{CreatorId, DropId, ProductId, UserId};
 use crate::pagination::{Page, PageRequest};
-use crate::Result;
 
 /// Users, creators, products and drops.
 ///
@@ -56,7 +56,11 @@ pub trait Catalog: Send + Sync + Debug + 'static {
     /// Replaces a product's details and images; `actor` is audited.
     async fn update_product(&self, product: &Product, actor: UserId) -> Result<()>;
     /// A creator's products, newest first.
-    async fn products_by_creator(&self, creator_id: CreatorId, page: PageRequest) -> Result<Page<Product>>;
+    async fn products_by_creator(
+        &self,
+        creator_id: CreatorId,
+        page: PageRequest,
+    ) -> Result<Page<Product>>;
 
     /// Stores a new drop and its stock; `actor` is audited.
     async fn create_drop(&self, drop: &domain::Drop, actor: UserId) -> Result<()>;
@@ -65,5 +69,9 @@ pub trait Catalog: Send + Sync + Debug + 'static {
     /// Replaces a scheduled drop's window and plan; `actor` is audited.
     async fn update_drop(&self, drop: &domain::Drop, actor: UserId) -> Result<()>;
     /// Drops in `status`, by `(start_at, id)` ascending.
-    async fn drops_by_status(&self, status: DropStatus, page: PageRequest) -> Result<Page<domain::Drop>>;
+    async fn drops_by_status(
+        &self,
+        status: DropStatus,
+        page: PageRequest,
+    ) -> Result<Page<domain::Drop>>;
 }

@@ -4,8 +4,8 @@ use std::fmt::Debug;
 
 use async_trait::async_trait;
 
-use crate::domain::Event;
 use crate::Result;
+use crate::domain::Event;
 
 /// One event handed to a consumer, with what it needs to commit it.
 #[derive(Clone, Debug, PartialEq, Eq)]

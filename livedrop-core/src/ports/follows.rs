@@ -5,10 +5,10 @@ use std::fmt::Debug;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use crate::Result;
 use crate::domain::{Follow, FollowChange};
 use crate::ids::{CreatorId, UserId};
 use crate::pagination::{Page, PageRequest};
-use crate::Result;
 
 /// Who follows whom, with exact follower counts.
 ///
@@ -27,9 +27,19 @@ use crate::Result;
 #[async_trait]
 pub trait FollowStore: Send + Sync + Debug + 'static {
     /// `user_id` follows `creator_id`.
-    async fn follow(&self, user_id: UserId, creator_id: CreatorId, now: DateTime<Utc>) -> Result<FollowChange>;
+    async fn follow(
+        &self,
+        user_id: UserId,
+        creator_id: CreatorId,
+        now: DateTime<Utc>,
+    ) -> Result<FollowChange>;
     /// `user_id` stops following `creator_id`.
-    async fn unfollow(&self, user_id: UserId, creator_id: CreatorId, now: DateTime<Utc>) -> Result<FollowChange>;
+    async fn unfollow(
+        &self,
+        user_id: UserId,
+        creator_id: CreatorId,
+        now: DateTime<Utc>,
+    ) -> Result<FollowChange>;
     /// Whether `user_id` follows `creator_id`.
     async fn is_following(&self, user_id: UserId, creator_id: CreatorId) -> Result<bool>;
     /// The exact follower count.

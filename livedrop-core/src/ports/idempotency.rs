@@ -6,14 +6,31 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::Result;
 use crate::domain::IdempotencyKey;
 use crate::ids::UserId;
-use crate::Result;
 
-/// A digest of the request a key was first used with; a retry must match it.
-#[derive(Clone, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Fingerprint(String);
+/// A digest (SHA-256) of the request a key was first used with; a retry must match it.
+/// Serialized as 64 hex characters.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub struct Fingerprint([u8; 32]);
+
+impl From<Fingerprint> for String {
+    fn from(fingerprint: Fingerprint) -> String {
+        hex::encode(fingerprint.0)
+    }
+}
+
+impl TryFrom<String> for Fingerprint {
+    type Error = hex::FromHexError;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        let mut bytes = [0u8; 32];
+        hex::decode_to_slice(text, &mut bytes)?;
+        Ok(Self(bytes))
+    }
+}
 
 impl Fingerprint {
     /// SHA-256 over `parts`, each length-prefixed so that `("ab","c")` and `("a","bc")` differ.
@@ -23,17 +40,16 @@ impl Fingerprint {
             hasher.update((part.len() as u64).to_be_bytes());
             hasher.update(part);
         }
-        let digest = hasher.finalize();
-        Self(digest.iter().map(|b| format!("{b:02x}")).collect())
+        Self(hasher.finalize().into())
     }
 
-    /// Wraps a stored fingerprint.
-    pub fn from_stored(text: String) -> Self {
-        Self(text)
+    /// Wraps stored digest bytes.
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
     }
 
-    /// The hex text.
-    pub fn as_str(&self) -> &str {
+    /// The digest bytes.
+    pub fn as_bytes(&self) -> &[u8; 32] {
         &self.0
     }
 }
@@ -68,7 +84,8 @@ impl IdempotencyRecord {
     /// The fingerprint of the request that owns the key.
     pub fn fingerprint(&self) -> &Fingerprint {
         match self {
-            IdempotencyRecord::InFlight { fingerprint } | IdempotencyRecord::Completed { fingerprint, .. } => fingerprint,
+            IdempotencyRecord::InFlight { fingerprint }
+            | IdempotencyRecord::Completed { fingerprint, .. } => fingerprint,
         }
     }
 }
@@ -127,7 +144,12 @@ impl IdempotencyPolicy {
 #[async_trait]
 pub trait IdempotencyStore: Send + Sync + Debug + 'static {
     /// Claims `(user, key)` for a request with `fingerprint`.
-    async fn begin(&self, user: UserId, key: &IdempotencyKey, fingerprint: &Fingerprint) -> Result<Begin>;
+    async fn begin(
+        &self,
+        user: UserId,
+        key: &IdempotencyKey,
+        fingerprint: &Fingerprint,
+    ) -> Result<Begin>;
     /// Stores the answer of the caller's in-flight request.
     async fn complete(
         &self,
@@ -137,7 +159,13 @@ pub trait IdempotencyStore: Send + Sync + Debug + 'static {
         response: &StoredResponse,
     ) -> Result<()>;
     /// Drops the caller's in-flight record after a failure that stored nothing.
-    async fn abandon(&self, user: UserId, key: &IdempotencyKey, fingerprint: &Fingerprint) -> Result<()>;
+    async fn abandon(
+        &self,
+        user: UserId,
+        key: &IdempotencyKey,
+        fingerprint: &Fingerprint,
+    ) -> Result<()>;
     /// The live record under `(user, key)`, if any.
-    async fn lookup(&self, user: UserId, key: &IdempotencyKey) -> Result<Option<IdempotencyRecord>>;
+    async fn lookup(&self, user: UserId, key: &IdempotencyKey)
+    -> Result<Option<IdempotencyRecord>>;
 }

@@ -6,10 +6,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::Result;
 use crate::domain::{DropStatus, DropStock, IdempotencyKey, Order, Quantity};
 use crate::ids::{DropId, OrderId, UserId};
 use crate::pagination::{Page, PageRequest};
-use crate::Result;
 
 /// A validated order to place.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -129,7 +129,12 @@ pub trait Ledger: Send + Sync + Debug + 'static {
     async fn place_order(&self, req: &OrderRequest) -> Result<Placement>;
 
     /// Cancels `user_id`'s order `order_id` at `now`.
-    async fn cancel_order(&self, order_id: OrderId, user_id: UserId, now: DateTime<Utc>) -> Result<Cancellation>;
+    async fn cancel_order(
+        &self,
+        order_id: OrderId,
+        user_id: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<Cancellation>;
 
     /// Applies the lifecycle transitions due at `now` to at most `limit` drops.
     async fn advance_drops(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<DropTransition>>;

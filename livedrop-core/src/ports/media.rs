@@ -6,9 +6,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::Result;
 use crate::domain::ValidationError;
 use crate::ids::ProductId;
-use crate::Result;
 
 /// The image types LiveDrop accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -85,7 +85,11 @@ pub struct MediaKey(String);
 impl MediaKey {
     /// A fresh key for a new image of `product_id`.
     pub fn product_image(product_id: ProductId, kind: ImageType) -> Self {
-        Self(format!("products/{product_id}/{}.{}", uuid::Uuid::now_v7(), kind.extension()))
+        Self(format!(
+            "products/{product_id}/{}.{}",
+            uuid::Uuid::now_v7(),
+            kind.extension()
+        ))
     }
 
     /// Parses a key this module produced (used when a signed URL comes back).
@@ -95,7 +99,8 @@ impl MediaKey {
             && parts.next().is_some_and(|p| p.parse::<ProductId>().is_ok())
             && parts.next().is_some_and(|file| {
                 file.split_once('.').is_some_and(|(stem, ext)| {
-                    uuid::Uuid::try_parse(stem).is_ok() && ImageType::try_from(format!("image/{ext}")).is_ok()
+                    uuid::Uuid::try_parse(stem).is_ok()
+                        && ImageType::try_from(format!("image/{ext}")).is_ok()
                 })
             })
             && parts.next().is_none();
@@ -166,7 +171,11 @@ pub struct PresignedUpload {
 #[async_trait]
 pub trait Media: Send + Sync + Debug + 'static {
     /// Signs an upload URL.
-    async fn presign_upload(&self, req: &UploadRequest, now: DateTime<Utc>) -> Result<PresignedUpload>;
+    async fn presign_upload(
+        &self,
+        req: &UploadRequest,
+        now: DateTime<Utc>,
+    ) -> Result<PresignedUpload>;
     /// The public URL of `key`.
     fn public_url(&self, key: &MediaKey) -> String;
 }

@@ -21,7 +21,9 @@ pub use cache::{Cache, CacheStats, CacheTtls, keys as cache_keys};
 pub use catalog::Catalog;
 pub use event_bus::{Delivery, EventBus, EventSubscription};
 pub use follows::FollowStore;
-pub use idempotency::{Begin, Fingerprint, IdempotencyPolicy, IdempotencyRecord, IdempotencyStore, StoredResponse};
+pub use idempotency::{
+    Begin, Fingerprint, IdempotencyPolicy, IdempotencyRecord, IdempotencyStore, StoredResponse,
+};
 pub use ledger::{Cancellation, DropTransition, Ledger, LedgerSummary, OrderRequest, Placement};
 pub use media::{ImageType, Media, MediaKey, PresignedUpload, UploadRequest};
 pub use notifier::Notifier;

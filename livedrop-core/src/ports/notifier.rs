@@ -4,10 +4,10 @@ use std::fmt::Debug;
 
 use async_trait::async_trait;
 
+use crate::Result;
 use crate::domain::Notification;
 use crate::ids::UserId;
 use crate::pagination::{Page, PageRequest};
-use crate::Result;
 
 /// Stores notifications and serves each user's inbox.
 ///

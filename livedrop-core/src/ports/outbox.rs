@@ -5,8 +5,8 @@ use std::{fmt::Debug, time::Duration};
 use async_trait::async_trait;
 use uuid::Uuid;
 
-use crate::domain::Event;
 use crate::Result;
+use crate::domain::Event;
 
 /// An event waiting in the outbox, with its commit-order sequence number.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -17,7 +17,7 @@ pub struct OutboxRecord {
     pub event: Event,
 }
 
-/// Records leased to one relay.
+/// Records leased to one relay. The batch is opaque: it is marked sent or released whole.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OutboxBatch {
     /// The lease, to mark or release the batch with.

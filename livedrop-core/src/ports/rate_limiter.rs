@@ -94,9 +94,10 @@ pub struct RateDecision {
     pub allowed: bool,
     /// The bucket's capacity.
     pub limit: u32,
-    /// Tokens left after this check.
+    /// Tokens left after this check (reported as 0 on a denial).
     pub remaining: u32,
-    /// When denied: how long until the request would be allowed.
+    /// When denied: how long until the request would be allowed; `None` when it never
+    /// will (the cost exceeds the capacity).
     pub retry_after: Option<Duration>,
 }
 
@@ -105,7 +106,8 @@ pub struct RateDecision {
 /// # Contract
 /// - Refill and take are one atomic step: under any concurrency, over an interval of length
 ///   T starting from a full bucket, at most `capacity + T / refill_every` tokens are granted.
-/// - A denied check takes nothing and says when to retry.
+/// - A denied check takes nothing and says when to retry (`None` if the cost exceeds the
+///   capacity, so no wait will help).
 /// - Subjects are independent (a user, or an IP when anonymous); so are classes.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]

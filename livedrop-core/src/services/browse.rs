@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
+use crate::Result;
 use crate::domain::{Drop, DropStatus, Follow, Product};
 use crate::ids::{CreatorId, UserId};
 use crate::pagination::{Page, PageRequest};
 use crate::ports::{Catalog, FollowStore};
-use crate::Result;
 
 /// Read-only lists over the catalog and follows.
 #[derive(Clone, Debug)]
@@ -27,12 +27,20 @@ impl BrowseService {
     }
 
     /// A creator's products, newest first.
-    pub async fn products_of(&self, creator: CreatorId, page: PageRequest) -> Result<Page<Product>> {
+    pub async fn products_of(
+        &self,
+        creator: CreatorId,
+        page: PageRequest,
+    ) -> Result<Page<Product>> {
         self.catalog.products_by_creator(creator, page).await
     }
 
     /// A creator's followers, newest first.
-    pub async fn followers_of(&self, creator: CreatorId, page: PageRequest) -> Result<Page<Follow>> {
+    pub async fn followers_of(
+        &self,
+        creator: CreatorId,
+        page: PageRequest,
+    ) -> Result<Page<Follow>> {
         self.follows.followers(creator, page).await
     }
 

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::domain::{
-    Creator, DisplayName, Drop, DropStatus, DropWindow, Email, Handle, PersonName, Product, ProductDetails, StockPlan,
-    User,
+    Creator, DisplayName, Drop, DropStatus, DropWindow, Email, Handle, PersonName, Product,
+    ProductDetails, StockPlan, User,
 };
 use crate::ids::{CreatorId, DropId, ProductId, UserId};
 use crate::ports::{Catalog, MediaKey};
@@ -32,7 +32,12 @@ impl CatalogService {
     }
 
     /// Makes `owner` a creator.
-    pub async fn become_creator(&self, owner: UserId, display_name: DisplayName, handle: Handle) -> Result<Creator> {
+    pub async fn become_creator(
+        &self,
+        owner: UserId,
+        display_name: DisplayName,
+        handle: Handle,
+    ) -> Result<Creator> {
         let creator = Creator::new(owner, display_name, handle, self.clock.now());
         self.catalog.create_creator(&creator).await?;
         Ok(creator)
@@ -54,7 +59,12 @@ impl CatalogService {
     }
 
     /// Adds a product to `actor`'s creator.
-    pub async fn create_product(&self, actor: UserId, creator_id: CreatorId, details: ProductDetails) -> Result<Product> {
+    pub async fn create_product(
+        &self,
+        actor: UserId,
+        creator_id: CreatorId,
+        details: ProductDetails,
+    ) -> Result<Product> {
         self.owned_creator(actor, creator_id).await?;
         let product = Product::new(creator_id, details, self.clock.now());
         self.catalog.create_product(&product, actor).await?;
@@ -62,7 +72,12 @@ impl CatalogService {
     }
 
     /// Edits a product of `actor`'s creator.
-    pub async fn update_product(&self, actor: UserId, product_id: ProductId, details: ProductDetails) -> Result<Product> {
+    pub async fn update_product(
+        &self,
+        actor: UserId,
+        product_id: ProductId,
+        details: ProductDetails,
+    ) -> Result<Product> {
         let mut product = self.owned_product(actor, product_id).await?;
         product.details = details;
         self.catalog.update_product(&product, actor).await?;
@@ -70,7 +85,12 @@ impl CatalogService {
     }
 
     /// Attaches an uploaded image to a product of `actor`'s creator.
-    pub async fn add_product_image(&self, actor: UserId, product_id: ProductId, key: MediaKey) -> Result<Product> {
+    pub async fn add_product_image(
+        &self,
+        actor: UserId,
+        product_id: ProductId,
+        key: MediaKey,
+    ) -> Result<Product> {
         let mut product = self.owned_product(actor, product_id).await?;
         if !product.images.iter().any(|k| k == key.as_str()) {
             product.images.push(key.as_str().to_owned());
@@ -80,19 +100,39 @@ impl CatalogService {
     }
 
     /// Schedules a drop of a product of `actor`'s creator.
-    pub async fn create_drop(&self, actor: UserId, product_id: ProductId, window: DropWindow, plan: StockPlan) -> Result<Drop> {
+    pub async fn create_drop(
+        &self,
+        actor: UserId,
+        product_id: ProductId,
+        window: DropWindow,
+        plan: StockPlan,
+    ) -> Result<Drop> {
         let product = self.owned_product(actor, product_id).await?;
-        let drop = Drop::new(product.id, product.creator_id, window, plan, self.clock.now());
+        let drop = Drop::new(
+            product.id,
+            product.creator_id,
+            window,
+            plan,
+            self.clock.now(),
+        );
         self.catalog.create_drop(&drop, actor).await?;
         Ok(drop)
     }
 
     /// Reschedules or resizes a drop that has not started.
-    pub async fn update_drop(&self, actor: UserId, drop_id: DropId, window: DropWindow, plan: StockPlan) -> Result<Drop> {
+    pub async fn update_drop(
+        &self,
+        actor: UserId,
+        drop_id: DropId,
+        window: DropWindow,
+        plan: StockPlan,
+    ) -> Result<Drop> {
         let mut drop = self.catalog.get_drop(drop_id).await?;
         self.owned_creator(actor, drop.creator_id).await?;
         if drop.status != DropStatus::Scheduled {
-            return Err(Error::DropNotEditable { status: drop.status });
+            return Err(Error::DropNotEditable {
+                status: drop.status,
+            });
         }
         drop.window = window;
         drop.plan = plan;
@@ -154,7 +194,12 @@ mod tests {
     }
 
     fn creator_owned_by(owner: UserId) -> Creator {
-        Creator::new(owner, DisplayName::try_from("Ada").unwrap(), Handle::try_from("ada").unwrap(), Utc::now())
+        Creator::new(
+            owner,
+            DisplayName::try_from("Ada").unwrap(),
+            Handle::try_from("ada").unwrap(),
+            Utc::now(),
+        )
     }
 
     fn service(catalog: MockCatalog) -> CatalogService {
@@ -167,12 +212,26 @@ mod tests {
         let creator = creator_owned_by(owner);
         let mut catalog = MockCatalog::new();
         let c = creator.clone();
-        catalog.expect_get_creator().returning(move |_| Ok(c.clone()));
-        catalog.expect_create_product().times(1).returning(|_, _| Ok(()));
+        catalog
+            .expect_get_creator()
+            .returning(move |_| Ok(c.clone()));
+        catalog
+            .expect_create_product()
+            .times(1)
+            .returning(|_, _| Ok(()));
         let svc = service(catalog);
-        let err = svc.create_product(UserId::new(), creator.id, details()).await.unwrap_err();
+        let err = svc
+            .create_product(UserId::new(), creator.id, details())
+            .await
+            .unwrap_err();
         assert_eq!(err.code(), "forbidden");
-        assert_eq!(svc.create_product(owner, creator.id, details()).await.unwrap().creator_id, creator.id);
+        assert_eq!(
+            svc.create_product(owner, creator.id, details())
+                .await
+                .unwrap()
+                .creator_id,
+            creator.id
+        );
     }
 
     #[tokio::test]
@@ -186,12 +245,22 @@ mod tests {
         live.status = DropStatus::Live;
         let mut catalog = MockCatalog::new();
         let c = creator.clone();
-        catalog.expect_get_creator().returning(move |_| Ok(c.clone()));
+        catalog
+            .expect_get_creator()
+            .returning(move |_| Ok(c.clone()));
         let d = live.clone();
         catalog.expect_get_drop().returning(move |_| Ok(d.clone()));
         catalog.expect_update_drop().never();
-        let err = service(catalog).update_drop(owner, live.id, window, plan).await.unwrap_err();
-        assert!(matches!(err, Error::DropNotEditable { status: DropStatus::Live }));
+        let err = service(catalog)
+            .update_drop(owner, live.id, window, plan)
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            Error::DropNotEditable {
+                status: DropStatus::Live
+            }
+        ));
     }
 
     #[tokio::test]
@@ -200,11 +269,16 @@ mod tests {
         let creator = creator_owned_by(owner);
         let mut catalog = MockCatalog::new();
         let c = creator.clone();
-        catalog.expect_get_creator().returning(move |_| Ok(c.clone()));
+        catalog
+            .expect_get_creator()
+            .returning(move |_| Ok(c.clone()));
         catalog
             .expect_create_product()
             .returning(|_, _| Err(Error::unavailable("postgres", "down")));
-        let err = service(catalog).create_product(owner, creator.id, details()).await.unwrap_err();
+        let err = service(catalog)
+            .create_product(owner, creator.id, details())
+            .await
+            .unwrap_err();
         assert!(err.is_retryable());
     }
 }

@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
+use crate::Result;
 use crate::clock::Clock;
 use crate::domain::FollowChange;
 use crate::ids::{CreatorId, UserId};
 use crate::ports::FollowStore;
-use crate::Result;
 
 /// Follow and unfollow, idempotent, with exact counts.
 #[derive(Clone, Debug)]

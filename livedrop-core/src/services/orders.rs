@@ -7,8 +7,8 @@ use crate::domain::{IdempotencyKey, Order, OrderRejection, Quantity};
 use crate::ids::{DropId, OrderId, UserId};
 use crate::pagination::{Page, PageRequest};
 use crate::ports::{
-    Begin, Cancellation, Fingerprint, IdempotencyRecord, IdempotencyStore, Ledger, OrderRequest, Placement,
-    StoredResponse,
+    Begin, Cancellation, Fingerprint, IdempotencyRecord, IdempotencyStore, Ledger, OrderRequest,
+    Placement, StoredResponse,
 };
 use crate::wire::order_response;
 use crate::{Entity, Error, Result};
@@ -35,7 +35,11 @@ pub struct OrderService {
 
 impl OrderService {
     /// A service over these ports.
-    pub fn new(ledger: Arc<dyn Ledger>, idempotency: Arc<dyn IdempotencyStore>, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(
+        ledger: Arc<dyn Ledger>,
+        idempotency: Arc<dyn IdempotencyStore>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         Self {
             ledger,
             idempotency,
@@ -45,7 +49,11 @@ impl OrderService {
 
     /// The fingerprint of an order request: a retry must send the same drop and quantity.
     pub fn fingerprint(drop_id: DropId, qty: Quantity) -> Fingerprint {
-        Fingerprint::of(&[b"POST /orders", drop_id.as_uuid().as_bytes(), &qty.get().to_be_bytes()])
+        Fingerprint::of(&[
+            b"POST /orders",
+            drop_id.as_uuid().as_bytes(),
+            &qty.get().to_be_bytes(),
+        ])
     }
 
     /// Places `user`'s order under `key`, at most once however often it is retried.
@@ -53,7 +61,13 @@ impl OrderService {
     /// The idempotency store answers retries fast; the ledger's unique `(user, key)` is the
     /// authority, so an unavailable store costs speed, not correctness. Errors returned here
     /// (rather than inside the receipt) stored nothing and may be retried with the same key.
-    pub async fn place_order(&self, user: UserId, key: IdempotencyKey, drop_id: DropId, qty: Quantity) -> Result<Receipt> {
+    pub async fn place_order(
+        &self,
+        user: UserId,
+        key: IdempotencyKey,
+        drop_id: DropId,
+        qty: Quantity,
+    ) -> Result<Receipt> {
         let fingerprint = Self::fingerprint(drop_id, qty);
         let holds_key = match self.idempotency.begin(user, &key, &fingerprint).await {
             Ok(Begin::Started) => true,
@@ -80,7 +94,11 @@ impl OrderService {
                 if holds_key {
                     // Nothing was stored: free the key so the client's retry runs instead of
                     // waiting out the lock.
-                    if let Err(abandon) = self.idempotency.abandon(user, &request.idempotency_key, &fingerprint).await {
+                    if let Err(abandon) = self
+                        .idempotency
+                        .abandon(user, &request.idempotency_key, &fingerprint)
+                        .await
+                    {
                         tracing::warn!(%abandon, "could not release idempotency key; it expires with its lock");
                     }
                 }
@@ -108,7 +126,9 @@ impl OrderService {
 
     /// Cancels `user`'s order; its stock goes back exactly once.
     pub async fn cancel_order(&self, user: UserId, order_id: OrderId) -> Result<Cancellation> {
-        self.ledger.cancel_order(order_id, user, self.clock.now()).await
+        self.ledger
+            .cancel_order(order_id, user, self.clock.now())
+            .await
     }
 
     /// One of `user`'s orders. Someone else's order is "not found", not "forbidden", so ids
@@ -136,9 +156,11 @@ fn replay(record: IdempotencyRecord, fingerprint: &Fingerprint) -> Result<Receip
         return Err(Error::IdempotencyInFlight);
     };
     let outcome = if response.status == 201 {
-        Ok(serde_json::from_slice::<Order>(&response.body).map_err(|e| Error::internal("idempotency", e))?)
+        Ok(serde_json::from_slice::<Order>(&response.body)
+            .map_err(|e| Error::internal("idempotency", e))?)
     } else {
-        Err(serde_json::from_slice::<OrderRejection>(&response.body).map_err(|e| Error::internal("idempotency", e))?)
+        Err(serde_json::from_slice::<OrderRejection>(&response.body)
+            .map_err(|e| Error::internal("idempotency", e))?)
     };
     Ok(Receipt {
         outcome,
@@ -175,13 +197,19 @@ mod tests {
     }
 
     fn service(ledger: MockLedger, idem: MockIdempotencyStore) -> OrderService {
-        OrderService::new(Arc::new(ledger), Arc::new(idem), Arc::new(ManualClock::new(Utc::now())))
+        OrderService::new(
+            Arc::new(ledger),
+            Arc::new(idem),
+            Arc::new(ManualClock::new(Utc::now())),
+        )
     }
 
     #[tokio::test]
     async fn a_ledger_failure_frees_the_key_and_stores_no_answer() {
         let mut idem = MockIdempotencyStore::new();
-        idem.expect_begin().times(1).returning(|_, _, _| Ok(Begin::Started));
+        idem.expect_begin()
+            .times(1)
+            .returning(|_, _, _| Ok(Begin::Started));
         idem.expect_abandon().times(1).returning(|_, _, _| Ok(()));
         idem.expect_complete().never();
         let mut ledger = MockLedger::new();
@@ -224,7 +252,9 @@ mod tests {
             .times(1)
             .returning(|_, _, _, _| Err(Error::unavailable("redis", "timeout")));
         let mut ledger = MockLedger::new();
-        ledger.expect_place_order().returning(|req| Ok(Placement::Confirmed(confirmed(req))));
+        ledger
+            .expect_place_order()
+            .returning(|req| Ok(Placement::Confirmed(confirmed(req))));
         let receipt = service(ledger, idem)
             .place_order(UserId::new(), key(), DropId::new(), Quantity::ONE)
             .await
@@ -266,7 +296,10 @@ mod tests {
             ),
             (
                 IdempotencyRecord::InFlight {
-                    fingerprint: OrderService::fingerprint(DropId::from_uuid(uuid::Uuid::nil()), Quantity::ONE),
+                    fingerprint: OrderService::fingerprint(
+                        DropId::from_uuid(uuid::Uuid::nil()),
+                        Quantity::ONE,
+                    ),
                 },
                 "idempotency_key_in_flight",
             ),
@@ -277,7 +310,12 @@ mod tests {
             let mut ledger = MockLedger::new();
             ledger.expect_place_order().never();
             let err = service(ledger, idem)
-                .place_order(UserId::new(), key(), DropId::from_uuid(uuid::Uuid::nil()), Quantity::ONE)
+                .place_order(
+                    UserId::new(),
+                    key(),
+                    DropId::from_uuid(uuid::Uuid::nil()),
+                    Quantity::ONE,
+                )
                 .await
                 .unwrap_err();
             assert_eq!(err.code(), expected);
@@ -293,14 +331,24 @@ mod tests {
             .times(1)
             .returning(|_, _, _, _| Ok(()));
         let mut ledger = MockLedger::new();
-        ledger
-            .expect_place_order()
-            .returning(|_| Err(OrderRejection::LimitReached { limit: 1, already: 1 }.into()));
+        ledger.expect_place_order().returning(|_| {
+            Err(OrderRejection::LimitReached {
+                limit: 1,
+                already: 1,
+            }
+            .into())
+        });
         let receipt = service(ledger, idem)
             .place_order(UserId::new(), key(), DropId::new(), Quantity::ONE)
             .await
             .unwrap();
-        assert_eq!(receipt.outcome, Err(OrderRejection::LimitReached { limit: 1, already: 1 }));
+        assert_eq!(
+            receipt.outcome,
+            Err(OrderRejection::LimitReached {
+                limit: 1,
+                already: 1
+            })
+        );
     }
 
     #[tokio::test]
@@ -321,6 +369,9 @@ mod tests {
         let svc = service(ledger, MockIdempotencyStore::new());
         let id = OrderId::new();
         assert_eq!(svc.order(owner, id).await.unwrap().id, id);
-        assert_eq!(svc.order(UserId::new(), id).await.unwrap_err().code(), "not_found");
+        assert_eq!(
+            svc.order(UserId::new(), id).await.unwrap_err().code(),
+            "not_found"
+        );
     }
 }

@@ -2,9 +2,9 @@
 
 use std::{sync::Arc, time::Duration};
 
+use crate::Result;
 use crate::domain::Event;
 use crate::ports::{EventBus, Outbox};
-use crate::Result;
 
 /// Moves outbox records to the bus in order. Several relays may run: the outbox leases each
 /// key to one of them at a time.
@@ -18,7 +18,12 @@ pub struct Relay {
 
 impl Relay {
     /// A relay moving up to `batch` events per round, leasing them for `lease`.
-    pub fn new(outbox: Arc<dyn Outbox>, bus: Arc<dyn EventBus>, batch: usize, lease: Duration) -> Self {
+    pub fn new(
+        outbox: Arc<dyn Outbox>,
+        bus: Arc<dyn EventBus>,
+        batch: usize,
+        lease: Duration,
+    ) -> Self {
         Self {
             outbox,
             bus,
@@ -63,16 +68,23 @@ mod tests {
     use chrono::Utc;
 
     use super::*;
+    use crate::Error;
     use crate::domain::EventData;
     use crate::ids::{CreatorId, UserId};
     use crate::ports::{MockEventBus, MockOutbox, OutboxBatch, OutboxRecord};
-    use crate::Error;
 
     #[tokio::test]
     async fn a_failed_publish_releases_the_batch_and_marks_nothing() {
         let record = OutboxRecord {
             seq: 1,
-            event: Event::new(EventData::FollowCreated { user_id: UserId::new() }, CreatorId::new(), None, Utc::now()),
+            event: Event::new(
+                EventData::FollowCreated {
+                    user_id: UserId::new(),
+                },
+                CreatorId::new(),
+                None,
+                Utc::now(),
+            ),
         };
         let mut outbox = MockOutbox::new();
         outbox.expect_claim().returning(move |_, _| {

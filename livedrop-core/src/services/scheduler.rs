@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
+use crate::Result;
 use crate::clock::Clock;
 use crate::ports::{DropTransition, Ledger};
-use crate::Result;
 
 /// Applies due lifecycle transitions. Safe to run on several instances at once: the ledger
 /// guarantees each transition is applied (and announced) by exactly one of them.

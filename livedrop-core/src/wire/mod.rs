@@ -1,8 +1,10 @@
 //! The HTTP contract shared by the server and the client, so the two cannot drift:
 //! request bodies, the problem+json error body and the canonical encoding of order answers.
 
+mod drops;
 mod orders;
 mod problem;
 
+pub use drops::DropView;
 pub use orders::{PlaceOrderBody, order_response};
 pub use problem::{PROBLEM_JSON, Problem, status_of, status_of_rejection};

@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::domain::OrderRejection;
 use crate::Error;
+use crate::domain::OrderRejection;
 
 /// The media type of problem bodies.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -60,7 +60,8 @@ impl Problem {
     /// `serde_json::from_slice::<OrderRejection>` (the `code` tags the variant).
     pub fn from_rejection(rejection: &OrderRejection) -> Self {
         let status = status_of_rejection(rejection);
-        let mut problem = Problem::new(status, rejection.code(), "Order refused").with_detail(rejection.to_string());
+        let mut problem = Problem::new(status, rejection.code(), "Order refused")
+            .with_detail(rejection.to_string());
         if let Ok(Value::Object(fields)) = serde_json::to_value(rejection) {
             for (name, value) in fields {
                 if name != "code" {
@@ -138,22 +139,36 @@ mod tests {
         for rejection in [
             OrderRejection::SoldOut,
             OrderRejection::InsufficientStock { available: 2 },
-            OrderRejection::DropNotLive { drop_status: DropStatus::Ended },
-            OrderRejection::LimitReached { limit: 2, already: 1 },
+            OrderRejection::DropNotLive {
+                drop_status: DropStatus::Ended,
+            },
+            OrderRejection::LimitReached {
+                limit: 2,
+                already: 1,
+            },
             OrderRejection::DropNotFound,
         ] {
             let problem = Problem::from_rejection(&rejection);
             assert_eq!(problem.code, rejection.code());
             let bytes = problem.to_bytes();
-            assert_eq!(serde_json::from_slice::<OrderRejection>(&bytes).unwrap(), rejection);
+            assert_eq!(
+                serde_json::from_slice::<OrderRejection>(&bytes).unwrap(),
+                rejection
+            );
             assert_eq!(serde_json::from_slice::<Problem>(&bytes).unwrap(), problem);
         }
     }
 
     #[test]
     fn server_errors_hide_their_cause() {
-        let problem = Problem::from_error(&Error::internal("postgres", "relation \"orders\" does not exist"));
-        assert_eq!((problem.status, problem.code.as_str(), problem.detail), (500, "internal", None));
+        let problem = Problem::from_error(&Error::internal(
+            "postgres",
+            "relation \"orders\" does not exist",
+        ));
+        assert_eq!(
+            (problem.status, problem.code.as_str(), problem.detail),
+            (500, "internal", None)
+        );
         let problem = Problem::from_error(&Error::unavailable("redis", "connection refused"));
         assert_eq!((problem.status, problem.detail), (503, None));
     }
@@ -161,7 +176,10 @@ mod tests {
     #[test]
     fn client_errors_explain_themselves() {
         let problem = Problem::from_error(&ValidationError::NegativePrice.into());
-        assert_eq!((problem.status, problem.code.as_str()), (400, "negative_price"));
+        assert_eq!(
+            (problem.status, problem.code.as_str()),
+            (400, "negative_price")
+        );
         assert!(problem.detail.unwrap().contains("price"));
         assert_eq!(status_of(&Error::IdempotencyMismatch), 422);
         assert_eq!(status_of(&Error::IdempotencyInFlight), 409);

@@ -1,0 +1,246 @@
+//! The [`EventBus`] contract: every group gets every event published
+//! after it subscribed, per-key publish order, one member at a time within a group, and
+//! redelivery of what was not committed.
+//!
+//! Every case uses fresh group names and fresh events and ignores events it did not publish,
+//! so cases may share a bus.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use tokio::sync::Mutex;
+
+use super::fixtures::*;
+use crate::domain::{Event, EventData};
+use crate::ids::{CreatorId, DropId, EventId, UserId};
+use crate::ports::{Delivery, EventBus, EventSubscription};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+fn group() -> String {
+    unique("testkit-group-")
+}
+
+/// `n` events keyed by `drop_id` (when given) or a fresh creator.
+fn events(n: usize, drop_id: Option<DropId>) -> Vec<Event> {
+    let creator = CreatorId::new();
+    (0..n)
+        .map(|_| {
+            Event::new(
+                EventData::FollowCreated {
+                    user_id: UserId::new(),
+                },
+                creator,
+                drop_id,
+                now(),
+            )
+        })
+        .collect()
+}
+
+/// Reads from `sub` until every id in `wanted` was delivered at least once, committing each
+/// delivery when `commit` holds; returns the deliveries of `wanted` events, in order.
+async fn read_until(
+    sub: &mut dyn EventSubscription,
+    wanted: &HashSet<EventId>,
+    commit: bool,
+) -> Vec<Delivery> {
+    let mut got = Vec::new();
+    let mut seen = HashSet::new();
+    while !wanted.iter().all(|id| seen.contains(id)) {
+        let delivery = tokio::time::timeout(WAIT, sub.next())
+            .await
+            .unwrap_or_else(|_| {
+                panic!(
+                    "no delivery within {WAIT:?}; still missing {}",
+                    wanted.len() - seen.len()
+                )
+            })
+            .expect("next delivery");
+        if commit {
+            sub.commit(&delivery).await.expect("commit");
+        }
+        if wanted.contains(&delivery.event.id) {
+            seen.insert(delivery.event.id);
+            got.push(delivery);
+        }
+    }
+    got
+}
+
+fn ids(events: &[Event]) -> HashSet<EventId> {
+    events.iter().map(|e| e.id).collect()
+}
+
+fn order_of(deliveries: &[Delivery], key: uuid::Uuid) -> Vec<EventId> {
+    let mut firsts = Vec::new();
+    for d in deliveries.iter().filter(|d| d.event.key() == key) {
+        if !firsts.contains(&d.event.id) {
+            firsts.push(d.event.id);
+        }
+    }
+    firsts
+}
+
+/// A subscribed group receives every event published afterwards, unchanged, and events of
+/// one key in publish order (across several publish calls).
+pub async fn subscribers_receive_every_event_in_key_order(bus: &dyn EventBus) {
+    let mut sub = bus.subscribe(&group()).await.unwrap();
+    bus.publish(&[]).await.unwrap();
+    let (a, b) = (DropId::new(), DropId::new());
+    let first: Vec<Event> = events(4, Some(a))
+        .into_iter()
+        .chain(events(3, Some(b)))
+        .collect();
+    let second: Vec<Event> = events(3, Some(b))
+        .into_iter()
+        .chain(events(4, Some(a)))
+        .collect();
+    let by_creator = events(3, None);
+    bus.publish(&first).await.unwrap();
+    bus.publish(&second).await.unwrap();
+    bus.publish(&by_creator).await.unwrap();
+    let all: Vec<Event> = first
+        .iter()
+        .chain(&second)
+        .chain(&by_creator)
+        .cloned()
+        .collect();
+
+    let got = read_until(&mut *sub, &ids(&all), true).await;
+    for event in &all {
+        let delivered = got.iter().find(|d| d.event.id == event.id).unwrap();
+        assert_eq!(delivered.event, *event, "delivered unchanged");
+    }
+    for key in [a.as_uuid(), b.as_uuid(), by_creator[0].key()] {
+        let published: Vec<EventId> = all
+            .iter()
+            .filter(|e| e.key() == key)
+            .map(|e| e.id)
+            .collect();
+        assert_eq!(
+            order_of(&got, key),
+            published,
+            "events of one key keep publish order"
+        );
+    }
+}
+
+/// Two groups each receive every event.
+pub async fn every_group_receives_every_event(bus: &dyn EventBus) {
+    let mut one = bus.subscribe(&group()).await.unwrap();
+    let mut two = bus.subscribe(&group()).await.unwrap();
+    let published = events(5, Some(DropId::new()));
+    bus.publish(&published).await.unwrap();
+    let wanted = ids(&published);
+    for sub in [&mut one, &mut two] {
+        let got = read_until(&mut **sub, &wanted, true).await;
+        assert_eq!(
+            order_of(&got, published[0].key()),
+            published.iter().map(|e| e.id).collect::<Vec<_>>()
+        );
+    }
+}
+
+/// Within one group, two live members that commit what they process never both get the
+/// same event, and together they get all of them.
+pub async fn a_group_shares_events_between_its_members(bus: &dyn EventBus) {
+    let name = group();
+    let members = vec![
+        bus.subscribe(&name).await.unwrap(),
+        bus.subscribe(&name).await.unwrap(),
+    ];
+    let published: Vec<Event> = (0..4)
+        .flat_map(|_| events(5, Some(DropId::new())))
+        .collect();
+    bus.publish(&published).await.unwrap();
+    let wanted = Arc::new(ids(&published));
+    let seen = Arc::new(Mutex::new(Vec::<(usize, EventId)>::new()));
+    let done = Arc::new(AtomicBool::new(false));
+    let tasks: Vec<_> = members
+        .into_iter()
+        .enumerate()
+        .map(|(member, mut sub)| {
+            let (wanted, seen, done) = (wanted.clone(), seen.clone(), done.clone());
+            tokio::spawn(async move {
+                let deadline = tokio::time::Instant::now() + WAIT;
+                while !done.load(Ordering::SeqCst) && tokio::time::Instant::now() < deadline {
+                    let Ok(delivery) =
+                        tokio::time::timeout(Duration::from_millis(100), sub.next()).await
+                    else {
+                        continue;
+                    };
+                    let delivery = delivery.expect("next delivery");
+                    sub.commit(&delivery).await.expect("commit");
+                    if wanted.contains(&delivery.event.id) {
+                        let mut seen = seen.lock().await;
+                        seen.push((member, delivery.event.id));
+                        let distinct: HashSet<_> = seen.iter().map(|(_, id)| *id).collect();
+                        if distinct.len() == wanted.len() {
+                            done.store(true, Ordering::SeqCst);
+                        }
+                    }
+                }
+                sub
+            })
+        })
+        .collect();
+    let mut subs = Vec::new();
+    for task in tasks {
+        subs.push(task.await.unwrap());
+    }
+    let seen = seen.lock().await;
+    let distinct: HashSet<EventId> = seen.iter().map(|(_, id)| *id).collect();
+    assert_eq!(
+        distinct.len(),
+        wanted.len(),
+        "the group as a whole got every event"
+    );
+    assert_eq!(
+        seen.len(),
+        wanted.len(),
+        "an event went to both members: {seen:?}"
+    );
+    drop(subs);
+}
+
+/// An event not committed when its subscription ends is delivered to the group again.
+pub async fn uncommitted_events_are_redelivered(bus: &dyn EventBus) {
+    let name = group();
+    let published = events(3, Some(DropId::new()));
+    let mut first = bus.subscribe(&name).await.unwrap();
+    bus.publish(&published).await.unwrap();
+    // Process and commit the first event only; the member then dies.
+    let head: HashSet<EventId> = [published[0].id].into();
+    read_until(&mut *first, &head, true).await;
+    let rest: HashSet<EventId> = published[1..].iter().map(|e| e.id).collect();
+    read_until(&mut *first, &rest, false).await;
+    drop(first);
+
+    let mut second = bus.subscribe(&name).await.unwrap();
+    let again = read_until(&mut *second, &rest, true).await;
+    assert_eq!(
+        order_of(&again, published[0].key())
+            .iter()
+            .filter(|id| rest.contains(id))
+            .count(),
+        2,
+        "both uncommitted events come back"
+    );
+}
+
+/// Events published while a group has no live member reach it when a member returns.
+pub async fn a_group_catches_up_after_all_members_left(bus: &dyn EventBus) {
+    let name = group();
+    drop(bus.subscribe(&name).await.unwrap());
+    let published = events(3, None);
+    bus.publish(&published).await.unwrap();
+    let mut back = bus.subscribe(&name).await.unwrap();
+    let got = read_until(&mut *back, &ids(&published), true).await;
+    assert_eq!(
+        order_of(&got, published[0].key()),
+        published.iter().map(|e| e.id).collect::<Vec<_>>()
+    );
+}

@@ -1,0 +1,149 @@
+//! [`AppState`]: the ports and the core services every handler shares.
+
+use std::{sync::Arc, time::Duration};
+
+use livedrop_core::clock::{Clock, SystemClock};
+use livedrop_core::ports::Ports;
+use livedrop_core::services::{
+    BrowseService, CatalogService, FollowService, OrderService, Relay, Scheduler,
+};
+
+use crate::readiness::ReadinessProbe;
+
+/// Drops the scheduler asks the ledger for per round trip.
+pub const SCHEDULER_BATCH: usize = 100;
+/// Events the relay moves per round trip.
+pub const RELAY_BATCH: usize = 256;
+/// How long the relay holds a claimed batch before another relay may take it over.
+pub const RELAY_LEASE: Duration = Duration::from_secs(30);
+
+/// The server's shared state: one backend's [`Ports`] (trait objects, chosen at run
+/// time) and the core services built on them. Cloning is one `Arc` clone.
+#[derive(Clone, Debug)]
+pub struct AppState(Arc<Inner>);
+
+#[derive(Debug)]
+struct Inner {
+    ports: Ports,
+    clock: Arc<dyn Clock>,
+    catalog: CatalogService,
+    orders: OrderService,
+    browse: BrowseService,
+    follows: FollowService,
+    scheduler: Scheduler,
+    relay: Relay,
+    probes: Vec<Arc<dyn ReadinessProbe>>,
+}
+
+impl AppState {
+    /// The state over `ports`, on the wall clock, with no readiness probes.
+    pub fn new(ports: Ports) -> Self {
+        Self::builder(ports).build()
+    }
+
+    /// A builder, to choose the clock or add readiness probes.
+    pub fn builder(ports: Ports) -> AppStateBuilder {
+        AppStateBuilder {
+            ports,
+            clock: Arc::new(SystemClock),
+            probes: Vec::new(),
+        }
+    }
+
+    /// The ports the services run on.
+    pub fn ports(&self) -> &Ports {
+        &self.0.ports
+    }
+
+    /// The clock the services read.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.0.clock
+    }
+
+    /// Users, creators, products and drops.
+    pub fn catalog(&self) -> &CatalogService {
+        &self.0.catalog
+    }
+
+    /// Placing, cancelling and reading orders.
+    pub fn orders(&self) -> &OrderService {
+        &self.0.orders
+    }
+
+    /// Paginated lists.
+    pub fn browse(&self) -> &BrowseService {
+        &self.0.browse
+    }
+
+    /// Follow and unfollow.
+    pub fn follows(&self) -> &FollowService {
+        &self.0.follows
+    }
+
+    /// The drop scheduler (run by [`background`](crate::background)).
+    pub fn scheduler(&self) -> &Scheduler {
+        &self.0.scheduler
+    }
+
+    /// The outbox relay (run by [`background`](crate::background)).
+    pub fn relay(&self) -> &Relay {
+        &self.0.relay
+    }
+
+    /// What `GET /readyz` checks.
+    pub fn probes(&self) -> &[Arc<dyn ReadinessProbe>] {
+        &self.0.probes
+    }
+}
+
+/// Builds an [`AppState`]; see [`AppState::builder`].
+#[derive(Debug)]
+#[must_use]
+pub struct AppStateBuilder {
+    ports: Ports,
+    clock: Arc<dyn Clock>,
+    probes: Vec<Arc<dyn ReadinessProbe>>,
+}
+
+impl AppStateBuilder {
+    /// Uses `clock` instead of the wall clock (tests use a manual one).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Adds a backend `GET /readyz` must reach.
+    pub fn probe(mut self, probe: Arc<dyn ReadinessProbe>) -> Self {
+        self.probes.push(probe);
+        self
+    }
+
+    /// The state, with every service built on the ports.
+    pub fn build(self) -> AppState {
+        let Self {
+            ports,
+            clock,
+            probes,
+        } = self;
+        AppState(Arc::new(Inner {
+            catalog: CatalogService::new(ports.catalog.clone(), clock.clone()),
+            orders: OrderService::new(
+                ports.ledger.clone(),
+                ports.idempotency.clone(),
+                clock.clone(),
+            ),
+            browse: BrowseService::new(ports.catalog.clone(), ports.follows.clone()),
+            follows: FollowService::new(ports.follows.clone(), clock.clone()),
+            scheduler: Scheduler::new(ports.ledger.clone(), clock.clone(), SCHEDULER_BATCH),
+            relay: Relay::new(
+                ports.outbox.clone(),
+                ports.bus.clone(),
+                RELAY_BATCH,
+                RELAY_LEASE,
+            ),
+            ports,
+            clock,
+            probes,
+        }))
+    }
+}

@@ -1,0 +1,365 @@
+//! The server over real HTTP: started in-process with [`livedrop_server::run`] on
+//! `127.0.0.1:0` with the in-memory backend, seeded through the core services on the same
+//! ports, and called with `livedrop-client` (or raw `reqwest` where the test is about the
+//! bytes on the wire).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::{sync::Arc, time::Duration};
+
+use async_trait::async_trait;
+use chrono::{DateTime, TimeDelta, Utc};
+use livedrop_adapters::memory::{MemoryBackend, MemoryConfig};
+use livedrop_client::{Client, ClientError, StatusCode};
+use livedrop_core::domain::{
+    CurrencyCode, Description, DisplayName, Drop, DropStatus, DropWindow, Email, Handle,
+    IdempotencyKey, PersonName, PriceCents, ProductDetails, Quantity, StockPlan, Title,
+};
+use livedrop_core::ids::{DropId, UserId};
+use livedrop_core::wire::{DropView, PROBLEM_JSON, Problem};
+use livedrop_server::background::{Background, BackgroundConfig};
+use livedrop_server::readiness::ReadinessProbe;
+use livedrop_server::{AppState, run};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// A server running on a free port, and how to reach and stop it.
+struct TestServer {
+    state: AppState,
+    base_url: String,
+    client: Client,
+    stop: oneshot::Sender<()>,
+    served: JoinHandle<std::io::Result<()>>,
+}
+
+impl TestServer {
+    /// A server over a fresh in-memory backend.
+    async fn start() -> Self {
+        let backend = MemoryBackend::new(MemoryConfig::default());
+        Self::start_with(AppState::new(backend.ports())).await
+    }
+
+    async fn start_with(state: AppState) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base_url = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let served = tokio::spawn(run(listener, state.clone(), async {
+            let _ = stopped.await;
+        }));
+        let client = Client::builder().base_url(&base_url).build().unwrap();
+        Self {
+            state,
+            base_url,
+            client,
+            stop,
+            served,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// Sends the shutdown signal and waits for `run` to return.
+    async fn shutdown(self) -> std::io::Result<()> {
+        self.stop.send(()).unwrap();
+        tokio::time::timeout(Duration::from_secs(5), self.served)
+            .await
+            .expect("run did not return within 5 s of the shutdown signal")
+            .unwrap()
+    }
+}
+
+/// A user who owns a creator with one product, and a drop of it over `window`.
+async fn seed_drop(state: &AppState, window: DropWindow, plan: StockPlan) -> (UserId, Drop) {
+    let catalog = state.catalog();
+    let user = catalog
+        .register_user(
+            Email::try_from(format!("ada-{}@example.com", UserId::new()).as_str()).unwrap(),
+            PersonName::try_from("Ada Lovelace").unwrap(),
+        )
+        .await
+        .unwrap();
+    let handle = format!("ada{}", &user.id.to_string()[24..]);
+    let creator = catalog
+        .become_creator(
+            user.id,
+            DisplayName::try_from("Ada's Hats").unwrap(),
+            Handle::try_from(handle.as_str()).unwrap(),
+        )
+        .await
+        .unwrap();
+    let details = ProductDetails {
+        title: Title::try_from("Analytical Hat").unwrap(),
+        description: Description::try_from("Knitted by an engine").unwrap(),
+        price_cents: PriceCents::try_from(2500).unwrap(),
+        currency_code: CurrencyCode::try_from("EUR").unwrap(),
+    };
+    let product = catalog
+        .create_product(user.id, creator.id, details)
+        .await
+        .unwrap();
+    let drop = catalog
+        .create_drop(user.id, product.id, window, plan)
+        .await
+        .unwrap();
+    (user.id, drop)
+}
+
+fn window_from(start: DateTime<Utc>) -> DropWindow {
+    DropWindow::new(start, start + TimeDelta::hours(1)).unwrap()
+}
+
+fn problem_of(error: ClientError) -> (StatusCode, Problem) {
+    match error {
+        ClientError::Api { status, problem } => (status, *problem),
+        other => panic!("expected an API error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn get_drop_returns_the_drop_and_its_live_stock() {
+    let server = TestServer::start().await;
+    let plan = StockPlan::new(10, 2, Some(5)).unwrap();
+    let (buyer, drop) = seed_drop(
+        &server.state,
+        window_from(Utc::now() - TimeDelta::minutes(1)),
+        plan,
+    )
+    .await;
+    let receipt = server
+        .state
+        .orders()
+        .place_order(
+            buyer,
+            IdempotencyKey::try_from("order-1").unwrap(),
+            drop.id,
+            Quantity::try_from(3).unwrap(),
+        )
+        .await
+        .unwrap();
+    assert!(
+        receipt.outcome.is_ok(),
+        "order refused: {:?}",
+        receipt.outcome
+    );
+
+    let view = server.client.drops().get(drop.id).await.unwrap();
+
+    assert_eq!(view.drop.id, drop.id);
+    assert_eq!(view.drop.product_id, drop.product_id);
+    assert_eq!(view.drop.window, drop.window);
+    assert_eq!(view.drop.plan, plan);
+    assert_eq!(view.drop.status, DropStatus::Live);
+    assert_eq!(view.stock.drop_id, drop.id);
+    assert_eq!(view.stock.available, 7);
+    assert_eq!(view.stock.status, DropStatus::Live);
+    assert_eq!(
+        view.stock,
+        server.state.ports().ledger.stock(drop.id).await.unwrap()
+    );
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn get_drop_body_is_camel_case_json() {
+    let server = TestServer::start().await;
+    let plan = StockPlan::new(5, 1, None).unwrap();
+    let (_, drop) = seed_drop(
+        &server.state,
+        window_from(Utc::now() + TimeDelta::hours(1)),
+        plan,
+    )
+    .await;
+    let response = reqwest::get(server.url(&format!("/drops/{}", drop.id)))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let body: serde_json::Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+    assert_eq!(body["drop"]["id"], drop.id.to_string());
+    assert_eq!(body["drop"]["initialStock"], 5);
+    assert_eq!(body["drop"]["status"], "scheduled");
+    assert_eq!(body["stock"]["available"], 5);
+    assert!(body["stock"]["updatedAt"].is_string());
+    let view: DropView = serde_json::from_value(body).unwrap();
+    assert_eq!(view.drop, drop);
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn unknown_drop_is_404_not_found() {
+    let server = TestServer::start().await;
+    let error = server.client.drops().get(DropId::new()).await.unwrap_err();
+    let (status, problem) = problem_of(error);
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!((problem.status, problem.code.as_str()), (404, "not_found"));
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn malformed_drop_id_is_400_invalid_id() {
+    let server = TestServer::start().await;
+    for bad in ["not-a-uuid", "123", "%FF%FE"] {
+        let error = server
+            .client
+            .get::<DropView>(&format!("/drops/{bad}"))
+            .await
+            .unwrap_err();
+        let (status, problem) = problem_of(error);
+        assert_eq!(status, StatusCode::BAD_REQUEST, "for {bad:?}");
+        assert_eq!(problem.code, "invalid_id", "for {bad:?}");
+        assert_eq!(problem.type_uri, "/problems/invalid_id");
+    }
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn unknown_path_is_404_problem_json() {
+    let server = TestServer::start().await;
+    let response = reqwest::get(server.url("/no/such/path")).await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(response.headers()["content-type"], PROBLEM_JSON);
+    let problem: Problem = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+    assert_eq!((problem.status, problem.code.as_str()), (404, "not_found"));
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn wrong_method_is_405_problem_json_with_allow() {
+    let server = TestServer::start().await;
+    let http = reqwest::Client::new();
+    for (method, path) in [
+        (reqwest::Method::POST, format!("/drops/{}", DropId::new())),
+        (reqwest::Method::DELETE, "/healthz".to_owned()),
+    ] {
+        let response = http
+            .request(method.clone(), server.url(&path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {path}"
+        );
+        assert_eq!(response.headers()["content-type"], PROBLEM_JSON);
+        let allow = response.headers()["allow"].to_str().unwrap().to_owned();
+        assert!(allow.contains("GET"), "Allow: {allow}");
+        let problem: Problem = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+        assert_eq!(
+            (problem.status, problem.code.as_str()),
+            (405, "method_not_allowed")
+        );
+    }
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn healthz_and_readyz_answer_200_on_memory() {
+    let server = TestServer::start().await;
+    server.client.health().await.unwrap();
+    let health: serde_json::Value = server.client.get("/healthz").await.unwrap();
+    assert_eq!(health["status"], "ok");
+    let ready: serde_json::Value = server.client.get("/readyz").await.unwrap();
+    assert_eq!(ready["status"], "ready");
+    server.shutdown().await.unwrap();
+}
+
+/// A backend that never answers.
+#[derive(Debug)]
+struct Down;
+
+#[async_trait]
+impl ReadinessProbe for Down {
+    fn name(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn check(&self) -> livedrop_core::Result<()> {
+        Err(livedrop_core::Error::unavailable(
+            "postgres",
+            "connection refused to 10.0.0.7",
+        ))
+    }
+}
+
+#[tokio::test]
+async fn readyz_is_503_naming_the_unreachable_backend_without_its_error() {
+    let backend = MemoryBackend::new(MemoryConfig::default());
+    let state = AppState::builder(backend.ports())
+        .probe(Arc::new(Down))
+        .build();
+    let server = TestServer::start_with(state).await;
+    let response = reqwest::get(server.url("/readyz")).await.unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(response.headers()["content-type"], PROBLEM_JSON);
+    let body = response.text().await.unwrap();
+    assert!(!body.contains("10.0.0.7"), "5xx body leaks detail: {body}");
+    let problem: Problem = serde_json::from_str(&body).unwrap();
+    assert_eq!(problem.code, "not_ready");
+    assert_eq!(problem.extensions["backends"][0]["name"], "postgres");
+    assert_eq!(problem.extensions["backends"][0]["ready"], false);
+    // Liveness does not depend on the backends.
+    server.client.health().await.unwrap();
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn run_returns_after_the_shutdown_signal_and_the_port_closes() {
+    let server = TestServer::start().await;
+    server.client.health().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(
+        !server.served.is_finished(),
+        "run returned before the shutdown signal"
+    );
+    let client = server.client.clone();
+    server.shutdown().await.unwrap();
+    let error = client.health().await.unwrap_err();
+    assert!(matches!(error, ClientError::Transport(_)), "got {error:?}");
+}
+
+#[tokio::test]
+async fn the_background_scheduler_starts_a_due_drop() {
+    let server = TestServer::start().await;
+    let plan = StockPlan::new(3, 0, None).unwrap();
+    let start = Utc::now() + TimeDelta::milliseconds(200);
+    let (_, drop) = seed_drop(&server.state, window_from(start), plan).await;
+    assert_eq!(
+        server
+            .client
+            .drops()
+            .get(drop.id)
+            .await
+            .unwrap()
+            .drop
+            .status,
+        DropStatus::Scheduled
+    );
+
+    let background = Background::spawn(
+        &server.state,
+        BackgroundConfig {
+            scheduler_every: Duration::from_millis(20),
+            relay_every: Duration::from_millis(20),
+        },
+    );
+    let live = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            let view = server.client.drops().get(drop.id).await.unwrap();
+            if view.drop.status == DropStatus::Live {
+                return view;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the scheduler did not start the drop within 5 s");
+    assert_eq!(live.stock.status, DropStatus::Live);
+    assert!(Utc::now() >= start);
+
+    tokio::time::timeout(Duration::from_secs(5), background.stop())
+        .await
+        .expect("background loops did not stop within 5 s");
+    server.shutdown().await.unwrap();
+}
