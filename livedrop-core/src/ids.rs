@@ -8,6 +8,17 @@ use uuid::Uuid;
 
 use crate::domain::ValidationError;
 
+thread_local! {
+    /// Each thread keeps its own v7 context: ids stay strictly increasing within a thread
+    /// and never contend on uuid's process-wide context, which showed up in the hot path.
+    static V7_CONTEXT: uuid::ContextV7 = const { uuid::ContextV7::new() };
+}
+
+/// A UUID v7 for now.
+pub(crate) fn now_v7() -> Uuid {
+    V7_CONTEXT.with(|context| Uuid::new_v7(uuid::Timestamp::now(context)))
+}
+
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident, $what:literal) => {
         $(#[$doc])*
@@ -19,7 +30,7 @@ macro_rules! id_type {
             /// A fresh time-ordered (UUID v7) id.
             #[allow(clippy::new_without_default)]
             pub fn new() -> Self {
-                Self(Uuid::now_v7())
+                Self(now_v7())
             }
 
             /// Wraps an existing UUID (from storage or a deterministic test).

@@ -7,7 +7,7 @@ use std::{
 
 use super::FastMap;
 use chrono::{DateTime, Utc};
-use livedrop_core::domain::{DropBook, DropStatus};
+use livedrop_core::domain::{DropBook, DropStatus, Order};
 use livedrop_core::ids::{DropId, OrderId, UserId};
 use livedrop_core::pagination::{Page, PageRequest};
 
@@ -16,14 +16,21 @@ use super::keyset::{self, Position};
 use super::sync::lock;
 
 /// Everything the ledger changes atomically for one drop. Its mutex IS the atomic unit:
-/// orders of one drop serialize on it, orders of different drops never meet.
+/// orders of one drop serialize on it, orders of different drops never meet. It is a
+/// `parking_lot` mutex: the section is well under a microsecond, and adaptive spinning
+/// hands it between two cores far cheaper than parking on a futex.
+/// The lock around a drop's cell.
+pub(crate) type CellLock = parking_lot::Mutex<DropCell>;
+
 #[derive(Debug)]
 pub(crate) struct DropCell {
     pub(crate) book: DropBook,
     /// Units each buyer holds in confirmed orders (for `maxPerUser`).
     pub(crate) held: FastHashMap<UserId, u32>,
-    /// Every order ever placed on this drop, for the books' summary.
-    pub(crate) orders: Vec<OrderId>,
+    /// Every order ever placed on this drop. Kept in the cell so that stock and orders
+    /// change under the same lock: the invariant holds at every instant, not just between
+    /// calls.
+    pub(crate) orders: FastHashMap<OrderId, Order>,
 }
 
 /// Where a book sits in the indexes; compared before and after a change.
@@ -57,7 +64,7 @@ struct Indexes {
 /// All drops' cells and indexes.
 #[derive(Debug, Default)]
 pub(crate) struct Books {
-    cells: FastMap<DropId, Arc<Mutex<DropCell>>>,
+    cells: FastMap<DropId, Arc<CellLock>>,
     indexes: Mutex<Indexes>,
 }
 
@@ -69,19 +76,19 @@ impl Books {
         let cell = DropCell {
             book,
             held: FastHashMap::default(),
-            orders: Vec::new(),
+            orders: FastHashMap::default(),
         };
         match self.cells.entry(id) {
             dashmap::Entry::Occupied(_) => false,
             dashmap::Entry::Vacant(slot) => {
-                slot.insert(Arc::new(Mutex::new(cell)));
+                slot.insert(Arc::new(CellLock::new(cell)));
                 self.place(id, None, Some(placement));
                 true
             }
         }
     }
 
-    pub(crate) fn cell(&self, id: DropId) -> Option<Arc<Mutex<DropCell>>> {
+    pub(crate) fn cell(&self, id: DropId) -> Option<Arc<CellLock>> {
         self.cells.get(&id).map(|c| Arc::clone(&c))
     }
 

@@ -20,7 +20,7 @@ use super::audit_log::MemoryAuditLog;
 use super::books::{Books, Placement};
 use super::keyset::{self, Position};
 use super::outbox::MemoryOutbox;
-use super::sync::{lock, read, write};
+use super::sync::{read, write};
 
 /// Users, creators and products with their unique indexes. Catalog writes are rare, so
 /// one lock keeps the uniqueness checks trivially atomic.
@@ -282,7 +282,7 @@ impl Catalog for MemoryCatalog {
             .books
             .cell(id)
             .ok_or_else(|| Error::not_found(Entity::Drop, id))?;
-        let drop = lock(&cell).book.drop.clone();
+        let drop = cell.lock().book.drop.clone();
         Ok(drop)
     }
 
@@ -291,7 +291,7 @@ impl Catalog for MemoryCatalog {
             .books
             .cell(drop.id)
             .ok_or_else(|| Error::not_found(Entity::Drop, drop.id))?;
-        let mut cell = lock(&cell);
+        let mut cell = cell.lock();
         let status = cell.book.drop.status;
         if status != DropStatus::Scheduled {
             return Err(Error::DropNotEditable { status });
@@ -320,7 +320,7 @@ impl Catalog for MemoryCatalog {
                 .items
                 .iter()
                 .filter_map(|(_, id)| self.books.cell(DropId::from_uuid(*id)))
-                .map(|cell| lock(&cell).book.drop.clone())
+                .map(|cell| cell.lock().book.drop.clone())
                 .collect(),
             next_cursor: positions.next_cursor,
         })

@@ -1,13 +1,19 @@
 //! In-memory ledger: each drop's critical section is the atomic unit of the order path.
+//!
+//! Inside a drop's lock: the lifecycle check, the conditional decrement, the `(user, key)`
+//! unique index, the drop's own order table and the outbox append; so at every instant
+//! `available + confirmed units == initial stock`, and a drop's events are in commit order.
+//! Outside it, but before the call returns: the lookup indexes (order id, a buyer's
+//! orders) and the audit entry. Both orders of work are complete when `place_order`
+//! answers; the lock only covers what the invariant and per-key ordering need.
 
 use std::{collections::BTreeSet, sync::Arc};
 
-use super::FastMap;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use livedrop_core::domain::{
     AuditAction, AuditDetail, AuditEntry, AuditTarget, DropStock, IdempotencyKey, Order,
-    OrderRejection, OrderStatus,
+    OrderRejection, OrderStatus, Quantity,
 };
 use livedrop_core::ids::{DropId, OrderId, UserId};
 use livedrop_core::pagination::{Page, PageRequest};
@@ -16,17 +22,28 @@ use livedrop_core::ports::{
 };
 use livedrop_core::{Entity, Error, Result};
 
+use super::FastMap;
 use super::audit_log::MemoryAuditLog;
-use super::books::{Books, DropCell, Placement as IndexPlacement};
+use super::books::{Books, CellLock, DropCell, Placement as IndexPlacement};
 use super::outbox::MemoryOutbox;
-use super::sync::lock;
 
-/// Orders and their indexes, shared by every drop.
+/// What the unique index remembers of the order holding a `(user, key)`: enough to tell a
+/// replay from a mismatch without touching another drop's lock.
+#[derive(Debug, Clone, Copy)]
+struct KeyHolder {
+    order_id: OrderId,
+    drop_id: DropId,
+    qty: Quantity,
+}
+
+/// Indexes over every drop's orders.
 #[derive(Debug, Default)]
-pub(crate) struct OrderTables {
-    pub(crate) orders: FastMap<OrderId, Order>,
+pub(crate) struct OrderIndexes {
     /// The authority on idempotency: one order per `(user, key)`.
-    by_key: FastMap<(UserId, IdempotencyKey), OrderId>,
+    by_key: FastMap<(UserId, IdempotencyKey), KeyHolder>,
+    /// Which drop's cell holds an order.
+    drop_of: FastMap<OrderId, DropId>,
+    /// A buyer's orders by `(created_at, id)`.
     by_user: FastMap<UserId, BTreeSet<(i64, uuid::Uuid)>>,
 }
 
@@ -34,82 +51,90 @@ pub(crate) struct OrderTables {
 #[derive(Debug, Clone)]
 pub struct MemoryLedger {
     pub(crate) books: Arc<Books>,
-    pub(crate) orders: Arc<OrderTables>,
+    pub(crate) orders: Arc<OrderIndexes>,
     pub(crate) outbox: Arc<MemoryOutbox>,
     pub(crate) audit: Arc<MemoryAuditLog>,
 }
 
+/// How the critical section settled an order.
+enum Decision {
+    Confirmed(Order),
+    Existing(Order),
+    Refused(Error),
+}
+
 impl MemoryLedger {
-    fn cell(&self, drop_id: DropId) -> Result<Arc<std::sync::Mutex<DropCell>>> {
+    fn cell(&self, drop_id: DropId) -> Result<Arc<CellLock>> {
         self.books
             .cell(drop_id)
             .ok_or_else(|| Error::not_found(Entity::Drop, drop_id))
     }
 
-    /// Decides one order inside the drop's critical section. `order` and `audit` are built
-    /// by the caller before the lock is taken: the section only decides and files.
-    fn place_locked(
-        &self,
-        cell: &mut DropCell,
-        req: &OrderRequest,
-        order: Order,
-        audit: AuditEntry,
-    ) -> Result<Placement> {
+    /// The critical section of `place_order`. `order` is built before the lock is taken.
+    fn decide(&self, cell: &mut DropCell, req: &OrderRequest, order: Order) -> Decision {
         let before = IndexPlacement::of(&cell.book);
         let mut events = cell.book.advance(req.now);
-        let result = match self
+        let decision = match self
             .orders
             .by_key
             .entry((req.user_id, req.idempotency_key.clone()))
         {
-            dashmap::Entry::Occupied(taken) => self.existing(*taken.get(), req),
+            dashmap::Entry::Occupied(taken) => {
+                let holder = *taken.get();
+                let same_request = holder.drop_id == req.drop_id && holder.qty == req.qty;
+                // Same drop means the holder lives in this very cell, already locked.
+                match cell.orders.get(&holder.order_id) {
+                    Some(existing) if same_request => Decision::Existing(existing.clone()),
+                    _ => Decision::Refused(Error::IdempotencyMismatch),
+                }
+            }
             dashmap::Entry::Vacant(slot) => {
                 let held = cell.held.get(&req.user_id).copied().unwrap_or(0);
                 match cell.book.take(&order, held) {
                     Ok(taken) => {
                         events.extend(taken);
-                        slot.insert(order.id);
+                        slot.insert(KeyHolder {
+                            order_id: order.id,
+                            drop_id: order.drop_id,
+                            qty: order.qty,
+                        });
                         *cell.held.entry(req.user_id).or_insert(0) += req.qty.get();
-                        cell.orders.push(order.id);
-                        self.audit.record(audit);
-                        self.orders
-                            .by_user
-                            .entry(req.user_id)
-                            .or_default()
-                            .insert((req.now.timestamp_micros(), order.id.as_uuid()));
-                        self.orders.orders.insert(order.id, order.clone());
-                        Ok(Placement::Confirmed(order))
+                        cell.orders.insert(order.id, order.clone());
+                        Decision::Confirmed(order)
                     }
-                    Err(rejection) => Err(Error::Rejected(rejection)),
+                    Err(rejection) => Decision::Refused(Error::Rejected(rejection)),
                 }
             }
         };
-        // Due transitions happen even when the order itself is refused.
+        // Due transitions happen (and are announced) even when the order is refused.
         self.audit_transitions(&before, cell, req.now);
         self.books.refile(before, &cell.book);
         self.outbox.append(events);
-        result
+        decision
     }
 
-    fn existing(&self, order_id: OrderId, req: &OrderRequest) -> Result<Placement> {
-        let order = self
-            .orders
-            .orders
-            .get(&order_id)
-            .map(|o| o.clone())
-            .ok_or_else(|| {
-                Error::internal("memory", "idempotency index points at a missing order")
-            })?;
-        if order.drop_id == req.drop_id && order.qty == req.qty {
-            Ok(Placement::Existing(order))
-        } else {
-            Err(Error::IdempotencyMismatch)
-        }
+    /// Files a confirmed order in the lookup indexes and the audit trail.
+    fn file(&self, order: &Order) {
+        self.orders.drop_of.insert(order.id, order.drop_id);
+        self.orders
+            .by_user
+            .entry(order.user_id)
+            .or_default()
+            .insert((order.created_at.timestamp_micros(), order.id.as_uuid()));
+        self.audit.record(AuditEntry::new(
+            Some(order.user_id),
+            AuditAction::OrderPlaced,
+            AuditTarget::Order(order.id),
+            AuditDetail::Order {
+                drop_id: order.drop_id,
+                qty: order.qty,
+            },
+            order.created_at,
+        ));
     }
 
     fn audit_transitions(&self, before: &IndexPlacement, cell: &DropCell, now: DateTime<Utc>) {
-        let from = before.status();
-        let to = cell.book.drop.status;
+        let (from, to) = (before.status(), cell.book.drop.status);
         if from != to {
             self.audit.record(AuditEntry::new(
                 None,
@@ -119,6 +144,19 @@ impl MemoryLedger {
                 now,
             ));
         }
+    }
+
+    fn find(&self, order_id: OrderId) -> Result<Order> {
+        let missing = || Error::not_found(Entity::Order, order_id);
+        let drop_id = self
+            .orders
+            .drop_of
+            .get(&order_id)
+            .map(|d| *d)
+            .ok_or_else(missing)?;
+        let cell = self.cell(drop_id)?;
+        let order = cell.lock().orders.get(&order_id).cloned();
+        order.ok_or_else(missing)
     }
 }
 
@@ -138,18 +176,15 @@ impl Ledger for MemoryLedger {
             created_at: req.now,
             cancelled_at: None,
         };
-        let audit = AuditEntry::new(
-            Some(req.user_id),
-            AuditAction::OrderPlaced,
-            AuditTarget::Order(order.id),
-            AuditDetail::Order {
-                drop_id: req.drop_id,
-                qty: req.qty,
-            },
-            req.now,
-        );
-        let mut cell = lock(&cell);
-        self.place_locked(&mut cell, req, order, audit)
+        let decision = self.decide(&mut cell.lock(), req, order);
+        match decision {
+            Decision::Confirmed(order) => {
+                self.file(&order);
+                Ok(Placement::Confirmed(order))
+            }
+            Decision::Existing(order) => Ok(Placement::Existing(order)),
+            Decision::Refused(error) => Err(error),
+        }
     }
 
     async fn cancel_order(
@@ -158,19 +193,22 @@ impl Ledger for MemoryLedger {
         user_id: UserId,
         now: DateTime<Utc>,
     ) -> Result<Cancellation> {
-        let drop_id = match self.orders.orders.get(&order_id) {
-            Some(order) if order.user_id == user_id => order.drop_id,
-            _ => return Err(Error::not_found(Entity::Order, order_id)),
-        };
-        let cell = self.cell(drop_id)?;
-        let mut cell = lock(&cell);
-        // Re-read under the drop lock: a concurrent cancel of the same order serializes here.
-        let mut order = self
+        let not_found = || Error::not_found(Entity::Order, order_id);
+        let drop_id = self
             .orders
-            .orders
+            .drop_of
             .get(&order_id)
-            .map(|o| o.clone())
-            .ok_or_else(|| Error::not_found(Entity::Order, order_id))?;
+            .map(|d| *d)
+            .ok_or_else(not_found)?;
+        let cell = self.cell(drop_id)?;
+        let mut cell = cell.lock();
+        let cell = &mut *cell;
+        let order = match cell.orders.get(&order_id) {
+            Some(order) if order.user_id == user_id => order.clone(),
+            _ => return Err(not_found()),
+        };
+        // Read under the drop lock: concurrent cancels of one order serialize here, so
+        // exactly one of them returns the stock.
         if order.status == OrderStatus::Cancelled {
             return Ok(Cancellation {
                 order,
@@ -179,28 +217,31 @@ impl Ledger for MemoryLedger {
         }
         let before = IndexPlacement::of(&cell.book);
         let mut events = cell.book.advance(now);
-        order.status = OrderStatus::Cancelled;
-        order.cancelled_at = Some(now);
-        events.extend(cell.book.give_back(&order, now));
+        let cancelled = Order {
+            status: OrderStatus::Cancelled,
+            cancelled_at: Some(now),
+            ..order
+        };
+        events.extend(cell.book.give_back(&cancelled, now));
         if let Some(held) = cell.held.get_mut(&user_id) {
-            *held = held.saturating_sub(order.qty.get());
+            *held = held.saturating_sub(cancelled.qty.get());
         }
-        self.orders.orders.insert(order_id, order.clone());
+        cell.orders.insert(order_id, cancelled.clone());
         self.audit.record(AuditEntry::new(
             Some(user_id),
             AuditAction::OrderCancelled,
             AuditTarget::Order(order_id),
             AuditDetail::Order {
                 drop_id,
-                qty: order.qty,
+                qty: cancelled.qty,
             },
             now,
         ));
-        self.audit_transitions(&before, &cell, now);
+        self.audit_transitions(&before, cell, now);
         self.books.refile(before, &cell.book);
         self.outbox.append(events);
         Ok(Cancellation {
-            order,
+            order: cancelled,
             changed: true,
         })
     }
@@ -211,7 +252,7 @@ impl Ledger for MemoryLedger {
             let Some(cell) = self.books.cell(drop_id) else {
                 continue;
             };
-            let mut cell = lock(&cell);
+            let mut cell = cell.lock();
             let before = IndexPlacement::of(&cell.book);
             // Under the drop lock: of several schedulers racing here, only the first finds
             // anything to do, so each transition is applied and announced once.
@@ -233,16 +274,12 @@ impl Ledger for MemoryLedger {
 
     async fn stock(&self, drop_id: DropId) -> Result<DropStock> {
         let cell = self.cell(drop_id)?;
-        let stock = lock(&cell).book.stock();
+        let stock = cell.lock().book.stock();
         Ok(stock)
     }
 
     async fn order(&self, order_id: OrderId) -> Result<Order> {
-        self.orders
-            .orders
-            .get(&order_id)
-            .map(|o| o.clone())
-            .ok_or_else(|| Error::not_found(Entity::Order, order_id))
+        self.find(order_id)
     }
 
     async fn orders_by_user(&self, user_id: UserId, page: PageRequest) -> Result<Page<Order>> {
@@ -255,12 +292,11 @@ impl Ledger for MemoryLedger {
                 });
             }
         };
-        let orders = &self.orders.orders;
         Ok(Page {
             items: positions
                 .items
                 .iter()
-                .filter_map(|(_, id)| orders.get(&OrderId::from_uuid(*id)).map(|o| o.clone()))
+                .filter_map(|(_, id)| self.find(OrderId::from_uuid(*id)).ok())
                 .collect(),
             next_cursor: positions.next_cursor,
         })
@@ -268,18 +304,16 @@ impl Ledger for MemoryLedger {
 
     async fn summary(&self, drop_id: DropId) -> Result<LedgerSummary> {
         let cell = self.cell(drop_id)?;
-        let cell = lock(&cell);
+        let cell = cell.lock();
         // Recomputed from the orders themselves, not from a running counter, so the
         // invariant check is independent of the code that moves stock.
-        let (mut confirmed_units, mut confirmed_orders) = (0u64, 0u64);
-        for id in &cell.orders {
-            if let Some(order) = self.orders.orders.get(id) {
-                if order.status == OrderStatus::Confirmed {
-                    confirmed_units += u64::from(order.qty.get());
-                    confirmed_orders += 1;
-                }
-            }
-        }
+        let confirmed = cell
+            .orders
+            .values()
+            .filter(|o| o.status == OrderStatus::Confirmed);
+        let (confirmed_units, confirmed_orders) = confirmed.fold((0u64, 0u64), |(units, n), o| {
+            (units + u64::from(o.qty.get()), n + 1)
+        });
         Ok(LedgerSummary {
             drop_id,
             initial_stock: cell.book.drop.plan.initial_stock(),

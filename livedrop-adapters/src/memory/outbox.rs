@@ -2,7 +2,7 @@
 
 use std::{
     collections::VecDeque,
-    hash::{BuildHasher, BuildHasherDefault, DefaultHasher},
+    hash::BuildHasher,
     sync::{
         Mutex,
         atomic::{AtomicU64, AtomicUsize, Ordering},
@@ -56,8 +56,8 @@ impl MemoryOutbox {
     /// Appends events inside the writer's critical section, so their order is commit order.
     pub(crate) fn append(&self, events: Vec<Event>) {
         for event in events {
-            // A fixed (unseeded) hasher: the same key lands in the same partition every time.
-            let hash = BuildHasherDefault::<DefaultHasher>::default().hash_one(event.key());
+            // A fixed-seed hasher: the same key lands in the same partition every time.
+            let hash = foldhash::fast::FixedState::default().hash_one(event.key());
             let index = (hash % self.partitions.len() as u64) as usize;
             let seq = self.seq.fetch_add(1, Ordering::Relaxed);
             lock(&self.partitions[index])
