@@ -15,13 +15,13 @@ use super::FastHashMap;
 use super::keyset::{self, Position};
 use super::sync::lock;
 
-/// Everything the ledger changes atomically for one drop. Its mutex IS the atomic unit:
-/// orders of one drop serialize on it, orders of different drops never meet. It is a
-/// `parking_lot` mutex: the section is well under a microsecond, and adaptive spinning
-/// hands it between two cores far cheaper than parking on a futex.
-/// The lock around a drop's cell.
+/// The lock around a drop's cell: a `parking_lot` mutex, because the section is well under
+/// a microsecond and adaptive spinning hands it between two cores far cheaper than parking
+/// on a futex.
 pub(crate) type CellLock = parking_lot::Mutex<DropCell>;
 
+/// Everything the ledger changes atomically for one drop. Its lock IS the atomic unit:
+/// orders of one drop serialize on it, orders of different drops never share it.
 #[derive(Debug)]
 pub(crate) struct DropCell {
     pub(crate) book: DropBook,
@@ -35,13 +35,13 @@ pub(crate) struct DropCell {
 
 /// Where a book sits in the indexes; compared before and after a change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Placement {
+pub(crate) struct IndexSlot {
     status: DropStatus,
     start: i64,
     due: Option<i64>,
 }
 
-impl Placement {
+impl IndexSlot {
     pub(crate) fn status(&self) -> DropStatus {
         self.status
     }
@@ -69,10 +69,12 @@ pub(crate) struct Books {
 }
 
 impl Books {
-    /// Adds a new drop's book. Returns false if the id exists.
-    pub(crate) fn insert(&self, book: DropBook) -> bool {
+    /// Adds a new drop's book. `announce` runs (to queue `drop.created` and its audit entry)
+    /// while the id's slot is still held and before the drop is indexed, so no transition
+    /// of the drop can be announced ahead of its creation. Returns false if the id exists.
+    pub(crate) fn insert(&self, book: DropBook, announce: impl FnOnce()) -> bool {
         let id = book.drop.id;
-        let placement = Placement::of(&book);
+        let placement = IndexSlot::of(&book);
         let cell = DropCell {
             book,
             held: FastHashMap::default(),
@@ -81,6 +83,7 @@ impl Books {
         match self.cells.entry(id) {
             dashmap::Entry::Occupied(_) => false,
             dashmap::Entry::Vacant(slot) => {
+                announce();
                 slot.insert(Arc::new(CellLock::new(cell)));
                 self.place(id, None, Some(placement));
                 true
@@ -94,8 +97,8 @@ impl Books {
 
     /// Re-files a book after a change; call while still holding its cell lock so index
     /// updates of one drop happen in the order of its changes.
-    pub(crate) fn refile(&self, before: Placement, book: &DropBook) {
-        let after = Placement::of(book);
+    pub(crate) fn refile(&self, before: IndexSlot, book: &DropBook) {
+        let after = IndexSlot::of(book);
         if before != after {
             self.place(book.drop.id, Some(before), Some(after));
         }
@@ -125,7 +128,7 @@ impl Books {
         }
     }
 
-    fn place(&self, id: DropId, before: Option<Placement>, after: Option<Placement>) {
+    fn place(&self, id: DropId, before: Option<IndexSlot>, after: Option<IndexSlot>) {
         let id = id.as_uuid();
         let mut indexes = lock(&self.indexes);
         if let Some(old) = before {

@@ -17,7 +17,7 @@ use livedrop_core::{Entity, Error, Result};
 
 use super::FastHashMap;
 use super::audit_log::MemoryAuditLog;
-use super::books::{Books, Placement};
+use super::books::{Books, IndexSlot};
 use super::keyset::{self, Position};
 use super::outbox::MemoryOutbox;
 use super::sync::{read, write};
@@ -264,16 +264,17 @@ impl Catalog for MemoryCatalog {
         }
         let mut book = DropBook::new(drop.clone());
         book.drop.status = DropStatus::Scheduled;
-        if !self.books.insert(book) {
-            return Err(Error::already_exists(Entity::Drop, drop.id));
-        }
         let data = EventData::DropCreated {
             product_id: drop.product_id,
             start_at: drop.window.start_at(),
             end_at: drop.window.end_at(),
             initial_stock: drop.plan.initial_stock(),
         };
-        self.drop_written(drop, actor, AuditAction::DropCreated, data, drop.created_at);
+        let announce =
+            || self.drop_written(drop, actor, AuditAction::DropCreated, data, drop.created_at);
+        if !self.books.insert(book, announce) {
+            return Err(Error::already_exists(Entity::Drop, drop.id));
+        }
         Ok(())
     }
 
@@ -292,16 +293,22 @@ impl Catalog for MemoryCatalog {
             .cell(drop.id)
             .ok_or_else(|| Error::not_found(Entity::Drop, drop.id))?;
         let mut cell = cell.lock();
+        let now = chrono::Utc::now();
+        let before = IndexSlot::of(&cell.book);
+        // A drop whose start has passed is live even if no scheduler has said so yet.
+        let due = cell.book.advance(now);
+        if !due.is_empty() {
+            self.books.refile(before, &cell.book);
+            self.outbox.append(due);
+        }
         let status = cell.book.drop.status;
         if status != DropStatus::Scheduled {
             return Err(Error::DropNotEditable { status });
         }
-        let before = Placement::of(&cell.book);
         cell.book.drop.window = drop.window;
         cell.book.drop.plan = drop.plan;
         // No order can exist on a scheduled drop, so its stock is simply the new plan's.
         cell.book.available = drop.plan.initial_stock();
-        let now = chrono::Utc::now();
         cell.book.updated_at = now;
         self.books.refile(before, &cell.book);
         let data = EventData::DropUpdated {
@@ -321,6 +328,8 @@ impl Catalog for MemoryCatalog {
                 .iter()
                 .filter_map(|(_, id)| self.books.cell(DropId::from_uuid(*id)))
                 .map(|cell| cell.lock().book.drop.clone())
+                // The index was read first: a drop that changed status since is left out.
+                .filter(|drop| drop.status == status)
                 .collect(),
             next_cursor: positions.next_cursor,
         })

@@ -13,12 +13,17 @@ use tokio::sync::Notify;
 
 use super::sync::lock;
 
+/// A consumer group. The bus has one partition, so, as in Kafka, one member at a time owns
+/// it: "everything before this offset is processed" then means the same for every member,
+/// and an owner that leaves hands its uncommitted events to the next.
 #[derive(Debug, Default)]
 struct Group {
     /// Everything before this offset is processed.
     committed: i64,
     /// The next offset handed out.
     next: i64,
+    /// The member currently consuming (others wait for it to leave).
+    owner: Option<u64>,
 }
 
 #[derive(Debug, Default)]
@@ -52,6 +57,7 @@ impl Log {
 #[derive(Debug)]
 struct Shared {
     log: Mutex<Log>,
+    members: std::sync::atomic::AtomicU64,
     published: Notify,
     retain: usize,
 }
@@ -68,6 +74,7 @@ impl MemoryEventBus {
         Self {
             shared: Arc::new(Shared {
                 log: Mutex::default(),
+                members: std::sync::atomic::AtomicU64::new(0),
                 published: Notify::new(),
                 retain,
             }),
@@ -92,10 +99,15 @@ impl EventBus for MemoryEventBus {
         log.groups.entry(group.to_owned()).or_insert(Group {
             committed: end,
             next: end,
+            owner: None,
         });
         Ok(Box::new(MemorySubscription {
             shared: Arc::clone(&self.shared),
             group: group.to_owned(),
+            member: self
+                .shared
+                .members
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }))
     }
 }
@@ -105,6 +117,7 @@ impl EventBus for MemoryEventBus {
 struct MemorySubscription {
     shared: Arc<Shared>,
     group: String,
+    member: u64,
 }
 
 #[async_trait]
@@ -120,7 +133,10 @@ impl EventSubscription for MemorySubscription {
                 let mut log = lock(&self.shared.log);
                 let base = log.base;
                 let end = log.end();
-                if let Some(group) = log.groups.get_mut(&self.group) {
+                let member = self.member;
+                if let Some(group) = log.groups.get_mut(&self.group)
+                    && *group.owner.get_or_insert(member) == member
+                {
                     group.next = group.next.max(base);
                     if group.next < end {
                         let offset = group.next;
@@ -142,7 +158,9 @@ impl EventSubscription for MemorySubscription {
 
     async fn commit(&mut self, delivery: &Delivery) -> Result<()> {
         let mut log = lock(&self.shared.log);
-        if let Some(group) = log.groups.get_mut(&self.group) {
+        if let Some(group) = log.groups.get_mut(&self.group)
+            && group.owner == Some(self.member)
+        {
             group.committed = group.committed.max(delivery.offset + 1);
         }
         log.trim(self.shared.retain);
@@ -151,11 +169,18 @@ impl EventSubscription for MemorySubscription {
 }
 
 impl Drop for MemorySubscription {
-    /// What this member received but did not commit goes to the group again.
+    /// An owner leaving hands the partition on: what it received but did not commit goes
+    /// to the group's next member again.
     fn drop(&mut self) {
         let mut log = lock(&self.shared.log);
-        if let Some(group) = log.groups.get_mut(&self.group) {
+        if let Some(group) = log.groups.get_mut(&self.group)
+            && group.owner == Some(self.member)
+        {
+            group.owner = None;
             group.next = group.committed;
         }
+        drop(log);
+        // Wake waiting members so one of them takes over.
+        self.shared.published.notify_waiters();
     }
 }

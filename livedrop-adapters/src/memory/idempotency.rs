@@ -97,7 +97,8 @@ impl IdempotencyStore for MemoryIdempotencyStore {
         response: &StoredResponse,
     ) -> Result<()> {
         if let Some(mut slot) = self.records.get_mut(&(user, key.clone())) {
-            let ours = matches!(&slot.record, IdempotencyRecord::InFlight { fingerprint: f } if f == fingerprint);
+            let ours = slot.expires_at > Instant::now()
+                && matches!(&slot.record, IdempotencyRecord::InFlight { fingerprint: f } if f == fingerprint);
             if ours {
                 slot.record = IdempotencyRecord::Completed {
                     fingerprint: *fingerprint,

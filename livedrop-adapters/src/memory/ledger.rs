@@ -3,9 +3,9 @@
 //! Inside a drop's lock: the lifecycle check, the conditional decrement, the `(user, key)`
 //! unique index, the drop's own order table and the outbox append; so at every instant
 //! `available + confirmed units == initial stock`, and a drop's events are in commit order.
-//! Outside it, but before the call returns: the lookup indexes (order id, a buyer's
-//! orders) and the audit entry. Both orders of work are complete when `place_order`
-//! answers; the lock only covers what the invariant and per-key ordering need.
+//! Also inside, so a replayed or listed order can always be read and cancelled: the
+//! order-id index and the `order.placed` audit entry. Only the buyer's list index is
+//! filed after the lock (still before the call returns).
 
 use std::{collections::BTreeSet, sync::Arc};
 
@@ -24,7 +24,7 @@ use livedrop_core::{Entity, Error, Result};
 
 use super::FastMap;
 use super::audit_log::MemoryAuditLog;
-use super::books::{Books, CellLock, DropCell, Placement as IndexPlacement};
+use super::books::{Books, CellLock, DropCell, IndexSlot};
 use super::outbox::MemoryOutbox;
 
 /// What the unique index remembers of the order holding a `(user, key)`: enough to tell a
@@ -72,7 +72,7 @@ impl MemoryLedger {
 
     /// The critical section of `place_order`. `order` is built before the lock is taken.
     fn decide(&self, cell: &mut DropCell, req: &OrderRequest, order: Order) -> Decision {
-        let before = IndexPlacement::of(&cell.book);
+        let before = IndexSlot::of(&cell.book);
         let mut events = cell.book.advance(req.now);
         let decision = match self
             .orders
@@ -100,6 +100,17 @@ impl MemoryLedger {
                         });
                         *cell.held.entry(req.user_id).or_insert(0) += req.qty.get();
                         cell.orders.insert(order.id, order.clone());
+                        self.orders.drop_of.insert(order.id, order.drop_id);
+                        self.audit.record(AuditEntry::new(
+                            Some(order.user_id),
+                            AuditAction::OrderPlaced,
+                            AuditTarget::Order(order.id),
+                            AuditDetail::Order {
+                                drop_id: order.drop_id,
+                                qty: order.qty,
+                            },
+                            order.created_at,
+                        ));
                         Decision::Confirmed(order)
                     }
                     Err(rejection) => Decision::Refused(Error::Rejected(rejection)),
@@ -113,27 +124,16 @@ impl MemoryLedger {
         decision
     }
 
-    /// Files a confirmed order in the lookup indexes and the audit trail.
+    /// Files a confirmed order in its buyer's list.
     fn file(&self, order: &Order) {
-        self.orders.drop_of.insert(order.id, order.drop_id);
         self.orders
             .by_user
             .entry(order.user_id)
             .or_default()
             .insert((order.created_at.timestamp_micros(), order.id.as_uuid()));
-        self.audit.record(AuditEntry::new(
-            Some(order.user_id),
-            AuditAction::OrderPlaced,
-            AuditTarget::Order(order.id),
-            AuditDetail::Order {
-                drop_id: order.drop_id,
-                qty: order.qty,
-            },
-            order.created_at,
-        ));
     }
 
-    fn audit_transitions(&self, before: &IndexPlacement, cell: &DropCell, now: DateTime<Utc>) {
+    fn audit_transitions(&self, before: &IndexSlot, cell: &DropCell, now: DateTime<Utc>) {
         let (from, to) = (before.status(), cell.book.drop.status);
         if from != to {
             self.audit.record(AuditEntry::new(
@@ -215,7 +215,7 @@ impl Ledger for MemoryLedger {
                 changed: false,
             });
         }
-        let before = IndexPlacement::of(&cell.book);
+        let before = IndexSlot::of(&cell.book);
         let mut events = cell.book.advance(now);
         let cancelled = Order {
             status: OrderStatus::Cancelled,
@@ -253,7 +253,7 @@ impl Ledger for MemoryLedger {
                 continue;
             };
             let mut cell = cell.lock();
-            let before = IndexPlacement::of(&cell.book);
+            let before = IndexSlot::of(&cell.book);
             // Under the drop lock: of several schedulers racing here, only the first finds
             // anything to do, so each transition is applied and announced once.
             let events = cell.book.advance(now);

@@ -1,10 +1,11 @@
 //! The in-memory backend: every port, always built, and the server's default.
 //!
 //! Production quality rather than a test fake: concurrent (each drop has its own lock, so
-//! a hot drop never serializes unrelated drops), bounded where it must be (idempotency
-//! records expire, the cache is size-bounded, inboxes keep their newest entries, idle rate
-//! buckets are forgotten, the bus trims what every group committed). It is not durable:
-//! everything is gone when the process exits.
+//! a hot drop never queues unrelated drops behind it; they share only short-lived shard
+//! locks), bounded where it must be (idempotency records expire, the cache is
+//! size-bounded, inboxes keep their newest entries, idle rate buckets are forgotten, the
+//! bus trims what every group committed). Orders, the audit trail and an outbox nobody
+//! relays grow with use. It is not durable: everything is gone when the process exits.
 
 mod audit_log;
 mod books;

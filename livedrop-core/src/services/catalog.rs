@@ -8,7 +8,7 @@ use crate::domain::{
     ProductDetails, StockPlan, User,
 };
 use crate::ids::{CreatorId, DropId, ProductId, UserId};
-use crate::ports::{Catalog, MediaKey};
+use crate::ports::Catalog;
 use crate::{Error, Result};
 
 /// The catalog use cases. Only a creator's owner may manage its products and drops.
@@ -81,21 +81,6 @@ impl CatalogService {
         let mut product = self.owned_product(actor, product_id).await?;
         product.details = details;
         self.catalog.update_product(&product, actor).await?;
-        Ok(product)
-    }
-
-    /// Attaches an uploaded image to a product of `actor`'s creator.
-    pub async fn add_product_image(
-        &self,
-        actor: UserId,
-        product_id: ProductId,
-        key: MediaKey,
-    ) -> Result<Product> {
-        let mut product = self.owned_product(actor, product_id).await?;
-        if !product.images.iter().any(|k| k == key.as_str()) {
-            product.images.push(key.as_str().to_owned());
-            self.catalog.update_product(&product, actor).await?;
-        }
         Ok(product)
     }
 

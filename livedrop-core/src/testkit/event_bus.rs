@@ -231,6 +231,29 @@ pub async fn uncommitted_events_are_redelivered(bus: &dyn EventBus) {
     );
 }
 
+/// A member's uncommitted event is not lost because a live peer of its group committed
+/// later events meanwhile: when the member dies, the event reaches the peer.
+pub async fn a_dead_members_events_survive_a_committing_peer(bus: &dyn EventBus) {
+    let name = group();
+    let published = events(3, Some(DropId::new()));
+    let mut dying = bus.subscribe(&name).await.unwrap();
+    let mut peer = bus.subscribe(&name).await.unwrap();
+    bus.publish(&published).await.unwrap();
+    let held = tokio::time::timeout(WAIT, dying.next())
+        .await
+        .expect("a delivery")
+        .unwrap();
+    // The peer processes and commits whatever it is given while the first member holds
+    // its event uncommitted.
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(300);
+    while let Ok(Ok(delivery)) = tokio::time::timeout_at(deadline, peer.next()).await {
+        peer.commit(&delivery).await.unwrap();
+    }
+    drop(dying);
+    let wanted: HashSet<EventId> = [held.event.id].into();
+    read_until(&mut *peer, &wanted, true).await;
+}
+
 /// Events published while a group has no live member reach it when a member returns.
 pub async fn a_group_catches_up_after_all_members_left(bus: &dyn EventBus) {
     let name = group();

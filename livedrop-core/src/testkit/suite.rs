@@ -137,6 +137,7 @@ macro_rules! conformance_suite {
             every_group_receives_every_event,
             a_group_shares_events_between_its_members,
             uncommitted_events_are_redelivered,
+            a_dead_members_events_survive_a_committing_peer,
             a_group_catches_up_after_all_members_left,
         ] []);
         $crate::conformance_suite!(@module ($make) ports notifier (&ports) [

@@ -19,7 +19,9 @@ async fn get_drop(
     State(state): State<AppState>,
     PathId(id): PathId<DropId>,
 ) -> Result<Json<DropView>, ApiError> {
-    let (drop, stock) =
+    let (mut drop, stock) =
         tokio::try_join!(state.catalog().get_drop(id), state.ports().ledger.stock(id))?;
+    // The two reads are separate instants; the stock row's status goes with its count.
+    drop.status = stock.status;
     Ok(Json(DropView { drop, stock }))
 }
