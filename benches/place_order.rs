@@ -20,16 +20,14 @@ use std::{
     time::{Duration, Instant},
 };
 
-use chrono::{TimeDelta, Utc};
+use chrono::Utc;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use livedrop::core::clock::SystemClock;
-use livedrop::core::domain::{
-    CurrencyCode, Description, DisplayName, DropWindow, Email, Handle, IdempotencyKey, PersonName,
-    PriceCents, ProductDetails, Quantity, StockPlan, Title,
-};
+use livedrop::core::domain::{IdempotencyKey, Quantity};
 use livedrop::core::ids::{DropId, OrderId, UserId};
 use livedrop::core::ports::{OrderRequest, Ports};
-use livedrop::core::services::{CatalogService, OrderService};
+use livedrop::core::services::OrderService;
+use livedrop::core::testkit::fixtures;
 use livedrop::memory::MemoryBackend;
 use tokio::runtime::Runtime;
 
@@ -49,45 +47,16 @@ struct HotDrop {
 
 async fn hot_drop(stock: u64) -> HotDrop {
     let ports = MemoryBackend::default().ports();
-    let clock = Arc::new(SystemClock);
-    let catalog = CatalogService::new(ports.catalog.clone(), clock.clone());
-    let owner = catalog
-        .register_user(
-            Email::try_from("owner@bench.dev").unwrap(),
-            PersonName::try_from("Owner").unwrap(),
-        )
-        .await
-        .unwrap();
-    let creator = catalog
-        .become_creator(
-            owner.id,
-            DisplayName::try_from("Bench").unwrap(),
-            Handle::try_from("bench").unwrap(),
-        )
-        .await
-        .unwrap();
-    let details = ProductDetails {
-        title: Title::try_from("Hot sneaker").unwrap(),
-        description: Description::try_from("").unwrap(),
-        price_cents: PriceCents::try_from(19_900).unwrap(),
-        currency_code: CurrencyCode::try_from("EUR").unwrap(),
-    };
-    let product = catalog
-        .create_product(owner.id, creator.id, details)
-        .await
-        .unwrap();
-    let now = Utc::now();
-    let window = DropWindow::new(now - TimeDelta::seconds(1), now + TimeDelta::hours(1)).unwrap();
-    let plan = StockPlan::new(i64::try_from(stock).unwrap(), 0, None).unwrap();
-    let drop = catalog
-        .create_drop(owner.id, product.id, window, plan)
-        .await
-        .unwrap();
-    let orders = OrderService::new(ports.ledger.clone(), ports.idempotency.clone(), clock);
+    let shop = fixtures::live_drop(&*ports.catalog, u32::try_from(stock).unwrap()).await;
+    let orders = OrderService::new(
+        ports.ledger.clone(),
+        ports.idempotency.clone(),
+        Arc::new(SystemClock),
+    );
     HotDrop {
         ports,
         orders,
-        drop_id: drop.id,
+        drop_id: shop.drop.id,
         buyers: Arc::new((0..BUYERS).map(|_| UserId::new()).collect()),
     }
 }

@@ -166,16 +166,7 @@ impl Ledger for MemoryLedger {
         let Some(cell) = self.books.cell(req.drop_id) else {
             return Err(OrderRejection::DropNotFound.into());
         };
-        let order = Order {
-            id: req.order_id,
-            user_id: req.user_id,
-            drop_id: req.drop_id,
-            qty: req.qty,
-            status: OrderStatus::Confirmed,
-            idempotency_key: req.idempotency_key.clone(),
-            created_at: req.now,
-            cancelled_at: None,
-        };
+        let order = req.confirmed_order();
         let decision = self.decide(&mut cell.lock(), req, order);
         match decision {
             Decision::Confirmed(order) => {

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::Result;
-use crate::domain::{DropStatus, DropStock, IdempotencyKey, Order, Quantity};
+use crate::domain::{DropStatus, DropStock, IdempotencyKey, Order, OrderStatus, Quantity};
 use crate::ids::{DropId, OrderId, UserId};
 use crate::pagination::{Page, PageRequest};
 
@@ -26,6 +26,22 @@ pub struct OrderRequest {
     pub idempotency_key: IdempotencyKey,
     /// The instant the order is decided at (lifecycle checks use it).
     pub now: DateTime<Utc>,
+}
+
+impl OrderRequest {
+    /// The order this request becomes if the ledger confirms it.
+    pub fn confirmed_order(&self) -> Order {
+        Order {
+            id: self.order_id,
+            user_id: self.user_id,
+            drop_id: self.drop_id,
+            qty: self.qty,
+            status: OrderStatus::Confirmed,
+            idempotency_key: self.idempotency_key.clone(),
+            created_at: self.now,
+            cancelled_at: None,
+        }
+    }
 }
 
 /// A successful [`Ledger::place_order`].

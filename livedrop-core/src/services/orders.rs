@@ -184,16 +184,7 @@ mod tests {
     }
 
     fn confirmed(req: &OrderRequest) -> Order {
-        Order {
-            id: req.order_id,
-            user_id: req.user_id,
-            drop_id: req.drop_id,
-            qty: req.qty,
-            status: OrderStatus::Confirmed,
-            idempotency_key: req.idempotency_key.clone(),
-            created_at: req.now,
-            cancelled_at: None,
-        }
+        req.confirmed_order()
     }
 
     fn service(ledger: MockLedger, idem: MockIdempotencyStore) -> OrderService {
