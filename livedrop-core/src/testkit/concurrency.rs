@@ -17,7 +17,7 @@ use super::fixtures::*;
 use crate::Error;
 use crate::clock::SystemClock;
 use crate::domain::{DropStatus, EventData, OrderRejection};
-use crate::ids::{DropId, OrderId};
+use crate::ids::OrderId;
 use crate::ports::{Placement, Ports};
 use crate::services::{OrderService, Receipt};
 
@@ -319,22 +319,7 @@ pub async fn concurrent_follow_churn_keeps_the_count_exact(ports: &Ports) {
 /// Six schedulers advancing at once apply each due transition exactly once between them,
 /// and each start is announced once.
 pub async fn concurrent_schedulers_apply_each_transition_once(ports: &Ports) {
-    let seller = seller(&*ports.catalog).await;
-    let product = product(&*ports.catalog, &seller).await;
-    let mut mine: Vec<DropId> = Vec::new();
-    for _ in 0..12 {
-        mine.push(
-            drop_of(
-                &*ports.catalog,
-                &seller,
-                &product,
-                live_window(now()),
-                plan(1, 0, None),
-            )
-            .await
-            .id,
-        );
-    }
+    let mine = live_drops(&*ports.catalog, 12, 1).await;
     let at = now();
     let barrier = Arc::new(Barrier::new(6));
     let tasks: Vec<_> = (0..6)

@@ -220,6 +220,27 @@ pub async fn live_drop(catalog: &dyn Catalog, stock: u32) -> Shop {
     shop(catalog, live_window(now()), plan(stock, 0, None)).await
 }
 
+/// `n` drops of one new seller's product, live now, `stock` units each; their ids.
+pub async fn live_drops(catalog: &dyn Catalog, n: usize, stock: u32) -> Vec<DropId> {
+    let seller = seller(catalog).await;
+    let product = product(catalog, &seller).await;
+    let mut ids = Vec::with_capacity(n);
+    for _ in 0..n {
+        ids.push(
+            drop_of(
+                catalog,
+                &seller,
+                &product,
+                live_window(now()),
+                plan(stock, 0, None),
+            )
+            .await
+            .id,
+        );
+    }
+    ids
+}
+
 /// An order request decided now, with a fresh order id.
 pub fn order_request(
     user_id: UserId,

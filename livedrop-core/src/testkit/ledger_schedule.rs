@@ -168,22 +168,7 @@ pub async fn advance_drops_ends_closed_windows(ports: &Ports) {
 /// `advance_drops` applies at most `limit` transitions per call; repeated calls apply every
 /// due one, each exactly once.
 pub async fn advance_drops_respects_its_limit(ports: &Ports) {
-    let seller = seller(&*ports.catalog).await;
-    let product = product(&*ports.catalog, &seller).await;
-    let mut mine = Vec::new();
-    for _ in 0..3 {
-        mine.push(
-            drop_of(
-                &*ports.catalog,
-                &seller,
-                &product,
-                live_window(now()),
-                plan(2, 0, None),
-            )
-            .await
-            .id,
-        );
-    }
+    let mut mine = live_drops(&*ports.catalog, 3, 2).await;
     let at = now();
     let mut seen = Vec::new();
     for _ in 0..10_000 {
