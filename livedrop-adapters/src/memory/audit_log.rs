@@ -16,7 +16,14 @@ pub struct MemoryAuditLog {
 impl MemoryAuditLog {
     /// Appends inside a caller's critical section (ledger, catalog, follows).
     pub(crate) fn record(&self, entry: AuditEntry) {
-        self.by_target.entry(entry.target).or_default().push(entry);
+        // Most targets (orders) get one entry or two: `vec![entry]` allocates exactly one
+        // slot where `or_default().push` would reserve four.
+        match self.by_target.entry(entry.target) {
+            dashmap::Entry::Occupied(mut entries) => entries.get_mut().push(entry),
+            dashmap::Entry::Vacant(slot) => {
+                slot.insert(vec![entry]);
+            }
+        }
     }
 }
 

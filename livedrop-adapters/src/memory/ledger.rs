@@ -91,8 +91,13 @@ impl MemoryLedger {
             dashmap::Entry::Vacant(slot) => {
                 let held = cell.held.get(&req.user_id).copied().unwrap_or(0);
                 match cell.book.take(&order, held) {
-                    Ok(taken) => {
-                        events.extend(taken);
+                    Ok(mut taken) => {
+                        // Usually nothing was due: keep the book's vector, don't copy it.
+                        if events.is_empty() {
+                            events = taken;
+                        } else {
+                            events.append(&mut taken);
+                        }
                         slot.insert(KeyHolder {
                             order_id: order.id,
                             drop_id: order.drop_id,
