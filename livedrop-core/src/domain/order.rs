@@ -134,9 +134,14 @@ pub struct Order {
     /// The key the buyer sent; unique per buyer.
     pub idempotency_key: IdempotencyKey,
     /// When it was confirmed.
+    #[serde(serialize_with = "crate::wire::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
     /// When it was cancelled, if it was.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::wire::timestamp::serialize_option"
+    )]
     pub cancelled_at: Option<DateTime<Utc>>,
 }
 

@@ -4,6 +4,7 @@
 mod drops;
 mod orders;
 mod problem;
+pub mod timestamp;
 
 pub use drops::DropView;
 pub use orders::{PlaceOrderBody, order_response};
