@@ -11,8 +11,6 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::Barrier;
-
 use super::fixtures::*;
 use crate::Error;
 use crate::clock::SystemClock;
@@ -37,22 +35,16 @@ pub async fn race_for_stock(ports: &Ports, stock: u32, units: u32) {
     .await;
     let drop_id = shop.drop.id;
     let buyers = users(&*ports.catalog, BUYERS).await;
-    let barrier = Arc::new(Barrier::new(BUYERS));
-    let tasks: Vec<_> = buyers
-        .iter()
-        .map(|buyer| {
-            let (ledger, barrier, buyer) = (ports.ledger.clone(), barrier.clone(), buyer.id);
-            tokio::spawn(async move {
-                let req = order_request(buyer, drop_id, units, &key());
-                barrier.wait().await;
-                ledger.place_order(&req).await
-            })
-        })
-        .collect();
+    let answers = race(buyers.len(), |i| {
+        let ledger = ports.ledger.clone();
+        let req = order_request(buyers[i].id, drop_id, units, &key());
+        async move { ledger.place_order(&req).await }
+    })
+    .await;
     let mut confirmed = Vec::new();
     let mut refusals = Vec::new();
-    for task in tasks {
-        match task.await.unwrap() {
+    for answer in answers {
+        match answer {
             Ok(Placement::Confirmed(order)) => confirmed.push(order),
             Err(Error::Rejected(rejection)) => refusals.push(rejection),
             other => panic!("a racing buyer got {other:?}"),
@@ -159,32 +151,22 @@ pub async fn one_idempotency_key_from_many_tasks_places_one_order(ports: &Ports)
         Arc::new(SystemClock),
     );
     let k = key();
-    let barrier = Arc::new(Barrier::new(32));
-    let tasks: Vec<_> = (0..32)
-        .map(|_| {
-            let (service, k, barrier, drop_id) =
-                (service.clone(), k.clone(), barrier.clone(), shop.drop.id);
-            tokio::spawn(async move {
-                barrier.wait().await;
-                let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-                loop {
-                    match service.place_order(buyer, k.clone(), drop_id, qty(2)).await {
-                        Ok(receipt) => return receipt,
-                        Err(Error::IdempotencyInFlight)
-                            if tokio::time::Instant::now() < deadline =>
-                        {
-                            tokio::time::sleep(Duration::from_millis(5)).await;
-                        }
-                        Err(other) => panic!("placing with a shared key: {other:?}"),
+    let receipts: Vec<Receipt> = race(32, |_| {
+        let (service, k, drop_id) = (service.clone(), k.clone(), shop.drop.id);
+        async move {
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+            loop {
+                match service.place_order(buyer, k.clone(), drop_id, qty(2)).await {
+                    Ok(receipt) => return receipt,
+                    Err(Error::IdempotencyInFlight) if tokio::time::Instant::now() < deadline => {
+                        tokio::time::sleep(Duration::from_millis(5)).await;
                     }
+                    Err(other) => panic!("placing with a shared key: {other:?}"),
                 }
-            })
-        })
-        .collect();
-    let mut receipts: Vec<Receipt> = Vec::new();
-    for task in tasks {
-        receipts.push(task.await.unwrap());
-    }
+            }
+        }
+    })
+    .await;
     let first = &receipts[0];
     assert_eq!(first.response.status, 201, "{first:?}");
     assert!(
@@ -225,23 +207,19 @@ pub async fn concurrent_follows_of_one_pair_store_one_follow(ports: &Ports) {
     let fan = user(&*ports.catalog).await.id;
     let c = star.creator.id;
     for unfollow in [false, true] {
-        let barrier = Arc::new(Barrier::new(32));
-        let tasks: Vec<_> = (0..32)
-            .map(|_| {
-                let (follows, barrier) = (ports.follows.clone(), barrier.clone());
-                tokio::spawn(async move {
-                    barrier.wait().await;
-                    if unfollow {
-                        follows.unfollow(fan, c, now()).await.unwrap()
-                    } else {
-                        follows.follow(fan, c, now()).await.unwrap()
-                    }
-                })
-            })
-            .collect();
+        let changes = race(32, |_| {
+            let follows = ports.follows.clone();
+            async move {
+                if unfollow {
+                    follows.unfollow(fan, c, now()).await.unwrap()
+                } else {
+                    follows.follow(fan, c, now()).await.unwrap()
+                }
+            }
+        })
+        .await;
         let mut changed = 0;
-        for task in tasks {
-            let change = task.await.unwrap();
+        for change in changes {
             assert_eq!(change.following, !unfollow);
             assert_eq!(change.follower_count, u64::from(!unfollow));
             changed += usize::from(change.changed);
@@ -268,16 +246,20 @@ pub async fn concurrent_follow_churn_keeps_the_count_exact(ports: &Ports) {
     let star = seller(&*ports.catalog).await;
     let c = star.creator.id;
     let fans = users(&*ports.catalog, 40).await;
-    let barrier = Arc::new(Barrier::new(fans.len()));
-    let tasks: Vec<_> = fans
-        .iter()
-        .enumerate()
-        .map(|(i, fan)| {
-            let (follows, barrier, fan) = (ports.follows.clone(), barrier.clone(), fan.id);
-            tokio::spawn(async move {
-                barrier.wait().await;
-                let mut counts = Vec::new();
-                counts.push(follows.follow(fan, c, now()).await.unwrap().follower_count);
+    let churn = race(fans.len(), |i| {
+        let (follows, fan) = (ports.follows.clone(), fans[i].id);
+        async move {
+            let mut counts = Vec::new();
+            counts.push(follows.follow(fan, c, now()).await.unwrap().follower_count);
+            counts.push(
+                follows
+                    .unfollow(fan, c, now())
+                    .await
+                    .unwrap()
+                    .follower_count,
+            );
+            counts.push(follows.follow(fan, c, now()).await.unwrap().follower_count);
+            if i % 2 == 1 {
                 counts.push(
                     follows
                         .unfollow(fan, c, now())
@@ -285,22 +267,13 @@ pub async fn concurrent_follow_churn_keeps_the_count_exact(ports: &Ports) {
                         .unwrap()
                         .follower_count,
                 );
-                counts.push(follows.follow(fan, c, now()).await.unwrap().follower_count);
-                if i % 2 == 1 {
-                    counts.push(
-                        follows
-                            .unfollow(fan, c, now())
-                            .await
-                            .unwrap()
-                            .follower_count,
-                    );
-                }
-                counts
-            })
-        })
-        .collect();
-    for task in tasks {
-        assert!(task.await.unwrap().into_iter().all(|n| n <= 40));
+            }
+            counts
+        }
+    })
+    .await;
+    for counts in churn {
+        assert!(counts.into_iter().all(|n| n <= 40));
     }
     assert_eq!(ports.follows.follower_count(c).await.unwrap(), 20);
     let listed = collect_pages(limit(7), |page| ports.follows.followers(c, page)).await;
@@ -321,29 +294,23 @@ pub async fn concurrent_follow_churn_keeps_the_count_exact(ports: &Ports) {
 pub async fn concurrent_schedulers_apply_each_transition_once(ports: &Ports) {
     let mine = live_drops(&*ports.catalog, 12, 1).await;
     let at = now();
-    let barrier = Arc::new(Barrier::new(6));
-    let tasks: Vec<_> = (0..6)
-        .map(|_| {
-            let (ledger, barrier) = (ports.ledger.clone(), barrier.clone());
-            tokio::spawn(async move {
-                barrier.wait().await;
-                let mut applied = Vec::new();
-                for _ in 0..10_000 {
-                    let batch = ledger.advance_drops(at, 2).await.unwrap();
-                    assert!(batch.len() <= 2);
-                    if batch.is_empty() {
-                        break;
-                    }
-                    applied.extend(batch);
+    let rounds = race(6, |_| {
+        let ledger = ports.ledger.clone();
+        async move {
+            let mut applied = Vec::new();
+            for _ in 0..10_000 {
+                let batch = ledger.advance_drops(at, 2).await.unwrap();
+                assert!(batch.len() <= 2);
+                if batch.is_empty() {
+                    break;
                 }
-                applied
-            })
-        })
-        .collect();
-    let mut applied = Vec::new();
-    for task in tasks {
-        applied.extend(task.await.unwrap());
-    }
+                applied.extend(batch);
+            }
+            applied
+        }
+    })
+    .await;
+    let applied: Vec<_> = rounds.into_iter().flatten().collect();
     for id in &mine {
         let of_drop: Vec<_> = applied.iter().filter(|t| t.drop_id == *id).collect();
         assert_eq!(of_drop.len(), 1, "drop {id} transitioned {of_drop:?}");

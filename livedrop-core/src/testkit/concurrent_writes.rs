@@ -19,19 +19,13 @@ pub async fn concurrent_cancels_return_stock_once(ports: &Ports) {
     let shop = live_drop(&*ports.catalog, 5).await;
     let buyer = user(&*ports.catalog).await.id;
     let order = buy_ok(&*ports.ledger, buyer, shop.drop.id, 3).await;
-    let barrier = Arc::new(Barrier::new(16));
-    let tasks: Vec<_> = (0..16)
-        .map(|_| {
-            let (ledger, barrier) = (ports.ledger.clone(), barrier.clone());
-            tokio::spawn(async move {
-                barrier.wait().await;
-                ledger.cancel_order(order.id, buyer, now()).await.unwrap()
-            })
-        })
-        .collect();
+    let cancellations = race(16, |_| {
+        let ledger = ports.ledger.clone();
+        async move { ledger.cancel_order(order.id, buyer, now()).await.unwrap() }
+    })
+    .await;
     let mut changed = 0;
-    for task in tasks {
-        let cancellation = task.await.unwrap();
+    for cancellation in cancellations {
         assert_eq!(cancellation.order.id, order.id);
         changed += usize::from(cancellation.changed);
     }

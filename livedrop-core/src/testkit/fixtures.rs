@@ -220,6 +220,31 @@ pub async fn live_drop(catalog: &dyn Catalog, stock: u32) -> Shop {
     shop(catalog, live_window(now()), plan(stock, 0, None)).await
 }
 
+/// Runs `n` tasks that start at the same instant and returns their outputs in task order.
+/// `task(i)` runs its setup before the start (a barrier releases every task at once) and
+/// returns the future to race. Callers need a multi-thread runtime for a real race.
+pub async fn race<T, Fut>(n: usize, task: impl Fn(usize) -> Fut) -> Vec<T>
+where
+    T: Send + 'static,
+    Fut: std::future::Future<Output = T> + Send + 'static,
+{
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(n));
+    let handles: Vec<_> = (0..n)
+        .map(|i| {
+            let (work, start) = (task(i), start.clone());
+            tokio::spawn(async move {
+                start.wait().await;
+                work.await
+            })
+        })
+        .collect();
+    let mut outputs = Vec::with_capacity(n);
+    for handle in handles {
+        outputs.push(handle.await.expect("a racing task panicked"));
+    }
+    outputs
+}
+
 /// `n` drops of one new seller's product, live now, `stock` units each; their ids.
 pub async fn live_drops(catalog: &dyn Catalog, n: usize, stock: u32) -> Vec<DropId> {
     let seller = seller(catalog).await;

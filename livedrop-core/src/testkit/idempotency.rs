@@ -6,7 +6,6 @@
 //! [`IdempotencyPolicy::for_tests`](crate::ports::IdempotencyPolicy::for_tests) (lock 400 ms,
 //! retention 900 ms) and sleep in real time with wide margins.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use super::fixtures::*;
@@ -201,21 +200,16 @@ pub async fn completed_records_expire_after_retention(store: &dyn IdempotencySto
 pub async fn concurrent_begins_start_exactly_once(ports: &Ports) {
     let store = ports.idempotency.clone();
     let (user, k) = (UserId::new(), key());
-    let barrier = Arc::new(tokio::sync::Barrier::new(1000));
-    let tasks: Vec<_> = (0..1000)
-        .map(|i| {
-            let (store, k, barrier) = (store.clone(), k.clone(), barrier.clone());
-            tokio::spawn(async move {
-                let fp = fingerprint(&format!("task-{i}"));
-                barrier.wait().await;
-                (fp, store.begin(user, &k, &fp).await.unwrap())
-            })
-        })
-        .collect();
+    let answers = race(1000, |i| {
+        let (store, k) = (store.clone(), k.clone());
+        let fp = fingerprint(&format!("task-{i}"));
+        async move { (fp, store.begin(user, &k, &fp).await.unwrap()) }
+    })
+    .await;
     let mut winners = Vec::new();
     let mut seen = Vec::new();
-    for task in tasks {
-        match task.await.unwrap() {
+    for answer in answers {
+        match answer {
             (fp, Begin::Started) => winners.push(fp),
             (_, Begin::Existing(IdempotencyRecord::InFlight { fingerprint })) => {
                 seen.push(fingerprint)
