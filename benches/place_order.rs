@@ -43,6 +43,8 @@ struct HotDrop {
     orders: OrderService,
     drop_id: DropId,
     buyers: Arc<Vec<UserId>>,
+    /// One key per order, made during setup: keys arrive parsed, like the buyers' ids.
+    keys: Arc<Vec<IdempotencyKey>>,
 }
 
 async fn hot_drop(stock: u64) -> HotDrop {
@@ -58,6 +60,11 @@ async fn hot_drop(stock: u64) -> HotDrop {
         orders,
         drop_id: shop.drop.id,
         buyers: Arc::new((0..BUYERS).map(|_| UserId::new()).collect()),
+        keys: Arc::new(
+            (0..stock)
+                .map(|i| IdempotencyKey::try_from(format!("order-{i}")).unwrap())
+                .collect(),
+        ),
     }
 }
 
@@ -74,16 +81,17 @@ async fn place_all(hot: &HotDrop, orders: u64, threads: usize, through_service: 
     let started = Instant::now();
     let tasks: Vec<_> = (0..threads)
         .map(|task| {
-            let (ledger, service, buyers, drop_id) = (
+            let (ledger, service, buyers, keys, drop_id) = (
                 hot.ports.ledger.clone(),
                 hot.orders.clone(),
                 hot.buyers.clone(),
+                hot.keys.clone(),
                 hot.drop_id,
             );
             tokio::spawn(async move {
-                for i in 0..per_task {
-                    let user = buyers[(i as usize + task) % BUYERS];
-                    let key = IdempotencyKey::try_from(format!("t{task}-{i}")).unwrap();
+                for i in 0..per_task as usize {
+                    let user = buyers[(i + task) % BUYERS];
+                    let key = keys[task * per_task as usize + i].clone();
                     if through_service {
                         let receipt = service
                             .place_order(user, key, drop_id, Quantity::ONE)
@@ -91,13 +99,14 @@ async fn place_all(hot: &HotDrop, orders: u64, threads: usize, through_service: 
                             .unwrap();
                         assert!(receipt.outcome.is_ok(), "{:?}", receipt.outcome);
                     } else {
+                        let now = Utc::now();
                         let request = OrderRequest {
-                            order_id: OrderId::new(),
+                            order_id: OrderId::at(now),
                             user_id: user,
                             drop_id,
                             qty: Quantity::ONE,
                             idempotency_key: key,
-                            now: Utc::now(),
+                            now,
                         };
                         ledger.place_order(&request).await.unwrap();
                     }

@@ -3,6 +3,7 @@
 
 use std::{fmt, str::FromStr};
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -19,6 +20,15 @@ pub(crate) fn now_v7() -> Uuid {
     V7_CONTEXT.with(|context| Uuid::new_v7(uuid::Timestamp::now(context)))
 }
 
+/// A UUID v7 for `at`: the caller has already read the clock, and a second read per id
+/// showed up in the order path. Times before 1970 (never produced by a real clock) clamp
+/// to the epoch; the context still keeps a thread's ids strictly increasing.
+pub(crate) fn v7_at(at: DateTime<Utc>) -> Uuid {
+    let seconds = u64::try_from(at.timestamp()).unwrap_or(0);
+    let nanos = at.timestamp_subsec_nanos();
+    V7_CONTEXT.with(|context| Uuid::new_v7(uuid::Timestamp::from_unix(context, seconds, nanos)))
+}
+
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident, $what:literal) => {
         $(#[$doc])*
@@ -31,6 +41,12 @@ macro_rules! id_type {
             #[allow(clippy::new_without_default)]
             pub fn new() -> Self {
                 Self(now_v7())
+            }
+
+            /// A fresh time-ordered (UUID v7) id stamped with `at`, when the caller already
+            /// holds the time.
+            pub fn at(at: DateTime<Utc>) -> Self {
+                Self(v7_at(at))
             }
 
             /// Wraps an existing UUID (from storage or a deterministic test).
@@ -122,6 +138,18 @@ mod tests {
         let a = OrderId::new();
         let b = OrderId::new();
         assert!(a < b, "UUID v7 ids must sort by creation");
+        assert_eq!(a.as_uuid().get_version_num(), 7);
+    }
+
+    #[test]
+    fn ids_at_a_given_time_carry_it_and_stay_unique() {
+        let at = DateTime::parse_from_rfc3339("2026-05-01T12:00:00.123Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let (a, b) = (OrderId::at(at), OrderId::at(at));
+        assert!(a < b, "same instant, still strictly increasing");
+        let (seconds, _) = a.as_uuid().get_timestamp().unwrap().to_unix();
+        assert_eq!(seconds, u64::try_from(at.timestamp()).unwrap());
         assert_eq!(a.as_uuid().get_version_num(), 7);
     }
 }

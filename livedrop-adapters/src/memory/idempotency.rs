@@ -15,7 +15,7 @@ use livedrop_core::Result;
 use livedrop_core::domain::IdempotencyKey;
 use livedrop_core::ids::UserId;
 use livedrop_core::ports::{
-    Begin, Fingerprint, IdempotencyPolicy, IdempotencyRecord, IdempotencyStore, StoredResponse,
+    Begin, Fingerprint, IdempotencyPolicy, IdempotencyRecord, IdempotencyStore, OrderAnswer,
 };
 
 #[derive(Debug)]
@@ -94,17 +94,18 @@ impl IdempotencyStore for MemoryIdempotencyStore {
         user: UserId,
         key: &IdempotencyKey,
         fingerprint: &Fingerprint,
-        response: &StoredResponse,
+        answer: &OrderAnswer,
     ) -> Result<()> {
         if let Some(mut slot) = self.records.get_mut(&(user, key.clone())) {
-            let ours = slot.expires_at > Instant::now()
+            let now = Instant::now();
+            let ours = slot.expires_at > now
                 && matches!(&slot.record, IdempotencyRecord::InFlight { fingerprint: f } if f == fingerprint);
             if ours {
                 slot.record = IdempotencyRecord::Completed {
                     fingerprint: *fingerprint,
-                    response: response.clone(),
+                    answer: answer.clone(),
                 };
-                slot.expires_at = Instant::now() + self.policy.retention;
+                slot.expires_at = now + self.policy.retention;
             }
         }
         Ok(())

@@ -107,7 +107,7 @@ impl AuditEntry {
         at: DateTime<Utc>,
     ) -> Self {
         Self {
-            id: AuditId::new(),
+            id: AuditId::at(at),
             at,
             actor,
             action,

@@ -128,7 +128,7 @@ impl Event {
         now: DateTime<Utc>,
     ) -> Self {
         Self {
-            id: EventId::new(),
+            id: EventId::at(now),
             data,
             occurred_at: now,
             creator_id,

@@ -7,11 +7,12 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::Result;
-use crate::domain::IdempotencyKey;
+use crate::domain::{IdempotencyKey, Order, OrderRejection};
 use crate::ids::UserId;
 
-/// A digest (SHA-256) of the request a key was first used with; a retry must match it.
-/// Serialized as 64 hex characters.
+/// Identifies the request a key was first used with; a retry must match it. Either a
+/// SHA-256 digest of the request ([`Fingerprint::of`]) or, for a request that fits in 32
+/// bytes, the request itself ([`Fingerprint::from_bytes`]). Serialized as 64 hex characters.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
 #[serde(into = "String", try_from = "String")]
 pub struct Fingerprint([u8; 32]);
@@ -43,25 +44,23 @@ impl Fingerprint {
         Self(hasher.finalize().into())
     }
 
-    /// Wraps stored digest bytes.
+    /// Wraps stored fingerprint bytes, or a request packed exactly into 32 bytes.
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
         Self(bytes)
     }
 
-    /// The digest bytes.
+    /// The fingerprint bytes.
     pub fn as_bytes(&self) -> &[u8; 32] {
         &self.0
     }
 }
 
-/// A response kept for replay: status and body, replayed byte for byte.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
-pub struct StoredResponse {
-    /// HTTP status.
-    pub status: u16,
-    /// Body bytes (`application/json` or `application/problem+json` by status).
-    pub body: Vec<u8>,
-}
+/// What an order request settled to: the order, or why it was refused. Refusals are
+/// answers too. The store keeps the answer itself, not its HTTP encoding: the encoding
+/// ([`order_response`](crate::wire::order_response)) is deterministic, so a replay is still
+/// byte for byte the first response, and the order path does not pay for bytes an
+/// embedding caller may never need.
+pub type OrderAnswer = Result<Order, OrderRejection>;
 
 /// What is stored under a key.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
@@ -75,8 +74,8 @@ pub enum IdempotencyRecord {
     Completed {
         /// Its fingerprint.
         fingerprint: Fingerprint,
-        /// Its response.
-        response: StoredResponse,
+        /// Its answer.
+        answer: OrderAnswer,
     },
 }
 
@@ -156,7 +155,7 @@ pub trait IdempotencyStore: Send + Sync + Debug + 'static {
         user: UserId,
         key: &IdempotencyKey,
         fingerprint: &Fingerprint,
-        response: &StoredResponse,
+        answer: &OrderAnswer,
     ) -> Result<()>;
     /// Drops the caller's in-flight record after a failure that stored nothing.
     async fn abandon(

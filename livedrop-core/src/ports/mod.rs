@@ -22,7 +22,7 @@ pub use catalog::Catalog;
 pub use event_bus::{Delivery, EventBus, EventSubscription};
 pub use follows::FollowStore;
 pub use idempotency::{
-    Begin, Fingerprint, IdempotencyPolicy, IdempotencyRecord, IdempotencyStore, StoredResponse,
+    Begin, Fingerprint, IdempotencyPolicy, IdempotencyRecord, IdempotencyStore, OrderAnswer,
 };
 pub use ledger::{Cancellation, DropTransition, Ledger, LedgerSummary, OrderRequest, Placement};
 pub use media::{ImageType, Media, MediaKey, PresignedUpload, UploadRequest};

@@ -3,14 +3,14 @@
 use std::sync::Arc;
 
 use crate::clock::Clock;
-use crate::domain::{IdempotencyKey, Order, OrderRejection, Quantity};
+use crate::domain::{IdempotencyKey, Order, Quantity};
 use crate::ids::{DropId, OrderId, UserId};
 use crate::pagination::{Page, PageRequest};
 use crate::ports::{
-    Begin, Cancellation, Fingerprint, IdempotencyRecord, IdempotencyStore, Ledger, OrderRequest,
-    Placement, StoredResponse,
+    Begin, Cancellation, Fingerprint, IdempotencyRecord, IdempotencyStore, Ledger, OrderAnswer,
+    OrderRequest, Placement,
 };
-use crate::wire::order_response;
+use crate::wire::{OrderResponse, order_response};
 use crate::{Entity, Error, Result};
 
 /// What an order request settled to.
@@ -18,11 +18,16 @@ use crate::{Entity, Error, Result};
 pub struct Receipt {
     /// The order, or why it was refused. Refusals are answers too: they are stored under
     /// the idempotency key and replayed like confirmations.
-    pub outcome: Result<Order, OrderRejection>,
+    pub outcome: OrderAnswer,
     /// Whether this is the stored answer of an earlier request with the same key.
     pub replayed: bool,
+}
+
+impl Receipt {
     /// The canonical HTTP answer (status and body), identical on every replay.
-    pub response: StoredResponse,
+    pub fn response(&self) -> OrderResponse {
+        order_response(&self.outcome)
+    }
 }
 
 /// The order use cases, over the ledger and the idempotency store.
@@ -48,12 +53,13 @@ impl OrderService {
     }
 
     /// The fingerprint of an order request: a retry must send the same drop and quantity.
+    /// They fit in 32 bytes, so the fingerprint is the request itself rather than a digest:
+    /// exact, and free to compute on the order path.
     pub fn fingerprint(drop_id: DropId, qty: Quantity) -> Fingerprint {
-        Fingerprint::of(&[
-            b"POST /orders",
-            drop_id.as_uuid().as_bytes(),
-            &qty.get().to_be_bytes(),
-        ])
+        let mut request = [0u8; 32];
+        request[..16].copy_from_slice(drop_id.as_uuid().as_bytes());
+        request[16..20].copy_from_slice(&qty.get().to_be_bytes());
+        Fingerprint::from_bytes(request)
     }
 
     /// Places `user`'s order under `key`, at most once however often it is retried.
@@ -78,13 +84,15 @@ impl OrderService {
             }
             Err(error) => return Err(error),
         };
+        // One clock read per order: the order id is stamped with the same instant.
+        let now = self.clock.now();
         let request = OrderRequest {
-            order_id: OrderId::new(),
+            order_id: OrderId::at(now),
             user_id: user,
             drop_id,
             qty,
             idempotency_key: key,
-            now: self.clock.now(),
+            now,
         };
         let (outcome, replayed) = match self.ledger.place_order(&request).await {
             Ok(Placement::Confirmed(order)) => (Ok(order), false),
@@ -105,23 +113,18 @@ impl OrderService {
                 return Err(error);
             }
         };
-        let response = order_response(&outcome);
         if holds_key {
             // The order is decided and durable; a failed fast-path write only means a retry
             // waits for the lock to expire and then gets the ledger's answer.
             if let Err(error) = self
                 .idempotency
-                .complete(user, &request.idempotency_key, &fingerprint, &response)
+                .complete(user, &request.idempotency_key, &fingerprint, &outcome)
                 .await
             {
                 tracing::warn!(%error, "could not store the idempotent answer");
             }
         }
-        Ok(Receipt {
-            outcome,
-            replayed,
-            response,
-        })
+        Ok(Receipt { outcome, replayed })
     }
 
     /// Cancels `user`'s order; its stock goes back exactly once.
@@ -152,20 +155,12 @@ fn replay(record: IdempotencyRecord, fingerprint: &Fingerprint) -> Result<Receip
     if record.fingerprint() != fingerprint {
         return Err(Error::IdempotencyMismatch);
     }
-    let IdempotencyRecord::Completed { response, .. } = record else {
+    let IdempotencyRecord::Completed { answer, .. } = record else {
         return Err(Error::IdempotencyInFlight);
     };
-    let outcome = if response.status == 201 {
-        Ok(serde_json::from_slice::<Order>(&response.body)
-            .map_err(|e| Error::internal("idempotency", e))?)
-    } else {
-        Err(serde_json::from_slice::<OrderRejection>(&response.body)
-            .map_err(|e| Error::internal("idempotency", e))?)
-    };
     Ok(Receipt {
-        outcome,
+        outcome: answer,
         replayed: true,
-        response,
     })
 }
 
@@ -176,7 +171,7 @@ mod tests {
 
     use super::*;
     use crate::clock::ManualClock;
-    use crate::domain::OrderStatus;
+    use crate::domain::{OrderRejection, OrderStatus};
     use crate::ports::{MockIdempotencyStore, MockLedger};
 
     fn key() -> IdempotencyKey {
@@ -232,7 +227,7 @@ mod tests {
             .await
             .unwrap();
         assert!(receipt.outcome.is_ok() && !receipt.replayed);
-        assert_eq!(receipt.response.status, 201);
+        assert_eq!(receipt.response().status, 201);
     }
 
     #[tokio::test]
@@ -256,11 +251,10 @@ mod tests {
     #[tokio::test]
     async fn a_completed_key_replays_without_touching_the_ledger() {
         let drop_id = DropId::new();
-        let stored = order_response(&Err(OrderRejection::SoldOut));
         let fingerprint = OrderService::fingerprint(drop_id, Quantity::ONE);
         let record = IdempotencyRecord::Completed {
             fingerprint,
-            response: stored.clone(),
+            answer: Err(OrderRejection::SoldOut),
         };
         let mut idem = MockIdempotencyStore::new();
         idem.expect_begin()
@@ -273,7 +267,11 @@ mod tests {
             .unwrap();
         assert_eq!(receipt.outcome, Err(OrderRejection::SoldOut));
         assert!(receipt.replayed);
-        assert_eq!(receipt.response, stored, "replayed byte for byte");
+        assert_eq!(
+            receipt.response(),
+            order_response(&Err(OrderRejection::SoldOut)),
+            "replayed byte for byte"
+        );
     }
 
     #[tokio::test]
@@ -318,7 +316,7 @@ mod tests {
         let mut idem = MockIdempotencyStore::new();
         idem.expect_begin().returning(|_, _, _| Ok(Begin::Started));
         idem.expect_complete()
-            .withf(|_, _, _, response| response.status == 409)
+            .withf(|_, _, _, answer| order_response(answer).status == 409)
             .times(1)
             .returning(|_, _, _, _| Ok(()));
         let mut ledger = MockLedger::new();

@@ -9,31 +9,43 @@
 use std::time::Duration;
 
 use super::fixtures::*;
-use crate::ids::UserId;
+use crate::domain::{IdempotencyKey, OrderRejection, Quantity};
+use crate::ids::{DropId, OrderId, UserId};
 use crate::ports::{
-    Begin, Fingerprint, IdempotencyPolicy, IdempotencyRecord, IdempotencyStore, Ports,
-    StoredResponse,
+    Begin, Fingerprint, IdempotencyPolicy, IdempotencyRecord, IdempotencyStore, OrderAnswer,
+    OrderRequest, Ports,
 };
 
 fn fingerprint(tag: &str) -> Fingerprint {
     Fingerprint::of(&[b"testkit", tag.as_bytes()])
 }
 
-fn response(status: u16, body: &str) -> StoredResponse {
-    StoredResponse {
-        status,
-        body: body.as_bytes().to_vec(),
-    }
+/// A confirmed answer, told apart from others by its order's key.
+fn confirmed(tag: &str) -> OrderAnswer {
+    let request = OrderRequest {
+        order_id: OrderId::new(),
+        user_id: UserId::new(),
+        drop_id: DropId::new(),
+        qty: Quantity::ONE,
+        idempotency_key: IdempotencyKey::try_from(tag).expect("valid key"),
+        now: now(),
+    };
+    Ok(request.confirmed_order())
+}
+
+/// A refusal.
+fn refused(already: u32) -> OrderAnswer {
+    Err(OrderRejection::LimitReached { limit: 1, already })
 }
 
 fn in_flight(fp: &Fingerprint) -> Option<IdempotencyRecord> {
     Some(IdempotencyRecord::InFlight { fingerprint: *fp })
 }
 
-fn completed(fp: &Fingerprint, response: &StoredResponse) -> Option<IdempotencyRecord> {
+fn completed(fp: &Fingerprint, answer: &OrderAnswer) -> Option<IdempotencyRecord> {
     Some(IdempotencyRecord::Completed {
         fingerprint: *fp,
-        response: response.clone(),
+        answer: answer.clone(),
     })
 }
 
@@ -60,10 +72,7 @@ pub async fn begin_is_set_if_absent(store: &dyn IdempotencyStore) {
 /// `complete` stores the answer, which every later begin and lookup returns byte for byte.
 pub async fn complete_stores_the_answer_for_replay(store: &dyn IdempotencyStore) {
     let (user, k, fp) = (UserId::new(), key(), fingerprint("a"));
-    let answer = StoredResponse {
-        status: 201,
-        body: vec![0, 159, 146, 150, b'{', b'}', 255],
-    };
+    let answer = confirmed("first");
     assert_eq!(store.begin(user, &k, &fp).await.unwrap(), Begin::Started);
     store.complete(user, &k, &fp, &answer).await.unwrap();
     assert_eq!(
@@ -75,7 +84,7 @@ pub async fn complete_stores_the_answer_for_replay(store: &dyn IdempotencyStore)
             store.begin(user, &k, &attempt).await.unwrap(),
             Begin::Existing(IdempotencyRecord::Completed {
                 fingerprint: fp,
-                response: answer.clone()
+                answer: answer.clone()
             })
         );
     }
@@ -97,17 +106,15 @@ pub async fn complete_and_abandon_ignore_other_fingerprints(store: &dyn Idempote
     let (owner, intruder) = (fingerprint("owner"), fingerprint("intruder"));
     assert_eq!(store.begin(user, &k, &owner).await.unwrap(), Begin::Started);
     let _ = store
-        .complete(user, &k, &intruder, &response(201, "{\"stolen\":true}"))
+        .complete(user, &k, &intruder, &confirmed("stolen"))
         .await;
     assert_eq!(store.lookup(user, &k).await.unwrap(), in_flight(&owner));
     let _ = store.abandon(user, &k, &intruder).await;
     assert_eq!(store.lookup(user, &k).await.unwrap(), in_flight(&owner));
 
-    let answer = response(201, "{\"id\":1}");
+    let answer = confirmed("owner");
     store.complete(user, &k, &owner, &answer).await.unwrap();
-    let _ = store
-        .complete(user, &k, &intruder, &response(409, "{}"))
-        .await;
+    let _ = store.complete(user, &k, &intruder, &refused(0)).await;
     let _ = store.abandon(user, &k, &intruder).await;
     assert_eq!(
         store.lookup(user, &k).await.unwrap(),
@@ -118,12 +125,10 @@ pub async fn complete_and_abandon_ignore_other_fingerprints(store: &dyn Idempote
 /// A completed record is final: completing again or abandoning it changes nothing.
 pub async fn completed_records_are_not_touched(store: &dyn IdempotencyStore) {
     let (user, k, fp) = (UserId::new(), key(), fingerprint("a"));
-    let answer = response(409, "{\"code\":\"sold_out\"}");
+    let answer = refused(1);
     assert_eq!(store.begin(user, &k, &fp).await.unwrap(), Begin::Started);
     store.complete(user, &k, &fp, &answer).await.unwrap();
-    let _ = store
-        .complete(user, &k, &fp, &response(201, "{\"second\":true}"))
-        .await;
+    let _ = store.complete(user, &k, &fp, &confirmed("second")).await;
     let _ = store.abandon(user, &k, &fp).await;
     assert_eq!(
         store.lookup(user, &k).await.unwrap(),
@@ -139,7 +144,7 @@ pub async fn keys_of_different_users_never_collide(store: &dyn IdempotencyStore)
     assert_eq!(store.begin(alice, &k, &fa).await.unwrap(), Begin::Started);
     assert_eq!(store.lookup(bob, &k).await.unwrap(), None);
     assert_eq!(store.begin(bob, &k, &fb).await.unwrap(), Begin::Started);
-    let answer = response(201, "alice");
+    let answer = confirmed("alice");
     store.complete(alice, &k, &fa, &answer).await.unwrap();
     store.abandon(bob, &k, &fb).await.unwrap();
     assert_eq!(
@@ -176,7 +181,7 @@ pub async fn in_flight_records_expire_after_the_lock_ttl(store: &dyn Idempotency
 pub async fn completed_records_expire_after_retention(store: &dyn IdempotencyStore) {
     let policy = IdempotencyPolicy::for_tests();
     let (user, k, fp) = (UserId::new(), key(), fingerprint("a"));
-    let answer = response(201, "{}");
+    let answer = confirmed("kept");
     assert_eq!(store.begin(user, &k, &fp).await.unwrap(), Begin::Started);
     store.complete(user, &k, &fp, &answer).await.unwrap();
     // Past the lock's lifetime, well inside the retention.

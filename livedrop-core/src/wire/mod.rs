@@ -7,5 +7,5 @@ mod problem;
 pub mod timestamp;
 
 pub use drops::DropView;
-pub use orders::{PlaceOrderBody, order_response};
+pub use orders::{OrderResponse, PlaceOrderBody, order_response};
 pub use problem::{PROBLEM_JSON, Problem, status_of, status_of_rejection};

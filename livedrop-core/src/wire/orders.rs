@@ -2,9 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Order, OrderRejection, Quantity};
+use crate::domain::Quantity;
 use crate::ids::DropId;
-use crate::ports::StoredResponse;
+use crate::ports::OrderAnswer;
 
 use super::Problem;
 
@@ -18,20 +18,30 @@ pub struct PlaceOrderBody {
     pub qty: Quantity,
 }
 
-/// The response an order answer is stored and replayed as: `201` with the order, or the
-/// refusal's problem. One encoding, so a replay is byte for byte the first answer.
-pub fn order_response(outcome: &Result<Order, OrderRejection>) -> StoredResponse {
-    match outcome {
+/// The HTTP response of an order answer: status and body bytes.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct OrderResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// Body bytes: `application/json` for `201`, `application/problem+json` otherwise.
+    pub body: Vec<u8>,
+}
+
+/// The response an order answer is sent and replayed as: `201` with the order, or the
+/// refusal's problem. One deterministic encoding, so a replay is byte for byte the first
+/// answer.
+pub fn order_response(answer: &OrderAnswer) -> OrderResponse {
+    match answer {
         Ok(order) => {
             // Sized for a typical order (about 300 bytes) so encoding does not regrow it.
             let mut body = Vec::with_capacity(384);
             // Serializing plain data with string keys into a Vec cannot fail.
             let _ = serde_json::to_writer(&mut body, order);
-            StoredResponse { status: 201, body }
+            OrderResponse { status: 201, body }
         }
         Err(rejection) => {
             let problem = Problem::from_rejection(rejection);
-            StoredResponse {
+            OrderResponse {
                 status: problem.status,
                 body: problem.to_bytes(),
             }

@@ -30,7 +30,7 @@ use crate::ids::{DropId, OrderId, UserId};
 use crate::pagination::{Page, PageRequest};
 use crate::ports::{
     Begin, Cancellation, DropTransition, Fingerprint, IdempotencyRecord, IdempotencyStore, Ledger,
-    LedgerSummary, OrderRequest, Placement, StoredResponse,
+    LedgerSummary, OrderAnswer, OrderRequest, Placement,
 };
 use crate::{Error, Result};
 
@@ -329,9 +329,9 @@ impl IdempotencyStore for FaultyIdempotency {
         user: UserId,
         key: &IdempotencyKey,
         fingerprint: &Fingerprint,
-        response: &StoredResponse,
+        answer: &OrderAnswer,
     ) -> Result<()> {
-        let call = self.inner.complete(user, key, fingerprint, response);
+        let call = self.inner.complete(user, key, fingerprint, answer);
         self.injector
             .run("idempotency complete", self.odds(), call, |_, _| {})
             .await
