@@ -7,12 +7,16 @@ use std::{
 
 use super::FastMap;
 use chrono::{DateTime, Utc};
-use livedrop_core::domain::{DropBook, DropStatus, Order};
-use livedrop_core::ids::{DropId, OrderId, UserId};
+use livedrop_core::domain::{DropBook, DropStatus};
+use livedrop_core::ids::{DropId, UserId};
 use livedrop_core::pagination::{Page, PageRequest};
 
 use super::FastHashMap;
 use super::keyset::{self, Position};
+use super::order_record::OrderRecord;
+
+/// Orders a new drop's cell makes room for up front (one per unit, at most this many).
+const PRESIZE_CAP: usize = 1 << 14;
 use super::sync::lock;
 
 /// The lock around a drop's cell: a `parking_lot` mutex, because the section is well under
@@ -27,10 +31,10 @@ pub(crate) struct DropCell {
     pub(crate) book: DropBook,
     /// Units each buyer holds in confirmed orders (for `maxPerUser`).
     pub(crate) held: FastHashMap<UserId, u32>,
-    /// Every order ever placed on this drop. Kept in the cell so that stock and orders
-    /// change under the same lock: the invariant holds at every instant, not just between
-    /// calls.
-    pub(crate) orders: FastHashMap<OrderId, Order>,
+    /// Every order ever placed on this drop, in placement order (an order's position never
+    /// changes: the indexes point at it). Kept in the cell so that stock and orders change
+    /// under the same lock: the invariant holds at every instant, not just between calls.
+    pub(crate) orders: Vec<OrderRecord>,
 }
 
 /// Where a book sits in the indexes; compared before and after a change.
@@ -75,10 +79,15 @@ impl Books {
     pub(crate) fn insert(&self, book: DropBook, announce: impl FnOnce()) -> bool {
         let id = book.drop.id;
         let placement = IndexSlot::of(&book);
+        // Sized for a limited drop selling out, up to a cap, so the first sale's orders do
+        // not pay for regrowing (and rehashing) the tables under the drop's lock.
+        let expected = usize::try_from(book.drop.plan.initial_stock())
+            .unwrap_or(usize::MAX)
+            .min(PRESIZE_CAP);
         let cell = DropCell {
             book,
-            held: FastHashMap::default(),
-            orders: FastHashMap::default(),
+            held: FastHashMap::with_capacity_and_hasher(expected.min(4096), Default::default()),
+            orders: Vec::with_capacity(expected),
         };
         match self.cells.entry(id) {
             dashmap::Entry::Occupied(_) => false,

@@ -4,16 +4,17 @@
 //! unique index, the drop's own order table and the outbox append; so at every instant
 //! `available + confirmed units == initial stock`, and a drop's events are in commit order.
 //! Also inside, so a replayed or listed order can always be read and cancelled: the
-//! order-id index and the `order.placed` audit entry. Only the buyer's list index is
-//! filed after the lock (still before the call returns).
+//! order-id index and the `order.placed` audit entry (kept with the order, see
+//! [`OrderRecord`]). Only the buyer's list index is filed after the lock (still before the
+//! call returns).
 
-use std::{collections::BTreeSet, sync::Arc};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use livedrop_core::domain::{
-    AuditAction, AuditDetail, AuditEntry, AuditTarget, DropStock, IdempotencyKey, Order,
-    OrderRejection, OrderStatus, Quantity,
+    AuditAction, AuditDetail, AuditEntry, AuditTarget, DropStock, Order, OrderRejection,
+    OrderStatus,
 };
 use livedrop_core::ids::{DropId, OrderId, UserId};
 use livedrop_core::pagination::{Page, PageRequest};
@@ -22,30 +23,11 @@ use livedrop_core::ports::{
 };
 use livedrop_core::{Entity, Error, Result};
 
-use super::FastMap;
 use super::audit_log::MemoryAuditLog;
 use super::books::{Books, CellLock, DropCell, IndexSlot};
+use super::order_index::{KeyHolder, OrderIndexes, OrderPlace};
+use super::order_record::OrderRecord;
 use super::outbox::MemoryOutbox;
-
-/// What the unique index remembers of the order holding a `(user, key)`: enough to tell a
-/// replay from a mismatch without touching another drop's lock.
-#[derive(Debug, Clone, Copy)]
-struct KeyHolder {
-    order_id: OrderId,
-    drop_id: DropId,
-    qty: Quantity,
-}
-
-/// Indexes over every drop's orders.
-#[derive(Debug, Default)]
-pub(crate) struct OrderIndexes {
-    /// The authority on idempotency: one order per `(user, key)`.
-    by_key: FastMap<(UserId, IdempotencyKey), KeyHolder>,
-    /// Which drop's cell holds an order.
-    drop_of: FastMap<OrderId, DropId>,
-    /// A buyer's orders by `(created_at, id)`.
-    by_user: FastMap<UserId, BTreeSet<(i64, uuid::Uuid)>>,
-}
 
 /// The order ledger over [`Books`]. See [`Ledger`] for the contract.
 #[derive(Debug, Clone)]
@@ -81,10 +63,10 @@ impl MemoryLedger {
         {
             dashmap::Entry::Occupied(taken) => {
                 let holder = *taken.get();
-                let same_request = holder.drop_id == req.drop_id && holder.qty == req.qty;
+                let same_request = holder.place.drop_id == req.drop_id && holder.qty == req.qty;
                 // Same drop means the holder lives in this very cell, already locked.
-                match cell.orders.get(&holder.order_id) {
-                    Some(existing) if same_request => Decision::Existing(existing.clone()),
+                match cell.orders.get(holder.place.position) {
+                    Some(existing) if same_request => Decision::Existing(existing.order.clone()),
                     _ => Decision::Refused(Error::IdempotencyMismatch),
                 }
             }
@@ -98,24 +80,17 @@ impl MemoryLedger {
                         } else {
                             events.append(&mut taken);
                         }
-                        slot.insert(KeyHolder {
-                            order_id: order.id,
+                        let place = OrderPlace {
                             drop_id: order.drop_id,
+                            position: cell.orders.len(),
+                        };
+                        slot.insert(KeyHolder {
+                            place,
                             qty: order.qty,
                         });
                         *cell.held.entry(req.user_id).or_insert(0) += req.qty.get();
-                        cell.orders.insert(order.id, order.clone());
-                        self.orders.drop_of.insert(order.id, order.drop_id);
-                        self.audit.record(AuditEntry::new(
-                            Some(order.user_id),
-                            AuditAction::OrderPlaced,
-                            AuditTarget::Order(order.id),
-                            AuditDetail::Order {
-                                drop_id: order.drop_id,
-                                qty: order.qty,
-                            },
-                            order.created_at,
-                        ));
+                        cell.orders.push(OrderRecord::placed(order.clone()));
+                        self.orders.place_of.insert(order.id, place);
                         Decision::Confirmed(order)
                     }
                     Err(rejection) => Decision::Refused(Error::Rejected(rejection)),
@@ -152,16 +127,9 @@ impl MemoryLedger {
     }
 
     fn find(&self, order_id: OrderId) -> Result<Order> {
-        let missing = || Error::not_found(Entity::Order, order_id);
-        let drop_id = self
-            .orders
-            .drop_of
-            .get(&order_id)
-            .map(|d| *d)
-            .ok_or_else(missing)?;
-        let cell = self.cell(drop_id)?;
-        let order = cell.lock().orders.get(&order_id).cloned();
-        order.ok_or_else(missing)
+        self.orders
+            .read(&self.books, order_id, |record| record.order.clone())
+            .ok_or_else(|| Error::not_found(Entity::Order, order_id))
     }
 }
 
@@ -190,17 +158,17 @@ impl Ledger for MemoryLedger {
         now: DateTime<Utc>,
     ) -> Result<Cancellation> {
         let not_found = || Error::not_found(Entity::Order, order_id);
-        let drop_id = self
+        let place = self
             .orders
-            .drop_of
+            .place_of
             .get(&order_id)
-            .map(|d| *d)
+            .map(|p| *p)
             .ok_or_else(not_found)?;
-        let cell = self.cell(drop_id)?;
+        let cell = self.cell(place.drop_id)?;
         let mut cell = cell.lock();
         let cell = &mut *cell;
-        let order = match cell.orders.get(&order_id) {
-            Some(order) if order.user_id == user_id => order.clone(),
+        let order = match cell.orders.get(place.position) {
+            Some(record) if record.order.user_id == user_id => record.order.clone(),
             _ => return Err(not_found()),
         };
         // Read under the drop lock: concurrent cancels of one order serialize here, so
@@ -222,17 +190,9 @@ impl Ledger for MemoryLedger {
         if let Some(held) = cell.held.get_mut(&user_id) {
             *held = held.saturating_sub(cancelled.qty.get());
         }
-        cell.orders.insert(order_id, cancelled.clone());
-        self.audit.record(AuditEntry::new(
-            Some(user_id),
-            AuditAction::OrderCancelled,
-            AuditTarget::Order(order_id),
-            AuditDetail::Order {
-                drop_id,
-                qty: cancelled.qty,
-            },
-            now,
-        ));
+        if let Some(record) = cell.orders.get_mut(place.position) {
+            record.cancel(cancelled.clone());
+        }
         self.audit_transitions(&before, cell, now);
         self.books.refile(before, &cell.book);
         self.outbox.append(events);
@@ -303,12 +263,9 @@ impl Ledger for MemoryLedger {
         let cell = cell.lock();
         // Recomputed from the orders themselves, not from a running counter, so the
         // invariant check is independent of the code that moves stock.
-        let confirmed = cell
-            .orders
-            .values()
-            .filter(|o| o.status == OrderStatus::Confirmed);
-        let (confirmed_units, confirmed_orders) = confirmed.fold((0u64, 0u64), |(units, n), o| {
-            (units + u64::from(o.qty.get()), n + 1)
+        let confirmed = cell.orders.iter().filter(|r| r.is_confirmed());
+        let (confirmed_units, confirmed_orders) = confirmed.fold((0u64, 0u64), |(units, n), r| {
+            (units + u64::from(r.order.qty.get()), n + 1)
         });
         Ok(LedgerSummary {
             drop_id,

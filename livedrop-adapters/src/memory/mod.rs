@@ -18,6 +18,8 @@ mod keyset;
 mod ledger;
 mod media;
 mod notifier;
+mod order_index;
+mod order_record;
 mod outbox;
 mod rate_limiter;
 mod sync;
@@ -101,9 +103,13 @@ impl MemoryBackend {
     /// A fresh, empty backend.
     pub fn new(config: MemoryConfig) -> Self {
         let outbox = Arc::new(MemoryOutbox::new(config.outbox_partitions));
-        let audit = Arc::new(MemoryAuditLog::default());
+        let books: Arc<books::Books> = Arc::default();
+        let orders: Arc<order_index::OrderIndexes> = Arc::default();
+        let audit = Arc::new(MemoryAuditLog::with_orders(
+            Arc::clone(&books),
+            Arc::clone(&orders),
+        ));
         let tables = Arc::new(RwLock::default());
-        let books = Arc::default();
         let graph: Arc<follows::FollowGraph> = Arc::default();
         let secret = config.media_secret.unwrap_or_else(|| {
             [uuid::Uuid::new_v4(), uuid::Uuid::new_v4()]
@@ -114,7 +120,7 @@ impl MemoryBackend {
         Self {
             ledger: Arc::new(MemoryLedger {
                 books: Arc::clone(&books),
-                orders: Arc::default(),
+                orders,
                 outbox: Arc::clone(&outbox),
                 audit: Arc::clone(&audit),
             }),

@@ -1,0 +1,51 @@
+//! Indexes over every drop's orders, and reads through them into the drops' cells.
+
+use std::collections::BTreeSet;
+
+use livedrop_core::domain::{IdempotencyKey, Quantity};
+use livedrop_core::ids::{DropId, OrderId, UserId};
+
+use super::FastMap;
+use super::books::Books;
+use super::order_record::OrderRecord;
+
+/// Where an order lives: its drop's cell, and its position in the cell's order list.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct OrderPlace {
+    pub(crate) drop_id: DropId,
+    pub(crate) position: usize,
+}
+
+/// What the unique index remembers of the order holding a `(user, key)`: enough to tell a
+/// replay from a mismatch without touching another drop's lock, and to find the order.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct KeyHolder {
+    pub(crate) place: OrderPlace,
+    pub(crate) qty: Quantity,
+}
+
+/// Indexes over every drop's orders.
+#[derive(Debug, Default)]
+pub(crate) struct OrderIndexes {
+    /// The authority on idempotency: one order per `(user, key)`.
+    pub(crate) by_key: FastMap<(UserId, IdempotencyKey), KeyHolder>,
+    /// Where each order lives.
+    pub(crate) place_of: FastMap<OrderId, OrderPlace>,
+    /// A buyer's orders by `(created_at, id)`.
+    pub(crate) by_user: FastMap<UserId, BTreeSet<(i64, uuid::Uuid)>>,
+}
+
+impl OrderIndexes {
+    /// Reads an order's record under its drop's lock.
+    pub(crate) fn read<R>(
+        &self,
+        books: &Books,
+        order_id: OrderId,
+        read: impl FnOnce(&OrderRecord) -> R,
+    ) -> Option<R> {
+        let place = *self.place_of.get(&order_id)?;
+        let cell = books.cell(place.drop_id)?;
+        let cell = cell.lock();
+        cell.orders.get(place.position).map(read)
+    }
+}
