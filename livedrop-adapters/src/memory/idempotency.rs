@@ -21,6 +21,9 @@ use livedrop_core::ports::{
 #[derive(Debug)]
 struct Slot {
     record: IdempotencyRecord,
+    /// When the record was begun; retention counts from here, so completing it needs no
+    /// second clock read.
+    begun_at: Instant,
     expires_at: Instant,
 }
 
@@ -70,6 +73,7 @@ impl IdempotencyStore for MemoryIdempotencyStore {
             record: IdempotencyRecord::InFlight {
                 fingerprint: *fingerprint,
             },
+            begun_at: now,
             expires_at: now + self.policy.lock_ttl,
         };
         let outcome = match self.records.entry((user, key.clone())) {
@@ -97,15 +101,16 @@ impl IdempotencyStore for MemoryIdempotencyStore {
         answer: &OrderAnswer,
     ) -> Result<()> {
         if let Some(mut slot) = self.records.get_mut(&(user, key.clone())) {
-            let now = Instant::now();
-            let ours = slot.expires_at > now
-                && matches!(&slot.record, IdempotencyRecord::InFlight { fingerprint: f } if f == fingerprint);
+            // An in-flight record with this fingerprint is the caller's, or, if the caller
+            // outlived its lock (30 s by default), a retry's. Checking the lock's age would
+            // not tell those apart (the retry's lock is fresh), so it is not paid for here.
+            let ours = matches!(&slot.record, IdempotencyRecord::InFlight { fingerprint: f } if f == fingerprint);
             if ours {
                 slot.record = IdempotencyRecord::Completed {
                     fingerprint: *fingerprint,
                     answer: answer.clone(),
                 };
-                slot.expires_at = now + self.policy.retention;
+                slot.expires_at = slot.begun_at + self.policy.retention;
             }
         }
         Ok(())

@@ -20,10 +20,11 @@ pub(crate) struct OrderRecord {
 }
 
 impl OrderRecord {
-    /// A just-confirmed order.
+    /// A just-confirmed order. Its `order.placed` entry takes the order's id as its own:
+    /// there is one per order, and no id is generated inside the drop's lock.
     pub(crate) fn placed(order: Order) -> Self {
         Self {
-            placed: AuditId::at(order.created_at),
+            placed: AuditId::from_uuid(order.id.as_uuid()),
             order,
             cancelled: None,
         }

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{Drop, DropStatus, DropStock, Event, EventData, Order, OrderRejection};
+use crate::ids::EventId;
 
 /// A drop with its live stock and the once-per-drop `stock.low` flag.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,15 +113,20 @@ impl DropBook {
         self.available -= qty;
         self.updated_at = order.created_at;
         let now = order.created_at;
-        let mut events = vec![self.event(
-            EventData::OrderConfirmed {
+        // One `order.confirmed` per order, ever: it takes the order's id as its own, which
+        // is as unique as a fresh v7 id and costs no id generation inside the drop's lock.
+        let mut events = vec![Event {
+            id: EventId::from_uuid(order.id.as_uuid()),
+            data: EventData::OrderConfirmed {
                 order_id: order.id,
                 user_id: order.user_id,
                 qty: order.qty,
                 available: self.available,
             },
-            now,
-        )];
+            occurred_at: now,
+            creator_id: self.drop.creator_id,
+            drop_id: Some(self.drop.id),
+        }];
         let threshold = self.drop.plan.low_stock_threshold();
         if !self.low_stock_notified && threshold > 0 && self.available <= threshold {
             self.low_stock_notified = true;

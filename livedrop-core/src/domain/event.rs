@@ -72,7 +72,7 @@ pub enum EventData {
     /// A cancellation put stock back into a sold-out drop, which is live again.
     #[serde(rename = "drop.restocked")]
     DropRestocked { available: u32 },
-    /// An order took stock.
+    /// An order took stock. There is one per order, and its event id is the order's id.
     #[serde(rename = "order.confirmed")]
     OrderConfirmed {
         order_id: OrderId,
