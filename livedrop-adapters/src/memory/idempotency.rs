@@ -5,11 +5,14 @@
 //! the bound on memory is the retention window.
 
 use std::{
-    sync::atomic::{AtomicUsize, Ordering},
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
     time::Instant,
 };
 
-use super::FastMap;
+use super::key_table::{KeyEntry, KeyTable, Slot};
 use async_trait::async_trait;
 use livedrop_core::Result;
 use livedrop_core::domain::IdempotencyKey;
@@ -18,28 +21,21 @@ use livedrop_core::ports::{
     Begin, Fingerprint, IdempotencyPolicy, IdempotencyRecord, IdempotencyStore, OrderAnswer,
 };
 
-#[derive(Debug)]
-struct Slot {
-    record: IdempotencyRecord,
-    /// When the record was begun; retention counts from here, so completing it needs no
-    /// second clock read.
-    begun_at: Instant,
-    expires_at: Instant,
-}
-
 /// Idempotency records per `(user, key)`.
 #[derive(Debug)]
 pub struct MemoryIdempotencyStore {
-    records: FastMap<(UserId, IdempotencyKey), Slot>,
+    /// Shared with the ledger's unique index (see [`KeyEntry`]); this store touches only
+    /// the `record` half.
+    records: Arc<KeyTable>,
     policy: IdempotencyPolicy,
     /// Inserts since the last sweep of expired records.
     since_sweep: AtomicUsize,
 }
 
 impl MemoryIdempotencyStore {
-    pub(crate) fn new(policy: IdempotencyPolicy) -> Self {
+    pub(crate) fn new(policy: IdempotencyPolicy, records: Arc<KeyTable>) -> Self {
         Self {
-            records: FastMap::default(),
+            records,
             policy,
             since_sweep: AtomicUsize::new(0),
         }
@@ -56,7 +52,12 @@ impl MemoryIdempotencyStore {
         }
         self.since_sweep.store(0, Ordering::Relaxed);
         let now = Instant::now();
-        self.records.retain(|_, slot| slot.expires_at > now);
+        self.records.retain(|_, entry| {
+            if entry.record.as_ref().is_some_and(|slot| !slot.is_live(now)) {
+                entry.record = None;
+            }
+            !entry.is_empty()
+        });
     }
 }
 
@@ -77,13 +78,18 @@ impl IdempotencyStore for MemoryIdempotencyStore {
             expires_at: now + self.policy.lock_ttl,
         };
         let outcome = match self.records.entry((user, key.clone())) {
-            dashmap::Entry::Occupied(mut taken) if taken.get().expires_at <= now => {
-                taken.insert(fresh);
-                Begin::Started
-            }
-            dashmap::Entry::Occupied(taken) => Begin::Existing(taken.get().record.clone()),
+            dashmap::Entry::Occupied(mut taken) => match &taken.get().record {
+                Some(slot) if slot.is_live(now) => Begin::Existing(slot.record.clone()),
+                _ => {
+                    taken.get_mut().record = Some(fresh);
+                    Begin::Started
+                }
+            },
             dashmap::Entry::Vacant(slot) => {
-                slot.insert(fresh);
+                slot.insert(KeyEntry {
+                    record: Some(fresh),
+                    holder: None,
+                });
                 Begin::Started
             }
         };
@@ -100,12 +106,13 @@ impl IdempotencyStore for MemoryIdempotencyStore {
         fingerprint: &Fingerprint,
         answer: &OrderAnswer,
     ) -> Result<()> {
-        if let Some(mut slot) = self.records.get_mut(&(user, key.clone())) {
+        if let Some(mut entry) = self.records.get_mut(&(user, key.clone())) {
             // An in-flight record with this fingerprint is the caller's, or, if the caller
             // outlived its lock (30 s by default), a retry's. Checking the lock's age would
             // not tell those apart (the retry's lock is fresh), so it is not paid for here.
-            let ours = matches!(&slot.record, IdempotencyRecord::InFlight { fingerprint: f } if f == fingerprint);
-            if ours {
+            if let Some(slot) = entry.record.as_mut().filter(|slot| {
+                matches!(&slot.record, IdempotencyRecord::InFlight { fingerprint: f } if f == fingerprint)
+            }) {
                 slot.record = IdempotencyRecord::Completed {
                     fingerprint: *fingerprint,
                     answer: answer.clone(),
@@ -122,9 +129,15 @@ impl IdempotencyStore for MemoryIdempotencyStore {
         key: &IdempotencyKey,
         fingerprint: &Fingerprint,
     ) -> Result<()> {
-        self.records.remove_if(&(user, key.clone()), |_, slot| {
-            matches!(&slot.record, IdempotencyRecord::InFlight { fingerprint: f } if f == fingerprint)
-        });
+        let k = (user, key.clone());
+        let ours = |slot: &Slot| matches!(&slot.record, IdempotencyRecord::InFlight { fingerprint: f } if f == fingerprint);
+        if let Some(mut entry) = self.records.get_mut(&k) {
+            if entry.record.as_ref().is_some_and(ours) {
+                entry.record = None;
+            }
+        }
+        // The ledger may hold the key too; only an entry left empty goes.
+        self.records.remove_if(&k, |_, entry| entry.is_empty());
         Ok(())
     }
 
@@ -134,10 +147,9 @@ impl IdempotencyStore for MemoryIdempotencyStore {
         key: &IdempotencyKey,
     ) -> Result<Option<IdempotencyRecord>> {
         let now = Instant::now();
-        Ok(self
-            .records
-            .get(&(user, key.clone()))
-            .filter(|slot| slot.expires_at > now)
-            .map(|slot| slot.record.clone()))
+        Ok(self.records.get(&(user, key.clone())).and_then(|entry| {
+            let slot = entry.record.as_ref().filter(|slot| slot.is_live(now))?;
+            Some(slot.record.clone())
+        }))
     }
 }

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use livedrop_core::domain::{
-    AuditAction, AuditDetail, AuditEntry, AuditTarget, DropStock, Order, OrderRejection,
+    AuditAction, AuditDetail, AuditEntry, AuditTarget, DropStock, Event, Order, OrderRejection,
     OrderStatus,
 };
 use livedrop_core::ids::{DropId, OrderId, UserId};
@@ -25,6 +25,7 @@ use livedrop_core::{Entity, Error, Result};
 
 use super::audit_log::MemoryAuditLog;
 use super::books::{Books, CellLock, DropCell, IndexSlot};
+use super::key_table::KeyEntry;
 use super::order_index::{KeyHolder, OrderIndexes, OrderPlace};
 use super::order_record::OrderRecord;
 use super::outbox::MemoryOutbox;
@@ -56,52 +57,76 @@ impl MemoryLedger {
     fn decide(&self, cell: &mut DropCell, req: &OrderRequest, order: Order) -> Decision {
         let before = IndexSlot::of(&cell.book);
         let mut events = cell.book.advance(req.now);
+        // The entry's shard stays locked until the order is decided, so of two requests
+        // with one key (on any drops) exactly one inserts the holder.
         let decision = match self
             .orders
             .by_key
             .entry((req.user_id, req.idempotency_key.clone()))
         {
-            dashmap::Entry::Occupied(taken) => {
-                let holder = *taken.get();
-                let same_request = holder.place.drop_id == req.drop_id && holder.qty == req.qty;
-                // Same drop means the holder lives in this very cell, already locked.
-                match cell.orders.get(holder.place.position) {
-                    Some(existing) if same_request => Decision::Existing(existing.order.clone()),
-                    _ => Decision::Refused(Error::IdempotencyMismatch),
-                }
-            }
-            dashmap::Entry::Vacant(slot) => {
-                let held = cell.held.get(&req.user_id).copied().unwrap_or(0);
-                match cell.book.take(&order, held) {
-                    Ok(mut taken) => {
-                        // Usually nothing was due: keep the book's vector, don't copy it.
-                        if events.is_empty() {
-                            events = taken;
-                        } else {
-                            events.append(&mut taken);
+            dashmap::Entry::Occupied(mut taken) => match taken.get().holder {
+                Some(holder) => {
+                    let same_request = holder.place.drop_id == req.drop_id && holder.qty == req.qty;
+                    // Same drop means the holder lives in this very cell, already locked.
+                    match cell.orders.get(holder.place.position) {
+                        Some(existing) if same_request => {
+                            Decision::Existing(existing.order.clone())
                         }
-                        let place = OrderPlace {
-                            drop_id: order.drop_id,
-                            position: cell.orders.len(),
-                        };
-                        slot.insert(KeyHolder {
-                            place,
-                            qty: order.qty,
-                        });
-                        *cell.held.entry(req.user_id).or_insert(0) += req.qty.get();
-                        cell.orders.push(OrderRecord::placed(order.clone()));
-                        self.orders.place_of.insert(order.id, place);
-                        Decision::Confirmed(order)
+                        _ => Decision::Refused(Error::IdempotencyMismatch),
                     }
-                    Err(rejection) => Decision::Refused(Error::Rejected(rejection)),
                 }
-            }
+                // Only the idempotency store's record is here (see `KeyEntry`).
+                None => self.take(cell, order, &mut events, |holder| {
+                    taken.get_mut().holder = Some(holder);
+                }),
+            },
+            dashmap::Entry::Vacant(slot) => self.take(cell, order, &mut events, |holder| {
+                slot.insert(KeyEntry {
+                    record: None,
+                    holder: Some(holder),
+                });
+            }),
         };
         // Due transitions happen (and are announced) even when the order is refused.
         self.audit_transitions(&before, cell, req.now);
         self.books.refile(before, &cell.book);
         self.outbox.append(events);
         decision
+    }
+
+    /// Takes stock for a new order and files it: in the cell, in the order-id index, and
+    /// (through `hold_key`) in the unique index.
+    fn take(
+        &self,
+        cell: &mut DropCell,
+        order: Order,
+        events: &mut Vec<Event>,
+        hold_key: impl FnOnce(KeyHolder),
+    ) -> Decision {
+        let held = cell.held.get(&order.user_id).copied().unwrap_or(0);
+        match cell.book.take(&order, held) {
+            Ok(mut taken) => {
+                // Usually nothing was due: keep the book's vector, don't copy it.
+                if events.is_empty() {
+                    *events = taken;
+                } else {
+                    events.append(&mut taken);
+                }
+                let place = OrderPlace {
+                    drop_id: order.drop_id,
+                    position: cell.orders.len(),
+                };
+                hold_key(KeyHolder {
+                    place,
+                    qty: order.qty,
+                });
+                *cell.held.entry(order.user_id).or_insert(0) += order.qty.get();
+                cell.orders.push(OrderRecord::placed(order.clone()));
+                self.orders.place_of.insert(order.id, place);
+                Decision::Confirmed(order)
+            }
+            Err(rejection) => Decision::Refused(Error::Rejected(rejection)),
+        }
     }
 
     /// Files a confirmed order in its buyer's list.

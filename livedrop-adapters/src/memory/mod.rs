@@ -14,6 +14,7 @@ mod catalog;
 mod event_bus;
 mod follows;
 mod idempotency;
+mod key_table;
 mod keyset;
 mod ledger;
 mod media;
@@ -104,7 +105,11 @@ impl MemoryBackend {
     pub fn new(config: MemoryConfig) -> Self {
         let outbox = Arc::new(MemoryOutbox::new(config.outbox_partitions));
         let books: Arc<books::Books> = Arc::default();
-        let orders: Arc<order_index::OrderIndexes> = Arc::default();
+        let keys: Arc<key_table::KeyTable> = Arc::default();
+        let orders = Arc::new(order_index::OrderIndexes {
+            by_key: Arc::clone(&keys),
+            ..Default::default()
+        });
         let audit = Arc::new(MemoryAuditLog::with_orders(
             Arc::clone(&books),
             Arc::clone(&orders),
@@ -136,7 +141,7 @@ impl MemoryBackend {
                 outbox: Arc::clone(&outbox),
                 audit: Arc::clone(&audit),
             }),
-            idempotency: Arc::new(MemoryIdempotencyStore::new(config.idempotency)),
+            idempotency: Arc::new(MemoryIdempotencyStore::new(config.idempotency, keys)),
             outbox,
             bus: Arc::new(MemoryEventBus::new(config.bus_retention)),
             notifier: Arc::new(MemoryNotifier::new(graph, config.inbox_per_feed)),

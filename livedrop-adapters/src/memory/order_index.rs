@@ -2,11 +2,14 @@
 
 use std::collections::BTreeSet;
 
-use livedrop_core::domain::{IdempotencyKey, Quantity};
+use std::sync::Arc;
+
+use livedrop_core::domain::Quantity;
 use livedrop_core::ids::{DropId, OrderId, UserId};
 
 use super::FastMap;
 use super::books::Books;
+use super::key_table::KeyTable;
 use super::order_record::OrderRecord;
 
 /// Where an order lives: its drop's cell, and its position in the cell's order list.
@@ -27,8 +30,9 @@ pub(crate) struct KeyHolder {
 /// Indexes over every drop's orders.
 #[derive(Debug, Default)]
 pub(crate) struct OrderIndexes {
-    /// The authority on idempotency: one order per `(user, key)`.
-    pub(crate) by_key: FastMap<(UserId, IdempotencyKey), KeyHolder>,
+    /// The authority on idempotency: one order per `(user, key)`, in the `holder` half of
+    /// the table shared with the idempotency store.
+    pub(crate) by_key: Arc<KeyTable>,
     /// Where each order lives.
     pub(crate) place_of: FastMap<OrderId, OrderPlace>,
     /// A buyer's orders by `(created_at, id)`.
