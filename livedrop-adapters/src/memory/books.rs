@@ -7,7 +7,7 @@ use std::{
 
 use super::FastMap;
 use chrono::{DateTime, Utc};
-use livedrop_core::domain::{DropBook, DropStatus};
+use livedrop_core::domain::{DropBook, DropStatus, Event};
 use livedrop_core::ids::{DropId, UserId};
 use livedrop_core::pagination::{Page, PageRequest};
 
@@ -35,6 +35,8 @@ pub(crate) struct DropCell {
     /// changes: the indexes point at it). Kept in the cell so that stock and orders change
     /// under the same lock: the invariant holds at every instant, not just between calls.
     pub(crate) orders: Vec<OrderRecord>,
+    /// Scratch buffer for the events of one change, kept to reuse its allocation.
+    pub(crate) events: Vec<Event>,
 }
 
 /// Where a book sits in the indexes; compared before and after a change.
@@ -88,6 +90,7 @@ impl Books {
             book,
             held: FastHashMap::with_capacity_and_hasher(expected.min(4096), Default::default()),
             orders: Vec::with_capacity(expected),
+            events: Vec::new(),
         };
         match self.cells.entry(id) {
             dashmap::Entry::Occupied(_) => false,

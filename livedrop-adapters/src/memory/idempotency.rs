@@ -5,6 +5,7 @@
 //! the bound on memory is the retention window.
 
 use std::{
+    cell::Cell,
     sync::{
         Arc,
         atomic::{AtomicUsize, Ordering},
@@ -20,6 +21,14 @@ use livedrop_core::ids::UserId;
 use livedrop_core::ports::{
     Begin, Fingerprint, IdempotencyPolicy, IdempotencyRecord, IdempotencyStore, OrderAnswer,
 };
+
+/// Begins a thread counts before publishing them (to any store: the count is a trigger,
+/// not a bound).
+const SWEEP_BATCH: usize = 256;
+
+thread_local! {
+    static BEGINS_ON_THIS_THREAD: Cell<usize> = const { Cell::new(0) };
+}
 
 /// Idempotency records per `(user, key)`.
 #[derive(Debug)]
@@ -41,13 +50,22 @@ impl MemoryIdempotencyStore {
         }
     }
 
-    /// Drops expired records once inserts since the last sweep outnumber the live records:
-    /// O(1) amortized per insert, and the map never holds more than about twice what the
-    /// retention window requires. The size is only looked at every 4096 inserts, since
-    /// counting walks every shard.
+    /// Drops expired records once inserts since the last sweep outnumber the entries: O(1)
+    /// amortized per insert, and the map never holds much more than twice what the
+    /// retention window requires. Inserts are counted per thread and published to the
+    /// shared counter in batches: one shared counter bumped by every order was a cache line
+    /// both cores fought over.
     fn maybe_sweep(&self) {
-        let inserts = self.since_sweep.fetch_add(1, Ordering::Relaxed) + 1;
-        if inserts % 4096 != 0 || inserts < self.records.len() {
+        let batch_full = BEGINS_ON_THIS_THREAD.with(|count| {
+            let n = count.get() + 1;
+            count.set(n % SWEEP_BATCH);
+            n == SWEEP_BATCH
+        });
+        if !batch_full {
+            return;
+        }
+        let inserts = self.since_sweep.fetch_add(SWEEP_BATCH, Ordering::Relaxed) + SWEEP_BATCH;
+        if inserts < self.records.len() {
             return;
         }
         self.since_sweep.store(0, Ordering::Relaxed);

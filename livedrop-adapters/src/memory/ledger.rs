@@ -26,6 +26,7 @@ use livedrop_core::{Entity, Error, Result};
 use super::audit_log::MemoryAuditLog;
 use super::books::{Books, CellLock, DropCell, IndexSlot};
 use super::key_table::KeyEntry;
+use super::keyset;
 use super::order_index::{KeyHolder, OrderIndexes, OrderPlace};
 use super::order_record::OrderRecord;
 use super::outbox::MemoryOutbox;
@@ -56,7 +57,9 @@ impl MemoryLedger {
     /// The critical section of `place_order`. `order` is built before the lock is taken.
     fn decide(&self, cell: &mut DropCell, req: &OrderRequest, order: Order) -> Decision {
         let before = IndexSlot::of(&cell.book);
-        let mut events = cell.book.advance(req.now);
+        // The cell's event buffer, reused: no allocation per order.
+        let mut events = std::mem::take(&mut cell.events);
+        events.extend(cell.book.advance(req.now));
         // The entry's shard stays locked until the order is decided, so of two requests
         // with one key (on any drops) exactly one inserts the holder.
         let decision = match self
@@ -90,7 +93,8 @@ impl MemoryLedger {
         // Due transitions happen (and are announced) even when the order is refused.
         self.audit_transitions(&before, cell, req.now);
         self.books.refile(before, &cell.book);
-        self.outbox.append(events);
+        self.outbox.append(events.drain(..));
+        cell.events = events;
         decision
     }
 
@@ -104,14 +108,8 @@ impl MemoryLedger {
         hold_key: impl FnOnce(KeyHolder),
     ) -> Decision {
         let held = cell.held.get(&order.user_id).copied().unwrap_or(0);
-        match cell.book.take(&order, held) {
-            Ok(mut taken) => {
-                // Usually nothing was due: keep the book's vector, don't copy it.
-                if events.is_empty() {
-                    *events = taken;
-                } else {
-                    events.append(&mut taken);
-                }
+        match cell.book.take_into(&order, held, events) {
+            Ok(()) => {
                 let place = OrderPlace {
                     drop_id: order.drop_id,
                     position: cell.orders.len(),
@@ -131,11 +129,11 @@ impl MemoryLedger {
 
     /// Files a confirmed order in its buyer's list.
     fn file(&self, order: &Order) {
-        self.orders
-            .by_user
-            .entry(order.user_id)
-            .or_default()
-            .insert((order.created_at.timestamp_micros(), order.id.as_uuid()));
+        let position = (order.created_at.timestamp_micros(), order.id.as_uuid());
+        keyset::insert_sorted(
+            &mut self.orders.by_user.entry(order.user_id).or_default(),
+            position,
+        );
     }
 
     fn audit_transitions(&self, before: &IndexSlot, cell: &DropCell, now: DateTime<Utc>) {
@@ -265,7 +263,7 @@ impl Ledger for MemoryLedger {
 
     async fn orders_by_user(&self, user_id: UserId, page: PageRequest) -> Result<Page<Order>> {
         let positions = match self.orders.by_user.get(&user_id) {
-            Some(index) => super::keyset::newest_first(&index, page),
+            Some(index) => keyset::newest_first_sorted(&index, page),
             None => {
                 return Ok(Page {
                     items: Vec::new(),

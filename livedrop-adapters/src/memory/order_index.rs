@@ -1,7 +1,5 @@
 //! Indexes over every drop's orders, and reads through them into the drops' cells.
 
-use std::collections::BTreeSet;
-
 use std::sync::Arc;
 
 use livedrop_core::domain::Quantity;
@@ -10,6 +8,7 @@ use livedrop_core::ids::{DropId, OrderId, UserId};
 use super::FastMap;
 use super::books::Books;
 use super::key_table::KeyTable;
+use super::keyset::Position;
 use super::order_record::OrderRecord;
 
 /// Where an order lives: its drop's cell, and its position in the cell's order list.
@@ -35,8 +34,8 @@ pub(crate) struct OrderIndexes {
     pub(crate) by_key: Arc<KeyTable>,
     /// Where each order lives.
     pub(crate) place_of: FastMap<OrderId, OrderPlace>,
-    /// A buyer's orders by `(created_at, id)`.
-    pub(crate) by_user: FastMap<UserId, BTreeSet<(i64, uuid::Uuid)>>,
+    /// A buyer's orders by `(created_at, id)`, sorted.
+    pub(crate) by_user: FastMap<UserId, Vec<Position>>,
 }
 
 impl OrderIndexes {

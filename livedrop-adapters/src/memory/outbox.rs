@@ -54,7 +54,7 @@ impl MemoryOutbox {
     }
 
     /// Appends events inside the writer's critical section, so their order is commit order.
-    pub(crate) fn append(&self, events: Vec<Event>) {
+    pub(crate) fn append(&self, events: impl IntoIterator<Item = Event>) {
         for event in events {
             // A fixed-seed hasher: the same key lands in the same partition every time.
             let hash = foldhash::fast::FixedState::default().hash_one(event.key());

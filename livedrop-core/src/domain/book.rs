@@ -84,6 +84,19 @@ impl DropBook {
     /// drop. Call [`DropBook::advance`] first so the status is current. On success returns
     /// `order.confirmed`, then `stock.low` and `drop.sold_out` when this order crossed them.
     pub fn take(&mut self, order: &Order, already: u32) -> Result<Vec<Event>, OrderRejection> {
+        let mut events = Vec::new();
+        self.take_into(order, already, &mut events)?;
+        Ok(events)
+    }
+
+    /// [`DropBook::take`], appending the events to `events` (so a ledger can reuse one
+    /// buffer rather than allocate per order). On refusal `events` is untouched.
+    pub fn take_into(
+        &mut self,
+        order: &Order,
+        already: u32,
+        events: &mut Vec<Event>,
+    ) -> Result<(), OrderRejection> {
         let qty = order.qty.get();
         // The status may have been moved on by a later request (one decided after
         // `start_at` opened the drop); this order is judged at its own instant.
@@ -115,7 +128,7 @@ impl DropBook {
         let now = order.created_at;
         // One `order.confirmed` per order, ever: it takes the order's id as its own, which
         // is as unique as a fresh v7 id and costs no id generation inside the drop's lock.
-        let mut events = vec![Event {
+        events.push(Event {
             id: EventId::from_uuid(order.id.as_uuid()),
             data: EventData::OrderConfirmed {
                 order_id: order.id,
@@ -126,7 +139,7 @@ impl DropBook {
             occurred_at: now,
             creator_id: self.drop.creator_id,
             drop_id: Some(self.drop.id),
-        }];
+        });
         let threshold = self.drop.plan.low_stock_threshold();
         if !self.low_stock_notified && threshold > 0 && self.available <= threshold {
             self.low_stock_notified = true;
@@ -141,7 +154,7 @@ impl DropBook {
         if self.available == 0 && self.set_status(DropStatus::SoldOut, now) {
             events.push(self.event(EventData::DropSoldOut {}, now));
         }
-        Ok(events)
+        Ok(())
     }
 
     /// Returns a cancelled order's units. The caller guarantees it runs once per order (it
