@@ -10,10 +10,9 @@ use std::{
         Arc,
         atomic::{AtomicUsize, Ordering},
     },
-    time::Instant,
 };
 
-use super::key_table::{KeyEntry, KeyTable, Slot};
+use super::key_table::{KeyEntry, KeyTable, Slot, coarse, coarse_now};
 use async_trait::async_trait;
 use livedrop_core::Result;
 use livedrop_core::domain::IdempotencyKey;
@@ -69,7 +68,7 @@ impl MemoryIdempotencyStore {
             return;
         }
         self.since_sweep.store(0, Ordering::Relaxed);
-        let now = Instant::now();
+        let now = coarse_now();
         self.records.retain(|_, entry| {
             if entry.record.as_ref().is_some_and(|slot| !slot.is_live(now)) {
                 entry.record = None;
@@ -87,13 +86,13 @@ impl IdempotencyStore for MemoryIdempotencyStore {
         key: &IdempotencyKey,
         fingerprint: &Fingerprint,
     ) -> Result<Begin> {
-        let now = Instant::now();
+        let now = coarse_now();
         let fresh = Slot {
             record: IdempotencyRecord::InFlight {
                 fingerprint: *fingerprint,
             },
             begun_at: now,
-            expires_at: now + self.policy.lock_ttl,
+            expires_at: now + coarse(self.policy.lock_ttl),
         };
         let outcome = match self.records.entry((user, key.clone())) {
             dashmap::Entry::Occupied(mut taken) => match &taken.get().record {
@@ -135,7 +134,7 @@ impl IdempotencyStore for MemoryIdempotencyStore {
                     fingerprint: *fingerprint,
                     answer: answer.clone(),
                 };
-                slot.expires_at = slot.begun_at + self.policy.retention;
+                slot.expires_at = slot.begun_at + coarse(self.policy.retention);
             }
         }
         Ok(())
@@ -164,7 +163,7 @@ impl IdempotencyStore for MemoryIdempotencyStore {
         user: UserId,
         key: &IdempotencyKey,
     ) -> Result<Option<IdempotencyRecord>> {
-        let now = Instant::now();
+        let now = coarse_now();
         Ok(self.records.get(&(user, key.clone())).and_then(|entry| {
             let slot = entry.record.as_ref().filter(|slot| slot.is_live(now))?;
             Some(slot.record.clone())
