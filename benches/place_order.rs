@@ -3,7 +3,9 @@
 //! - `ledger`: `Ledger::place_order` alone (the atomic unit: lifecycle check, conditional
 //!   decrement, order insert with its unique key, outbox events, audit entry).
 //! - `service`: `OrderService::place_order`, i.e. the idempotency store's begin/complete
-//!   around the ledger plus the canonical response encoding: the full order path minus HTTP.
+//!   around the ledger: the full order path of an embedding program, idempotency on.
+//! - `service_json`: the same plus encoding each answer as the HTTP body the server sends
+//!   (`Receipt::response`): the order path minus HTTP itself.
 //! - `baseline`: the floor for any design that serializes a hot drop, a bare
 //!   `Mutex<u32>` decrement with the same tasks, measured in the same run so results can be
 //!   read as ratios on a noisy machine.
@@ -75,8 +77,16 @@ fn runtime(threads: usize) -> Runtime {
         .unwrap()
 }
 
+/// How far along the order path a bench goes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Path {
+    Ledger,
+    Service,
+    ServiceJson,
+}
+
 /// Runs `orders` orders split over `threads` tasks; returns the elapsed time.
-async fn place_all(hot: &HotDrop, orders: u64, threads: usize, through_service: bool) -> Duration {
+async fn place_all(hot: &HotDrop, orders: u64, threads: usize, path: Path) -> Duration {
     let per_task = orders / threads as u64;
     let started = Instant::now();
     let tasks: Vec<_> = (0..threads)
@@ -92,12 +102,17 @@ async fn place_all(hot: &HotDrop, orders: u64, threads: usize, through_service: 
                 for i in 0..per_task as usize {
                     let user = buyers[(i + task) % BUYERS];
                     let key = keys[task * per_task as usize + i].clone();
-                    if through_service {
+                    if path != Path::Ledger {
                         let receipt = service
                             .place_order(user, key, drop_id, Quantity::ONE)
                             .await
                             .unwrap();
                         assert!(receipt.outcome.is_ok(), "{:?}", receipt.outcome);
+                        if path == Path::ServiceJson {
+                            let response = receipt.response();
+                            assert_eq!(response.status, 201);
+                            std::hint::black_box(response.body);
+                        }
                     } else {
                         let now = Utc::now();
                         let request = OrderRequest {
@@ -131,7 +146,11 @@ fn bench_place_order(c: &mut Criterion) {
     group.measurement_time(Duration::from_secs(8));
     for threads in [1usize, 2] {
         let rt = runtime(threads);
-        for (name, through_service) in [("ledger", false), ("service", true)] {
+        for (name, path) in [
+            ("ledger", Path::Ledger),
+            ("service", Path::Service),
+            ("service_json", Path::ServiceJson),
+        ] {
             group.bench_function(BenchmarkId::new(name, format!("{threads}t")), |b| {
                 b.iter_custom(|iters| {
                     rt.block_on(async {
@@ -139,7 +158,7 @@ fn bench_place_order(c: &mut Criterion) {
                         for _ in 0..iters {
                             // Setup is not timed; only selling the drop out is.
                             let hot = hot_drop(STOCK).await;
-                            selling += place_all(&hot, STOCK, threads, through_service).await;
+                            selling += place_all(&hot, STOCK, threads, path).await;
                             let books = hot.ports.ledger.summary(hot.drop_id).await.unwrap();
                             assert!(books.invariant_holds(), "oversold: {books:?}");
                             assert_eq!(
