@@ -3,7 +3,11 @@
 //! # Layout
 //! - [`memory`]: every port in process memory. Always built; the server's default and the
 //!   embedded engine's. Not durable.
-//! - Postgres, Redis and Kafka backends are to come, behind cargo features, each to pass
-//!   the same `livedrop_core::testkit` conformance suite the memory backend passes.
+//! - [`postgres`] (feature `postgres`): the durable backend of the ledger, catalog, follows,
+//!   audit log, outbox, idempotency fallback and notification storage.
+//! - Redis and Kafka backends are to come, behind cargo features. Every backend passes the
+//!   same `livedrop_core::testkit` conformance suite.
 
 pub mod memory;
+#[cfg(feature = "postgres")]
+pub mod postgres;

@@ -29,7 +29,10 @@
 /// - an `async` block: `conformance_suite!(async { backend().await.ports() })`;
 /// - the path of an `async fn() -> Ports`: `conformance_suite!(make)`;
 /// - a call of an async fn: `conformance_suite!(backends::make(config()))`;
-/// - any other future of `Ports`, in parentheses: `conformance_suite!((make_future()))`.
+/// - any other future of `Ports`, in parentheses: `conformance_suite!((make_future()))`;
+/// - `optional` and the path of an `async fn() -> Option<Ports>`: a case whose factory
+///   returns `None` (its backend is not configured here) returns at once, after the
+///   factory has said why.
 #[macro_export]
 macro_rules! conformance_suite {
     (@module ($make:expr) $ports:ident $module:ident ($arg:expr)
@@ -192,6 +195,12 @@ macro_rules! conformance_suite {
     };
     (async $($body:tt)*) => {
         $crate::conformance_suite!(@suite ((async $($body)*).await));
+    };
+    (optional $factory:path) => {
+        $crate::conformance_suite!(@suite (match $factory().await {
+            Some(ports) => ports,
+            None => return,
+        }));
     };
     ($($factory:ident)::+ ($($args:tt)*)) => {
         $crate::conformance_suite!(@suite ($($factory)::+($($args)*).await));

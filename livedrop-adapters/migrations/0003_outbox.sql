@@ -1,0 +1,24 @@
+-- The transactional outbox: events inserted in the transaction of the change that caused
+-- them, relayed to the bus later (at least once).
+--
+-- Rows are spread over a fixed number of partitions by event key (drop, else creator); a
+-- relay leases whole partitions, so per-key order holds with several relays running.
+-- Events of one key come from transactions that serialize on one row (the drop's stock
+-- row, or the creator's row), so `seq` order is commit order per key.
+
+CREATE TABLE outbox (
+    seq          bigserial PRIMARY KEY,
+    event_id     uuid NOT NULL UNIQUE,
+    partition    smallint NOT NULL,
+    event        jsonb NOT NULL,
+    occurred_at  timestamptz NOT NULL,
+    created_at   timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX outbox_by_partition ON outbox (partition, seq);
+
+CREATE TABLE outbox_partitions (
+    partition    smallint PRIMARY KEY,
+    lease_id     uuid,
+    lease_until  timestamptz
+);
+INSERT INTO outbox_partitions (partition) SELECT generate_series(0, 15);

@@ -1,0 +1,127 @@
+//! The PostgreSQL backend: the durable home of the ledger, catalog, follows, audit log,
+//! outbox, idempotency fallback and notification storage.
+//!
+//! # Layout
+//! - [`PgConfig`] / [`PgBackend`]: pools (primary, optional read replica), timeouts,
+//!   embedded migrations applied at start-up.
+//! - `error`: sqlx errors to the core's typed errors (a lost database is a fast,
+//!   retryable `Unavailable`, never a hang).
+//! - `codec`: row values to domain values and back.
+//! - `writes`: the outbox and audit appends every writer makes inside its own transaction.
+//! - One file per port: `ledger` (with `batcher`, the hot-drop batched mode), `catalog`,
+//!   `follows`, `audit_log`, `outbox`, `idempotency`, `notifier`.
+//!
+//! Ports Postgres does not own (cache, rate limiter, media, event bus) come from the
+//! in-memory backend in [`PgBackend::ports`]; the Redis and Kafka adapters replace them.
+
+mod codec;
+mod config;
+mod error;
+mod writes;
+
+pub use config::{LedgerMode, PgConfig};
+
+use std::sync::Arc;
+
+use livedrop_core::Result;
+use livedrop_core::ports::Ports;
+use sqlx::PgPool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+use crate::memory::MemoryBackend;
+
+pub(crate) use error::db_error;
+
+/// The schema migrations, embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Connected pools and the ports built on them.
+#[derive(Clone, Debug)]
+pub struct PgBackend {
+    primary: PgPool,
+    /// Browse and read paths; the primary when no replica is configured.
+    reads: PgPool,
+    config: Arc<PgConfig>,
+    memory: MemoryBackend,
+}
+
+impl PgBackend {
+    /// Connects, and applies the migrations unless `config.skip_migrations`.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`](livedrop_core::Error::Unavailable) when the database does not
+    /// answer within `config.acquire_timeout`; `Internal` for a bad URL or a failed
+    /// migration.
+    pub async fn connect(config: PgConfig) -> Result<Self> {
+        let primary = pool(&config, &config.url).await?;
+        if !config.skip_migrations {
+            MIGRATOR
+                .run(&primary)
+                .await
+                .map_err(|e| livedrop_core::Error::internal("postgres", e))?;
+        }
+        let reads = match &config.read_url {
+            Some(url) => pool(&config, url).await?,
+            None => primary.clone(),
+        };
+        Ok(Self {
+            primary,
+            reads,
+            memory: MemoryBackend::new(config.memory.clone()),
+            config: Arc::new(config),
+        })
+    }
+
+    /// The primary pool (writes and authoritative reads).
+    pub fn pool(&self) -> &PgPool {
+        &self.primary
+    }
+
+    /// The ports: Postgres for what it owns, memory for the rest (see the module docs).
+    pub fn ports(&self) -> Ports {
+        let rest = self.memory.ports();
+        Ports {
+            ledger: rest.ledger,
+            catalog: rest.catalog,
+            follows: rest.follows,
+            idempotency: rest.idempotency,
+            outbox: rest.outbox,
+            bus: rest.bus,
+            notifier: rest.notifier,
+            cache: rest.cache,
+            rate_limiter: rest.rate_limiter,
+            audit: rest.audit,
+            media: rest.media,
+        }
+    }
+
+    /// Waits until the primary answers a query (readiness probes).
+    ///
+    /// # Errors
+    /// `Unavailable` when it does not.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.primary)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+}
+
+async fn pool(config: &PgConfig, url: &str) -> Result<PgPool> {
+    let mut options: PgConnectOptions = url
+        .parse()
+        .map_err(|e| livedrop_core::Error::internal("postgres", e))?;
+    let statement_timeout = format!("{}ms", config.statement_timeout.as_millis());
+    let mut params = vec![("statement_timeout", statement_timeout)];
+    if let Some(schema) = &config.schema {
+        params.push(("search_path", schema.clone()));
+    }
+    options = options.options(params);
+    PgPoolOptions::new()
+        .max_connections(config.max_connections)
+        .acquire_timeout(config.acquire_timeout)
+        .connect_with(options)
+        .await
+        .map_err(db_error)
+}

@@ -1,0 +1,102 @@
+//! A fresh PostgreSQL schema per test.
+
+use livedrop_adapters::memory::MemoryConfig;
+use livedrop_adapters::postgres::{LedgerMode, PgBackend, PgConfig};
+use livedrop_core::ports::{IdempotencyPolicy, Ports};
+use sqlx::Connection;
+
+const URL_VARIABLE: &str = "LIVEDROP_TEST_DATABASE_URL";
+
+/// The database URL: the variable, else a container (feature `containers`), else `None`
+/// with the reason.
+async fn database_url() -> Result<String, String> {
+    if let Ok(url) = std::env::var(URL_VARIABLE) {
+        return Ok(url);
+    }
+    #[cfg(feature = "containers")]
+    {
+        return container::url().await;
+    }
+    #[allow(unreachable_code)]
+    Err(format!(
+        "{URL_VARIABLE} is not set (or build with --features containers and run Docker)"
+    ))
+}
+
+/// A backend on a schema of its own (so tests never see each other's rows), migrated,
+/// with the testkit's short idempotency lifetimes. `None` (after saying why) when no
+/// database is configured.
+pub async fn backend(ledger: LedgerMode) -> Option<PgBackend> {
+    let url = match database_url().await {
+        Ok(url) => url,
+        Err(why) => {
+            super::missing("PostgreSQL", &why);
+            return None;
+        }
+    };
+    let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = sqlx::PgConnection::connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect to {url}: {e}"));
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(&mut admin)
+        .await
+        .expect("create the test's schema");
+    let mut config = PgConfig::new(url);
+    config.schema = Some(schema);
+    config.max_connections = 8;
+    config.ledger = ledger;
+    config.memory = MemoryConfig {
+        idempotency: IdempotencyPolicy::for_tests(),
+        ..MemoryConfig::default()
+    };
+    Some(
+        PgBackend::connect(config)
+            .await
+            .expect("connect and migrate"),
+    )
+}
+
+/// The ports of a fresh batched-ledger backend, for the conformance suite.
+pub async fn batched_ports() -> Option<Ports> {
+    Some(backend(LedgerMode::default()).await?.ports())
+}
+
+/// The ports of a fresh one-transaction-per-order backend.
+pub async fn per_order_ports() -> Option<Ports> {
+    Some(backend(LedgerMode::PerOrder).await?.ports())
+}
+
+#[cfg(feature = "containers")]
+mod container {
+    use testcontainers::ContainerAsync;
+    use testcontainers::runners::AsyncRunner;
+    use testcontainers_modules::postgres::Postgres;
+    use tokio::sync::OnceCell;
+
+    /// One container per test binary, started on first use; testcontainers removes it when
+    /// the process ends.
+    static CONTAINER: OnceCell<Result<(ContainerAsync<Postgres>, String), String>> =
+        OnceCell::const_new();
+
+    pub(super) async fn url() -> Result<String, String> {
+        let started = CONTAINER
+            .get_or_init(|| async {
+                let container = Postgres::default()
+                    .start()
+                    .await
+                    .map_err(|e| format!("no LIVEDROP_TEST_DATABASE_URL and Docker failed: {e}"))?;
+                let port = container
+                    .get_host_port_ipv4(5432)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let url = format!("postgres://postgres:postgres@127.0.0.1:{port}/postgres");
+                Ok((container, url))
+            })
+            .await;
+        started
+            .as_ref()
+            .map(|(_, url)| url.clone())
+            .map_err(Clone::clone)
+    }
+}
