@@ -9,23 +9,19 @@ use crate::memory::MemoryConfig;
 pub enum LedgerMode {
     /// One transaction per order.
     PerOrder,
-    /// Concurrent orders for one drop are gathered (for at most `max_wait`, or up to
-    /// `max_orders`) and applied in one transaction with one stock update; each order still
-    /// gets its own answer.
+    /// Group commit: concurrent orders for one drop are gathered while the drop's previous
+    /// batch commits (so for at most one transaction's time, a few ms; a quiet drop's order
+    /// goes at once) and applied, up to `max_orders` at a time, in one transaction with one
+    /// stock update. Each order still gets its own answer.
     Batched {
         /// Most orders in one transaction.
         max_orders: usize,
-        /// Longest an order waits for company.
-        max_wait: Duration,
     },
 }
 
 impl Default for LedgerMode {
     fn default() -> Self {
-        Self::Batched {
-            max_orders: 256,
-            max_wait: Duration::from_millis(2),
-        }
+        Self::Batched { max_orders: 256 }
     }
 }
 

@@ -17,9 +17,11 @@
 mod codec;
 mod config;
 mod error;
+mod ledger;
 mod writes;
 
 pub use config::{LedgerMode, PgConfig};
+pub use ledger::PgLedger;
 
 use std::sync::Arc;
 
@@ -81,7 +83,11 @@ impl PgBackend {
     pub fn ports(&self) -> Ports {
         let rest = self.memory.ports();
         Ports {
-            ledger: rest.ledger,
+            ledger: Arc::new(PgLedger::new(
+                self.primary.clone(),
+                self.reads.clone(),
+                self.config.ledger,
+            )),
             catalog: rest.catalog,
             follows: rest.follows,
             idempotency: rest.idempotency,

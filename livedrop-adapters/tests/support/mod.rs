@@ -6,6 +6,8 @@
 //! or fails when `LIVEDROP_REQUIRE_BACKENDS=1` (what `.ci/run` sets).
 
 #![allow(dead_code)] // Each test binary uses the part it needs.
+// Test support: a broken set-up must stop the test loudly.
+#![allow(clippy::expect_used, clippy::panic)]
 
 #[cfg(feature = "postgres")]
 pub mod postgres;

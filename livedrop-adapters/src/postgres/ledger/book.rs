@@ -1,0 +1,99 @@
+//! Loading a drop's book under its row lock, and writing it back.
+
+use chrono::{DateTime, SubsecRound, Utc};
+use livedrop_core::domain::{
+    AuditAction, AuditDetail, AuditEntry, AuditTarget, DropBook, DropStatus,
+};
+use livedrop_core::ids::DropId;
+use livedrop_core::{Error, Result};
+use sqlx::PgConnection;
+
+use crate::postgres::codec::{BookRow, int};
+use crate::postgres::db_error;
+
+/// Postgres keeps microseconds: every instant the ledger stores is cut to them first, so
+/// what a call returns is exactly what a later read returns.
+pub(crate) fn micros(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.trunc_subsecs(6)
+}
+
+/// The drop's book, its stock row locked until the transaction ends. `None`: no such drop.
+pub(crate) async fn lock_book(
+    conn: &mut PgConnection,
+    drop_id: DropId,
+) -> Result<Option<DropBook>> {
+    let row: Option<BookRow> = sqlx::query_as(LOCK_BOOK)
+        .bind(drop_id.as_uuid())
+        .fetch_optional(conn)
+        .await
+        .map_err(db_error)?;
+    row.map(BookRow::into_book).transpose()
+}
+
+/// `SELECT` [`BOOK_COLUMNS`](crate::postgres::codec::BOOK_COLUMNS) of one drop, locking its stock row (not the drop row, which
+/// readers of the catalog keep reading meanwhile).
+const LOCK_BOOK: &str = "SELECT d.id, d.product_id, d.creator_id, d.start_at, d.end_at, \
+     d.initial_stock, d.low_stock_threshold, d.max_per_user, d.created_at, \
+     s.status, s.available, s.low_stock_notified, s.updated_at \
+     FROM drops d JOIN drop_stock s ON s.drop_id = d.id \
+     WHERE d.id = $1 FOR UPDATE OF s";
+
+/// Writes the book back. `taken` units left since it was loaded (negative: came back).
+/// The update is conditional on the stored stock being exactly the loaded one: a last
+/// guard (with the `available >= 0` check) against an oversell whatever the code above
+/// it does.
+pub(crate) async fn save_book(conn: &mut PgConnection, book: &DropBook, taken: i64) -> Result<()> {
+    let updated = sqlx::query(
+        "UPDATE drop_stock SET status = $2, available = $3, low_stock_notified = $4, \
+         updated_at = $5, next_due = $6 \
+         WHERE drop_id = $1 AND available::bigint - $7 = $3::bigint",
+    )
+    .bind(book.drop.id.as_uuid())
+    .bind(book.drop.status.as_str())
+    .bind(int(book.available))
+    .bind(book.low_stock_notified)
+    .bind(book.updated_at)
+    .bind(book.next_due())
+    .bind(taken)
+    .execute(conn)
+    .await
+    .map_err(db_error)?;
+    if updated.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(Error::internal(
+            "postgres",
+            format!("stock row of drop {} moved under its lock", book.drop.id),
+        ))
+    }
+}
+
+/// The audit entry of a status change, if `from` and the book's status differ.
+pub(crate) fn status_change(
+    from: DropStatus,
+    book: &DropBook,
+    at: DateTime<Utc>,
+) -> Option<AuditEntry> {
+    let to = book.drop.status;
+    (from != to).then(|| {
+        AuditEntry::new(
+            None,
+            AuditAction::DropStatusChanged,
+            AuditTarget::Drop(book.drop.id),
+            AuditDetail::StatusChange { from, to },
+            at,
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::postgres::codec::BOOK_COLUMNS;
+
+    #[test]
+    fn the_lock_statement_selects_the_book_columns() {
+        let squeezed = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(squeezed(LOCK_BOOK).contains(&squeezed(BOOK_COLUMNS)));
+    }
+}

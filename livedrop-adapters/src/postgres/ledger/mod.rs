@@ -1,0 +1,157 @@
+//! The PostgreSQL ledger. See [`Ledger`] for the contract.
+//!
+//! # Layout
+//! - `unit`: the atomic unit, a batch of one drop's orders in one transaction.
+//! - `batcher`: group commit, gathering a hot drop's concurrent orders into batches.
+//! - `book`: loading a drop's book under its stock-row lock and writing it back.
+//! - `changes`: cancelling and the scheduler's transitions.
+
+mod batcher;
+mod book;
+mod changes;
+mod unit;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use livedrop_core::domain::{DropStock, Order};
+use livedrop_core::ids::{DropId, OrderId, UserId};
+use livedrop_core::pagination::{Cursor, Page, PageRequest};
+use livedrop_core::ports::{
+    Cancellation, DropTransition, Ledger, LedgerSummary, OrderRequest, Placement,
+};
+use livedrop_core::{Entity, Error, Result};
+use sqlx::PgPool;
+
+use super::codec::{OrderRow, drop_status, uint};
+use super::{LedgerMode, db_error};
+use batcher::Batcher;
+
+/// Orders, stock and status in PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct PgLedger {
+    pool: PgPool,
+    /// Browse reads (a buyer's order list); the replica when one is configured.
+    reads: PgPool,
+    /// Present in [`LedgerMode::Batched`].
+    batcher: Option<Batcher>,
+}
+
+impl PgLedger {
+    pub(crate) fn new(pool: PgPool, reads: PgPool, mode: LedgerMode) -> Self {
+        let batcher = match mode {
+            LedgerMode::PerOrder => None,
+            LedgerMode::Batched { max_orders } => Some(Batcher::new(pool.clone(), max_orders)),
+        };
+        Self {
+            pool,
+            reads,
+            batcher,
+        }
+    }
+}
+
+#[async_trait]
+impl Ledger for PgLedger {
+    async fn place_order(&self, req: &OrderRequest) -> Result<Placement> {
+        match &self.batcher {
+            Some(batcher) => batcher.place(req).await,
+            None => unit::place_batch(&self.pool, std::slice::from_ref(req))
+                .await
+                .pop()
+                .unwrap_or_else(|| {
+                    Err(Error::internal("postgres", "a batch of one gave no answer"))
+                }),
+        }
+    }
+
+    async fn cancel_order(
+        &self,
+        order_id: OrderId,
+        user_id: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<Cancellation> {
+        changes::cancel(&self.pool, order_id, user_id, now).await
+    }
+
+    async fn advance_drops(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<DropTransition>> {
+        changes::advance(&self.pool, now, limit).await
+    }
+
+    async fn stock(&self, drop_id: DropId) -> Result<DropStock> {
+        let row: Option<(String, i32, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT status, available, updated_at FROM drop_stock WHERE drop_id = $1",
+        )
+        .bind(drop_id.as_uuid())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
+        let (status, available, updated_at) =
+            row.ok_or_else(|| Error::not_found(Entity::Drop, drop_id))?;
+        Ok(DropStock {
+            drop_id,
+            available: uint("available stock", available)?,
+            status: drop_status(&status)?,
+            updated_at,
+        })
+    }
+
+    async fn order(&self, order_id: OrderId) -> Result<Order> {
+        let mut conn = self.pool.acquire().await.map_err(db_error)?;
+        changes::read_order(&mut conn, order_id)
+            .await?
+            .ok_or_else(|| Error::not_found(Entity::Order, order_id))
+    }
+
+    async fn orders_by_user(&self, user_id: UserId, page: PageRequest) -> Result<Page<Order>> {
+        let (before_at, before_id) = match page.cursor {
+            Some(cursor) => (DateTime::from_timestamp_micros(cursor.key), Some(cursor.id)),
+            None => (None, None),
+        };
+        let rows: Vec<OrderRow> = sqlx::query_as(
+            "SELECT id, user_id, drop_id, qty, status, idempotency_key, created_at, cancelled_at \
+             FROM orders WHERE user_id = $1 \
+               AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3)) \
+             ORDER BY created_at DESC, id DESC LIMIT $4",
+        )
+        .bind(user_id.as_uuid())
+        .bind(before_at)
+        .bind(before_id)
+        .bind(i64::try_from(page.limit.get() + 1).unwrap_or(i64::MAX))
+        .fetch_all(&self.reads)
+        .await
+        .map_err(db_error)?;
+        let orders = rows
+            .into_iter()
+            .map(OrderRow::into_order)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page::from_overfetch(orders, page.limit, |o| {
+            Cursor::after(o.created_at, o.id)
+        }))
+    }
+
+    async fn summary(&self, drop_id: DropId) -> Result<LedgerSummary> {
+        // One statement, so stock and orders come from one snapshot.
+        let row: Option<(i32, i32, String, i64, i64)> = sqlx::query_as(
+            "SELECT d.initial_stock, s.available, s.status, \
+                    coalesce(sum(o.qty), 0)::bigint, count(o.id) \
+             FROM drops d JOIN drop_stock s ON s.drop_id = d.id \
+             LEFT JOIN orders o ON o.drop_id = d.id AND o.status = 'confirmed' \
+             WHERE d.id = $1 GROUP BY d.initial_stock, s.available, s.status",
+        )
+        .bind(drop_id.as_uuid())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
+        let (initial, available, status, units, orders) =
+            row.ok_or_else(|| Error::not_found(Entity::Drop, drop_id))?;
+        let count = |v: i64| u64::try_from(v).unwrap_or(0);
+        Ok(LedgerSummary {
+            drop_id,
+            initial_stock: uint("initial stock", initial)?,
+            available: uint("available stock", available)?,
+            confirmed_units: count(units),
+            confirmed_orders: count(orders),
+            status: drop_status(&status)?,
+        })
+    }
+}

@@ -1,0 +1,312 @@
+//! The ledger's atomic unit: a batch of orders for one drop in ONE transaction.
+//!
+//! Lock the drop's stock row, read the batch's existing keys and its buyers' held units,
+//! decide every order in arrival order with the same [`DropBook`] the memory backend uses,
+//! then write: one conditional stock update, one multi-row insert of the orders, one of
+//! their events, one of their audit entries. A batch of one is the per-order mode.
+
+use std::collections::HashMap;
+
+use livedrop_core::domain::{
+    AuditAction, AuditDetail, AuditEntry, AuditTarget, DropBook, IdempotencyKey, Order,
+    OrderRejection,
+};
+use livedrop_core::ids::{AuditId, UserId};
+use livedrop_core::ports::{OrderRequest, Placement};
+use livedrop_core::{Error, Result};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use super::book::{lock_book, micros, save_book, status_change};
+use crate::postgres::codec::{OrderRow, int, order_status};
+use crate::postgres::writes::{append_audit, append_events};
+use crate::postgres::{db_error, error::is_unique_violation};
+
+/// How often a batch is retried when a concurrent transaction on ANOTHER drop took one of
+/// its `(user, key)` pairs between the check and the insert (each retry sees that order).
+const KEY_RACE_RETRIES: usize = 3;
+
+/// Applies `requests` (all for one drop) in one transaction; one answer per request, in
+/// order. A failure of the transaction fails every request with the same error, and then
+/// nothing of the batch was written.
+pub(crate) async fn place_batch(
+    pool: &PgPool,
+    requests: &[OrderRequest],
+) -> Vec<Result<Placement>> {
+    let mut attempt = 0;
+    loop {
+        match try_batch(pool, requests).await {
+            Err(error) if is_key_race(&error) && attempt < KEY_RACE_RETRIES => attempt += 1,
+            Err(error) => {
+                let error = error.into_core();
+                return requests.iter().map(|_| Err(shared(&error))).collect();
+            }
+            Ok(answers) => return answers,
+        }
+    }
+}
+
+async fn try_batch(
+    pool: &PgPool,
+    requests: &[OrderRequest],
+) -> std::result::Result<Vec<Result<Placement>>, BatchError> {
+    let Some(first) = requests.first() else {
+        return Ok(Vec::new());
+    };
+    let mut tx = pool.begin().await.map_err(BatchError::Db)?;
+    let Some(mut book) = lock_book(&mut tx, first.drop_id)
+        .await
+        .map_err(BatchError::Core)?
+    else {
+        return Ok(requests
+            .iter()
+            .map(|_| Err(OrderRejection::DropNotFound.into()))
+            .collect());
+    };
+    let mut existing = existing_orders(&mut tx, requests)
+        .await
+        .map_err(BatchError::Core)?;
+    let mut held = held_units(&mut tx, requests)
+        .await
+        .map_err(BatchError::Core)?;
+
+    let mut decided = Decided::default();
+    let mut answers = Vec::with_capacity(requests.len());
+    for request in requests {
+        let request = OrderRequest {
+            now: micros(request.now),
+            ..request.clone()
+        };
+        answers.push(decide(
+            &mut book,
+            &request,
+            &mut existing,
+            &mut held,
+            &mut decided,
+        ));
+    }
+
+    save_book(&mut tx, &book, i64::from(decided.taken))
+        .await
+        .map_err(BatchError::Core)?;
+    insert_orders(&mut tx, &decided.orders).await?;
+    append_events(&mut tx, &decided.events)
+        .await
+        .map_err(BatchError::Core)?;
+    append_audit(&mut tx, &decided.audit)
+        .await
+        .map_err(BatchError::Core)?;
+    tx.commit().await.map_err(BatchError::Db)?;
+    Ok(answers)
+}
+
+/// What a batch writes.
+#[derive(Default)]
+struct Decided {
+    orders: Vec<Order>,
+    events: Vec<livedrop_core::domain::Event>,
+    audit: Vec<AuditEntry>,
+    taken: u32,
+}
+
+/// One order's decision, against the book and what the batch decided before it.
+fn decide(
+    book: &mut DropBook,
+    request: &OrderRequest,
+    existing: &mut HashMap<(UserId, IdempotencyKey), Order>,
+    held: &mut HashMap<UserId, u32>,
+    decided: &mut Decided,
+) -> Result<Placement> {
+    let before = book.drop.status;
+    decided.events.extend(book.advance(request.now));
+    let answer = match existing.get(&(request.user_id, request.idempotency_key.clone())) {
+        Some(order) if order.drop_id == request.drop_id && order.qty == request.qty => {
+            Ok(Placement::Existing(order.clone()))
+        }
+        Some(_) => Err(Error::IdempotencyMismatch),
+        None => {
+            let order = request.confirmed_order();
+            let already = held.get(&order.user_id).copied().unwrap_or(0);
+            match book.take_into(&order, already, &mut decided.events) {
+                Ok(()) => {
+                    *held.entry(order.user_id).or_insert(0) += order.qty.get();
+                    decided.taken += order.qty.get();
+                    decided.audit.push(placed_entry(&order));
+                    existing.insert(
+                        (order.user_id, order.idempotency_key.clone()),
+                        order.clone(),
+                    );
+                    decided.orders.push(order.clone());
+                    Ok(Placement::Confirmed(order))
+                }
+                Err(rejection) => Err(Error::Rejected(rejection)),
+            }
+        }
+    };
+    // Due transitions happen (and are audited) even when the order is refused.
+    decided
+        .audit
+        .extend(status_change(before, book, request.now));
+    answer
+}
+
+/// The `order.placed` entry; like the memory backend's, it takes the order's id.
+fn placed_entry(order: &Order) -> AuditEntry {
+    AuditEntry {
+        id: AuditId::from_uuid(order.id.as_uuid()),
+        ..AuditEntry::new(
+            Some(order.user_id),
+            AuditAction::OrderPlaced,
+            AuditTarget::Order(order.id),
+            AuditDetail::Order {
+                drop_id: order.drop_id,
+                qty: order.qty,
+            },
+            order.created_at,
+        )
+    }
+}
+
+/// Orders already holding one of the batch's `(user, key)` pairs, on any drop.
+async fn existing_orders(
+    conn: &mut PgConnection,
+    requests: &[OrderRequest],
+) -> Result<HashMap<(UserId, IdempotencyKey), Order>> {
+    let users: Vec<Uuid> = requests.iter().map(|r| r.user_id.as_uuid()).collect();
+    let keys: Vec<&str> = requests
+        .iter()
+        .map(|r| r.idempotency_key.as_str())
+        .collect();
+    let rows: Vec<OrderRow> = sqlx::query_as(EXISTING_ORDERS)
+        .bind(&users)
+        .bind(&keys)
+        .fetch_all(conn)
+        .await
+        .map_err(db_error)?;
+    rows.into_iter()
+        .map(|row| {
+            let order = row.into_order()?;
+            Ok(((order.user_id, order.idempotency_key.clone()), order))
+        })
+        .collect()
+}
+
+const EXISTING_ORDERS: &str = "SELECT id, user_id, drop_id, qty, status, idempotency_key, \
+     created_at, cancelled_at FROM orders \
+     WHERE (user_id, idempotency_key) IN (SELECT * FROM unnest($1::uuid[], $2::text[]))";
+
+/// Units the batch's buyers hold in confirmed orders of the drop (for `maxPerUser`).
+async fn held_units(
+    conn: &mut PgConnection,
+    requests: &[OrderRequest],
+) -> Result<HashMap<UserId, u32>> {
+    let Some(first) = requests.first() else {
+        return Ok(HashMap::new());
+    };
+    let users: Vec<Uuid> = requests.iter().map(|r| r.user_id.as_uuid()).collect();
+    let rows: Vec<(Uuid, i64)> = sqlx::query_as(
+        "SELECT user_id, sum(qty)::bigint FROM orders \
+         WHERE drop_id = $1 AND status = 'confirmed' AND user_id = ANY($2) GROUP BY user_id",
+    )
+    .bind(first.drop_id.as_uuid())
+    .bind(&users)
+    .fetch_all(conn)
+    .await
+    .map_err(db_error)?;
+    Ok(rows
+        .into_iter()
+        .map(|(user, units)| {
+            (
+                UserId::from_uuid(user),
+                u32::try_from(units).unwrap_or(u32::MAX),
+            )
+        })
+        .collect())
+}
+
+/// Inserts the confirmed orders in one statement.
+async fn insert_orders(
+    conn: &mut PgConnection,
+    orders: &[Order],
+) -> std::result::Result<(), BatchError> {
+    if orders.is_empty() {
+        return Ok(());
+    }
+    let n = orders.len();
+    let (mut ids, mut users, mut drops, mut qtys) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    let (mut statuses, mut keys, mut times) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    for order in orders {
+        ids.push(order.id.as_uuid());
+        users.push(order.user_id.as_uuid());
+        drops.push(order.drop_id.as_uuid());
+        qtys.push(int(order.qty.get()));
+        statuses.push(order_status(order.status));
+        keys.push(order.idempotency_key.as_str());
+        times.push(order.created_at);
+    }
+    sqlx::query(
+        "INSERT INTO orders (id, user_id, drop_id, qty, status, idempotency_key, created_at) \
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::text[], \
+                              $6::text[], $7::timestamptz[])",
+    )
+    .bind(&ids)
+    .bind(&users)
+    .bind(&drops)
+    .bind(&qtys)
+    .bind(&statuses)
+    .bind(&keys)
+    .bind(&times)
+    .execute(conn)
+    .await
+    .map_err(BatchError::Db)?;
+    Ok(())
+}
+
+/// Why a batch's transaction failed.
+enum BatchError {
+    Db(sqlx::Error),
+    Core(Error),
+}
+
+fn is_key_race(error: &BatchError) -> bool {
+    matches!(error, BatchError::Db(db) if is_unique_violation(db, "orders_user_key"))
+}
+
+impl BatchError {
+    fn into_core(self) -> Error {
+        match self {
+            BatchError::Db(db) => db_error(db),
+            BatchError::Core(core) => core,
+        }
+    }
+}
+
+/// The error each order of a failed batch gets: the same kind (retryable or not) and
+/// message as the batch's.
+fn shared(error: &Error) -> Error {
+    if error.is_retryable() {
+        Error::unavailable("postgres", error.to_string())
+    } else {
+        Error::internal("postgres", error.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::postgres::codec::ORDER_COLUMNS;
+
+    #[test]
+    fn existing_orders_selects_the_order_columns() {
+        assert!(EXISTING_ORDERS.contains(ORDER_COLUMNS));
+    }
+}
