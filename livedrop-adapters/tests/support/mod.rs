@@ -5,7 +5,8 @@
 //! users with Docker run the suite). Otherwise the test is skipped with a printed reason,
 //! or fails when `LIVEDROP_REQUIRE_BACKENDS=1` (what `.ci/run` sets).
 
-#![allow(dead_code)] // Each test binary uses the part it needs.
+#![allow(dead_code)]
+// Each test binary uses the part it needs.
 // Test support: a broken set-up must stop the test loudly.
 #![allow(clippy::expect_used, clippy::panic)]
 

@@ -1,0 +1,149 @@
+//! One hot drop on PostgreSQL with durable commits: the ledger's per-order mode against its
+//! batched (group commit) mode, measured in the same run. A load run rather than criterion:
+//! each round sells out a fresh drop, which takes seconds in the per-order mode.
+//!
+//! Every round: `BUYERS` concurrent buyers (tasks) order one unit at a time until the drop
+//! answers sold out. The round then checks zero oversell from three sides: confirmed
+//! answers == initial stock, the ledger's summary (available 0, confirmed units == stock,
+//! the invariant), and a count of the order rows. It prints each round and the ratio.
+//!
+//! Needs a database: `LIVEDROP_BENCH_DATABASE_URL` or `LIVEDROP_TEST_DATABASE_URL`; each run
+//! uses a fresh schema. `cargo bench --features postgres --bench pg_hot_drop`.
+
+// A bench: a failed step should stop it loudly, and its output is the point.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout
+)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use livedrop::core::domain::{IdempotencyKey, OrderRejection, Quantity};
+use livedrop::core::ids::{OrderId, UserId};
+use livedrop::core::ports::{Ledger, OrderRequest, Ports};
+use livedrop::core::testkit::fixtures;
+use livedrop::core::{Error, Result};
+use livedrop_adapters::postgres::{LedgerMode, PgBackend, PgConfig};
+
+/// Concurrent buyers: a flash sale's crowd, more than either mode has connections.
+const BUYERS: usize = 512;
+/// Rounds per mode.
+const ROUNDS: usize = 3;
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let Some(url) = ["LIVEDROP_BENCH_DATABASE_URL", "LIVEDROP_TEST_DATABASE_URL"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok())
+    else {
+        println!(
+            "pg_hot_drop: skipped, set LIVEDROP_BENCH_DATABASE_URL (or LIVEDROP_TEST_DATABASE_URL)"
+        );
+        return;
+    };
+    println!("pg_hot_drop: one hot drop, {BUYERS} concurrent buyers, durable commits");
+    let per_order = run_mode(&url, LedgerMode::PerOrder, 2_000).await;
+    let batched = run_mode(&url, LedgerMode::default(), 60_000).await;
+    println!(
+        "pg_hot_drop: batched / per-order = {:.1}x (median rounds: {:.0} vs {:.0} confirmed orders/s)",
+        batched / per_order,
+        batched,
+        per_order
+    );
+}
+
+/// Runs the rounds of one mode; returns the median confirmed orders per second.
+async fn run_mode(url: &str, mode: LedgerMode, stock: u32) -> f64 {
+    let backend = backend(url, mode).await;
+    let ports = backend.ports();
+    let mut rates = Vec::new();
+    for round in 1..=ROUNDS {
+        let (confirmed, elapsed) = sell_out(&ports, stock).await;
+        let rate = confirmed as f64 / elapsed.as_secs_f64();
+        println!(
+            "pg_hot_drop/{mode:?} round {round}: {confirmed} orders in {:.2} s = {rate:.0} confirmed orders/s, zero oversell",
+            elapsed.as_secs_f64()
+        );
+        rates.push(rate);
+    }
+    rates.sort_by(f64::total_cmp);
+    rates[rates.len() / 2]
+}
+
+async fn backend(url: &str, mode: LedgerMode) -> PgBackend {
+    use sqlx::Connection;
+    let schema = format!("bench_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = sqlx::PgConnection::connect(url).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let mut config = PgConfig::new(url);
+    config.schema = Some(schema);
+    config.max_connections = 32;
+    config.ledger = mode;
+    PgBackend::connect(config).await.unwrap()
+}
+
+/// Sells out a fresh drop of `stock` units; returns the confirmed orders and the time.
+async fn sell_out(ports: &Ports, stock: u32) -> (u64, Duration) {
+    let shop = fixtures::live_drop(&*ports.catalog, stock).await;
+    let drop_id = shop.drop.id;
+    let confirmed = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let buyers: Vec<_> = (0..BUYERS)
+        .map(|_| {
+            let (ledger, confirmed) = (ports.ledger.clone(), confirmed.clone());
+            tokio::spawn(async move {
+                let user = UserId::new();
+                for n in 0.. {
+                    match buy(&*ledger, user, drop_id, n).await {
+                        Ok(()) => confirmed.fetch_add(1, Ordering::Relaxed),
+                        Err(Error::Rejected(OrderRejection::SoldOut)) => return,
+                        Err(other) => panic!("unexpected answer: {other:?}"),
+                    };
+                }
+            })
+        })
+        .collect();
+    for buyer in buyers {
+        buyer.await.unwrap();
+    }
+    let elapsed = started.elapsed();
+    let confirmed = confirmed.load(Ordering::Relaxed);
+    assert_eq!(confirmed, u64::from(stock), "confirmed answers == stock");
+    let summary = ports.ledger.summary(drop_id).await.unwrap();
+    assert!(summary.invariant_holds(), "oversold: {summary:?}");
+    assert_eq!(
+        (summary.available, summary.confirmed_units),
+        (0, u64::from(stock))
+    );
+    assert_eq!(
+        summary.confirmed_orders,
+        u64::from(stock),
+        "one row per confirmed answer"
+    );
+    (confirmed, elapsed)
+}
+
+async fn buy(
+    ledger: &dyn Ledger,
+    user: UserId,
+    drop_id: livedrop::core::ids::DropId,
+    n: u64,
+) -> Result<()> {
+    let now = chrono::Utc::now();
+    let request = OrderRequest {
+        order_id: OrderId::at(now),
+        user_id: user,
+        drop_id,
+        qty: Quantity::ONE,
+        idempotency_key: IdempotencyKey::try_from(format!("bench-{n}")).unwrap(),
+        now,
+    };
+    ledger.place_order(&request).await.map(|_| ())
+}
