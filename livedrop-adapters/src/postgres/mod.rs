@@ -14,11 +14,16 @@
 //! Ports Postgres does not own (cache, rate limiter, media, event bus) come from the
 //! in-memory backend in [`PgBackend::ports`]; the Redis and Kafka adapters replace them.
 
+mod catalog;
+mod catalog_drops;
+mod catalog_rows;
 mod codec;
 mod config;
 mod error;
+mod keyset;
 mod writes;
 
+pub use catalog::PgCatalog;
 pub use config::{LedgerMode, PgConfig};
 
 use std::sync::Arc;
@@ -82,7 +87,7 @@ impl PgBackend {
         let rest = self.memory.ports();
         Ports {
             ledger: rest.ledger,
-            catalog: rest.catalog,
+            catalog: Arc::new(PgCatalog::new(self.primary.clone(), self.reads.clone())),
             follows: rest.follows,
             idempotency: rest.idempotency,
             outbox: rest.outbox,
