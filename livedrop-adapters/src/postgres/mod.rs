@@ -14,6 +14,7 @@
 //! Ports Postgres does not own (cache, rate limiter, media, event bus) come from the
 //! in-memory backend in [`PgBackend::ports`]; the Redis and Kafka adapters replace them.
 
+mod audit_log;
 mod catalog;
 mod catalog_drops;
 mod catalog_rows;
@@ -23,6 +24,7 @@ mod error;
 mod keyset;
 mod writes;
 
+pub use audit_log::PgAuditLog;
 pub use catalog::PgCatalog;
 pub use config::{LedgerMode, PgConfig};
 
@@ -95,7 +97,7 @@ impl PgBackend {
             notifier: rest.notifier,
             cache: rest.cache,
             rate_limiter: rest.rate_limiter,
-            audit: rest.audit,
+            audit: Arc::new(PgAuditLog::new(self.primary.clone(), self.reads.clone())),
             media: rest.media,
         }
     }
