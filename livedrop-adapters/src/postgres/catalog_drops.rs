@@ -202,6 +202,8 @@ pub(crate) async fn update(pool: &PgPool, drop: &Drop, actor: UserId) -> Result<
         });
     }
     if book.drop.status != DropStatus::Scheduled {
+        // Release the stock row's lock now: orders of a live drop queue on it.
+        tx.rollback().await.map_err(db_error)?;
         return Err(Error::DropNotEditable {
             status: book.drop.status,
         });

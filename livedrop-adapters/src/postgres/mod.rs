@@ -21,12 +21,14 @@ mod catalog_rows;
 mod codec;
 mod config;
 mod error;
+mod follows;
 mod keyset;
 mod writes;
 
 pub use audit_log::PgAuditLog;
 pub use catalog::PgCatalog;
 pub use config::{LedgerMode, PgConfig};
+pub use follows::PgFollowStore;
 
 use std::sync::Arc;
 
@@ -90,7 +92,7 @@ impl PgBackend {
         Ports {
             ledger: rest.ledger,
             catalog: Arc::new(PgCatalog::new(self.primary.clone(), self.reads.clone())),
-            follows: rest.follows,
+            follows: Arc::new(PgFollowStore::new(self.primary.clone(), self.reads.clone())),
             idempotency: rest.idempotency,
             outbox: rest.outbox,
             bus: rest.bus,
