@@ -23,12 +23,14 @@ mod config;
 mod error;
 mod follows;
 mod keyset;
+mod notifier;
 mod writes;
 
 pub use audit_log::PgAuditLog;
 pub use catalog::PgCatalog;
 pub use config::{LedgerMode, PgConfig};
 pub use follows::PgFollowStore;
+pub use notifier::PgNotifier;
 
 use std::sync::Arc;
 
@@ -96,7 +98,7 @@ impl PgBackend {
             idempotency: rest.idempotency,
             outbox: rest.outbox,
             bus: rest.bus,
-            notifier: rest.notifier,
+            notifier: Arc::new(PgNotifier::new(self.primary.clone(), self.reads.clone())),
             cache: rest.cache,
             rate_limiter: rest.rate_limiter,
             audit: Arc::new(PgAuditLog::new(self.primary.clone(), self.reads.clone())),
