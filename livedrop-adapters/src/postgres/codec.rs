@@ -65,8 +65,6 @@ pub(crate) struct BookRow {
 }
 
 /// The columns of a [`BookRow`], for `FROM drops d JOIN drop_stock s ON s.drop_id = d.id`.
-/// Queries spell them out (sqlx takes static SQL); tests check they match.
-#[cfg(test)]
 pub(crate) const BOOK_COLUMNS: &str = "d.id, d.product_id, d.creator_id, d.start_at, d.end_at, \
      d.initial_stock, d.low_stock_threshold, d.max_per_user, d.created_at, \
      s.status, s.available, s.low_stock_notified, s.updated_at";

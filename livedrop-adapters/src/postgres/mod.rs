@@ -14,14 +14,25 @@
 //! Ports Postgres does not own (cache, rate limiter, media, event bus) come from the
 //! in-memory backend in [`PgBackend::ports`]; the Redis and Kafka adapters replace them.
 
+mod audit_log;
+mod catalog;
+mod catalog_drops;
+mod catalog_rows;
 mod codec;
 mod config;
 mod error;
+mod follows;
+mod keyset;
 mod ledger;
+mod notifier;
 mod writes;
 
+pub use audit_log::PgAuditLog;
+pub use catalog::PgCatalog;
 pub use config::{LedgerMode, PgConfig};
+pub use follows::PgFollowStore;
 pub use ledger::PgLedger;
+pub use notifier::PgNotifier;
 
 use std::sync::Arc;
 
@@ -88,15 +99,15 @@ impl PgBackend {
                 self.reads.clone(),
                 self.config.ledger,
             )),
-            catalog: rest.catalog,
-            follows: rest.follows,
+            catalog: Arc::new(PgCatalog::new(self.primary.clone(), self.reads.clone())),
+            follows: Arc::new(PgFollowStore::new(self.primary.clone(), self.reads.clone())),
             idempotency: rest.idempotency,
             outbox: rest.outbox,
             bus: rest.bus,
-            notifier: rest.notifier,
+            notifier: Arc::new(PgNotifier::new(self.primary.clone(), self.reads.clone())),
             cache: rest.cache,
             rate_limiter: rest.rate_limiter,
-            audit: rest.audit,
+            audit: Arc::new(PgAuditLog::new(self.primary.clone(), self.reads.clone())),
             media: rest.media,
         }
     }
