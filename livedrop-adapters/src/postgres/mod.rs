@@ -17,9 +17,12 @@
 mod codec;
 mod config;
 mod error;
+mod idempotency;
+mod single_flight;
 mod writes;
 
 pub use config::{LedgerMode, PgConfig};
+pub use idempotency::PgIdempotencyStore;
 
 use std::sync::Arc;
 
@@ -84,7 +87,10 @@ impl PgBackend {
             ledger: rest.ledger,
             catalog: rest.catalog,
             follows: rest.follows,
-            idempotency: rest.idempotency,
+            idempotency: Arc::new(PgIdempotencyStore::new(
+                self.primary.clone(),
+                self.config.memory.idempotency,
+            )),
             outbox: rest.outbox,
             bus: rest.bus,
             notifier: rest.notifier,
