@@ -18,11 +18,13 @@ mod codec;
 mod config;
 mod error;
 mod idempotency;
+mod outbox;
 mod single_flight;
 mod writes;
 
 pub use config::{LedgerMode, PgConfig};
 pub use idempotency::PgIdempotencyStore;
+pub use outbox::PgOutbox;
 
 use std::sync::Arc;
 
@@ -91,7 +93,7 @@ impl PgBackend {
                 self.primary.clone(),
                 self.config.memory.idempotency,
             )),
-            outbox: rest.outbox,
+            outbox: Arc::new(PgOutbox::new(self.primary.clone())),
             bus: rest.bus,
             notifier: rest.notifier,
             cache: rest.cache,
