@@ -21,7 +21,8 @@ CREATE TABLE creators (
     follower_count  bigint NOT NULL DEFAULT 0 CHECK (follower_count >= 0)
 );
 CREATE UNIQUE INDEX creators_handle_key ON creators (lower(handle));
-CREATE INDEX creators_by_owner ON creators (owner_id);
+-- One creator per owner.
+CREATE UNIQUE INDEX creators_owner_key ON creators (owner_id);
 
 CREATE TABLE products (
     id             uuid PRIMARY KEY,

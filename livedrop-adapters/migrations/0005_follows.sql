@@ -3,8 +3,8 @@
 -- following list is served by its own index.
 
 CREATE TABLE follows (
-    creator_id  uuid NOT NULL,
-    user_id     uuid NOT NULL,
+    creator_id  uuid NOT NULL REFERENCES creators (id),
+    user_id     uuid NOT NULL REFERENCES users (id),
     created_at  timestamptz NOT NULL,
     PRIMARY KEY (creator_id, user_id)
 ) PARTITION BY HASH (creator_id);

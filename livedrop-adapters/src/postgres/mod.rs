@@ -14,15 +14,24 @@
 //! Ports Postgres does not own (cache, rate limiter, media, event bus) come from the
 //! in-memory backend in [`PgBackend::ports`]; the Redis and Kafka adapters replace them.
 
+mod audit_log;
+mod catalog;
+mod catalog_drops;
+mod catalog_rows;
 mod codec;
 mod config;
 mod error;
+mod follows;
 mod idempotency;
+mod keyset;
 mod outbox;
 mod single_flight;
 mod writes;
 
+pub use audit_log::PgAuditLog;
+pub use catalog::PgCatalog;
 pub use config::{LedgerMode, PgConfig};
+pub use follows::PgFollowStore;
 pub use idempotency::PgIdempotencyStore;
 pub use outbox::PgOutbox;
 
@@ -87,8 +96,8 @@ impl PgBackend {
         let rest = self.memory.ports();
         Ports {
             ledger: rest.ledger,
-            catalog: rest.catalog,
-            follows: rest.follows,
+            catalog: Arc::new(PgCatalog::new(self.primary.clone(), self.reads.clone())),
+            follows: Arc::new(PgFollowStore::new(self.primary.clone(), self.reads.clone())),
             idempotency: Arc::new(PgIdempotencyStore::new(
                 self.primary.clone(),
                 self.config.memory.idempotency,
@@ -98,7 +107,7 @@ impl PgBackend {
             notifier: rest.notifier,
             cache: rest.cache,
             rate_limiter: rest.rate_limiter,
-            audit: rest.audit,
+            audit: Arc::new(PgAuditLog::new(self.primary.clone(), self.reads.clone())),
             media: rest.media,
         }
     }

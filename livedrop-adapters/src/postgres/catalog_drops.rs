@@ -1,0 +1,284 @@
+//! The catalog's drops: a drop row (what it is) and its `drop_stock` row (where it is: the
+//! ledger's hot row), always written together.
+//!
+//! `update_drop` locks the stock row `FOR UPDATE`, the lock every order of the drop takes,
+//! so an edit and an order never interleave: an edit sees either no order (scheduled) or
+//! refuses. A drop whose start has passed is moved on (`drop.started`/`drop.ended`, as the
+//! scheduler would) before the edit is refused, so the status it reports is the one a
+//! reader sees next.
+
+use std::sync::LazyLock;
+
+use livedrop_core::domain::{
+    AuditAction, AuditDetail, AuditEntry, AuditTarget, Drop, DropBook, DropStatus, Event, EventData,
+};
+use livedrop_core::ids::{DropId, UserId};
+use livedrop_core::pagination::{Page, PageRequest};
+use livedrop_core::{Entity, Error, Result};
+use sqlx::{AssertSqlSafe, PgConnection, PgPool};
+use uuid::Uuid;
+
+use super::catalog::{announce, now};
+use super::codec::{BOOK_COLUMNS, BookRow, int};
+use super::error::is_unique_violation;
+use super::writes::{append_audit, append_events};
+use super::{db_error, keyset};
+
+static BOOK_BY_ID: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {BOOK_COLUMNS} FROM drops d JOIN drop_stock s ON s.drop_id = d.id WHERE d.id = $1"
+    )
+});
+
+static BOOK_BY_ID_LOCKED: LazyLock<String> =
+    LazyLock::new(|| format!("{} FOR UPDATE OF s", *BOOK_BY_ID));
+
+static FIRST_BY_STATUS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {BOOK_COLUMNS} FROM drop_stock s JOIN drops d ON d.id = s.drop_id \
+         WHERE s.status = $1 ORDER BY s.start_at, s.drop_id LIMIT $2"
+    )
+});
+
+static NEXT_BY_STATUS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {BOOK_COLUMNS} FROM drop_stock s JOIN drops d ON d.id = s.drop_id \
+         WHERE s.status = $1 AND (s.start_at, s.drop_id) > ($2, $3) \
+         ORDER BY s.start_at, s.drop_id LIMIT $4"
+    )
+});
+
+fn drop_audit(
+    drop: &Drop,
+    actor: UserId,
+    action: AuditAction,
+    at: chrono::DateTime<chrono::Utc>,
+) -> AuditEntry {
+    AuditEntry::new(
+        Some(actor),
+        action,
+        AuditTarget::Drop(drop.id),
+        AuditDetail::Drop {
+            window: drop.window,
+            plan: drop.plan,
+        },
+        at,
+    )
+}
+
+/// Stores a drop and its stock (full, scheduled) in one transaction.
+pub(crate) async fn create(pool: &PgPool, drop: &Drop, actor: UserId) -> Result<()> {
+    let mut tx = pool.begin().await.map_err(db_error)?;
+    let owner: Option<Uuid> = sqlx::query_scalar("SELECT creator_id FROM products WHERE id = $1")
+        .bind(drop.product_id.as_uuid())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    // Another creator's product is as unknown to this creator as a missing one.
+    if owner != Some(drop.creator_id.as_uuid()) {
+        return Err(Error::not_found(Entity::Product, drop.product_id));
+    }
+    sqlx::query(
+        "INSERT INTO drops (id, product_id, creator_id, start_at, end_at, initial_stock, \
+                            low_stock_threshold, max_per_user, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(drop.id.as_uuid())
+    .bind(drop.product_id.as_uuid())
+    .bind(drop.creator_id.as_uuid())
+    .bind(drop.window.start_at())
+    .bind(drop.window.end_at())
+    .bind(int(drop.plan.initial_stock()))
+    .bind(int(drop.plan.low_stock_threshold()))
+    .bind(drop.plan.max_per_user().map(int))
+    .bind(drop.created_at)
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e, "drops_pkey") {
+            Error::already_exists(Entity::Drop, drop.id)
+        } else {
+            db_error(e)
+        }
+    })?;
+    // Whatever status the caller filled in, a new drop starts scheduled; the scheduler or
+    // the first order moves it on.
+    let mut book = DropBook::new(drop.clone());
+    book.drop.status = DropStatus::Scheduled;
+    sqlx::query(
+        "INSERT INTO drop_stock (drop_id, status, available, low_stock_notified, updated_at, \
+                                 start_at, next_due) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(drop.id.as_uuid())
+    .bind(book.drop.status.as_str())
+    .bind(int(book.available))
+    .bind(book.low_stock_notified)
+    .bind(book.updated_at)
+    .bind(drop.window.start_at())
+    .bind(book.next_due())
+    .execute(&mut *tx)
+    .await
+    .map_err(db_error)?;
+    let event = Event::new(
+        EventData::DropCreated {
+            product_id: drop.product_id,
+            start_at: drop.window.start_at(),
+            end_at: drop.window.end_at(),
+            initial_stock: drop.plan.initial_stock(),
+        },
+        drop.creator_id,
+        Some(drop.id),
+        drop.created_at,
+    );
+    let entry = drop_audit(drop, actor, AuditAction::DropCreated, drop.created_at);
+    announce(&mut tx, event, entry).await?;
+    tx.commit().await.map_err(db_error)
+}
+
+/// A drop with its current status.
+pub(crate) async fn get(pool: &PgPool, id: DropId) -> Result<Drop> {
+    sqlx::query_as::<_, BookRow>(AssertSqlSafe(BOOK_BY_ID.as_str()))
+        .bind(id.as_uuid())
+        .fetch_optional(pool)
+        .await
+        .map_err(db_error)?
+        .ok_or_else(|| Error::not_found(Entity::Drop, id))?
+        .into_book()
+        .map(|book| book.drop)
+}
+
+/// Writes a time transition `DropBook::advance` made: the stock row's status and due time,
+/// its events and the status-change audit entry (as the ledger's scheduler does).
+async fn save_transition(
+    conn: &mut PgConnection,
+    book: &DropBook,
+    from: DropStatus,
+    events: &[Event],
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE drop_stock SET status = $2, updated_at = $3, next_due = $4 WHERE drop_id = $1",
+    )
+    .bind(book.drop.id.as_uuid())
+    .bind(book.drop.status.as_str())
+    .bind(book.updated_at)
+    .bind(book.next_due())
+    .execute(&mut *conn)
+    .await
+    .map_err(db_error)?;
+    append_events(conn, events).await?;
+    let entry = AuditEntry::new(
+        None,
+        AuditAction::DropStatusChanged,
+        AuditTarget::Drop(book.drop.id),
+        AuditDetail::StatusChange {
+            from,
+            to: book.drop.status,
+        },
+        at,
+    );
+    append_audit(conn, &[entry]).await
+}
+
+/// Replaces a scheduled drop's window and plan, resetting its stock.
+pub(crate) async fn update(pool: &PgPool, drop: &Drop, actor: UserId) -> Result<()> {
+    let mut tx = pool.begin().await.map_err(db_error)?;
+    let mut book = sqlx::query_as::<_, BookRow>(AssertSqlSafe(BOOK_BY_ID_LOCKED.as_str()))
+        .bind(drop.id.as_uuid())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error)?
+        .ok_or_else(|| Error::not_found(Entity::Drop, drop.id))?
+        .into_book()?;
+    let at = now();
+    let from = book.drop.status;
+    let due = book.advance(at);
+    if !due.is_empty() {
+        save_transition(&mut tx, &book, from, &due, at).await?;
+        tx.commit().await.map_err(db_error)?;
+        return Err(Error::DropNotEditable {
+            status: book.drop.status,
+        });
+    }
+    if book.drop.status != DropStatus::Scheduled {
+        // Release the stock row's lock now: orders of a live drop queue on it.
+        tx.rollback().await.map_err(db_error)?;
+        return Err(Error::DropNotEditable {
+            status: book.drop.status,
+        });
+    }
+    sqlx::query(
+        "UPDATE drops SET start_at = $2, end_at = $3, initial_stock = $4, \
+                          low_stock_threshold = $5, max_per_user = $6 \
+         WHERE id = $1",
+    )
+    .bind(drop.id.as_uuid())
+    .bind(drop.window.start_at())
+    .bind(drop.window.end_at())
+    .bind(int(drop.plan.initial_stock()))
+    .bind(int(drop.plan.low_stock_threshold()))
+    .bind(drop.plan.max_per_user().map(int))
+    .execute(&mut *tx)
+    .await
+    .map_err(db_error)?;
+    // No order can exist on a scheduled drop, so its stock is simply the new plan's, and
+    // the next transition is the new start.
+    sqlx::query(
+        "UPDATE drop_stock SET available = $2, low_stock_notified = false, updated_at = $3, \
+                               start_at = $4, next_due = $4 \
+         WHERE drop_id = $1",
+    )
+    .bind(drop.id.as_uuid())
+    .bind(int(drop.plan.initial_stock()))
+    .bind(at)
+    .bind(drop.window.start_at())
+    .execute(&mut *tx)
+    .await
+    .map_err(db_error)?;
+    book.drop.window = drop.window;
+    book.drop.plan = drop.plan;
+    let event = Event::new(
+        EventData::DropUpdated {
+            start_at: drop.window.start_at(),
+            end_at: drop.window.end_at(),
+        },
+        book.drop.creator_id,
+        Some(drop.id),
+        at,
+    );
+    let entry = drop_audit(&book.drop, actor, AuditAction::DropUpdated, at);
+    announce(&mut tx, event, entry).await?;
+    tx.commit().await.map_err(db_error)
+}
+
+/// Drops in `status` by `(start_at, id)` ascending.
+pub(crate) async fn by_status(
+    pool: &PgPool,
+    status: DropStatus,
+    page: PageRequest,
+) -> Result<Page<Drop>> {
+    let rows = match page.cursor {
+        None => sqlx::query_as::<_, BookRow>(AssertSqlSafe(FIRST_BY_STATUS.as_str()))
+            .bind(status.as_str())
+            .bind(keyset::fetch_limit(page)),
+        Some(cursor) => {
+            let (at, id) = keyset::position(cursor);
+            sqlx::query_as::<_, BookRow>(AssertSqlSafe(NEXT_BY_STATUS.as_str()))
+                .bind(status.as_str())
+                .bind(at)
+                .bind(id)
+                .bind(keyset::fetch_limit(page))
+        }
+    }
+    .fetch_all(pool)
+    .await
+    .map_err(db_error)?;
+    let items = rows
+        .into_iter()
+        .map(|row| row.into_book().map(|book| book.drop))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(keyset::page_of(items, page, |d| {
+        (d.window.start_at(), d.id.as_uuid())
+    }))
+}
