@@ -40,27 +40,31 @@ impl<K: Eq + Hash + Clone, V: Clone> SingleFlight<K, V> {
     where
         Fut: Future<Output = Result<V>>,
     {
-        let joined = match self.flights.entry(key.clone()) {
-            dashmap::Entry::Occupied(flight) => Some(flight.get().clone()),
-            dashmap::Entry::Vacant(_) => None,
-        };
-        if let Some(mut flight) = joined {
-            if let Ok(value) = flight.wait_for(Option::is_some).await {
-                if let Some(value) = value.clone() {
-                    return Ok(Flight::Joined(value));
-                }
+        // The map's guard lives only for this statement: nothing awaits while holding it.
+        let role = match self.flights.entry(key.clone()) {
+            dashmap::Entry::Occupied(flight) => Err(flight.get().clone()),
+            dashmap::Entry::Vacant(slot) => {
+                let (sender, receiver) = watch::channel(None);
+                slot.insert(receiver.clone());
+                Ok((sender, receiver))
             }
-            return work().await.map(Flight::Led);
-        }
-        let (sender, receiver) = watch::channel(None);
+        };
+        let (sender, receiver) = match role {
+            Ok(leader) => leader,
+            Err(mut flight) => {
+                if let Ok(value) = flight.wait_for(Option::is_some).await {
+                    if let Some(value) = value.clone() {
+                        return Ok(Flight::Joined(value));
+                    }
+                }
+                return work().await.map(Flight::Led);
+            }
+        };
         let landing = Landing {
             flights: &self.flights,
             key,
-            receiver: receiver.clone(),
+            receiver,
         };
-        // Another caller may have started between the look-up and here; then both lead,
-        // which costs a round trip, never a wrong answer.
-        landing.flights.insert(landing.key.clone(), receiver);
         let value = work().await?;
         // Deregister before publishing, so no caller joins after the value is out.
         drop(landing);
