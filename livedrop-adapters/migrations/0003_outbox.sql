@@ -16,9 +16,13 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_by_partition ON outbox (partition, seq);
 
+-- A partition's lease: who holds it, until when (database clock), and exactly which
+-- records it covers. Not "every record up to a seq": a record of another key in the same
+-- partition may take a lower seq yet commit after the claim, and is not in the batch.
 CREATE TABLE outbox_partitions (
     partition    smallint PRIMARY KEY,
     lease_id     uuid,
-    lease_until  timestamptz
+    lease_until  timestamptz,
+    leased_seqs  bigint[]
 );
 INSERT INTO outbox_partitions (partition) SELECT generate_series(0, 15);

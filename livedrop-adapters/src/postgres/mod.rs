@@ -22,17 +22,22 @@ mod codec;
 mod config;
 mod error;
 mod follows;
+mod idempotency;
 mod keyset;
 mod ledger;
 mod notifier;
+mod outbox;
+mod single_flight;
 mod writes;
 
 pub use audit_log::PgAuditLog;
 pub use catalog::PgCatalog;
 pub use config::{LedgerMode, PgConfig};
 pub use follows::PgFollowStore;
+pub use idempotency::PgIdempotencyStore;
 pub use ledger::PgLedger;
 pub use notifier::PgNotifier;
+pub use outbox::PgOutbox;
 
 use std::sync::Arc;
 
@@ -101,8 +106,11 @@ impl PgBackend {
             )),
             catalog: Arc::new(PgCatalog::new(self.primary.clone(), self.reads.clone())),
             follows: Arc::new(PgFollowStore::new(self.primary.clone(), self.reads.clone())),
-            idempotency: rest.idempotency,
-            outbox: rest.outbox,
+            idempotency: Arc::new(PgIdempotencyStore::new(
+                self.primary.clone(),
+                self.config.memory.idempotency,
+            )),
+            outbox: Arc::new(PgOutbox::new(self.primary.clone())),
             bus: rest.bus,
             notifier: Arc::new(PgNotifier::new(self.primary.clone(), self.reads.clone())),
             cache: rest.cache,
