@@ -4,6 +4,8 @@
 //! pin what only a database can get wrong: a record that commits late with a lower `seq`,
 //! leases that outlive their holder, and relays claiming at once.
 #![cfg(feature = "postgres")]
+// Set-up helpers outside `#[test]` fns: a failed step must stop the test loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 
