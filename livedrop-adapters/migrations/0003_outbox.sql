@@ -10,7 +10,7 @@ CREATE TABLE outbox (
     seq          bigserial PRIMARY KEY,
     event_id     uuid NOT NULL UNIQUE,
     partition    smallint NOT NULL,
-    event        jsonb NOT NULL,
+    event        json NOT NULL,   -- verbatim, as relayed: nothing queries inside it
     occurred_at  timestamptz NOT NULL,
     created_at   timestamptz NOT NULL DEFAULT now()
 );

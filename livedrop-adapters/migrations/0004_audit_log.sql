@@ -8,7 +8,7 @@ CREATE TABLE audit_log (
     action       text NOT NULL,
     target_kind  text NOT NULL,
     target_id    uuid NOT NULL,
-    detail       jsonb NOT NULL
+    detail       json NOT NULL   -- read back whole, never queried inside
 );
 CREATE INDEX audit_log_by_target ON audit_log (target_kind, target_id, at, id);
 

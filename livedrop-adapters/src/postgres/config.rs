@@ -21,7 +21,7 @@ pub enum LedgerMode {
 
 impl Default for LedgerMode {
     fn default() -> Self {
-        Self::Batched { max_orders: 256 }
+        Self::Batched { max_orders: 1024 }
     }
 }
 

@@ -19,11 +19,13 @@ use uuid::Uuid;
 
 use super::book::{lock_book, micros, save_book, status_change};
 use crate::postgres::codec::{OrderRow, int, order_status};
+use crate::postgres::db_error;
 use crate::postgres::writes::{append_audit, append_events};
-use crate::postgres::{db_error, error::is_unique_violation};
 
-/// How often a batch is retried when a concurrent transaction on ANOTHER drop took one of
-/// its `(user, key)` pairs between the check and the insert (each retry sees that order).
+/// How often a batch is retried when one of its `(user, key)` pairs turned out to be
+/// taken at insert time: always once when a batch that skipped the check meets a replay,
+/// and again if a concurrent transaction on ANOTHER drop took a pair between check and
+/// insert (each retry sees that order).
 const KEY_RACE_RETRIES: usize = 3;
 
 /// Applies `requests` (all for one drop) in one transaction; one answer per request, in
@@ -33,10 +35,13 @@ pub(crate) async fn place_batch(
     pool: &PgPool,
     requests: &[OrderRequest],
 ) -> Vec<Result<Placement>> {
+    // Optimistic first: most keys are new, so the batch skips reading which are taken and
+    // lets the insert's unique index tell. A batch that meets a taken key is rolled back
+    // and rerun with the check, which then answers those requests with their orders.
     let mut attempt = 0;
     loop {
-        match try_batch(pool, requests).await {
-            Err(error) if is_key_race(&error) && attempt < KEY_RACE_RETRIES => attempt += 1,
+        match try_batch(pool, requests, attempt > 0).await {
+            Err(BatchError::KeyTaken) if attempt < KEY_RACE_RETRIES => attempt += 1,
             Err(error) => {
                 let error = error.into_core();
                 return requests.iter().map(|_| Err(shared(&error))).collect();
@@ -49,6 +54,7 @@ pub(crate) async fn place_batch(
 async fn try_batch(
     pool: &PgPool,
     requests: &[OrderRequest],
+    check_keys: bool,
 ) -> std::result::Result<Vec<Result<Placement>>, BatchError> {
     let Some(first) = requests.first() else {
         return Ok(Vec::new());
@@ -63,12 +69,22 @@ async fn try_batch(
             .map(|_| Err(OrderRejection::DropNotFound.into()))
             .collect());
     };
-    let mut existing = existing_orders(&mut tx, requests)
-        .await
-        .map_err(BatchError::Core)?;
-    let mut held = held_units(&mut tx, requests)
-        .await
-        .map_err(BatchError::Core)?;
+    let mut existing = if check_keys {
+        existing_orders(&mut tx, requests)
+            .await
+            .map_err(BatchError::Core)?
+    } else {
+        HashMap::new()
+    };
+    // Held units only matter under a per-user limit; without one, skip summing a hot
+    // drop's orders per buyer.
+    let mut held = if book.drop.plan.max_per_user().is_some() {
+        held_units(&mut tx, requests)
+            .await
+            .map_err(BatchError::Core)?
+    } else {
+        HashMap::new()
+    };
 
     let mut decided = Decided::default();
     let mut answers = Vec::with_capacity(requests.len());
@@ -86,6 +102,16 @@ async fn try_batch(
         ));
     }
 
+    // A refused request may be the replay of an order placed earlier: its key's order
+    // answers it, not the refusal. Only batches with a refusal pay for finding out.
+    if !check_keys && answers.iter().any(Result::is_err) {
+        let taken = existing_orders(&mut tx, requests)
+            .await
+            .map_err(BatchError::Core)?;
+        if !taken.is_empty() {
+            return Err(BatchError::KeyTaken);
+        }
+    }
     save_book(&mut tx, &book, i64::from(decided.taken))
         .await
         .map_err(BatchError::Core)?;
@@ -177,7 +203,10 @@ async fn existing_orders(
         .iter()
         .map(|r| r.idempotency_key.as_str())
         .collect();
+    // Planned per call, not cached: a plan cached while the table was small kept
+    // scanning it whole once it had grown.
     let rows: Vec<OrderRow> = sqlx::query_as(EXISTING_ORDERS)
+        .persistent(false)
         .bind(&users)
         .bind(&keys)
         .fetch_all(conn)
@@ -191,9 +220,14 @@ async fn existing_orders(
         .collect()
 }
 
-const EXISTING_ORDERS: &str = "SELECT id, user_id, drop_id, qty, status, idempotency_key, \
-     created_at, cancelled_at FROM orders \
-     WHERE (user_id, idempotency_key) IN (SELECT * FROM unnest($1::uuid[], $2::text[]))";
+/// A lateral join, so each pair is one probe of the `(user_id, idempotency_key)` index
+/// however large the table grows; an `IN (unnest ..)` let the planner switch to a
+/// sequential scan once statistics caught up with a hot drop.
+const EXISTING_ORDERS: &str = "SELECT o.id, o.user_id, o.drop_id, o.qty, o.status, \
+     o.idempotency_key, o.created_at, o.cancelled_at \
+     FROM unnest($1::uuid[], $2::text[]) AS k(user_id, idempotency_key) \
+     CROSS JOIN LATERAL (SELECT * FROM orders WHERE orders.user_id = k.user_id \
+         AND orders.idempotency_key = k.idempotency_key) AS o";
 
 /// Units the batch's buyers hold in confirmed orders of the drop (for `maxPerUser`).
 async fn held_units(
@@ -253,10 +287,11 @@ async fn insert_orders(
         keys.push(order.idempotency_key.as_str());
         times.push(order.created_at);
     }
-    sqlx::query(
+    let inserted = sqlx::query(
         "INSERT INTO orders (id, user_id, drop_id, qty, status, idempotency_key, created_at) \
          SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::text[], \
-                              $6::text[], $7::timestamptz[])",
+                              $6::text[], $7::timestamptz[]) \
+         ON CONFLICT ON CONSTRAINT orders_user_key DO NOTHING",
     )
     .bind(&ids)
     .bind(&users)
@@ -268,22 +303,28 @@ async fn insert_orders(
     .execute(conn)
     .await
     .map_err(BatchError::Db)?;
-    Ok(())
+    if usize::try_from(inserted.rows_affected()) == Ok(orders.len()) {
+        Ok(())
+    } else {
+        Err(BatchError::KeyTaken)
+    }
 }
 
 /// Why a batch's transaction failed.
 enum BatchError {
+    /// A `(user, key)` pair of the batch already has an order: rerun with the check.
+    KeyTaken,
     Db(sqlx::Error),
     Core(Error),
-}
-
-fn is_key_race(error: &BatchError) -> bool {
-    matches!(error, BatchError::Db(db) if is_unique_violation(db, "orders_user_key"))
 }
 
 impl BatchError {
     fn into_core(self) -> Error {
         match self {
+            BatchError::KeyTaken => Error::unavailable(
+                "postgres",
+                "idempotency keys kept being taken by concurrent orders; retry",
+            ),
             BatchError::Db(db) => db_error(db),
             BatchError::Core(core) => core,
         }
@@ -307,6 +348,7 @@ mod tests {
 
     #[test]
     fn existing_orders_selects_the_order_columns() {
-        assert!(EXISTING_ORDERS.contains(ORDER_COLUMNS));
+        let columns = ORDER_COLUMNS.split(", ").map(|c| format!("o.{c}"));
+        assert!(EXISTING_ORDERS.contains(&columns.collect::<Vec<_>>().join(", ")));
     }
 }
