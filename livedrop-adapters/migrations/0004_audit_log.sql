@@ -24,3 +24,14 @@ CREATE TRIGGER audit_log_no_update_or_delete
 CREATE TRIGGER audit_log_no_truncate
     BEFORE TRUNCATE ON audit_log
     FOR EACH STATEMENT EXECUTE FUNCTION audit_log_is_append_only();
+
+-- The whole trail: the appended entries, and each order's `order.placed` entry read from
+-- the order row itself (same id, actor, time and detail), which the orders table's own
+-- triggers keep unchangeable. A hot drop writes one row per order instead of two; readers
+-- filter on (target_kind, target_id), which reaches the audit index and the orders key.
+CREATE VIEW audit_trail AS
+    SELECT id, at, actor, action, target_kind, target_id, detail FROM audit_log
+    UNION ALL
+    SELECT id, created_at, user_id, 'order.placed', 'order', id,
+           json_build_object('kind', 'order', 'dropId', drop_id, 'qty', qty)
+    FROM orders;

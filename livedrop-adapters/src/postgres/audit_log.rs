@@ -2,7 +2,9 @@
 //! (an `UPDATE`, `DELETE` or `TRUNCATE` fails in the database, whoever sends it).
 //!
 //! Writers append their own entries inside their transactions (`writes::append_audit`);
-//! this port appends the rest and reads a target's trail, newest first by `(at, id)`.
+//! this port appends the rest and reads a target's trail, newest first by `(at, id)`, from
+//! the `audit_trail` view, which adds each order's `order.placed` entry read from the order
+//! row itself (see `0004_audit_log.sql`).
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -71,7 +73,7 @@ impl AuditLog for PgAuditLog {
         let (kind, id) = target_columns(target);
         let rows = match page.cursor {
             None => sqlx::query_as::<_, EntryRow>(
-                "SELECT id, at, actor, action, detail FROM audit_log \
+                "SELECT id, at, actor, action, detail FROM audit_trail \
                  WHERE target_kind = $1 AND target_id = $2 \
                  ORDER BY at DESC, id DESC LIMIT $3",
             )
@@ -81,7 +83,7 @@ impl AuditLog for PgAuditLog {
             Some(cursor) => {
                 let (at, after) = keyset::position(cursor);
                 sqlx::query_as::<_, EntryRow>(
-                    "SELECT id, at, actor, action, detail FROM audit_log \
+                    "SELECT id, at, actor, action, detail FROM audit_trail \
                      WHERE target_kind = $1 AND target_id = $2 AND (at, id) < ($3, $4) \
                      ORDER BY at DESC, id DESC LIMIT $5",
                 )

@@ -2,16 +2,15 @@
 //!
 //! Lock the drop's stock row, read the batch's existing keys and its buyers' held units,
 //! decide every order in arrival order with the same [`DropBook`] the memory backend uses,
-//! then write: one conditional stock update, one multi-row insert of the orders, one of
-//! their events, one of their audit entries. A batch of one is the per-order mode.
+//! then write: one conditional stock update, one multi-row insert of the orders (each
+//! order row is also its `order.placed` audit entry, see the `audit_trail` view), one of
+//! their events, and the audit entries of any status change. A batch of one is the
+//! per-order mode.
 
 use std::collections::HashMap;
 
-use livedrop_core::domain::{
-    AuditAction, AuditDetail, AuditEntry, AuditTarget, DropBook, IdempotencyKey, Order,
-    OrderRejection,
-};
-use livedrop_core::ids::{AuditId, UserId};
+use livedrop_core::domain::{AuditEntry, DropBook, IdempotencyKey, Order, OrderRejection};
+use livedrop_core::ids::UserId;
 use livedrop_core::ports::{OrderRequest, Placement};
 use livedrop_core::{Error, Result};
 use sqlx::{PgConnection, PgPool};
@@ -157,7 +156,6 @@ fn decide(
                 Ok(()) => {
                     *held.entry(order.user_id).or_insert(0) += order.qty.get();
                     decided.taken += order.qty.get();
-                    decided.audit.push(placed_entry(&order));
                     existing.insert(
                         (order.user_id, order.idempotency_key.clone()),
                         order.clone(),
@@ -174,23 +172,6 @@ fn decide(
         .audit
         .extend(status_change(before, book, request.now));
     answer
-}
-
-/// The `order.placed` entry; like the memory backend's, it takes the order's id.
-fn placed_entry(order: &Order) -> AuditEntry {
-    AuditEntry {
-        id: AuditId::from_uuid(order.id.as_uuid()),
-        ..AuditEntry::new(
-            Some(order.user_id),
-            AuditAction::OrderPlaced,
-            AuditTarget::Order(order.id),
-            AuditDetail::Order {
-                drop_id: order.drop_id,
-                qty: order.qty,
-            },
-            order.created_at,
-        )
-    }
 }
 
 /// Orders already holding one of the batch's `(user, key)` pairs, on any drop.
