@@ -59,7 +59,7 @@ async fn main() {
 
 /// Runs the rounds of one mode; returns the median confirmed orders per second.
 async fn run_mode(url: &str, mode: LedgerMode, stock: u32) -> f64 {
-    let backend = backend(url, mode).await;
+    let (backend, schema) = backend(url, mode).await;
     let ports = backend.ports();
     let mut rates = Vec::new();
     for round in 1..=ROUNDS {
@@ -71,11 +71,17 @@ async fn run_mode(url: &str, mode: LedgerMode, stock: u32) -> f64 {
         );
         rates.push(rate);
     }
+    // The run's rows are not worth keeping: leave the database as it was.
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+        .execute(backend.pool())
+        .await
+        .unwrap();
     rates.sort_by(f64::total_cmp);
     rates[rates.len() / 2]
 }
 
-async fn backend(url: &str, mode: LedgerMode) -> PgBackend {
+/// A backend on a fresh schema, and the schema's name.
+async fn backend(url: &str, mode: LedgerMode) -> (PgBackend, String) {
     use sqlx::Connection;
     let schema = format!("bench_{}", uuid::Uuid::new_v4().simple());
     let mut admin = sqlx::PgConnection::connect(url).await.unwrap();
@@ -84,10 +90,10 @@ async fn backend(url: &str, mode: LedgerMode) -> PgBackend {
         .await
         .unwrap();
     let mut config = PgConfig::new(url);
-    config.schema = Some(schema);
+    config.schema = Some(schema.clone());
     config.max_connections = 32;
     config.ledger = mode;
-    PgBackend::connect(config).await.unwrap()
+    (PgBackend::connect(config).await.unwrap(), schema)
 }
 
 /// Sells out a fresh drop of `stock` units; returns the confirmed orders and the time.

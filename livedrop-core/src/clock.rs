@@ -2,7 +2,7 @@
 
 use std::{fmt, sync::Mutex};
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 
 /// Where services read the current time from.
 pub trait Clock: Send + Sync + fmt::Debug + 'static {
@@ -10,13 +10,14 @@ pub trait Clock: Send + Sync + fmt::Debug + 'static {
     fn now(&self) -> DateTime<Utc>;
 }
 
-/// The wall clock.
+/// The wall clock, to the microsecond: what every backend stores (Postgres keeps
+/// microseconds), so what a call returns equals what a later read returns.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
-        Utc::now()
+        Utc::now().trunc_subsecs(6)
     }
 }
 

@@ -21,6 +21,7 @@ use uuid::Uuid;
 use super::catalog::{announce, now};
 use super::codec::{BOOK_COLUMNS, BookRow, int};
 use super::error::is_unique_violation;
+use super::ledger::lock_book;
 use super::writes::{append_audit, append_events};
 use super::{db_error, keyset};
 
@@ -29,9 +30,6 @@ static BOOK_BY_ID: LazyLock<String> = LazyLock::new(|| {
         "SELECT {BOOK_COLUMNS} FROM drops d JOIN drop_stock s ON s.drop_id = d.id WHERE d.id = $1"
     )
 });
-
-static BOOK_BY_ID_LOCKED: LazyLock<String> =
-    LazyLock::new(|| format!("{} FOR UPDATE OF s", *BOOK_BY_ID));
 
 static FIRST_BY_STATUS: LazyLock<String> = LazyLock::new(|| {
     format!(
@@ -184,13 +182,10 @@ async fn save_transition(
 /// Replaces a scheduled drop's window and plan, resetting its stock.
 pub(crate) async fn update(pool: &PgPool, drop: &Drop, actor: UserId) -> Result<()> {
     let mut tx = pool.begin().await.map_err(db_error)?;
-    let mut book = sqlx::query_as::<_, BookRow>(AssertSqlSafe(BOOK_BY_ID_LOCKED.as_str()))
-        .bind(drop.id.as_uuid())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db_error)?
-        .ok_or_else(|| Error::not_found(Entity::Drop, drop.id))?
-        .into_book()?;
+    // The ledger's own lock: the stock row, then a fresh read of the drop.
+    let mut book = lock_book(&mut tx, drop.id)
+        .await?
+        .ok_or_else(|| Error::not_found(Entity::Drop, drop.id))?;
     let at = now();
     let from = book.drop.status;
     let due = book.advance(at);

@@ -25,8 +25,8 @@ impl Default for LedgerMode {
     }
 }
 
-/// Settings of [`PgBackend`](super::PgBackend).
-#[derive(Clone, Debug)]
+/// Settings of [`PgBackend`](super::PgBackend). Its `Debug` hides the URLs' passwords.
+#[derive(Clone)]
 pub struct PgConfig {
     /// Primary database URL.
     pub url: String,
@@ -62,5 +62,55 @@ impl PgConfig {
             ledger: LedgerMode::default(),
             memory: MemoryConfig::default(),
         }
+    }
+}
+
+impl std::fmt::Debug for PgConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgConfig")
+            .field("url", &redacted(&self.url))
+            .field("read_url", &self.read_url.as_deref().map(redacted))
+            .field("schema", &self.schema)
+            .field("max_connections", &self.max_connections)
+            .field("acquire_timeout", &self.acquire_timeout)
+            .field("statement_timeout", &self.statement_timeout)
+            .field("skip_migrations", &self.skip_migrations)
+            .field("ledger", &self.ledger)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A database URL fit for logs: `postgres://user:***@host/db`.
+fn redacted(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "***".to_owned();
+    };
+    match rest.rsplit_once('@') {
+        Some((credentials, host)) => {
+            let user = credentials.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_a_password() {
+        let mut config = PgConfig::new("postgres://app:s3cret@db:5432/live");
+        config.read_url = Some("postgres://ro:hunter2@replica/live".to_owned());
+        let shown = format!("{config:?}");
+        assert!(
+            !shown.contains("s3cret") && !shown.contains("hunter2"),
+            "{shown}"
+        );
+        assert!(shown.contains("postgres://app:***@db:5432/live"), "{shown}");
+        assert_eq!(
+            redacted("postgres://localhost/db"),
+            "postgres://localhost/db"
+        );
     }
 }

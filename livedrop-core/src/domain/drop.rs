@@ -1,6 +1,6 @@
 //! Drops: a product with a fixed stock that goes live for a window of time.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{DropStatus, ValidationError};
@@ -30,8 +30,11 @@ impl TryFrom<RawWindow> for DropWindow {
 }
 
 impl DropWindow {
-    /// A window; `start_at` must be strictly before `end_at`.
+    /// A window; `start_at` must be strictly before `end_at`. Both are kept to the
+    /// microsecond, the precision every backend stores, so two bounds less than a
+    /// microsecond apart are refused here rather than by a database.
     pub fn new(start_at: DateTime<Utc>, end_at: DateTime<Utc>) -> Result<Self, ValidationError> {
+        let (start_at, end_at) = (start_at.trunc_subsecs(6), end_at.trunc_subsecs(6));
         if start_at >= end_at {
             return Err(ValidationError::StartNotBeforeEnd);
         }

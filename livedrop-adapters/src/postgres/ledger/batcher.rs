@@ -94,15 +94,26 @@ impl Batcher {
 
     /// Applies the drop's queued orders batch after batch until none are left.
     async fn drain(&self, drop_id: DropId) {
+        // If this task dies (a panic, a runtime shutting down), the guard removes the
+        // drop's queue, so its waiting callers get an error instead of waiting forever and
+        // the next order starts a fresh drainer.
+        let mut guard = DrainGuard {
+            queues: &self.queues,
+            drop_id,
+            armed: true,
+        };
         loop {
             let batch = {
                 let mut queues = self.queues.lock();
                 let Some(queue) = queues.by_drop.get_mut(&drop_id) else {
+                    guard.armed = false;
                     return;
                 };
                 if queue.is_empty() {
-                    // Removed under the lock, so a later order starts a new drainer.
+                    // Removed under the lock, so a later order starts a new drainer (whose
+                    // queue the disarmed guard must then leave alone).
                     queues.by_drop.remove(&drop_id);
+                    guard.armed = false;
                     return;
                 }
                 let take = queue.len().min(self.max_orders);
@@ -114,6 +125,23 @@ impl Batcher {
                 // The caller may have gone; its order is decided and stored all the same.
                 let _ = waiting.answer.send(answer);
             }
+        }
+    }
+}
+
+/// Removes a drop's queue if its drainer dies mid-way (a panic, a runtime shutting down).
+/// The queued answers' senders go with it, which wakes their callers with "lost".
+struct DrainGuard<'a> {
+    queues: &'a Mutex<Queues>,
+    drop_id: DropId,
+    /// Cleared when the drainer leaves normally, having removed the queue itself.
+    armed: bool,
+}
+
+impl Drop for DrainGuard<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.queues.lock().by_drop.remove(&self.drop_id);
         }
     }
 }

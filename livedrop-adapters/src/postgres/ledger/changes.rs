@@ -25,14 +25,18 @@ pub(crate) async fn cancel(
     let now = micros(now);
     let not_found = || Error::not_found(Entity::Order, order_id);
     let mut tx = pool.begin().await.map_err(db_error)?;
-    // The drop first, then the order: the same lock order as placing, so no deadlock.
-    let drop_id: Option<uuid::Uuid> =
-        sqlx::query_scalar("SELECT drop_id FROM orders WHERE id = $1")
+    // Someone else's order is "not found" before any lock is taken, so probing ids never
+    // queues on a hot drop. Then the drop, then the order: the lock order of placing.
+    let owner: Option<(uuid::Uuid, uuid::Uuid)> =
+        sqlx::query_as("SELECT drop_id, user_id FROM orders WHERE id = $1")
             .bind(order_id.as_uuid())
             .fetch_optional(&mut *tx)
             .await
             .map_err(db_error)?;
-    let drop_id = DropId::from_uuid(drop_id.ok_or_else(not_found)?);
+    let drop_id = match owner {
+        Some((drop_id, owner)) if owner == user_id.as_uuid() => DropId::from_uuid(drop_id),
+        _ => return Err(not_found()),
+    };
     let mut book = lock_book(&mut tx, drop_id).await?.ok_or_else(not_found)?;
     let order = match read_order(&mut tx, order_id).await? {
         Some(order) if order.user_id == user_id => order,
@@ -94,43 +98,74 @@ pub(crate) async fn read_order(
     row.map(OrderRow::into_order).transpose()
 }
 
-/// Applies the transitions due at `now` to at most `limit` drops, each in its own
-/// transaction. Of several schedulers racing, the first to lock a drop's row applies its
-/// transition; the others find nothing due under the lock and skip it.
+/// Applies the transitions due at `now` to at most `limit` drops, one transaction each.
+/// Each claims its drop with `SKIP LOCKED`, so several schedulers split the due drops
+/// between them instead of queueing on the same rows (a hot drop's row, busy with order
+/// batches, is skipped: those batches apply its due transitions themselves).
 pub(crate) async fn advance(
     pool: &PgPool,
     now: DateTime<Utc>,
     limit: usize,
 ) -> Result<Vec<DropTransition>> {
     let now = micros(now);
-    let due: Vec<uuid::Uuid> = sqlx::query_scalar(
-        "SELECT drop_id FROM drop_stock WHERE next_due <= $1 ORDER BY next_due, drop_id LIMIT $2",
+    let mut applied = Vec::new();
+    let mut visited: Vec<uuid::Uuid> = Vec::new();
+    while applied.len() < limit {
+        match advance_one(pool, now, &visited).await {
+            Ok(Some((drop_id, transition))) => {
+                visited.push(drop_id);
+                applied.extend(transition);
+            }
+            Ok(None) => break,
+            // What was applied is committed, events and all: report it, and let the next
+            // tick meet the error again if it lasts.
+            Err(error) if !applied.is_empty() => {
+                tracing::warn!(%error, "scheduler tick stopped early");
+                break;
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(applied)
+}
+
+/// Claims one due drop not yet `visited` and applies what is due. `None`: nothing left.
+async fn advance_one(
+    pool: &PgPool,
+    now: DateTime<Utc>,
+    visited: &[uuid::Uuid],
+) -> Result<Option<(uuid::Uuid, Option<DropTransition>)>> {
+    let mut tx = pool.begin().await.map_err(db_error)?;
+    let due: Option<uuid::Uuid> = sqlx::query_scalar(
+        "SELECT drop_id FROM drop_stock WHERE next_due <= $1 AND drop_id <> ALL($2) \
+         ORDER BY next_due, drop_id LIMIT 1 FOR UPDATE SKIP LOCKED",
     )
     .bind(now)
-    .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-    .fetch_all(pool)
+    .bind(visited)
+    .fetch_optional(&mut *tx)
     .await
     .map_err(db_error)?;
-    let mut applied = Vec::new();
-    for drop_id in due {
-        let mut tx = pool.begin().await.map_err(db_error)?;
-        let Some(mut book) = lock_book(&mut tx, DropId::from_uuid(drop_id)).await? else {
-            continue;
-        };
-        let from = book.drop.status;
-        let events = book.advance(now);
-        if events.is_empty() {
-            continue;
-        }
-        save_book(&mut tx, &book, 0).await?;
-        append_events(&mut tx, &events).await?;
-        append_audit(&mut tx, &Vec::from_iter(status_change(from, &book, now))).await?;
-        tx.commit().await.map_err(db_error)?;
-        applied.push(DropTransition {
+    let Some(drop_id) = due else {
+        return Ok(None);
+    };
+    let Some(mut book) = lock_book(&mut tx, DropId::from_uuid(drop_id)).await? else {
+        return Ok(Some((drop_id, None)));
+    };
+    let from = book.drop.status;
+    let events = book.advance(now);
+    if events.is_empty() {
+        return Ok(Some((drop_id, None)));
+    }
+    save_book(&mut tx, &book, 0).await?;
+    append_events(&mut tx, &events).await?;
+    append_audit(&mut tx, &Vec::from_iter(status_change(from, &book, now))).await?;
+    tx.commit().await.map_err(db_error)?;
+    Ok(Some((
+        drop_id,
+        Some(DropTransition {
             drop_id: book.drop.id,
             from,
             to: book.drop.status,
-        });
-    }
-    Ok(applied)
+        }),
+    )))
 }

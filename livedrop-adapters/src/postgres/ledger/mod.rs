@@ -15,7 +15,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use livedrop_core::domain::{DropStock, Order};
 use livedrop_core::ids::{DropId, OrderId, UserId};
-use livedrop_core::pagination::{Cursor, Page, PageRequest};
+use livedrop_core::pagination::{Page, PageRequest};
 use livedrop_core::ports::{
     Cancellation, DropTransition, Ledger, LedgerSummary, OrderRequest, Placement,
 };
@@ -23,8 +23,9 @@ use livedrop_core::{Entity, Error, Result};
 use sqlx::PgPool;
 
 use super::codec::{OrderRow, drop_status, uint};
-use super::{LedgerMode, db_error};
+use super::{LedgerMode, db_error, keyset};
 use batcher::Batcher;
+pub(crate) use book::lock_book;
 
 /// Orders, stock and status in PostgreSQL.
 #[derive(Debug, Clone)]
@@ -103,20 +104,29 @@ impl Ledger for PgLedger {
     }
 
     async fn orders_by_user(&self, user_id: UserId, page: PageRequest) -> Result<Page<Order>> {
-        let (before_at, before_id) = match page.cursor {
-            Some(cursor) => (DateTime::from_timestamp_micros(cursor.key), Some(cursor.id)),
-            None => (None, None),
-        };
-        let rows: Vec<OrderRow> = sqlx::query_as(
-            "SELECT id, user_id, drop_id, qty, status, idempotency_key, created_at, cancelled_at \
-             FROM orders WHERE user_id = $1 \
-               AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3)) \
-             ORDER BY created_at DESC, id DESC LIMIT $4",
-        )
-        .bind(user_id.as_uuid())
-        .bind(before_at)
-        .bind(before_id)
-        .bind(i64::try_from(page.limit.get() + 1).unwrap_or(i64::MAX))
+        // Two statements rather than one with an optional cursor: each keeps the row
+        // bound as an index condition, so a deep page costs what the first one does.
+        let rows: Vec<OrderRow> = match page.cursor {
+            None => sqlx::query_as(
+                "SELECT id, user_id, drop_id, qty, status, idempotency_key, created_at, \
+                 cancelled_at FROM orders WHERE user_id = $1 \
+                 ORDER BY created_at DESC, id DESC LIMIT $2",
+            )
+            .bind(user_id.as_uuid())
+            .bind(keyset::fetch_limit(page)),
+            Some(cursor) => {
+                let (at, id) = keyset::position(cursor);
+                sqlx::query_as(
+                    "SELECT id, user_id, drop_id, qty, status, idempotency_key, created_at, \
+                     cancelled_at FROM orders WHERE user_id = $1 AND (created_at, id) < ($2, $3) \
+                     ORDER BY created_at DESC, id DESC LIMIT $4",
+                )
+                .bind(user_id.as_uuid())
+                .bind(at)
+                .bind(id)
+                .bind(keyset::fetch_limit(page))
+            }
+        }
         .fetch_all(&self.reads)
         .await
         .map_err(db_error)?;
@@ -124,8 +134,8 @@ impl Ledger for PgLedger {
             .into_iter()
             .map(OrderRow::into_order)
             .collect::<Result<Vec<_>>>()?;
-        Ok(Page::from_overfetch(orders, page.limit, |o| {
-            Cursor::after(o.created_at, o.id)
+        Ok(keyset::page_of(orders, page, |o| {
+            (o.created_at, o.id.as_uuid())
         }))
     }
 

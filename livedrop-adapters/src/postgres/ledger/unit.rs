@@ -111,6 +111,10 @@ async fn try_batch(
             return Err(BatchError::KeyTaken);
         }
     }
+    if decided.orders.is_empty() && decided.events.is_empty() && decided.audit.is_empty() {
+        // Only refusals (a sold-out storm): nothing to write, so no commit to wait for.
+        return Ok(answers);
+    }
     save_book(&mut tx, &book, i64::from(decided.taken))
         .await
         .map_err(BatchError::Core)?;
@@ -154,8 +158,9 @@ fn decide(
             let already = held.get(&order.user_id).copied().unwrap_or(0);
             match book.take_into(&order, already, &mut decided.events) {
                 Ok(()) => {
-                    *held.entry(order.user_id).or_insert(0) += order.qty.get();
-                    decided.taken += order.qty.get();
+                    let units = held.entry(order.user_id).or_insert(0);
+                    *units = units.saturating_add(order.qty.get());
+                    decided.taken = decided.taken.saturating_add(order.qty.get());
                     existing.insert(
                         (order.user_id, order.idempotency_key.clone()),
                         order.clone(),
@@ -259,7 +264,13 @@ async fn insert_orders(
         Vec::with_capacity(n),
         Vec::with_capacity(n),
     );
-    for order in orders {
+    // Inserted in `(user, key)` order: two batches (on two drops) that share keys then
+    // wait on the unique index in the same order, and never deadlock.
+    let mut sorted: Vec<&Order> = orders.iter().collect();
+    sorted.sort_by(|a, b| {
+        (a.user_id, a.idempotency_key.as_str()).cmp(&(b.user_id, b.idempotency_key.as_str()))
+    });
+    for order in sorted {
         ids.push(order.id.as_uuid());
         users.push(order.user_id.as_uuid());
         drops.push(order.drop_id.as_uuid());
