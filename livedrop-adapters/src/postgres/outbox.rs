@@ -135,7 +135,8 @@ impl Outbox for PgOutbox {
 
     async fn mark_sent(&self, batch: &OutboxBatch) -> Result<()> {
         // One statement, so freeing the partitions and deleting their records cannot be
-        // split. The seqs are read before the update (RETURNING would show them cleared). A lease that expired and was claimed again no longer matches: its records
+        // split. The seqs are read before the update (RETURNING would show them cleared).
+        // A lease that expired and was claimed again no longer matches: its records
         // go out again, which at-least-once allows; deleting them could lose the new
         // holder's delivery.
         sqlx::query(
@@ -147,7 +148,8 @@ impl Outbox for PgOutbox {
                  UPDATE outbox_partitions p \
                  SET lease_id = NULL, lease_until = NULL, leased_seqs = NULL \
                  FROM leased WHERE p.partition = leased.partition) \
-             DELETE FROM outbox WHERE seq IN (SELECT unnest(leased_seqs) FROM leased)",
+             DELETE FROM outbox WHERE (partition, seq) IN \
+                 (SELECT partition, unnest(leased_seqs) FROM leased)",
         )
         .bind(batch.lease)
         .execute(&self.pool)
