@@ -45,8 +45,7 @@ impl PgCatalog {
 /// The current instant at the precision Postgres stores, so what a write returns or
 /// announces equals what a later read decodes.
 pub(crate) fn now() -> DateTime<Utc> {
-    let now = Utc::now();
-    DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
+    super::codec::micros(Utc::now())
 }
 
 /// Appends a write's event and audit entry on its transaction.

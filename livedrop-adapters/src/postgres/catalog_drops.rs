@@ -21,7 +21,7 @@ use uuid::Uuid;
 use super::catalog::{announce, now};
 use super::codec::{BOOK_COLUMNS, BookRow, int};
 use super::error::is_unique_violation;
-use super::ledger::lock_book;
+use super::ledger::{lock_book, save_book, status_change};
 use super::writes::{append_audit, append_events};
 use super::{db_error, keyset};
 
@@ -146,8 +146,8 @@ pub(crate) async fn get(pool: &PgPool, id: DropId) -> Result<Drop> {
         .map(|book| book.drop)
 }
 
-/// Writes a time transition `DropBook::advance` made: the stock row's status and due time,
-/// its events and the status-change audit entry (as the ledger's scheduler does).
+/// Writes a time transition `DropBook::advance` made: the stock row, its events and the
+/// status-change audit entry, with the ledger's own writers.
 async fn save_transition(
     conn: &mut PgConnection,
     book: &DropBook,
@@ -155,28 +155,9 @@ async fn save_transition(
     events: &[Event],
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
-    sqlx::query(
-        "UPDATE drop_stock SET status = $2, updated_at = $3, next_due = $4 WHERE drop_id = $1",
-    )
-    .bind(book.drop.id.as_uuid())
-    .bind(book.drop.status.as_str())
-    .bind(book.updated_at)
-    .bind(book.next_due())
-    .execute(&mut *conn)
-    .await
-    .map_err(db_error)?;
+    save_book(conn, book, 0).await?;
     append_events(conn, events).await?;
-    let entry = AuditEntry::new(
-        None,
-        AuditAction::DropStatusChanged,
-        AuditTarget::Drop(book.drop.id),
-        AuditDetail::StatusChange {
-            from,
-            to: book.drop.status,
-        },
-        at,
-    );
-    append_audit(conn, &[entry]).await
+    append_audit(conn, &Vec::from_iter(status_change(from, book, at))).await
 }
 
 /// Replaces a scheduled drop's window and plan, resetting its stock.

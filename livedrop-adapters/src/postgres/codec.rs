@@ -17,6 +17,17 @@ pub(crate) fn corrupt(what: &'static str, error: impl std::fmt::Display) -> Erro
     )
 }
 
+/// An instant as Postgres keeps it (microseconds): anything stored goes through this, so
+/// what a call returns is exactly what a later read returns.
+pub(crate) fn micros(at: DateTime<Utc>) -> DateTime<Utc> {
+    chrono::SubsecRound::trunc_subsecs(at, 6)
+}
+
+/// A lifetime as Postgres interval microseconds.
+pub(crate) fn interval_micros(lifetime: std::time::Duration) -> i64 {
+    i64::try_from(lifetime.as_micros()).unwrap_or(i64::MAX)
+}
+
 /// A count or quantity as a Postgres `integer` (the domain caps them below `i32::MAX`).
 pub(crate) fn int(value: u32) -> i32 {
     i32::try_from(value).unwrap_or(i32::MAX)

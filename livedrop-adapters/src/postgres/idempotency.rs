@@ -7,7 +7,6 @@
 //! retention window requires.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
 use async_trait::async_trait;
 use livedrop_core::domain::IdempotencyKey;
@@ -18,7 +17,7 @@ use livedrop_core::ports::{
 use livedrop_core::{Error, Result};
 use sqlx::PgPool;
 
-use super::codec::corrupt;
+use super::codec::{corrupt, interval_micros};
 use super::db_error;
 use super::single_flight::{Flight, SingleFlight};
 
@@ -84,11 +83,6 @@ struct BeginRow {
     answer: Option<serde_json::Value>,
 }
 
-/// A lifetime in microseconds, for `now() + $n * interval '1 microsecond'`.
-fn micros(lifetime: Duration) -> i64 {
-    i64::try_from(lifetime.as_micros()).unwrap_or(i64::MAX)
-}
-
 impl PgIdempotencyStore {
     /// A store on `pool` with the lifetimes of `policy`.
     pub fn new(pool: PgPool, policy: IdempotencyPolicy) -> Self {
@@ -143,7 +137,7 @@ impl PgIdempotencyStore {
         };
         let mut conn = self.pool.acquire().await.map_err(db_error)?;
         let (user_id, fp) = (user.as_uuid(), fingerprint.as_bytes().as_slice());
-        let lock_ttl = micros(self.policy.lock_ttl);
+        let lock_ttl = interval_micros(self.policy.lock_ttl);
         for _ in 0..BEGIN_ATTEMPTS {
             // One statement for the two common cases, a fresh key and a retry. DO NOTHING
             // rather than a conditional DO UPDATE: a losing begin then neither locks nor
@@ -286,7 +280,7 @@ impl IdempotencyStore for PgIdempotencyStore {
         .bind(key.as_str())
         .bind(fingerprint.as_bytes().as_slice())
         .bind(answer)
-        .bind(micros(self.policy.retention))
+        .bind(interval_micros(self.policy.retention))
         .execute(&self.pool)
         .await
         .map_err(db_error)?;

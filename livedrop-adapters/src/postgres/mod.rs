@@ -6,10 +6,13 @@
 //!   embedded migrations applied at start-up.
 //! - `error`: sqlx errors to the core's typed errors (a lost database is a fast,
 //!   retryable `Unavailable`, never a hang).
-//! - `codec`: row values to domain values and back.
+//! - `codec`: row values to domain values and back, and the microsecond rule for instants.
 //! - `writes`: the outbox and audit appends every writer makes inside its own transaction.
-//! - One file per port: `ledger` (with `batcher`, the hot-drop batched mode), `catalog`,
-//!   `follows`, `audit_log`, `outbox`, `idempotency`, `notifier`.
+//! - `keyset`: cursor positions and overfetched pages for every list query.
+//! - One file per port: `ledger/` (the atomic unit, group commit, scheduler and cancel),
+//!   `catalog` (+ `catalog_drops`, `catalog_rows`), `follows`, `audit_log`, `outbox`,
+//!   `idempotency` (+ `single_flight`, coalescing concurrent begins of one key),
+//!   `notifier`.
 //!
 //! Ports Postgres does not own (cache, rate limiter, media, event bus) come from the
 //! in-memory backend in [`PgBackend::ports`]; the Redis and Kafka adapters replace them.

@@ -17,7 +17,7 @@ use livedrop_core::ports::{Outbox, OutboxBatch, OutboxLag, OutboxRecord};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::codec::corrupt;
+use super::codec::{corrupt, interval_micros};
 use super::db_error;
 
 /// The relay's view of the `outbox` table and its leases (`outbox_partitions`).
@@ -39,11 +39,6 @@ struct RecordRow {
 struct LagRow {
     pending: i64,
     oldest_micros: Option<i64>,
-}
-
-/// A duration in microseconds, for `now() + $n * interval '1 microsecond'`.
-fn micros(duration: Duration) -> i64 {
-    i64::try_from(duration.as_micros()).unwrap_or(i64::MAX)
 }
 
 impl PgOutbox {
@@ -110,7 +105,7 @@ impl Outbox for PgOutbox {
              WHERE p.partition = t.partition",
         )
         .bind(lease)
-        .bind(micros(lease_for))
+        .bind(interval_micros(lease_for))
         .bind(&leased_partitions)
         .bind(&leased_seqs)
         .execute(&mut *tx)

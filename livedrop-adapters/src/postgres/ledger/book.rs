@@ -1,6 +1,6 @@
 //! Loading a drop's book under its row lock, and writing it back.
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, Utc};
 use livedrop_core::domain::{
     AuditAction, AuditDetail, AuditEntry, AuditTarget, DropBook, DropStatus,
 };
@@ -8,14 +8,9 @@ use livedrop_core::ids::DropId;
 use livedrop_core::{Error, Result};
 use sqlx::PgConnection;
 
+pub(crate) use crate::postgres::codec::micros;
 use crate::postgres::codec::{BookRow, int};
 use crate::postgres::db_error;
-
-/// Postgres keeps microseconds: every instant the ledger stores is cut to them first, so
-/// what a call returns is exactly what a later read returns.
-pub(crate) fn micros(at: DateTime<Utc>) -> DateTime<Utc> {
-    at.trunc_subsecs(6)
-}
 
 /// The drop's book, its stock row locked until the transaction ends. `None`: no such drop.
 ///

@@ -25,7 +25,7 @@ use sqlx::PgPool;
 use super::codec::{OrderRow, drop_status, uint};
 use super::{LedgerMode, db_error, keyset};
 use batcher::Batcher;
-pub(crate) use book::lock_book;
+pub(crate) use book::{lock_book, save_book, status_change};
 
 /// Orders, stock and status in PostgreSQL.
 #[derive(Debug, Clone)]
