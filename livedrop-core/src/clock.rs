@@ -3,6 +3,7 @@
 use std::{fmt, sync::Mutex};
 
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Where services read the current time from.
 pub trait Clock: Send + Sync + fmt::Debug + 'static {
@@ -17,7 +18,15 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
-        Utc::now().trunc_subsecs(6)
+        // Built from the system time with the nanoseconds already cut: as cheap as
+        // `Utc::now()`, where `trunc_subsecs` on its result cost a tenth of an in-memory
+        // order.
+        let since_epoch = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        let seconds = i64::try_from(since_epoch.as_secs()).unwrap_or(i64::MAX);
+        DateTime::from_timestamp(seconds, since_epoch.subsec_micros() * 1_000)
+            .unwrap_or_else(|| Utc::now().trunc_subsecs(6))
     }
 }
 
@@ -55,5 +64,22 @@ impl Clock for ManualClock {
             .0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_system_clock_reads_whole_microseconds_of_now() {
+        let before = Utc::now().trunc_subsecs(6);
+        let now = SystemClock.now();
+        let after = Utc::now();
+        assert_eq!(now.timestamp_subsec_nanos() % 1_000, 0);
+        assert!(
+            before <= now && now <= after,
+            "{before} <= {now} <= {after}"
+        );
     }
 }
