@@ -64,12 +64,12 @@ impl MemoryIdempotencyStore {
             return;
         }
         let inserts = self.since_sweep.fetch_add(SWEEP_BATCH, Ordering::Relaxed) + SWEEP_BATCH;
-        if inserts < self.records.len() {
+        if inserts < self.records.map.len() {
             return;
         }
         self.since_sweep.store(0, Ordering::Relaxed);
         let now = coarse_now();
-        self.records.retain(|_, entry| {
+        self.records.map.retain(|_, entry| {
             if entry.record.as_ref().is_some_and(|slot| !slot.is_live(now)) {
                 entry.record = None;
             }
@@ -94,7 +94,7 @@ impl IdempotencyStore for MemoryIdempotencyStore {
             begun_at: now,
             expires_at: now + coarse(self.policy.lock_ttl),
         };
-        let outcome = match self.records.entry((user, key.clone())) {
+        let outcome = match self.records.map.entry(self.records.id(user, key)) {
             dashmap::Entry::Occupied(mut taken) => match &taken.get().record {
                 Some(slot) if slot.is_live(now) => Begin::Existing(slot.record.clone()),
                 _ => {
@@ -123,7 +123,7 @@ impl IdempotencyStore for MemoryIdempotencyStore {
         fingerprint: &Fingerprint,
         answer: &OrderAnswer,
     ) -> Result<()> {
-        if let Some(mut entry) = self.records.get_mut(&(user, key.clone())) {
+        if let Some(mut entry) = self.records.map.get_mut(&self.records.id(user, key)) {
             // An in-flight record with this fingerprint is the caller's, or, if the caller
             // outlived its lock (30 s by default), a retry's. Checking the lock's age would
             // not tell those apart (the retry's lock is fresh), so it is not paid for here.
@@ -146,15 +146,15 @@ impl IdempotencyStore for MemoryIdempotencyStore {
         key: &IdempotencyKey,
         fingerprint: &Fingerprint,
     ) -> Result<()> {
-        let k = (user, key.clone());
+        let k = self.records.id(user, key);
         let ours = |slot: &Slot| matches!(&slot.record, IdempotencyRecord::InFlight { fingerprint: f } if f == fingerprint);
-        if let Some(mut entry) = self.records.get_mut(&k) {
+        if let Some(mut entry) = self.records.map.get_mut(&k) {
             if entry.record.as_ref().is_some_and(ours) {
                 entry.record = None;
             }
         }
         // The ledger may hold the key too; only an entry left empty goes.
-        self.records.remove_if(&k, |_, entry| entry.is_empty());
+        self.records.map.remove_if(&k, |_, entry| entry.is_empty());
         Ok(())
     }
 
@@ -164,9 +164,13 @@ impl IdempotencyStore for MemoryIdempotencyStore {
         key: &IdempotencyKey,
     ) -> Result<Option<IdempotencyRecord>> {
         let now = coarse_now();
-        Ok(self.records.get(&(user, key.clone())).and_then(|entry| {
-            let slot = entry.record.as_ref().filter(|slot| slot.is_live(now))?;
-            Some(slot.record.clone())
-        }))
+        Ok(self
+            .records
+            .map
+            .get(&self.records.id(user, key))
+            .and_then(|entry| {
+                let slot = entry.record.as_ref().filter(|slot| slot.is_live(now))?;
+                Some(slot.record.clone())
+            }))
     }
 }

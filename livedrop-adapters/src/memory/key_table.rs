@@ -1,5 +1,7 @@
 //! One table for everything the memory backend knows about a `(user, idempotency key)`.
 
+use std::hash::{BuildHasher, Hash, Hasher};
+
 use coarsetime::{Duration, Instant};
 
 use livedrop_core::domain::IdempotencyKey;
@@ -56,5 +58,48 @@ impl KeyEntry {
     }
 }
 
+/// A `(user, key)` carrying its hash, computed once when the id is made.
+///
+/// The table rehashes every entry each time it grows; hashing a `(user, key)` there meant
+/// following each key's pointer to its text, a cache miss per entry. With the hash kept
+/// in the id, growing touches only the table.
+#[derive(Debug, Clone)]
+pub(crate) struct KeyId {
+    hash: u64,
+    user: UserId,
+    key: IdempotencyKey,
+}
+
+impl PartialEq for KeyId {
+    fn eq(&self, other: &Self) -> bool {
+        self.hash == other.hash && self.user == other.user && self.key == other.key
+    }
+}
+
+impl Eq for KeyId {}
+
+impl Hash for KeyId {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
+
 /// Entries by `(user, key)`.
-pub(crate) type KeyTable = FastMap<(UserId, IdempotencyKey), KeyEntry>;
+#[derive(Debug, Default)]
+pub(crate) struct KeyTable {
+    pub(crate) map: FastMap<KeyId, KeyEntry>,
+    /// Seeds the ids' hashes; random per table, so keys chosen by clients cannot be aimed
+    /// at one bucket.
+    seed: foldhash::fast::RandomState,
+}
+
+impl KeyTable {
+    /// The id of `(user, key)` in this table.
+    pub(crate) fn id(&self, user: UserId, key: &IdempotencyKey) -> KeyId {
+        KeyId {
+            hash: self.seed.hash_one((user, key.as_str())),
+            user,
+            key: key.clone(),
+        }
+    }
+}

@@ -25,7 +25,7 @@ use livedrop_core::{Entity, Error, Result};
 
 use super::audit_log::MemoryAuditLog;
 use super::books::{Books, CellLock, DropCell, IndexSlot};
-use super::key_table::KeyEntry;
+use super::key_table::{KeyEntry, KeyId};
 use super::keyset;
 use super::order_index::{KeyHolder, OrderIndexes, OrderPlace};
 use super::order_record::OrderRecord;
@@ -55,18 +55,21 @@ impl MemoryLedger {
     }
 
     /// The critical section of `place_order`. `order` is built before the lock is taken.
-    fn decide(&self, cell: &mut DropCell, req: &OrderRequest, order: Order) -> Decision {
+    /// `key_id` (hashed) is made before the lock is taken too.
+    fn decide(
+        &self,
+        cell: &mut DropCell,
+        req: &OrderRequest,
+        order: Order,
+        key_id: KeyId,
+    ) -> Decision {
         let before = IndexSlot::of(&cell.book);
         // The cell's event buffer, reused: no allocation per order.
         let mut events = std::mem::take(&mut cell.events);
         events.extend(cell.book.advance(req.now));
         // The entry's shard stays locked until the order is decided, so of two requests
         // with one key (on any drops) exactly one inserts the holder.
-        let decision = match self
-            .orders
-            .by_key
-            .entry((req.user_id, req.idempotency_key.clone()))
-        {
+        let decision = match self.orders.by_key.map.entry(key_id) {
             dashmap::Entry::Occupied(mut taken) => match taken.get().holder {
                 Some(holder) => {
                     let same_request = holder.place.drop_id == req.drop_id && holder.qty == req.qty;
@@ -163,7 +166,8 @@ impl Ledger for MemoryLedger {
             return Err(OrderRejection::DropNotFound.into());
         };
         let order = req.confirmed_order();
-        let decision = self.decide(&mut cell.lock(), req, order);
+        let key_id = self.orders.by_key.id(req.user_id, &req.idempotency_key);
+        let decision = self.decide(&mut cell.lock(), req, order, key_id);
         match decision {
             Decision::Confirmed(order) => {
                 self.file(&order);
