@@ -355,32 +355,26 @@ impl Catalog for PgCatalog {
         creator_id: CreatorId,
         page: PageRequest,
     ) -> Result<Page<Product>> {
-        let rows = match page.cursor {
-            None => sqlx::query_as::<_, ProductRow>(concat!(
-                "SELECT ",
-                product_columns!(),
-                " FROM products WHERE creator_id = $1 \
-                 ORDER BY created_at DESC, id DESC LIMIT $2"
-            ))
-            .bind(creator_id.as_uuid())
-            .bind(keyset::fetch_limit(page)),
-            Some(cursor) => {
-                let (at, id) = keyset::position(cursor);
-                sqlx::query_as::<_, ProductRow>(concat!(
+        let rows: Vec<ProductRow> = keyset::newest_first(
+            &self.reads,
+            (
+                concat!(
+                    "SELECT ",
+                    product_columns!(),
+                    " FROM products WHERE creator_id = $1 \
+                     ORDER BY created_at DESC, id DESC LIMIT $2"
+                ),
+                concat!(
                     "SELECT ",
                     product_columns!(),
                     " FROM products WHERE creator_id = $1 AND (created_at, id) < ($2, $3) \
                      ORDER BY created_at DESC, id DESC LIMIT $4"
-                ))
-                .bind(creator_id.as_uuid())
-                .bind(at)
-                .bind(id)
-                .bind(keyset::fetch_limit(page))
-            }
-        }
-        .fetch_all(&self.reads)
-        .await
-        .map_err(db_error)?;
+                ),
+            ),
+            creator_id.as_uuid(),
+            page,
+        )
+        .await?;
         let items = rows
             .into_iter()
             .map(ProductRow::into_product)

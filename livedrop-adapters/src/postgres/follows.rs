@@ -189,29 +189,19 @@ impl FollowStore for PgFollowStore {
     }
 
     async fn followers(&self, creator_id: CreatorId, page: PageRequest) -> Result<Page<Follow>> {
-        let rows = match page.cursor {
-            None => sqlx::query_as::<_, EdgeRow>(
+        let rows: Vec<EdgeRow> = keyset::newest_first(
+            &self.reads,
+            (
                 "SELECT user_id AS id, created_at FROM follows WHERE creator_id = $1 \
                  ORDER BY created_at DESC, user_id DESC LIMIT $2",
-            )
-            .bind(creator_id.as_uuid())
-            .bind(keyset::fetch_limit(page)),
-            Some(cursor) => {
-                let (at, id) = keyset::position(cursor);
-                sqlx::query_as::<_, EdgeRow>(
-                    "SELECT user_id AS id, created_at FROM follows \
-                     WHERE creator_id = $1 AND (created_at, user_id) < ($2, $3) \
-                     ORDER BY created_at DESC, user_id DESC LIMIT $4",
-                )
-                .bind(creator_id.as_uuid())
-                .bind(at)
-                .bind(id)
-                .bind(keyset::fetch_limit(page))
-            }
-        }
-        .fetch_all(&self.reads)
-        .await
-        .map_err(db_error)?;
+                "SELECT user_id AS id, created_at FROM follows \
+                 WHERE creator_id = $1 AND (created_at, user_id) < ($2, $3) \
+                 ORDER BY created_at DESC, user_id DESC LIMIT $4",
+            ),
+            creator_id.as_uuid(),
+            page,
+        )
+        .await?;
         Ok(page_of(rows, page, |user, at| Follow {
             user_id: UserId::from_uuid(user),
             creator_id,
@@ -220,29 +210,19 @@ impl FollowStore for PgFollowStore {
     }
 
     async fn following(&self, user_id: UserId, page: PageRequest) -> Result<Page<Follow>> {
-        let rows = match page.cursor {
-            None => sqlx::query_as::<_, EdgeRow>(
+        let rows: Vec<EdgeRow> = keyset::newest_first(
+            &self.reads,
+            (
                 "SELECT creator_id AS id, created_at FROM follows WHERE user_id = $1 \
                  ORDER BY created_at DESC, creator_id DESC LIMIT $2",
-            )
-            .bind(user_id.as_uuid())
-            .bind(keyset::fetch_limit(page)),
-            Some(cursor) => {
-                let (at, id) = keyset::position(cursor);
-                sqlx::query_as::<_, EdgeRow>(
-                    "SELECT creator_id AS id, created_at FROM follows \
-                     WHERE user_id = $1 AND (created_at, creator_id) < ($2, $3) \
-                     ORDER BY created_at DESC, creator_id DESC LIMIT $4",
-                )
-                .bind(user_id.as_uuid())
-                .bind(at)
-                .bind(id)
-                .bind(keyset::fetch_limit(page))
-            }
-        }
-        .fetch_all(&self.reads)
-        .await
-        .map_err(db_error)?;
+                "SELECT creator_id AS id, created_at FROM follows \
+                 WHERE user_id = $1 AND (created_at, creator_id) < ($2, $3) \
+                 ORDER BY created_at DESC, creator_id DESC LIMIT $4",
+            ),
+            user_id.as_uuid(),
+            page,
+        )
+        .await?;
         Ok(page_of(rows, page, |creator, at| Follow {
             user_id,
             creator_id: CreatorId::from_uuid(creator),

@@ -4,8 +4,13 @@
 //! index range scan at any depth (never an OFFSET).
 
 use chrono::{DateTime, Utc};
+use livedrop_core::Result;
 use livedrop_core::pagination::{Cursor, Page, PageRequest};
+use sqlx::postgres::PgRow;
+use sqlx::{FromRow, PgPool};
 use uuid::Uuid;
+
+use super::db_error;
 
 /// The earliest instant PostgreSQL stores (4714-11-24 BC), in Unix microseconds.
 const PG_MIN_MICROS: i64 = -210_866_803_200_000_000;
@@ -36,4 +41,34 @@ pub(crate) fn page_of<T>(
         let (at, id) = at_id(item);
         Cursor::after(at, id)
     })
+}
+
+/// One of an owner's lists, newest first: the rows of the page `page` asks for, plus one.
+///
+/// Every such list is two static statements, so each keeps its bound as an index
+/// condition: `first` (`$1` owner, `$2` limit) for the first page, `after` (`$1` owner,
+/// `$2`/`$3` the cursor's time and id, `$4` limit) for the next ones.
+pub(crate) async fn newest_first<R>(
+    pool: &PgPool,
+    (first, after): (&'static str, &'static str),
+    owner: Uuid,
+    page: PageRequest,
+) -> Result<Vec<R>>
+where
+    R: for<'r> FromRow<'r, PgRow> + Send + Unpin,
+{
+    let query = match page.cursor {
+        None => sqlx::query_as::<_, R>(first)
+            .bind(owner)
+            .bind(fetch_limit(page)),
+        Some(cursor) => {
+            let (at, id) = position(cursor);
+            sqlx::query_as::<_, R>(after)
+                .bind(owner)
+                .bind(at)
+                .bind(id)
+                .bind(fetch_limit(page))
+        }
+    };
+    query.fetch_all(pool).await.map_err(db_error)
 }

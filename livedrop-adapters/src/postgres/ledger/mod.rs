@@ -104,32 +104,20 @@ impl Ledger for PgLedger {
     }
 
     async fn orders_by_user(&self, user_id: UserId, page: PageRequest) -> Result<Page<Order>> {
-        // Two statements rather than one with an optional cursor: each keeps the row
-        // bound as an index condition, so a deep page costs what the first one does.
-        let rows: Vec<OrderRow> = match page.cursor {
-            None => sqlx::query_as(
+        let rows: Vec<OrderRow> = keyset::newest_first(
+            &self.reads,
+            (
                 "SELECT id, user_id, drop_id, qty, status, idempotency_key, created_at, \
                  cancelled_at FROM orders WHERE user_id = $1 \
                  ORDER BY created_at DESC, id DESC LIMIT $2",
-            )
-            .bind(user_id.as_uuid())
-            .bind(keyset::fetch_limit(page)),
-            Some(cursor) => {
-                let (at, id) = keyset::position(cursor);
-                sqlx::query_as(
-                    "SELECT id, user_id, drop_id, qty, status, idempotency_key, created_at, \
-                     cancelled_at FROM orders WHERE user_id = $1 AND (created_at, id) < ($2, $3) \
-                     ORDER BY created_at DESC, id DESC LIMIT $4",
-                )
-                .bind(user_id.as_uuid())
-                .bind(at)
-                .bind(id)
-                .bind(keyset::fetch_limit(page))
-            }
-        }
-        .fetch_all(&self.reads)
-        .await
-        .map_err(db_error)?;
+                "SELECT id, user_id, drop_id, qty, status, idempotency_key, created_at, \
+                 cancelled_at FROM orders WHERE user_id = $1 AND (created_at, id) < ($2, $3) \
+                 ORDER BY created_at DESC, id DESC LIMIT $4",
+            ),
+            user_id.as_uuid(),
+            page,
+        )
+        .await?;
         let orders = rows
             .into_iter()
             .map(OrderRow::into_order)
