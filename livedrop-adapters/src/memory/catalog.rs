@@ -6,10 +6,9 @@ use std::{
 };
 
 use async_trait::async_trait;
-use livedrop_core::domain::{
-    AuditAction, AuditDetail, AuditEntry, AuditTarget, Creator, Drop, DropBook, DropStatus, Email,
-    Event, EventData, Handle, Product, User,
-};
+use livedrop_core::clock::{Clock, SystemClock};
+use livedrop_core::domain::announcement::{self, Announcement};
+use livedrop_core::domain::{Creator, Drop, DropBook, DropStatus, Email, Handle, Product, User};
 use livedrop_core::ids::{CreatorId, DropId, ProductId, UserId};
 use livedrop_core::pagination::{Page, PageRequest};
 use livedrop_core::ports::Catalog;
@@ -60,13 +59,7 @@ impl Catalog for MemoryCatalog {
         }
         tables.emails.insert(user.email.clone(), user.id);
         tables.users.insert(user.id, user.clone());
-        self.audit.record(AuditEntry::new(
-            Some(user.id),
-            AuditAction::UserRegistered,
-            AuditTarget::User(user.id),
-            AuditDetail::None,
-            user.created_at,
-        ));
+        self.audit.record(announcement::user_registered(user));
         Ok(())
     }
 
@@ -105,24 +98,7 @@ impl Catalog for MemoryCatalog {
         tables.handles.insert(creator.handle.clone(), creator.id);
         tables.owners.insert(creator.owner_id, creator.id);
         tables.creators.insert(creator.id, creator.clone());
-        self.outbox.append(vec![Event::new(
-            EventData::CreatorCreated {
-                owner_id: creator.owner_id,
-            },
-            creator.id,
-            None,
-            creator.created_at,
-        )]);
-        self.audit.record(AuditEntry::new(
-            Some(creator.owner_id),
-            AuditAction::CreatorCreated,
-            AuditTarget::Creator(creator.id),
-            AuditDetail::Creator {
-                handle: creator.handle.clone(),
-                display_name: creator.display_name.clone(),
-            },
-            creator.created_at,
-        ));
+        self.announce(announcement::creator_created(creator));
         Ok(())
     }
 
@@ -163,23 +139,7 @@ impl Catalog for MemoryCatalog {
             ..old
         };
         tables.creators.insert(creator.id, updated.clone());
-        let now = chrono::Utc::now();
-        self.outbox.append(vec![Event::new(
-            EventData::CreatorUpdated {},
-            creator.id,
-            None,
-            now,
-        )]);
-        self.audit.record(AuditEntry::new(
-            Some(updated.owner_id),
-            AuditAction::CreatorUpdated,
-            AuditTarget::Creator(creator.id),
-            AuditDetail::Creator {
-                handle: updated.handle.clone(),
-                display_name: updated.display_name.clone(),
-            },
-            now,
-        ));
+        self.announce(announcement::creator_updated(&updated, now()));
         Ok(())
     }
 
@@ -197,12 +157,7 @@ impl Catalog for MemoryCatalog {
             .entry(product.creator_id)
             .or_default()
             .insert((product.created_at.timestamp_micros(), product.id.as_uuid()));
-        self.product_written(
-            product,
-            actor,
-            AuditAction::ProductCreated,
-            product.created_at,
-        );
+        self.announce(announcement::product_created(product, actor));
         Ok(())
     }
 
@@ -222,12 +177,7 @@ impl Catalog for MemoryCatalog {
         stored.details = product.details.clone();
         stored.images = product.images.clone();
         let stored = stored.clone();
-        self.product_written(
-            &stored,
-            actor,
-            AuditAction::ProductUpdated,
-            chrono::Utc::now(),
-        );
+        self.announce(announcement::product_updated(&stored, actor, now()));
         Ok(())
     }
 
@@ -264,14 +214,7 @@ impl Catalog for MemoryCatalog {
         }
         let mut book = DropBook::new(drop.clone());
         book.drop.status = DropStatus::Scheduled;
-        let data = EventData::DropCreated {
-            product_id: drop.product_id,
-            start_at: drop.window.start_at(),
-            end_at: drop.window.end_at(),
-            initial_stock: drop.plan.initial_stock(),
-        };
-        let announce =
-            || self.drop_written(drop, actor, AuditAction::DropCreated, data, drop.created_at);
+        let announce = || self.announce(announcement::drop_created(drop, actor));
         if !self.books.insert(book, announce) {
             return Err(Error::already_exists(Entity::Drop, drop.id));
         }
@@ -293,7 +236,7 @@ impl Catalog for MemoryCatalog {
             .cell(drop.id)
             .ok_or_else(|| Error::not_found(Entity::Drop, drop.id))?;
         let mut cell = cell.lock();
-        let now = chrono::Utc::now();
+        let now = now();
         let before = IndexSlot::of(&cell.book);
         // A drop whose start has passed is live even if no scheduler has said so yet.
         let due = cell.book.advance(now);
@@ -311,12 +254,7 @@ impl Catalog for MemoryCatalog {
         cell.book.available = drop.plan.initial_stock();
         cell.book.updated_at = now;
         self.books.refile(before, &cell.book);
-        let data = EventData::DropUpdated {
-            start_at: drop.window.start_at(),
-            end_at: drop.window.end_at(),
-        };
-        let updated = cell.book.drop.clone();
-        self.drop_written(&updated, actor, AuditAction::DropUpdated, data, now);
+        self.announce(announcement::drop_updated(&cell.book.drop, actor, now));
         Ok(())
     }
 
@@ -337,54 +275,15 @@ impl Catalog for MemoryCatalog {
 }
 
 impl MemoryCatalog {
-    fn product_written(
-        &self,
-        product: &Product,
-        actor: UserId,
-        action: AuditAction,
-        at: chrono::DateTime<chrono::Utc>,
-    ) {
-        let data = match action {
-            AuditAction::ProductCreated => EventData::ProductCreated {
-                product_id: product.id,
-            },
-            _ => EventData::ProductUpdated {
-                product_id: product.id,
-            },
-        };
-        self.outbox
-            .append(vec![Event::new(data, product.creator_id, None, at)]);
-        self.audit.record(AuditEntry::new(
-            Some(actor),
-            action,
-            AuditTarget::Product(product.id),
-            AuditDetail::Product {
-                title: product.details.title.clone(),
-                price_cents: product.details.price_cents,
-            },
-            at,
-        ));
+    /// Queues a write's event and records its audit entry, inside the write's critical
+    /// section.
+    fn announce(&self, announcement: Announcement) {
+        self.outbox.append([announcement.event]);
+        self.audit.record(announcement.audit);
     }
+}
 
-    fn drop_written(
-        &self,
-        drop: &Drop,
-        actor: UserId,
-        action: AuditAction,
-        data: EventData,
-        at: chrono::DateTime<chrono::Utc>,
-    ) {
-        self.outbox
-            .append(vec![Event::new(data, drop.creator_id, Some(drop.id), at)]);
-        self.audit.record(AuditEntry::new(
-            Some(actor),
-            action,
-            AuditTarget::Drop(drop.id),
-            AuditDetail::Drop {
-                window: drop.window,
-                plan: drop.plan,
-            },
-            at,
-        ));
-    }
+/// The time of a write, kept to the microsecond like every stored instant.
+fn now() -> chrono::DateTime<chrono::Utc> {
+    SystemClock.now()
 }

@@ -8,9 +8,8 @@ use std::{
 use super::FastMap;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use livedrop_core::domain::{
-    AuditAction, AuditDetail, AuditEntry, AuditTarget, Event, EventData, Follow, FollowChange,
-};
+use livedrop_core::domain::announcement;
+use livedrop_core::domain::{Follow, FollowChange};
 use livedrop_core::ids::{CreatorId, UserId};
 use livedrop_core::pagination::{Page, PageRequest};
 use livedrop_core::ports::FollowStore;
@@ -102,30 +101,16 @@ impl MemoryFollowStore {
         let changed = was_following != follow;
         if changed {
             let mut following = self.graph.following.entry(user_id).or_default();
-            let (data, action) = if follow {
+            if follow {
                 followers.add(user_id.as_uuid(), now);
                 following.add(creator_id.as_uuid(), now);
-                (
-                    EventData::FollowCreated { user_id },
-                    AuditAction::FollowCreated,
-                )
             } else {
                 followers.remove(user_id.as_uuid());
                 following.remove(creator_id.as_uuid());
-                (
-                    EventData::FollowRemoved { user_id },
-                    AuditAction::FollowRemoved,
-                )
-            };
-            self.outbox
-                .append(vec![Event::new(data, creator_id, None, now)]);
-            self.audit.record(AuditEntry::new(
-                Some(user_id),
-                action,
-                AuditTarget::Creator(creator_id),
-                AuditDetail::Follow { user_id },
-                now,
-            ));
+            }
+            let announcement = announcement::follow_changed(user_id, creator_id, follow, now);
+            self.outbox.append([announcement.event]);
+            self.audit.record(announcement.audit);
         }
         Ok(FollowChange {
             changed,

@@ -10,10 +10,8 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use livedrop_core::domain::{
-    AuditAction, AuditDetail, AuditEntry, AuditTarget, Creator, Drop, DropStatus, Email, Event,
-    EventData, Handle, Product, User,
-};
+use livedrop_core::domain::announcement::{self, Announcement};
+use livedrop_core::domain::{Creator, Drop, DropStatus, Email, Handle, Product, User};
 use livedrop_core::ids::{CreatorId, DropId, ProductId, UserId};
 use livedrop_core::pagination::{Page, PageRequest};
 use livedrop_core::ports::Catalog;
@@ -49,13 +47,9 @@ pub(crate) fn now() -> DateTime<Utc> {
 }
 
 /// Appends a write's event and audit entry on its transaction.
-pub(crate) async fn announce(
-    conn: &mut PgConnection,
-    event: Event,
-    entry: AuditEntry,
-) -> Result<()> {
-    append_events(conn, &[event]).await?;
-    append_audit(conn, &[entry]).await
+pub(crate) async fn announce(conn: &mut PgConnection, announcement: Announcement) -> Result<()> {
+    append_events(conn, &[announcement.event]).await?;
+    append_audit(conn, &[announcement.audit]).await
 }
 
 /// Locks a creator's row for the rest of the transaction; `NotFound` if there is none.
@@ -85,47 +79,6 @@ fn creator_conflict(error: sqlx::Error, creator: &Creator) -> Error {
     }
 }
 
-fn creator_audit(creator: &Creator, action: AuditAction, at: DateTime<Utc>) -> AuditEntry {
-    AuditEntry::new(
-        Some(creator.owner_id),
-        action,
-        AuditTarget::Creator(creator.id),
-        AuditDetail::Creator {
-            handle: creator.handle.clone(),
-            display_name: creator.display_name.clone(),
-        },
-        at,
-    )
-}
-
-/// `product.created` / `product.updated` and its audit entry.
-fn product_written(
-    product: &Product,
-    actor: UserId,
-    action: AuditAction,
-    at: DateTime<Utc>,
-) -> (Event, AuditEntry) {
-    let data = match action {
-        AuditAction::ProductCreated => EventData::ProductCreated {
-            product_id: product.id,
-        },
-        _ => EventData::ProductUpdated {
-            product_id: product.id,
-        },
-    };
-    let entry = AuditEntry::new(
-        Some(actor),
-        action,
-        AuditTarget::Product(product.id),
-        AuditDetail::Product {
-            title: product.details.title.clone(),
-            price_cents: product.details.price_cents,
-        },
-        at,
-    );
-    (Event::new(data, product.creator_id, None, at), entry)
-}
-
 #[async_trait]
 impl Catalog for PgCatalog {
     async fn create_user(&self, user: &User) -> Result<()> {
@@ -146,14 +99,7 @@ impl Catalog for PgCatalog {
                     db_error(e)
                 }
             })?;
-        let entry = AuditEntry::new(
-            Some(user.id),
-            AuditAction::UserRegistered,
-            AuditTarget::User(user.id),
-            AuditDetail::None,
-            user.created_at,
-        );
-        append_audit(&mut tx, &[entry]).await?;
+        append_audit(&mut tx, &[announcement::user_registered(user)]).await?;
         tx.commit().await.map_err(db_error)
     }
 
@@ -204,16 +150,7 @@ impl Catalog for PgCatalog {
         if inserted.rows_affected() == 0 {
             return Err(Error::not_found(Entity::User, creator.owner_id));
         }
-        let event = Event::new(
-            EventData::CreatorCreated {
-                owner_id: creator.owner_id,
-            },
-            creator.id,
-            None,
-            creator.created_at,
-        );
-        let entry = creator_audit(creator, AuditAction::CreatorCreated, creator.created_at);
-        announce(&mut tx, event, entry).await?;
+        announce(&mut tx, announcement::creator_created(creator)).await?;
         tx.commit().await.map_err(db_error)
     }
 
@@ -260,10 +197,7 @@ impl Catalog for PgCatalog {
         .map_err(|e| creator_conflict(e, creator))?
         .ok_or_else(|| Error::not_found(Entity::Creator, creator.id))?
         .into_creator()?;
-        let at = now();
-        let event = Event::new(EventData::CreatorUpdated {}, creator.id, None, at);
-        let entry = creator_audit(&updated, AuditAction::CreatorUpdated, at);
-        announce(&mut tx, event, entry).await?;
+        announce(&mut tx, announcement::creator_updated(&updated, now())).await?;
         tx.commit().await.map_err(db_error)
     }
 
@@ -292,13 +226,7 @@ impl Catalog for PgCatalog {
                 db_error(e)
             }
         })?;
-        let (event, entry) = product_written(
-            product,
-            actor,
-            AuditAction::ProductCreated,
-            product.created_at,
-        );
-        announce(&mut tx, event, entry).await?;
+        announce(&mut tx, announcement::product_created(product, actor)).await?;
         tx.commit().await.map_err(db_error)
     }
 
@@ -345,8 +273,11 @@ impl Catalog for PgCatalog {
         .map_err(db_error)?
         .ok_or_else(not_found)?
         .into_product()?;
-        let (event, entry) = product_written(&stored, actor, AuditAction::ProductUpdated, now());
-        announce(&mut tx, event, entry).await?;
+        announce(
+            &mut tx,
+            announcement::product_updated(&stored, actor, now()),
+        )
+        .await?;
         tx.commit().await.map_err(db_error)
     }
 

@@ -9,9 +9,8 @@
 
 use std::sync::LazyLock;
 
-use livedrop_core::domain::{
-    AuditAction, AuditDetail, AuditEntry, AuditTarget, Drop, DropBook, DropStatus, Event, EventData,
-};
+use livedrop_core::domain::announcement;
+use livedrop_core::domain::{Drop, DropBook, DropStatus, Event};
 use livedrop_core::ids::{DropId, UserId};
 use livedrop_core::pagination::{Page, PageRequest};
 use livedrop_core::{Entity, Error, Result};
@@ -45,24 +44,6 @@ static NEXT_BY_STATUS: LazyLock<String> = LazyLock::new(|| {
          ORDER BY s.start_at, s.drop_id LIMIT $4"
     )
 });
-
-fn drop_audit(
-    drop: &Drop,
-    actor: UserId,
-    action: AuditAction,
-    at: chrono::DateTime<chrono::Utc>,
-) -> AuditEntry {
-    AuditEntry::new(
-        Some(actor),
-        action,
-        AuditTarget::Drop(drop.id),
-        AuditDetail::Drop {
-            window: drop.window,
-            plan: drop.plan,
-        },
-        at,
-    )
-}
 
 /// Stores a drop and its stock (full, scheduled) in one transaction.
 pub(crate) async fn create(pool: &PgPool, drop: &Drop, actor: UserId) -> Result<()> {
@@ -118,19 +99,7 @@ pub(crate) async fn create(pool: &PgPool, drop: &Drop, actor: UserId) -> Result<
     .execute(&mut *tx)
     .await
     .map_err(db_error)?;
-    let event = Event::new(
-        EventData::DropCreated {
-            product_id: drop.product_id,
-            start_at: drop.window.start_at(),
-            end_at: drop.window.end_at(),
-            initial_stock: drop.plan.initial_stock(),
-        },
-        drop.creator_id,
-        Some(drop.id),
-        drop.created_at,
-    );
-    let entry = drop_audit(drop, actor, AuditAction::DropCreated, drop.created_at);
-    announce(&mut tx, event, entry).await?;
+    announce(&mut tx, announcement::drop_created(drop, actor)).await?;
     tx.commit().await.map_err(db_error)
 }
 
@@ -214,17 +183,7 @@ pub(crate) async fn update(pool: &PgPool, drop: &Drop, actor: UserId) -> Result<
     .map_err(db_error)?;
     book.drop.window = drop.window;
     book.drop.plan = drop.plan;
-    let event = Event::new(
-        EventData::DropUpdated {
-            start_at: drop.window.start_at(),
-            end_at: drop.window.end_at(),
-        },
-        book.drop.creator_id,
-        Some(drop.id),
-        at,
-    );
-    let entry = drop_audit(&book.drop, actor, AuditAction::DropUpdated, at);
-    announce(&mut tx, event, entry).await?;
+    announce(&mut tx, announcement::drop_updated(&book.drop, actor, at)).await?;
     tx.commit().await.map_err(db_error)
 }
 

@@ -11,9 +11,8 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use livedrop_core::domain::{
-    AuditAction, AuditDetail, AuditEntry, AuditTarget, Event, EventData, Follow, FollowChange,
-};
+use livedrop_core::domain::announcement;
+use livedrop_core::domain::{Follow, FollowChange};
 use livedrop_core::ids::{CreatorId, UserId};
 use livedrop_core::pagination::{Page, PageRequest};
 use livedrop_core::ports::FollowStore;
@@ -98,25 +97,8 @@ impl PgFollowStore {
         .fetch_one(&mut *tx)
         .await
         .map_err(db_error)?;
-        let (data, action) = if follow {
-            (
-                EventData::FollowCreated { user_id },
-                AuditAction::FollowCreated,
-            )
-        } else {
-            (
-                EventData::FollowRemoved { user_id },
-                AuditAction::FollowRemoved,
-            )
-        };
-        let entry = AuditEntry::new(
-            Some(user_id),
-            action,
-            AuditTarget::Creator(creator_id),
-            AuditDetail::Follow { user_id },
-            now,
-        );
-        announce(&mut tx, Event::new(data, creator_id, None, now), entry).await?;
+        let announcement = announcement::follow_changed(user_id, creator_id, follow, now);
+        announce(&mut tx, announcement).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(FollowChange {
             changed,

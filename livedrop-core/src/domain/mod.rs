@@ -1,6 +1,7 @@
 //! Domain types and rules. Everything here validates on construction and never panics on
 //! bad input; nothing here does I/O.
 
+pub mod announcement;
 mod audit;
 mod book;
 mod drop;
