@@ -245,10 +245,10 @@ impl Ledger for DecrementsTwice {
     }
     async fn summary(&self, drop_id: DropId) -> Result<LedgerSummary> {
         let mut summary = self.inner.summary(drop_id).await?;
-        if let Some((drop, qty)) = *self.extra.lock().unwrap() {
-            if drop == drop_id {
-                summary.available = summary.available.saturating_sub(qty);
-            }
+        if let Some((drop, qty)) = *self.extra.lock().unwrap()
+            && drop == drop_id
+        {
+            summary.available = summary.available.saturating_sub(qty);
         }
         Ok(summary)
     }

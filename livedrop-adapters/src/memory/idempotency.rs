@@ -148,10 +148,10 @@ impl IdempotencyStore for MemoryIdempotencyStore {
     ) -> Result<()> {
         let k = self.records.id(user, key);
         let ours = |slot: &Slot| matches!(&slot.record, IdempotencyRecord::InFlight { fingerprint: f } if f == fingerprint);
-        if let Some(mut entry) = self.records.map.get_mut(&k) {
-            if entry.record.as_ref().is_some_and(ours) {
-                entry.record = None;
-            }
+        if let Some(mut entry) = self.records.map.get_mut(&k)
+            && entry.record.as_ref().is_some_and(ours)
+        {
+            entry.record = None;
         }
         // The ledger may hold the key too; only an entry left empty goes.
         self.records.map.remove_if(&k, |_, entry| entry.is_empty());

@@ -105,7 +105,7 @@ impl PgIdempotencyStore {
     }
 
     fn maybe_purge(&self) {
-        if (self.begins.fetch_add(1, Ordering::Relaxed) + 1) % PURGE_EVERY != 0 {
+        if !(self.begins.fetch_add(1, Ordering::Relaxed) + 1).is_multiple_of(PURGE_EVERY) {
             return;
         }
         let pool = self.pool.clone();

@@ -52,10 +52,10 @@ impl<K: Eq + Hash + Clone, V: Clone> SingleFlight<K, V> {
         let (sender, receiver) = match role {
             Ok(leader) => leader,
             Err(mut flight) => {
-                if let Ok(value) = flight.wait_for(Option::is_some).await {
-                    if let Some(value) = value.clone() {
-                        return Ok(Flight::Joined(value));
-                    }
+                if let Ok(value) = flight.wait_for(Option::is_some).await
+                    && let Some(value) = value.clone()
+                {
+                    return Ok(Flight::Joined(value));
                 }
                 return work().await.map(Flight::Led);
             }

@@ -12,6 +12,10 @@
 
 #[cfg(feature = "postgres")]
 pub mod postgres;
+#[cfg(feature = "redis")]
+pub mod redis;
+#[cfg(feature = "redis")]
+pub mod redis_server;
 
 /// Says why a backend is missing: a failure under `LIVEDROP_REQUIRE_BACKENDS=1`, else a
 /// skip.

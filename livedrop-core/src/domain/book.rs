@@ -110,10 +110,10 @@ impl DropBook {
             DropStatus::SoldOut => return Err(OrderRejection::SoldOut),
             drop_status => return Err(OrderRejection::DropNotLive { drop_status }),
         }
-        if let Some(limit) = self.drop.plan.max_per_user() {
-            if already.saturating_add(qty) > limit {
-                return Err(OrderRejection::LimitReached { limit, already });
-            }
+        if let Some(limit) = self.drop.plan.max_per_user()
+            && already.saturating_add(qty) > limit
+        {
+            return Err(OrderRejection::LimitReached { limit, already });
         }
         if self.available == 0 {
             return Err(OrderRejection::SoldOut);

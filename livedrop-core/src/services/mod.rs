@@ -1,6 +1,7 @@
 //! Use cases, written only against ports.
 
 mod browse;
+mod cached_reads;
 mod catalog;
 mod follows;
 mod orders;
@@ -8,6 +9,7 @@ mod relay;
 mod scheduler;
 
 pub use browse::BrowseService;
+pub use cached_reads::{CachedReads, stale_keys};
 pub use catalog::CatalogService;
 pub use follows::FollowService;
 pub use orders::{OrderService, Receipt};

@@ -79,13 +79,13 @@ impl Oracle {
     fn check_order(&self, history: &History, order: &Order) -> Result<(), Violation> {
         let key = self.key_of(order)?;
         self.check_matches_key(history, key, order)?;
-        if let Some(bound) = self.key_orders.get(&key) {
-            if *bound != order.id {
-                return Err(format!(
-                    "double buy: key {} was answered with order {bound} but the ledger holds {}",
-                    order.idempotency_key, order.id
-                ));
-            }
+        if let Some(bound) = self.key_orders.get(&key)
+            && *bound != order.id
+        {
+            return Err(format!(
+                "double buy: key {} was answered with order {bound} but the ledger holds {}",
+                order.idempotency_key, order.id
+            ));
         }
         let cancelled = order.status == OrderStatus::Cancelled;
         if cancelled != order.cancelled_at.is_some() {
@@ -129,13 +129,13 @@ impl Oracle {
                     drop.id, s.confirmed_units, s.confirmed_orders
                 ));
             }
-            if let Some(limit) = drop.plan.max_per_user() {
-                if let Some((user, units)) = held.iter().find(|(_, units)| **units > limit) {
-                    return Err(format!(
-                        "user {user} holds {units} units of drop {}, over its limit {limit}",
-                        drop.id
-                    ));
-                }
+            if let Some(limit) = drop.plan.max_per_user()
+                && let Some((user, units)) = held.iter().find(|(_, units)| **units > limit)
+            {
+                return Err(format!(
+                    "user {user} holds {units} units of drop {}, over its limit {limit}",
+                    drop.id
+                ));
             }
         }
         Ok(())

@@ -177,7 +177,7 @@ impl<'a> Sim<'a> {
                 .check_step(self.ledger.as_ref(), self.clock.now())?;
             self.report.invariant_checks += 1;
             self.record_books(&books);
-            if self.config.audit_every > 0 && self.step % self.config.audit_every == 0 {
+            if self.config.audit_every > 0 && self.step.is_multiple_of(self.config.audit_every) {
                 self.oracle.audit(self.ledger.as_ref(), &self.history)?;
                 self.report.audits += 1;
             }

@@ -1,0 +1,88 @@
+//! The read cache in Redis: plain strings with a TTL, shared by every server instance.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use ::redis::aio::ConnectionManager;
+use async_trait::async_trait;
+use livedrop_core::Result;
+use livedrop_core::ports::{Cache, CacheStats};
+
+use super::health::Health;
+use super::millis;
+
+/// Cached reads in Redis. See [`Cache`] for the contract.
+///
+/// Bounded by Redis's own `maxmemory` and eviction policy (an `allkeys-lru` or
+/// `volatile-*` policy suits it; every entry has a TTL). While Redis is down, `get` is a
+/// fast `Unavailable` (counted as a miss) and the caller reads the source instead.
+#[derive(Debug)]
+pub struct RedisCache {
+    conn: ConnectionManager,
+    health: Arc<Health>,
+    prefix: Arc<str>,
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+impl RedisCache {
+    pub(crate) fn new(conn: ConnectionManager, health: Arc<Health>, prefix: Arc<str>) -> Self {
+        Self {
+            conn,
+            health,
+            prefix,
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        }
+    }
+
+    fn key(&self, key: &str) -> String {
+        format!("{}cache:{key}", self.prefix)
+    }
+}
+
+#[async_trait]
+impl Cache for RedisCache {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        let mut conn = self.conn.clone();
+        let mut get = ::redis::cmd("GET");
+        get.arg(self.key(key));
+        let value: Result<Option<Vec<u8>>> = self.health.call(get.query_async(&mut conn)).await;
+        let counter = match &value {
+            Ok(Some(_)) => &self.hits,
+            _ => &self.misses,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        value
+    }
+
+    async fn put(&self, key: &str, value: Vec<u8>, ttl: Duration) -> Result<()> {
+        let mut conn = self.conn.clone();
+        let mut set = ::redis::cmd("SET");
+        set.arg(self.key(key))
+            .arg(value)
+            .arg("PX")
+            .arg(millis(ttl).max(1));
+        self.health.call(set.query_async::<()>(&mut conn)).await
+    }
+
+    async fn invalidate(&self, keys: &[String]) -> Result<()> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.conn.clone();
+        let mut del = ::redis::cmd("DEL");
+        for key in keys {
+            del.arg(self.key(key));
+        }
+        self.health.call(del.query_async::<()>(&mut conn)).await
+    }
+
+    fn stats(&self) -> CacheStats {
+        CacheStats {
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! Whether Redis answers: the switch every Redis adapter uses between Redis and its
+//! fallback.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use ::redis::{RedisError, RetryMethod};
+use livedrop_core::{Error, Result};
+
+const BACKEND: &str = "redis";
+
+/// A small circuit breaker shared by the Redis adapters of one connection.
+///
+/// While Redis is down, every call would otherwise wait out a connect attempt or a response
+/// timeout before its fallback runs; an order would pay that at each of its idempotency
+/// calls. So after a transient failure calls skip Redis at once (returning `Unavailable`,
+/// which every adapter's caller treats as "use the fallback"), and one call per
+/// `retry_every` probes it. The first success closes the circuit. Both transitions are
+/// logged once, so an outage is two log lines, not one per request.
+#[derive(Debug)]
+pub(crate) struct Health {
+    /// Microseconds since `epoch` before which calls skip Redis; 0 while it answers.
+    skip_until: AtomicU64,
+    down: AtomicBool,
+    epoch: Instant,
+    retry_every: Duration,
+}
+
+impl Health {
+    pub(crate) fn new(retry_every: Duration) -> Self {
+        Self {
+            skip_until: AtomicU64::new(0),
+            down: AtomicBool::new(false),
+            epoch: Instant::now(),
+            retry_every,
+        }
+    }
+
+    /// Whether Redis answered the last call that reached it.
+    pub(crate) fn is_up(&self) -> bool {
+        !self.down.load(Ordering::Relaxed)
+    }
+
+    fn now(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_micros()).unwrap_or(u64::MAX)
+    }
+
+    /// Whether this call may go to Redis: always while it is up; while it is down, only
+    /// the one call that claims the next probe slot.
+    fn may_call(&self) -> bool {
+        let until = self.skip_until.load(Ordering::Acquire);
+        if until == 0 {
+            return true;
+        }
+        let now = self.now();
+        let next = now.saturating_add(duration_micros(self.retry_every));
+        now >= until
+            && self
+                .skip_until
+                .compare_exchange(until, next, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+    }
+
+    fn succeeded(&self) {
+        if self.skip_until.load(Ordering::Relaxed) != 0 {
+            self.skip_until.store(0, Ordering::Release);
+        }
+        if self.down.swap(false, Ordering::AcqRel) {
+            tracing::info!(
+                backend = BACKEND,
+                "redis answers again; leaving the fallback"
+            );
+        }
+    }
+
+    fn failed(&self, error: &RedisError) {
+        let until = self
+            .now()
+            .saturating_add(duration_micros(self.retry_every))
+            .max(1);
+        self.skip_until.store(until, Ordering::Release);
+        if !self.down.swap(true, Ordering::AcqRel) {
+            tracing::warn!(
+                backend = BACKEND,
+                %error,
+                retry_every = ?self.retry_every,
+                "redis is unavailable; falling back until it answers again"
+            );
+        }
+    }
+
+    /// Runs one Redis call through the breaker and maps its error: transient failures
+    /// (connection, timeout, loading, failover) are `Unavailable` and open the circuit;
+    /// anything else is `Internal`, a bug rather than an outage.
+    pub(crate) async fn call<T>(
+        &self,
+        call: impl Future<Output = Result<T, RedisError>>,
+    ) -> Result<T> {
+        if !self.may_call() {
+            return Err(Error::unavailable(
+                BACKEND,
+                "skipped: redis did not answer recently",
+            ));
+        }
+        match call.await {
+            Ok(value) => {
+                self.succeeded();
+                Ok(value)
+            }
+            Err(error) if is_transient(&error) => {
+                self.failed(&error);
+                Err(Error::unavailable(BACKEND, error))
+            }
+            Err(error) => {
+                // Redis answered, so it is up, even though this call was wrong.
+                self.succeeded();
+                Err(Error::internal(BACKEND, error))
+            }
+        }
+    }
+}
+
+fn duration_micros(duration: Duration) -> u64 {
+    u64::try_from(duration.as_micros()).unwrap_or(u64::MAX)
+}
+
+/// Whether retrying later could succeed: the driver's own classification.
+fn is_transient(error: &RedisError) -> bool {
+    error.is_timeout() || !matches!(error.retry_method(), RetryMethod::NoRetry)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn io_error() -> RedisError {
+        RedisError::from(std::io::Error::from(std::io::ErrorKind::ConnectionRefused))
+    }
+
+    #[tokio::test]
+    async fn an_outage_skips_calls_until_a_probe_succeeds() {
+        let health = Health::new(Duration::from_millis(50));
+        assert!(health.call(async { Ok::<_, RedisError>(1) }).await.is_ok());
+        let failed = health.call(async { Err::<u8, _>(io_error()) }).await;
+        assert!(matches!(failed, Err(Error::Unavailable { .. })));
+        assert!(!health.is_up());
+
+        // Inside the window the call is not even made.
+        let skipped = health
+            .call(async { panic!("a skipped call must not run") as Result<u8, RedisError> })
+            .await;
+        assert!(matches!(skipped, Err(Error::Unavailable { .. })));
+
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        assert_eq!(
+            health.call(async { Ok::<_, RedisError>(7) }).await.ok(),
+            Some(7)
+        );
+        assert!(health.is_up());
+    }
+
+    #[tokio::test]
+    async fn a_wrong_command_is_internal_and_keeps_the_circuit_closed() {
+        let health = Health::new(Duration::from_secs(60));
+        let wrong = RedisError::from((::redis::ErrorKind::UnexpectedReturnType, "bad type"));
+        let result = health.call(async { Err::<u8, _>(wrong) }).await;
+        assert!(matches!(result, Err(Error::Internal { .. })));
+        assert!(health.is_up());
+        assert!(health.call(async { Ok::<_, RedisError>(()) }).await.is_ok());
+    }
+}

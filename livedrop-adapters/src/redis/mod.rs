@@ -1,0 +1,136 @@
+//! The Redis backend: the idempotency fast path, token buckets shared by every server
+//! instance, and the read cache, each with a fallback so a Redis outage costs speed, not
+//! orders.
+//!
+//! # Layout
+//! - [`RedisConfig`] / [`RedisBackend`]: one auto-reconnecting, multiplexed connection
+//!   (`ConnectionManager`) shared by the three adapters, and their key prefix.
+//! - `health`: the circuit breaker between Redis and the fallbacks: after a failure calls
+//!   skip Redis at once, one call a second probes it, and the switch both ways is logged.
+//! - `idempotency` (+ `record`, the stored value's layout): [`RedisIdempotencyStore`];
+//!   while down, the ledger's unique `(user, key)` decides (the order service's fallback).
+//! - `rate_limiter`: [`RedisRateLimiter`]; while down, in-process buckets.
+//! - `cache`: [`RedisCache`]; while down, reads bypass it.
+//! - `script_batch`: concurrent calls of one script sent as one script call (completions
+//!   and bucket checks), since a script call's fixed cost exceeds a whole `SET`.
+//! - The Lua scripts live in `livedrop-adapters/lua/` and run by SHA (`EVALSHA`, loaded
+//!   again automatically after a Redis restart).
+//!
+//! Needs Redis 7.0 or newer (`SET ... NX GET`).
+
+mod cache;
+mod config;
+mod health;
+mod idempotency;
+mod rate_limiter;
+mod record;
+mod script_batch;
+
+pub use cache::RedisCache;
+pub use config::RedisConfig;
+pub use idempotency::RedisIdempotencyStore;
+pub use rate_limiter::RedisRateLimiter;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ::redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use livedrop_core::ports::Ports;
+use livedrop_core::{Error, Result};
+
+use health::Health;
+
+/// One Redis connection and the adapters built on it.
+#[derive(Clone, Debug)]
+pub struct RedisBackend {
+    conn: ConnectionManager,
+    health: Arc<Health>,
+    config: Arc<RedisConfig>,
+    prefix: Arc<str>,
+}
+
+impl RedisBackend {
+    /// A backend for `config.url`. Connects lazily, so a server starts (on its fallbacks)
+    /// even while Redis is down; [`ping`](Self::ping) tells whether it answers.
+    ///
+    /// # Errors
+    /// `Internal` when the URL is not a Redis URL.
+    pub fn new(config: RedisConfig) -> Result<Self> {
+        let client =
+            ::redis::Client::open(config.url.as_str()).map_err(|e| Error::internal("redis", e))?;
+        // No retries inside the driver: the circuit breaker decides when to try again, so
+        // a request never waits out a reconnect loop.
+        let manager = ConnectionManagerConfig::new()
+            .set_number_of_retries(0)
+            .set_connection_timeout(Some(config.connection_timeout))
+            .set_response_timeout(Some(config.response_timeout));
+        let conn = ConnectionManager::new_lazy_with_config(client, manager)
+            .map_err(|e| Error::internal("redis", e))?;
+        Ok(Self {
+            conn,
+            health: Arc::new(Health::new(config.retry_every)),
+            prefix: Arc::from(config.key_prefix.as_str()),
+            config: Arc::new(config),
+        })
+    }
+
+    /// Whether Redis answers now (for readiness checks).
+    ///
+    /// # Errors
+    /// `Unavailable` when it does not.
+    pub async fn ping(&self) -> Result<()> {
+        let mut conn = self.conn.clone();
+        self.health
+            .call(::redis::cmd("PING").query_async::<()>(&mut conn))
+            .await
+    }
+
+    /// Whether the adapters are on Redis (`true`) or on their fallbacks.
+    pub fn is_up(&self) -> bool {
+        self.health.is_up()
+    }
+
+    /// The idempotency store.
+    pub fn idempotency(&self) -> RedisIdempotencyStore {
+        RedisIdempotencyStore::new(
+            self.conn.clone(),
+            Arc::clone(&self.health),
+            Arc::clone(&self.prefix),
+            self.config.idempotency,
+        )
+    }
+
+    /// The rate limiter (with its in-process fallback buckets).
+    pub fn rate_limiter(&self) -> RedisRateLimiter {
+        RedisRateLimiter::new(
+            self.conn.clone(),
+            Arc::clone(&self.health),
+            Arc::clone(&self.prefix),
+            self.config.rate_limits,
+        )
+    }
+
+    /// The read cache.
+    pub fn cache(&self) -> RedisCache {
+        RedisCache::new(
+            self.conn.clone(),
+            Arc::clone(&self.health),
+            Arc::clone(&self.prefix),
+        )
+    }
+
+    /// `base` with its idempotency store, rate limiter and cache replaced by Redis's.
+    pub fn ports(&self, base: Ports) -> Ports {
+        Ports {
+            idempotency: Arc::new(self.idempotency()),
+            rate_limiter: Arc::new(self.rate_limiter()),
+            cache: Arc::new(self.cache()),
+            ..base
+        }
+    }
+}
+
+/// A lifetime in whole milliseconds, as `PX` takes it.
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}

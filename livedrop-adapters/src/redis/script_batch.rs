@@ -1,0 +1,159 @@
+//! Concurrent calls of one script, sent to Redis as one script call.
+//!
+//! A script call costs Redis a few microseconds of fixed overhead (setting up the Lua
+//! call, converting the reply) on top of the commands it runs: more than a plain `SET`
+//! costs in all. Under load, many requests complete an idempotency record or check a
+//! bucket at the same moment, so the calls waiting are sent together: one `EVALSHA` whose
+//! script loops over them (each call's keys and arguments in order, each answered in its
+//! own reply slot), still atomic as a whole. Nothing waits to fill a batch: a quiet
+//! server sends each call at once, alone; a batch forms only from calls that queued while
+//! earlier batches were in flight. The Redis-side protocol, that call `i` has `KEYS[i]`
+//! and `ARGV[(i-1)*ARGS+1 ..= i*ARGS]` and gets `reply[i]`, is each script's contract.
+
+use std::sync::{Arc, OnceLock};
+
+use ::redis::aio::ConnectionManager;
+use ::redis::{Script, Value};
+use livedrop_core::{Error, Result};
+use tokio::sync::{Semaphore, mpsc, oneshot};
+
+use super::health::Health;
+
+/// Most calls in one script call.
+const MAX_BATCH: usize = 128;
+/// Batches in flight at once; more calls queue for the next batch.
+const MAX_IN_FLIGHT: usize = 4;
+
+/// One waiting call: its key, its arguments, and where its reply goes.
+struct Call {
+    key: String,
+    args: Vec<Vec<u8>>,
+    reply: oneshot::Sender<Result<Value>>,
+}
+
+/// Batches calls of one script; see the module docs.
+pub(crate) struct ScriptBatcher {
+    script: &'static Script,
+    conn: ConnectionManager,
+    health: Arc<Health>,
+    /// Started on first use, inside the caller's runtime; ends when the batcher is dropped.
+    queue: OnceLock<mpsc::UnboundedSender<Call>>,
+}
+
+impl std::fmt::Debug for ScriptBatcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScriptBatcher")
+            .field("script", &self.script.get_hash())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ScriptBatcher {
+    pub(crate) fn new(
+        script: &'static Script,
+        conn: ConnectionManager,
+        health: Arc<Health>,
+    ) -> Self {
+        Self {
+            script,
+            conn,
+            health,
+            queue: OnceLock::new(),
+        }
+    }
+
+    /// Runs the script for one `key` with `args` (always the same number per call) and
+    /// returns this call's reply.
+    pub(crate) async fn call(&self, key: String, args: Vec<Vec<u8>>) -> Result<Value> {
+        let (reply, answer) = oneshot::channel();
+        let queue = self.queue.get_or_init(|| self.start());
+        queue
+            .send(Call { key, args, reply })
+            .map_err(|_| Error::internal("redis", "script batcher stopped"))?;
+        answer
+            .await
+            .map_err(|_| Error::internal("redis", "script batcher dropped a call"))?
+    }
+
+    fn start(&self) -> mpsc::UnboundedSender<Call> {
+        let (queue, calls) = mpsc::unbounded_channel();
+        tokio::spawn(drain(
+            self.script,
+            self.conn.clone(),
+            Arc::clone(&self.health),
+            calls,
+        ));
+        queue
+    }
+}
+
+/// Sends whatever queued as one batch, up to `MAX_IN_FLIGHT` batches at a time.
+async fn drain(
+    script: &'static Script,
+    conn: ConnectionManager,
+    health: Arc<Health>,
+    mut calls: mpsc::UnboundedReceiver<Call>,
+) {
+    let in_flight = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    // Collect only once a slot is free, so calls that arrive meanwhile join this batch.
+    while let Ok(permit) = Arc::clone(&in_flight).acquire_owned().await {
+        if calls.recv_many(&mut batch, MAX_BATCH).await == 0 {
+            return;
+        }
+        let (conn, health) = (conn.clone(), Arc::clone(&health));
+        let sent = std::mem::replace(&mut batch, Vec::with_capacity(MAX_BATCH));
+        tokio::spawn(async move {
+            run(script, conn, &health, sent).await;
+            drop(permit);
+        });
+    }
+}
+
+async fn run(
+    script: &'static Script,
+    mut conn: ConnectionManager,
+    health: &Health,
+    batch: Vec<Call>,
+) {
+    let mut invocation = script.prepare_invoke();
+    for call in &batch {
+        invocation.key(&call.key);
+        for arg in &call.args {
+            invocation.arg(arg.as_slice());
+        }
+    }
+    let replies: Result<Vec<Value>> = health.call(invocation.invoke_async(&mut conn)).await;
+    match replies {
+        Ok(replies) if replies.len() == batch.len() => {
+            for (call, reply) in batch.into_iter().zip(replies) {
+                // A caller that stopped waiting does not need its reply.
+                let _ = call.reply.send(Ok(reply));
+            }
+        }
+        Ok(replies) => {
+            let count = replies.len();
+            for call in batch {
+                let _ = call.reply.send(Err(Error::internal(
+                    "redis",
+                    format!("script answered {count} calls of a batch"),
+                )));
+            }
+        }
+        Err(error) => {
+            // Every call of the batch shares its fate; each caller maps it alike.
+            for call in batch {
+                let _ = call.reply.send(Err(same_error(&error)));
+            }
+        }
+    }
+}
+
+/// A copy of a batch's error for each of its calls (the source is kept as text).
+fn same_error(error: &Error) -> Error {
+    match error {
+        Error::Unavailable { backend, source } => Error::unavailable(backend, source.to_string()),
+        Error::Internal { backend, source } => Error::internal(backend, source.to_string()),
+        other => Error::internal("redis", other.to_string()),
+    }
+}

@@ -1,0 +1,266 @@
+//! Catalog and stock reads through the cache port, and what each event makes stale.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Serialize, de::DeserializeOwned};
+
+use crate::Result;
+use crate::domain::{Creator, Drop, DropStock, Event, EventData, Product};
+use crate::ids::{CreatorId, DropId, ProductId};
+use crate::ports::{Cache, CacheTtls, Catalog, Ledger, cache_keys as keys};
+
+/// Read-through reads of creators, products, drops and stock, with the design's TTLs.
+///
+/// The cache only ever costs a lookup: a miss, an unreadable entry or an unavailable cache
+/// all fall through to the authoritative port, and a failed `put` is logged and ignored.
+/// Entries are JSON, so every server instance and version reads the others' entries.
+/// Writers do not touch the cache; the event consumer calls [`stale_keys`] and
+/// invalidates, and the short TTLs bound what a lost invalidation can cost.
+#[derive(Clone, Debug)]
+pub struct CachedReads {
+    cache: Arc<dyn Cache>,
+    catalog: Arc<dyn Catalog>,
+    ledger: Arc<dyn Ledger>,
+    ttls: CacheTtls,
+}
+
+impl CachedReads {
+    /// Reads over these ports.
+    pub fn new(
+        cache: Arc<dyn Cache>,
+        catalog: Arc<dyn Catalog>,
+        ledger: Arc<dyn Ledger>,
+        ttls: CacheTtls,
+    ) -> Self {
+        Self {
+            cache,
+            catalog,
+            ledger,
+            ttls,
+        }
+    }
+
+    /// A creator's profile.
+    pub async fn creator(&self, id: CreatorId) -> Result<Creator> {
+        let load = self.catalog.get_creator(id);
+        self.read(keys::creator(id), self.ttls.creator, load).await
+    }
+
+    /// A product.
+    pub async fn product(&self, id: ProductId) -> Result<Product> {
+        let load = self.catalog.get_product(id);
+        self.read(keys::product(id), self.ttls.product, load).await
+    }
+
+    /// A drop (its status may lag by up to the drop TTL; `GET /drops/:id` reads the
+    /// catalog instead).
+    pub async fn drop(&self, id: DropId) -> Result<Drop> {
+        let load = self.catalog.get_drop(id);
+        self.read(keys::drop(id), self.ttls.drop, load).await
+    }
+
+    /// A drop's stock, at most one stock TTL old.
+    pub async fn stock(&self, id: DropId) -> Result<DropStock> {
+        let load = self.ledger.stock(id);
+        self.read(keys::stock(id), self.ttls.stock, load).await
+    }
+
+    async fn read<T: Serialize + DeserializeOwned>(
+        &self,
+        key: String,
+        ttl: Duration,
+        load: impl Future<Output = Result<T>>,
+    ) -> Result<T> {
+        match self.cache.get(&key).await {
+            Ok(Some(bytes)) => match serde_json::from_slice(&bytes) {
+                Ok(value) => return Ok(value),
+                // Written by an incompatible version, say: reload and overwrite it.
+                Err(error) => tracing::warn!(%key, %error, "unreadable cache entry"),
+            },
+            Ok(None) => {}
+            Err(error) => tracing::debug!(%key, %error, "cache bypassed"),
+        }
+        let value = load.await?;
+        match serde_json::to_vec(&value) {
+            Ok(bytes) => {
+                if let Err(error) = self.cache.put(&key, bytes, ttl).await {
+                    tracing::debug!(%key, %error, "cache fill skipped");
+                }
+            }
+            Err(error) => tracing::warn!(%key, %error, "value not cacheable"),
+        }
+        Ok(value)
+    }
+}
+
+/// The cache keys `event` makes stale: what the event consumer invalidates.
+pub fn stale_keys(event: &Event) -> Vec<String> {
+    let drop_keys = || {
+        event
+            .drop_id
+            .map(|id| vec![keys::drop(id), keys::stock(id)])
+            .unwrap_or_default()
+    };
+    match &event.data {
+        EventData::CreatorCreated { .. } | EventData::CreatorUpdated {} => {
+            vec![keys::creator(event.creator_id)]
+        }
+        EventData::ProductCreated { product_id } | EventData::ProductUpdated { product_id } => {
+            vec![keys::product(*product_id)]
+        }
+        // A status or window change: the drop and its stock.
+        EventData::DropCreated { .. }
+        | EventData::DropUpdated { .. }
+        | EventData::DropStarted { .. }
+        | EventData::DropEnded { .. }
+        | EventData::DropSoldOut {}
+        | EventData::DropRestocked { .. } => drop_keys(),
+        // Only the count moved; a status change comes as its own event.
+        EventData::StockLow { .. }
+        | EventData::OrderConfirmed { .. }
+        | EventData::OrderCancelled { .. } => event
+            .drop_id
+            .map(|id| vec![keys::stock(id)])
+            .unwrap_or_default(),
+        // Follower lists are not cached.
+        EventData::FollowCreated { .. } | EventData::FollowRemoved { .. } => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use chrono::Utc;
+
+    use super::*;
+    use crate::Error;
+    use crate::domain::{DisplayName, Handle, Quantity};
+    use crate::ids::{OrderId, UserId};
+    use crate::ports::{MockCache, MockCatalog, MockLedger};
+
+    fn creator() -> Creator {
+        Creator::new(
+            UserId::new(),
+            DisplayName::try_from("Ada").unwrap(),
+            Handle::try_from("ada").unwrap(),
+            Utc::now(),
+        )
+    }
+
+    fn reads(cache: MockCache, catalog: MockCatalog) -> CachedReads {
+        CachedReads::new(
+            Arc::new(cache),
+            Arc::new(catalog),
+            Arc::new(MockLedger::new()),
+            CacheTtls::default(),
+        )
+    }
+
+    #[tokio::test]
+    async fn a_miss_fills_the_cache_and_the_next_read_is_served_from_it() {
+        let ada = creator();
+        let stored: Arc<Mutex<Option<Vec<u8>>>> = Arc::default();
+        let mut cache = MockCache::new();
+        let on_get = Arc::clone(&stored);
+        cache
+            .expect_get()
+            .returning(move |_| Ok(on_get.lock().unwrap().clone()));
+        let on_put = Arc::clone(&stored);
+        let (key, ttl) = (keys::creator(ada.id), CacheTtls::default().creator);
+        cache
+            .expect_put()
+            .times(1)
+            .withf(move |k, _, t| k == key && *t == ttl)
+            .returning(move |_, value, _| {
+                *on_put.lock().unwrap() = Some(value);
+                Ok(())
+            });
+        let mut catalog = MockCatalog::new();
+        let loaded = ada.clone();
+        catalog
+            .expect_get_creator()
+            .times(1)
+            .returning(move |_| Ok(loaded.clone()));
+        let reads = reads(cache, catalog);
+        assert_eq!(reads.creator(ada.id).await.unwrap(), ada);
+        assert_eq!(reads.creator(ada.id).await.unwrap(), ada);
+    }
+
+    #[tokio::test]
+    async fn an_unavailable_cache_is_bypassed() {
+        let ada = creator();
+        let mut cache = MockCache::new();
+        cache
+            .expect_get()
+            .returning(|_| Err(Error::unavailable("redis", "down")));
+        cache
+            .expect_put()
+            .returning(|_, _, _| Err(Error::unavailable("redis", "down")));
+        let mut catalog = MockCatalog::new();
+        let loaded = ada.clone();
+        catalog
+            .expect_get_creator()
+            .times(2)
+            .returning(move |_| Ok(loaded.clone()));
+        let reads = reads(cache, catalog);
+        assert_eq!(reads.creator(ada.id).await.unwrap(), ada);
+        assert_eq!(reads.creator(ada.id).await.unwrap(), ada);
+    }
+
+    #[tokio::test]
+    async fn an_unreadable_entry_is_reloaded_and_a_missing_item_is_not_cached() {
+        let ada = creator();
+        let mut cache = MockCache::new();
+        cache
+            .expect_get()
+            .returning(|_| Ok(Some(b"not json".to_vec())));
+        cache.expect_put().times(1).returning(|_, _, _| Ok(()));
+        let mut catalog = MockCatalog::new();
+        let loaded = ada.clone();
+        catalog
+            .expect_get_creator()
+            .times(1)
+            .returning(move |_| Ok(loaded.clone()));
+        catalog
+            .expect_get_product()
+            .returning(|id| Err(Error::not_found(crate::Entity::Product, id)));
+        let reads = reads(cache, catalog);
+        assert_eq!(reads.creator(ada.id).await.unwrap(), ada);
+        let missing = reads.product(ProductId::new()).await.unwrap_err();
+        assert_eq!(missing.code(), "not_found");
+    }
+
+    #[test]
+    fn events_name_exactly_the_entries_they_make_stale() {
+        let (creator_id, drop_id, product_id) = (CreatorId::new(), DropId::new(), ProductId::new());
+        let now = Utc::now();
+        let event = |data| Event::new(data, creator_id, Some(drop_id), now);
+        let confirmed = event(EventData::OrderConfirmed {
+            order_id: OrderId::new(),
+            user_id: UserId::new(),
+            qty: Quantity::ONE,
+            available: 3,
+        });
+        assert_eq!(stale_keys(&confirmed), vec![keys::stock(drop_id)]);
+        assert_eq!(
+            stale_keys(&event(EventData::DropSoldOut {})),
+            vec![keys::drop(drop_id), keys::stock(drop_id)]
+        );
+        assert_eq!(
+            stale_keys(&Event::new(
+                EventData::ProductUpdated { product_id },
+                creator_id,
+                None,
+                now
+            )),
+            vec![keys::product(product_id)]
+        );
+        assert_eq!(
+            stale_keys(&event(EventData::CreatorUpdated {})),
+            vec![keys::creator(creator_id)]
+        );
+    }
+}
