@@ -27,3 +27,34 @@ pub fn missing(what: &str, why: &str) {
     );
     eprintln!("skipped: {what} not available: {why}");
 }
+
+/// A service container started once per test binary (testcontainers removes it when the
+/// process ends): the URL `url` makes from the host port mapped to `port`.
+#[cfg(feature = "containers")]
+pub async fn container_url<I: testcontainers::Image>(
+    started: &'static tokio::sync::OnceCell<
+        Result<(testcontainers::ContainerAsync<I>, String), String>,
+    >,
+    image: impl FnOnce() -> I,
+    port: u16,
+    url: impl FnOnce(u16) -> String,
+) -> Result<String, String> {
+    use testcontainers::runners::AsyncRunner;
+    let started = started
+        .get_or_init(|| async {
+            let container = image()
+                .start()
+                .await
+                .map_err(|e| format!("no LIVEDROP_TEST_* variable and Docker failed: {e}"))?;
+            let host_port = container
+                .get_host_port_ipv4(port)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok((container, url(host_port)))
+        })
+        .await;
+    started
+        .as_ref()
+        .map(|(_, url)| url.clone())
+        .map_err(Clone::clone)
+}

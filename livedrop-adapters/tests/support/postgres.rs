@@ -70,33 +70,16 @@ pub async fn per_order_ports() -> Option<Ports> {
 #[cfg(feature = "containers")]
 mod container {
     use testcontainers::ContainerAsync;
-    use testcontainers::runners::AsyncRunner;
     use testcontainers_modules::postgres::Postgres;
     use tokio::sync::OnceCell;
 
-    /// One container per test binary, started on first use; testcontainers removes it when
-    /// the process ends.
     static CONTAINER: OnceCell<Result<(ContainerAsync<Postgres>, String), String>> =
         OnceCell::const_new();
 
     pub(super) async fn url() -> Result<String, String> {
-        let started = CONTAINER
-            .get_or_init(|| async {
-                let container = Postgres::default()
-                    .start()
-                    .await
-                    .map_err(|e| format!("no LIVEDROP_TEST_DATABASE_URL and Docker failed: {e}"))?;
-                let port = container
-                    .get_host_port_ipv4(5432)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let url = format!("postgres://postgres:postgres@127.0.0.1:{port}/postgres");
-                Ok((container, url))
-            })
-            .await;
-        started
-            .as_ref()
-            .map(|(_, url)| url.clone())
-            .map_err(Clone::clone)
+        super::super::container_url(&CONTAINER, Postgres::default, 5432, |port| {
+            format!("postgres://postgres:postgres@127.0.0.1:{port}/postgres")
+        })
+        .await
     }
 }

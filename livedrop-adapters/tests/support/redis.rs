@@ -60,31 +60,16 @@ pub async fn ports() -> Option<Ports> {
 #[cfg(feature = "containers")]
 mod container {
     use testcontainers::ContainerAsync;
-    use testcontainers::runners::AsyncRunner;
     use testcontainers_modules::redis::{REDIS_PORT, Redis};
     use tokio::sync::OnceCell;
 
-    /// One container per test binary, started on first use.
     static CONTAINER: OnceCell<Result<(ContainerAsync<Redis>, String), String>> =
         OnceCell::const_new();
 
     pub(super) async fn url() -> Result<String, String> {
-        let started = CONTAINER
-            .get_or_init(|| async {
-                let container = Redis::default()
-                    .start()
-                    .await
-                    .map_err(|e| format!("no LIVEDROP_TEST_REDIS_URL and Docker failed: {e}"))?;
-                let port = container
-                    .get_host_port_ipv4(REDIS_PORT)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                Ok((container, format!("redis://127.0.0.1:{port}")))
-            })
-            .await;
-        started
-            .as_ref()
-            .map(|(_, url)| url.clone())
-            .map_err(Clone::clone)
+        super::super::container_url(&CONTAINER, Redis::default, REDIS_PORT, |port| {
+            format!("redis://127.0.0.1:{port}")
+        })
+        .await
     }
 }

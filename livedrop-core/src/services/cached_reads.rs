@@ -150,6 +150,17 @@ mod tests {
         )
     }
 
+    /// A catalog that must be asked for `creator` exactly `loads` times.
+    fn catalog_loading(creator: &Creator, loads: usize) -> MockCatalog {
+        let mut catalog = MockCatalog::new();
+        let loaded = creator.clone();
+        catalog
+            .expect_get_creator()
+            .times(loads)
+            .returning(move |_| Ok(loaded.clone()));
+        catalog
+    }
+
     fn reads(cache: MockCache, catalog: MockCatalog) -> CachedReads {
         CachedReads::new(
             Arc::new(cache),
@@ -178,13 +189,7 @@ mod tests {
                 *on_put.lock().unwrap() = Some(value);
                 Ok(())
             });
-        let mut catalog = MockCatalog::new();
-        let loaded = ada.clone();
-        catalog
-            .expect_get_creator()
-            .times(1)
-            .returning(move |_| Ok(loaded.clone()));
-        let reads = reads(cache, catalog);
+        let reads = reads(cache, catalog_loading(&ada, 1));
         assert_eq!(reads.creator(ada.id).await.unwrap(), ada);
         assert_eq!(reads.creator(ada.id).await.unwrap(), ada);
     }
@@ -199,13 +204,7 @@ mod tests {
         cache
             .expect_put()
             .returning(|_, _, _| Err(Error::unavailable("redis", "down")));
-        let mut catalog = MockCatalog::new();
-        let loaded = ada.clone();
-        catalog
-            .expect_get_creator()
-            .times(2)
-            .returning(move |_| Ok(loaded.clone()));
-        let reads = reads(cache, catalog);
+        let reads = reads(cache, catalog_loading(&ada, 2));
         assert_eq!(reads.creator(ada.id).await.unwrap(), ada);
         assert_eq!(reads.creator(ada.id).await.unwrap(), ada);
     }
@@ -218,12 +217,7 @@ mod tests {
             .expect_get()
             .returning(|_| Ok(Some(b"not json".to_vec())));
         cache.expect_put().times(1).returning(|_, _, _| Ok(()));
-        let mut catalog = MockCatalog::new();
-        let loaded = ada.clone();
-        catalog
-            .expect_get_creator()
-            .times(1)
-            .returning(move |_| Ok(loaded.clone()));
+        let mut catalog = catalog_loading(&ada, 1);
         catalog
             .expect_get_product()
             .returning(|id| Err(Error::not_found(crate::Entity::Product, id)));
