@@ -14,9 +14,12 @@ use super::millis;
 
 /// Cached reads in Redis. See [`Cache`] for the contract.
 ///
-/// Bounded by Redis's own `maxmemory` and eviction policy (an `allkeys-lru` or
-/// `volatile-*` policy suits it; every entry has a TTL). While Redis is down, `get` is a
-/// fast `Unavailable` (counted as a miss) and the caller reads the source instead.
+/// Bounded by Redis's own `maxmemory` and eviction policy. Eviction suits a cache but not
+/// the idempotency records or rate buckets (an evicted bucket starts full again), so give
+/// the cache a Redis of its own with `allkeys-lru` when memory is tight, and keep the
+/// other with `noeviction` (a full Redis then answers `OOM`, which the adapters treat as
+/// an outage and fall back from). While Redis is down, `get` is a fast `Unavailable`
+/// (counted as a miss) and the caller reads the source instead.
 #[derive(Debug)]
 pub struct RedisCache {
     conn: ConnectionManager,
@@ -60,10 +63,7 @@ impl Cache for RedisCache {
     async fn put(&self, key: &str, value: Vec<u8>, ttl: Duration) -> Result<()> {
         let mut conn = self.conn.clone();
         let mut set = ::redis::cmd("SET");
-        set.arg(self.key(key))
-            .arg(value)
-            .arg("PX")
-            .arg(millis(ttl).max(1));
+        set.arg(self.key(key)).arg(value).arg("PX").arg(millis(ttl));
         self.health.call(set.query_async::<()>(&mut conn)).await
     }
 

@@ -125,9 +125,19 @@ fn duration_micros(duration: Duration) -> u64 {
     u64::try_from(duration.as_micros()).unwrap_or(u64::MAX)
 }
 
-/// Whether retrying later could succeed: the driver's own classification.
+/// Server error codes that mean "this server cannot serve now" rather than "this call is
+/// wrong": out of memory, a script hogging it, a failed save, missing replicas. The driver
+/// does not retry them, but for LiveDrop they are outages: the fallback must take over.
+const OUTAGE_CODES: [&str; 5] = ["OOM", "BUSY", "MISCONF", "NOREPLICAS", "MASTERDOWN"];
+
+/// Whether retrying later could succeed: the driver's classification, plus the outage
+/// codes above.
 fn is_transient(error: &RedisError) -> bool {
-    error.is_timeout() || !matches!(error.retry_method(), RetryMethod::NoRetry)
+    error.is_timeout()
+        || !matches!(error.retry_method(), RetryMethod::NoRetry)
+        || error
+            .code()
+            .is_some_and(|code| OUTAGE_CODES.contains(&code))
 }
 
 #[cfg(test)]
@@ -158,6 +168,21 @@ mod tests {
             Some(7)
         );
         assert!(health.is_up());
+    }
+
+    #[tokio::test]
+    async fn a_full_server_is_an_outage() {
+        let health = Health::new(Duration::from_secs(60));
+        // As the server sends it.
+        let full = ::redis::parse_redis_value(b"-OOM command not allowed when used memory\r\n")
+            .and_then(::redis::Value::extract_error)
+            .expect_err("an error reply");
+        let result = health.call(async { Err::<u8, _>(full) }).await;
+        assert!(
+            matches!(result, Err(Error::Unavailable { .. })),
+            "{result:?}"
+        );
+        assert!(!health.is_up());
     }
 
     #[tokio::test]

@@ -1,9 +1,10 @@
 //! The idempotency fast path in Redis: one string per `(user, key)` with a TTL.
 
 use std::sync::{Arc, LazyLock};
+use std::time::Duration;
 
 use ::redis::aio::ConnectionManager;
-use ::redis::{FromRedisValue, Script};
+use ::redis::{FromRedisValue, Script, Value};
 use async_trait::async_trait;
 use livedrop_core::Result;
 use livedrop_core::domain::IdempotencyKey;
@@ -48,10 +49,11 @@ impl RedisIdempotencyStore {
         health: Arc<Health>,
         prefix: Arc<str>,
         policy: IdempotencyPolicy,
+        deadline: Duration,
     ) -> Self {
         Self {
-            begins: ScriptBatcher::new(&BEGIN, conn.clone(), Arc::clone(&health)),
-            completions: ScriptBatcher::new(&COMPLETE, conn.clone(), Arc::clone(&health)),
+            begins: ScriptBatcher::new(&BEGIN, conn.clone(), Arc::clone(&health), deadline),
+            completions: ScriptBatcher::new(&COMPLETE, conn.clone(), Arc::clone(&health), deadline),
             conn,
             health,
             prefix,
@@ -77,12 +79,15 @@ impl IdempotencyStore for RedisIdempotencyStore {
             record::in_flight(fingerprint),
             millis(self.policy.lock_ttl).to_string().into_bytes(),
         ];
-        let reply = self.begins.call(self.key(user, key), args).await?;
-        let held = Option::<Vec<u8>>::from_redis_value(reply)
-            .map_err(|e| livedrop_core::Error::internal("redis", e))?;
-        match held {
-            None => Ok(Begin::Started),
-            Some(value) => Ok(Begin::Existing(record::decode(&value)?)),
+        // The script's `false` (the key is ours) is nil under RESP2 and a boolean under
+        // RESP3; anything else is the value that holds the key.
+        match self.begins.call(self.key(user, key), args).await? {
+            Value::Nil | Value::Boolean(false) => Ok(Begin::Started),
+            held => {
+                let value = Vec::<u8>::from_redis_value(held)
+                    .map_err(|e| livedrop_core::Error::internal("redis", e))?;
+                Ok(Begin::Existing(record::decode(&value)?))
+            }
         }
     }
 

@@ -11,8 +11,9 @@
 //!   while down, the ledger's unique `(user, key)` decides (the order service's fallback).
 //! - `rate_limiter`: [`RedisRateLimiter`]; while down, in-process buckets.
 //! - `cache`: [`RedisCache`]; while down, reads bypass it.
-//! - `script_batch`: concurrent calls of one script sent as one script call (completions
-//!   and bucket checks), since a script call's fixed cost exceeds a whole `SET`.
+//! - `script_batch`: concurrent calls of one script sent as one script call (claims,
+//!   completions and bucket checks), since a script call's fixed cost exceeds a whole
+//!   `SET`.
 //! - The Lua scripts live in `livedrop-adapters/lua/` and run by SHA (`EVALSHA`, loaded
 //!   again automatically after a Redis restart).
 //!
@@ -97,6 +98,7 @@ impl RedisBackend {
             Arc::clone(&self.health),
             Arc::clone(&self.prefix),
             self.config.idempotency,
+            self.deadline(),
         )
     }
 
@@ -107,6 +109,7 @@ impl RedisBackend {
             Arc::clone(&self.health),
             Arc::clone(&self.prefix),
             self.config.rate_limits,
+            self.deadline(),
         )
     }
 
@@ -117,6 +120,11 @@ impl RedisBackend {
             Arc::clone(&self.health),
             Arc::clone(&self.prefix),
         )
+    }
+
+    /// Longest a batched call may take in all: a reconnect and a reply.
+    fn deadline(&self) -> Duration {
+        self.config.connection_timeout + self.config.response_timeout
     }
 
     /// `base` with its idempotency store, rate limiter and cache replaced by Redis's.
@@ -130,7 +138,9 @@ impl RedisBackend {
     }
 }
 
-/// A lifetime in whole milliseconds, as `PX` takes it.
+/// A lifetime in whole milliseconds, as `PX` takes it (which refuses 0).
 fn millis(duration: Duration) -> u64 {
-    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+    u64::try_from(duration.as_millis())
+        .unwrap_or(u64::MAX)
+        .max(1)
 }

@@ -39,9 +39,10 @@ impl RedisRateLimiter {
         health: Arc<Health>,
         prefix: Arc<str>,
         limits: RateLimits,
+        deadline: Duration,
     ) -> Self {
         Self {
-            checks: ScriptBatcher::new(&TOKEN_BUCKET, conn, health),
+            checks: ScriptBatcher::new(&TOKEN_BUCKET, conn, health, deadline),
             prefix,
             limits,
             fallback: MemoryRateLimiter::new(limits),
@@ -63,10 +64,11 @@ impl RateLimiter for RedisRateLimiter {
         let (allowed, remaining, retry_after) = match self.checks.call(key, args).await {
             Ok(reply) => <(i64, i64, i64)>::from_redis_value(reply)
                 .map_err(|e| Error::internal("redis", e))?,
-            Err(Error::Unavailable { .. }) => {
+            // Whatever went wrong, the request deserves an answer: the local buckets give it.
+            Err(error) => {
+                tracing::debug!(%error, "rate limit checked in process");
                 return self.fallback.check(subject, class, cost).await;
             }
-            Err(error) => return Err(error),
         };
         Ok(RateDecision {
             allowed: allowed == 1,

@@ -10,11 +10,13 @@
 //! earlier batches were in flight. The Redis-side protocol, that call `i` has `KEYS[i]`
 //! and `ARGV[(i-1)*ARGS+1 ..= i*ARGS]` and gets `reply[i]`, is each script's contract.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
+use std::time::Duration;
 
 use ::redis::aio::ConnectionManager;
 use ::redis::{Script, Value};
 use livedrop_core::{Error, Result};
+use parking_lot::Mutex;
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
 use super::health::Health;
@@ -36,8 +38,11 @@ pub(crate) struct ScriptBatcher {
     script: &'static Script,
     conn: ConnectionManager,
     health: Arc<Health>,
-    /// Started on first use, inside the caller's runtime; ends when the batcher is dropped.
-    queue: OnceLock<mpsc::UnboundedSender<Call>>,
+    /// Longest a call may take in all, queueing included.
+    deadline: Duration,
+    /// The drainer's queue. Started on first use, inside the caller's runtime; started
+    /// again if that runtime went away; ends when the batcher is dropped.
+    queue: Mutex<Option<mpsc::UnboundedSender<Call>>>,
 }
 
 impl std::fmt::Debug for ScriptBatcher {
@@ -53,26 +58,47 @@ impl ScriptBatcher {
         script: &'static Script,
         conn: ConnectionManager,
         health: Arc<Health>,
+        deadline: Duration,
     ) -> Self {
         Self {
             script,
             conn,
             health,
-            queue: OnceLock::new(),
+            deadline,
+            queue: Mutex::new(None),
         }
     }
 
     /// Runs the script for one `key` with `args` (always the same number per call) and
     /// returns this call's reply.
+    ///
+    /// Every failure is `Unavailable`, so callers fall back: a call that waited out the
+    /// deadline (queued behind more than Redis clears in time) is as good as refused.
     pub(crate) async fn call(&self, key: String, args: Vec<Vec<u8>>) -> Result<Value> {
         let (reply, answer) = oneshot::channel();
-        let queue = self.queue.get_or_init(|| self.start());
-        queue
-            .send(Call { key, args, reply })
-            .map_err(|_| Error::internal("redis", "script batcher stopped"))?;
-        answer
-            .await
-            .map_err(|_| Error::internal("redis", "script batcher dropped a call"))?
+        self.enqueue(Call { key, args, reply })?;
+        match tokio::time::timeout(self.deadline, answer).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(Error::unavailable("redis", "script batcher dropped a call")),
+            Err(_) => Err(Error::unavailable("redis", "no reply within the deadline")),
+        }
+    }
+
+    fn enqueue(&self, mut call: Call) -> Result<()> {
+        let mut queue = self.queue.lock();
+        if let Some(running) = queue.as_ref() {
+            match running.send(call) {
+                Ok(()) => return Ok(()),
+                // The drainer is gone (its runtime shut down): start another below.
+                Err(mpsc::error::SendError(unsent)) => call = unsent,
+            }
+        }
+        let fresh = self.start();
+        fresh
+            .send(call)
+            .map_err(|_| Error::unavailable("redis", "script batcher did not start"))?;
+        *queue = Some(fresh);
+        Ok(())
     }
 
     fn start(&self) -> mpsc::UnboundedSender<Call> {
@@ -114,8 +140,14 @@ async fn run(
     script: &'static Script,
     mut conn: ConnectionManager,
     health: &Health,
-    batch: Vec<Call>,
+    mut batch: Vec<Call>,
 ) {
+    // Callers that gave up (past their deadline) need no reply, and their claims must not
+    // land after they reported the store unavailable.
+    batch.retain(|call| !call.reply.is_closed());
+    if batch.is_empty() {
+        return;
+    }
     let mut invocation = script.prepare_invoke();
     for call in &batch {
         invocation.key(&call.key);
