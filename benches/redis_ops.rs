@@ -4,8 +4,8 @@
 //!
 //! A load run rather than criterion: `TASKS` concurrent tasks share one multiplexed
 //! connection (as a server's request handlers do) for `WINDOW` per measurement, the three
-//! measurements interleaved over `ROUNDS` rounds so drift hits them alike; it prints each
-//! round, the medians and the ratios to the baseline. `TASKS` is high enough to saturate
+//! measurements interleaved over `ROUNDS` rounds so drift hits them alike, each starting
+//! from the same keyspace (the previous one's keys deleted); it prints each round, the medians and the ratios to the baseline. `TASKS` is high enough to saturate
 //! Redis (a capacity figure, like a flash sale's crowd); at 64 tasks every measurement is
 //! bound by round trips instead, and a pair, two round trips in a row, gets half as many.
 //!
@@ -79,22 +79,15 @@ async fn main() {
     let fingerprint = Fingerprint::of(&[b"drop", b"qty"]);
 
     println!("redis_ops: {TASKS} tasks on one multiplexed connection, {WINDOW:?} per measurement");
-    let (mut sets, mut pairs, mut checks) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut sets, mut set_ttls, mut pairs, mut checks) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for round in 1..=ROUNDS {
-        let set_prefix = format!("{prefix}set:{round}:");
-        let conn = raw.clone();
-        let set = rate(move |task, n| {
-            let (mut conn, key) = (conn.clone(), format!("{set_prefix}{task}:{n}"));
-            async move {
-                redis::cmd("SET")
-                    .arg(key)
-                    .arg(&[b'I'; 33][..])
-                    .query_async::<()>(&mut conn)
-                    .await
-                    .unwrap();
-            }
-        })
-        .await;
+        let set = set_rate(&raw, format!("{prefix}set:{round}:"), None).await;
+        fresh_keyspace(&raw, &prefix).await;
+        // Context, not the baseline: every idempotency record has a lifetime, and a key
+        // with one costs Redis more than a plain key does.
+        let set_ttl = set_rate(&raw, format!("{prefix}ttl:{round}:"), Some(86_400_000)).await;
+        fresh_keyspace(&raw, &prefix).await;
         let (store, stored) = (Arc::clone(&idempotency), answer.clone());
         let pair = rate(move |task, n| {
             let (store, answer) = (Arc::clone(&store), stored.clone());
@@ -111,6 +104,7 @@ async fn main() {
             }
         })
         .await;
+        fresh_keyspace(&raw, &prefix).await;
         let shared = Arc::clone(&limiter);
         let check = rate(move |task, _| {
             let (limiter, subject) = (Arc::clone(&shared), format!("client-{task}"));
@@ -121,11 +115,12 @@ async fn main() {
         })
         .await;
         println!(
-            "redis_ops round {round}: SET {set:.0}/s; begin+complete {pair:.0} pairs/s ({:.0}%); rate-limit checks {check:.0}/s ({:.0}%)",
+            "redis_ops round {round}: SET {set:.0}/s (SET PX {set_ttl:.0}/s); begin+complete {pair:.0} pairs/s ({:.0}%); rate-limit checks {check:.0}/s ({:.0}%)",
             100.0 * pair / set,
             100.0 * check / set
         );
         sets.push(set);
+        set_ttls.push(set_ttl);
         pairs.push(pair);
         checks.push(check);
     }
@@ -133,13 +128,40 @@ async fn main() {
         backend.is_up(),
         "every measurement ran on Redis, not a fallback"
     );
-    let (set, pair, check) = (median(sets), median(pairs), median(checks));
+    let (set, set_ttl) = (median(sets), median(set_ttls));
+    let (pair, check) = (median(pairs), median(checks));
     println!(
         "redis_ops: medians: SET baseline {set:.0}/s; idempotency begin+complete {pair:.0} pairs/s = {:.0}% of baseline; rate-limit checks {check:.0}/s = {:.0}% of baseline",
         100.0 * pair / set,
         100.0 * check / set
     );
-    cleanup(raw, &prefix).await;
+    println!(
+        "redis_ops: context: SET with a TTL {set_ttl:.0}/s = {:.0}% of a plain SET; a pair writes two records with a TTL",
+        100.0 * set_ttl / set
+    );
+    fresh_keyspace(&raw, &prefix).await;
+}
+
+/// Deletes the run's keys and waits until Redis has freed them, so every measurement
+/// starts from the same keyspace (millions of leftover keys would make the later ones pay
+/// for rehashing a bigger table).
+async fn fresh_keyspace(raw: &ConnectionManager, prefix: &str) {
+    cleanup(raw.clone(), prefix).await;
+    settle(raw.clone()).await;
+}
+
+/// `SET`s of fresh 33-byte keys under `prefix` per second, with a TTL (ms) if given.
+async fn set_rate(raw: &ConnectionManager, prefix: String, ttl: Option<u64>) -> f64 {
+    let conn = raw.clone();
+    rate(move |task, n| {
+        let (mut conn, mut set) = (conn.clone(), redis::cmd("SET"));
+        set.arg(format!("{prefix}{task}:{n}")).arg(&[b'I'; 33][..]);
+        if let Some(ttl) = ttl {
+            set.arg("PX").arg(ttl);
+        }
+        async move { set.query_async::<()>(&mut conn).await.unwrap() }
+    })
+    .await
 }
 
 /// Runs `op(task, n)` from `TASKS` tasks for `WINDOW`; returns completed operations per
