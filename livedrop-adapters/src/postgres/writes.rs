@@ -1,8 +1,9 @@
 //! The appends every writer makes inside its own transaction: events to the outbox and
 //! entries to the audit log. One statement each, however many rows (arrays unnested), so a
 //! batch of orders costs two round trips here, not two per order. Bodies are sent as JSON
-//! text into `json` columns: nothing queries inside them, and parsing each into `jsonb`
-//! was a third of a hot drop's insert time.
+//! text, stored as text in the outbox and as `json` in the audit log (see the migrations):
+//! nothing queries inside them, and parsing each into `jsonb` was a third of a hot drop's
+//! insert time.
 
 use livedrop_core::Result;
 use livedrop_core::domain::{AuditEntry, AuditTarget, Event};
@@ -40,7 +41,7 @@ pub(crate) async fn append_events(conn: &mut PgConnection, events: &[Event]) -> 
     sqlx::query(
         "INSERT INTO outbox (event_id, partition, event, occurred_at) \
          SELECT id, partition, event, occurred_at \
-         FROM unnest($1::uuid[], $2::smallint[], $3::text[]::json[], $4::timestamptz[]) \
+         FROM unnest($1::uuid[], $2::smallint[], $3::text[], $4::timestamptz[]) \
               WITH ORDINALITY AS e(id, partition, event, occurred_at, n) \
          ORDER BY n",
     )
