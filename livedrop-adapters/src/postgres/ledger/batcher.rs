@@ -18,10 +18,12 @@ use livedrop_core::ids::DropId;
 use livedrop_core::ports::{OrderRequest, Placement};
 use livedrop_core::{Error, Result};
 use parking_lot::Mutex;
-use sqlx::PgPool;
+use sqlx::pool::PoolConnection;
+use sqlx::{PgPool, Postgres};
 use tokio::sync::oneshot;
 
-use super::unit::place_batch;
+use super::unit::{place_batch, shared};
+use crate::postgres::db_error;
 
 /// Most scheduler yields a drainer waits for its queue to stop growing (see
 /// [`Batcher::settle`]); a bound on the added latency when orders never stop arriving.
@@ -108,6 +110,8 @@ impl Batcher {
             armed: true,
         };
         let mut answered = 0;
+        // Held while the drop has orders queued; back to the pool when the drainer ends.
+        let mut conn = None;
         loop {
             // After a lone order (a quiet drop), the next one goes at once.
             if answered > 1 {
@@ -131,12 +135,36 @@ impl Batcher {
             };
             let requests: Vec<OrderRequest> = batch.iter().map(|w| w.request.clone()).collect();
             answered = requests.len();
-            let answers = place_batch(&self.pool, &requests).await;
+            let answers = match self.place_on(&mut conn, &requests).await {
+                Ok(answers) => answers,
+                Err(error) => requests.iter().map(|_| Err(shared(&error))).collect(),
+            };
             for (waiting, answer) in batch.into_iter().zip(answers) {
                 // The caller may have gone; its order is decided and stored all the same.
                 let _ = waiting.answer.send(answer);
             }
         }
+    }
+
+    /// Applies one batch on the drainer's connection, taking one from the pool if it has
+    /// none. The drainer keeps its connection from batch to batch: the pool tests a
+    /// connection with a round trip when it hands it out and again when it takes it back,
+    /// two of a batch's nine. A failed batch gives its connection back (the pool closes it
+    /// if it is broken), so the next batch starts on a tested one.
+    async fn place_on(
+        &self,
+        conn: &mut Option<PoolConnection<Postgres>>,
+        requests: &[OrderRequest],
+    ) -> Result<Vec<Result<Placement>>> {
+        let held = match conn {
+            Some(held) => held,
+            None => conn.insert(self.pool.acquire().await.map_err(db_error)?),
+        };
+        let placed = place_batch(held, requests).await;
+        if placed.is_err() {
+            *conn = None;
+        }
+        placed
     }
 
     /// Waits, yielding to the scheduler, while the drop's queue is still growing: after a

@@ -56,12 +56,15 @@ impl Ledger for PgLedger {
     async fn place_order(&self, req: &OrderRequest) -> Result<Placement> {
         match &self.batcher {
             Some(batcher) => batcher.place(req).await,
-            None => unit::place_batch(&self.pool, std::slice::from_ref(req))
-                .await
-                .pop()
-                .unwrap_or_else(|| {
-                    Err(Error::internal("postgres", "a batch of one gave no answer"))
-                }),
+            None => {
+                let mut conn = self.pool.acquire().await.map_err(db_error)?;
+                unit::place_batch(&mut conn, std::slice::from_ref(req))
+                    .await?
+                    .pop()
+                    .unwrap_or_else(|| {
+                        Err(Error::internal("postgres", "a batch of one gave no answer"))
+                    })
+            }
         }
     }
 

@@ -13,7 +13,7 @@ use livedrop_core::domain::{AuditEntry, DropBook, IdempotencyKey, Order, OrderRe
 use livedrop_core::ids::UserId;
 use livedrop_core::ports::{OrderRequest, Placement};
 use livedrop_core::{Error, Result};
-use sqlx::{PgConnection, PgPool};
+use sqlx::{Connection, PgConnection};
 use uuid::Uuid;
 
 use super::book::{lock_book, micros, save_book, status_change};
@@ -28,38 +28,35 @@ use crate::postgres::writes::{append_audit, append_events};
 /// insert (each retry sees that order).
 const KEY_RACE_RETRIES: usize = 3;
 
-/// Applies `requests` (all for one drop) in one transaction; one answer per request, in
-/// order. A failure of the transaction fails every request with the same error, and then
-/// nothing of the batch was written.
+/// Applies `requests` (all for one drop) in one transaction on `conn`; one answer per
+/// request, in order. `Err`: the transaction failed, and nothing of the batch was written
+/// (every request gets that error; see [`shared`]).
 pub(crate) async fn place_batch(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     requests: &[OrderRequest],
-) -> Vec<Result<Placement>> {
+) -> Result<Vec<Result<Placement>>> {
     // Optimistic first: most keys are new, so the batch skips reading which are taken and
     // lets the insert's unique index tell. A batch that meets a taken key is rolled back
     // and rerun with the check, which then answers those requests with their orders.
     let mut attempt = 0;
     loop {
-        match try_batch(pool, requests, attempt > 0).await {
+        match try_batch(conn, requests, attempt > 0).await {
             Err(BatchError::KeyTaken) if attempt < KEY_RACE_RETRIES => attempt += 1,
-            Err(error) => {
-                let error = error.into_core();
-                return requests.iter().map(|_| Err(shared(&error))).collect();
-            }
-            Ok(answers) => return answers,
+            Err(error) => return Err(error.into_core()),
+            Ok(answers) => return Ok(answers),
         }
     }
 }
 
 async fn try_batch(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     requests: &[OrderRequest],
     check_keys: bool,
 ) -> std::result::Result<Vec<Result<Placement>>, BatchError> {
     let Some(first) = requests.first() else {
         return Ok(Vec::new());
     };
-    let mut tx = pool.begin().await.map_err(BatchError::Db)?;
+    let mut tx = conn.begin().await.map_err(BatchError::Db)?;
     let Some(mut book) = lock_book(&mut tx, first.drop_id)
         .await
         .map_err(BatchError::Core)?
@@ -339,7 +336,7 @@ impl BatchError {
 
 /// The error each order of a failed batch gets: the same kind (retryable or not) and
 /// message as the batch's.
-fn shared(error: &Error) -> Error {
+pub(crate) fn shared(error: &Error) -> Error {
     if error.is_retryable() {
         Error::unavailable("postgres", error.to_string())
     } else {
