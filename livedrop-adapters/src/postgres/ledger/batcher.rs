@@ -172,16 +172,10 @@ impl Batcher {
     /// server's next request on the same connections) are on their way back. Taking the
     /// queue at once split a busy drop's crowd into batches of ~500 and ~30 in turn, the
     /// small ones paying a whole transaction's fixed cost (a fifth of the time for a
-    /// twelfth of the orders); letting the queue settle keeps the batches full. It costs one yield when nothing is
-    /// arriving, and is bounded when something always is.
+    /// twelfth of the orders); letting the queue settle keeps the batches full. It costs
+    /// one yield when nothing is arriving, and is bounded when something always is.
     async fn settle(&self, drop_id: DropId) {
-        let queued = || {
-            self.queues
-                .lock()
-                .by_drop
-                .get(&drop_id)
-                .map_or(0, Vec::len)
-        };
+        let queued = || self.queues.lock().by_drop.get(&drop_id).map_or(0, Vec::len);
         let mut before = queued();
         for _ in 0..SETTLE_YIELDS {
             tokio::task::yield_now().await;
