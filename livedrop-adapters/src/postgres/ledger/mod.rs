@@ -2,10 +2,12 @@
 //!
 //! # Layout
 //! - `unit`: the atomic unit, a batch of one drop's orders in one transaction.
+//! - `batch_write`: a decided batch's writes as one statement.
 //! - `batcher`: group commit, gathering a hot drop's concurrent orders into batches.
 //! - `book`: loading a drop's book under its stock-row lock and writing it back.
 //! - `changes`: cancelling and the scheduler's transitions.
 
+mod batch_write;
 mod batcher;
 mod book;
 mod changes;

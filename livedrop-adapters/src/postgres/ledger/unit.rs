@@ -2,9 +2,9 @@
 //!
 //! Lock the drop's stock row, read the batch's existing keys and its buyers' held units,
 //! decide every order in arrival order with the same [`DropBook`] the memory backend uses,
-//! then write: one conditional stock update, one multi-row insert of the orders (each
-//! order row is also its `order.placed` audit entry, see the `audit_trail` view), one of
-//! their events, and the audit entries of any status change. A batch of one is the
+//! then write in one statement (`batch_write`): the conditional stock update, the orders
+//! (each order row is also its `order.placed` audit entry, see the `audit_trail` view) and
+//! their events; then the audit entries of any status change. A batch of one is the
 //! per-order mode.
 
 use std::collections::HashMap;
@@ -16,11 +16,11 @@ use livedrop_core::{Error, Result};
 use sqlx::{Connection, PgConnection};
 use uuid::Uuid;
 
-use super::book::{lock_book, micros, save_book, status_change};
-use crate::postgres::codec::{OrderRow, int, order_status};
+use super::batch_write::write_batch;
+use super::book::{lock_book, micros, status_change};
+use crate::postgres::codec::OrderRow;
 use crate::postgres::db_error;
-use crate::postgres::error::is_unique_violation;
-use crate::postgres::writes::{append_audit, append_events};
+use crate::postgres::writes::append_audit;
 
 /// How often a batch is retried when one of its `(user, key)` pairs turned out to be
 /// taken at insert time: always once when a batch that skipped the check meets a replay,
@@ -113,13 +113,14 @@ async fn try_batch(
         // Only refusals (a sold-out storm): nothing to write, so no commit to wait for.
         return Ok(answers);
     }
-    save_book(&mut tx, &book, i64::from(decided.taken))
-        .await
-        .map_err(BatchError::Core)?;
-    insert_orders(&mut tx, &decided.orders).await?;
-    append_events(&mut tx, &decided.events)
-        .await
-        .map_err(BatchError::Core)?;
+    write_batch(
+        &mut tx,
+        &book,
+        i64::from(decided.taken),
+        &decided.orders,
+        &decided.events,
+    )
+    .await?;
     append_audit(&mut tx, &decided.audit)
         .await
         .map_err(BatchError::Core)?;
@@ -242,79 +243,8 @@ async fn held_units(
         .collect())
 }
 
-/// Inserts the confirmed orders in one statement.
-async fn insert_orders(
-    conn: &mut PgConnection,
-    orders: &[Order],
-) -> std::result::Result<(), BatchError> {
-    if orders.is_empty() {
-        return Ok(());
-    }
-    let n = orders.len();
-    let (mut ids, mut users, mut drops, mut qtys) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
-    let (mut statuses, mut keys, mut times) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
-    // Inserted in `(user, key)` order: two batches (on two drops) that share keys then
-    // wait on the unique index in the same order, and never deadlock.
-    let mut sorted: Vec<&Order> = orders.iter().collect();
-    sorted.sort_by(|a, b| {
-        (a.user_id, a.idempotency_key.as_str()).cmp(&(b.user_id, b.idempotency_key.as_str()))
-    });
-    for order in sorted {
-        ids.push(order.id.as_uuid());
-        users.push(order.user_id.as_uuid());
-        drops.push(order.drop_id.as_uuid());
-        qtys.push(int(order.qty.get()));
-        statuses.push(order_status(order.status));
-        keys.push(order.idempotency_key.as_str());
-        times.push(order.created_at);
-    }
-    // A plain insert, not `ON CONFLICT DO NOTHING`: that clause probes the unique index
-    // once more per row before inserting (and takes a speculative-insertion lock), a sixth
-    // of the insert's time, to cover a case that is rare and already costs a rerun. A
-    // taken key now fails the statement instead; the transaction is dropped (rolled back)
-    // and the batch reruns with the check either way.
-    let inserted = sqlx::query(
-        "INSERT INTO orders (id, user_id, drop_id, qty, status, idempotency_key, created_at) \
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::text[], \
-                              $6::text[], $7::timestamptz[])",
-    )
-    .bind(&ids)
-    .bind(&users)
-    .bind(&drops)
-    .bind(&qtys)
-    .bind(&statuses)
-    .bind(&keys)
-    .bind(&times)
-    .execute(conn)
-    .await
-    .map_err(|error| {
-        if is_unique_violation(&error, "orders_user_key") {
-            BatchError::KeyTaken
-        } else {
-            BatchError::Db(error)
-        }
-    })?;
-    if usize::try_from(inserted.rows_affected()) == Ok(orders.len()) {
-        Ok(())
-    } else {
-        Err(BatchError::Core(Error::internal(
-            "postgres",
-            "the orders insert wrote fewer rows than it was given",
-        )))
-    }
-}
-
 /// Why a batch's transaction failed.
-enum BatchError {
+pub(super) enum BatchError {
     /// A `(user, key)` pair of the batch already has an order: rerun with the check.
     KeyTaken,
     Db(sqlx::Error),
