@@ -55,7 +55,7 @@ async fn append_on(conn: &mut PgConnection, events: &[Event]) {
         )
         .bind(event.id.as_uuid())
         .bind(partition)
-        .bind(serde_json::to_value(event).unwrap())
+        .bind(serde_json::to_string(event).unwrap())
         .bind(event.occurred_at)
         .execute(&mut *conn)
         .await

@@ -31,7 +31,7 @@ pub struct PgOutbox {
 struct RecordRow {
     seq: i64,
     partition: i16,
-    event: serde_json::Value,
+    event: String,
 }
 
 /// The outbox's size and the age of its oldest record.
@@ -118,7 +118,7 @@ impl Outbox for PgOutbox {
             .map(|row| {
                 Ok(OutboxRecord {
                     seq: u64::try_from(row.seq).map_err(|e| corrupt("outbox seq", e))?,
-                    event: serde_json::from_value::<Event>(row.event)
+                    event: serde_json::from_str::<Event>(&row.event)
                         .map_err(|e| corrupt("outbox event", e))?,
                 })
             })

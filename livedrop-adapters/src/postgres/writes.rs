@@ -1,16 +1,24 @@
 //! The appends every writer makes inside its own transaction: events to the outbox and
 //! entries to the audit log. One statement each, however many rows (arrays unnested), so a
 //! batch of orders costs two round trips here, not two per order. Bodies are sent as JSON
-//! text into `json` columns: nothing queries inside them, and parsing each into `jsonb`
-//! was a third of a hot drop's insert time.
+//! text, stored as text in the outbox and as `json` in the audit log (see the migrations):
+//! nothing queries inside them, and parsing each into `jsonb` was a third of a hot drop's
+//! insert time.
 
+use std::sync::LazyLock;
+
+use chrono::{DateTime, Utc};
 use livedrop_core::Result;
 use livedrop_core::domain::{AuditEntry, AuditTarget, Event};
-use sqlx::PgConnection;
+use sqlx::postgres::PgArguments;
+use sqlx::{AssertSqlSafe, PgConnection, Postgres};
 use uuid::Uuid;
 
 use super::codec::corrupt;
 use super::db_error;
+
+/// A statement being bound.
+pub(crate) type PgQuery<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;
 
 /// Outbox partitions (rows of `outbox_partitions`); see `0003_outbox.sql`.
 pub(crate) const OUTBOX_PARTITIONS: u128 = 16;
@@ -26,32 +34,64 @@ pub(crate) async fn append_events(conn: &mut PgConnection, events: &[Event]) -> 
     if events.is_empty() {
         return Ok(());
     }
-    let mut ids = Vec::with_capacity(events.len());
-    let mut partitions = Vec::with_capacity(events.len());
-    let mut bodies = Vec::with_capacity(events.len());
-    let mut times = Vec::with_capacity(events.len());
-    for event in events {
-        ids.push(event.id.as_uuid());
-        partitions.push(partition_of(event.key()));
-        bodies.push(serde_json::to_string(event).map_err(|e| corrupt("event", e))?);
-        times.push(event.occurred_at);
-    }
+    static INSERT: LazyLock<String> = LazyLock::new(|| insert_events_sql(1));
+    EventRows::new(events)?
+        .bind(sqlx::query(AssertSqlSafe(INSERT.as_str())))
+        .execute(conn)
+        .await
+        .map_err(db_error)?;
+    Ok(())
+}
+
+/// The outbox insert, its [`EventRows`] parameters numbered from `$first` (so a statement
+/// may carry it beside other writes; see the ledger's batch write).
+pub(crate) fn insert_events_sql(first: usize) -> String {
+    let [ids, partitions, bodies, times] = [0, 1, 2, 3].map(|i| first + i);
     // WITH ORDINALITY keeps the given order in `seq`.
-    sqlx::query(
+    format!(
         "INSERT INTO outbox (event_id, partition, event, occurred_at) \
          SELECT id, partition, event, occurred_at \
-         FROM unnest($1::uuid[], $2::smallint[], $3::text[]::json[], $4::timestamptz[]) \
+         FROM unnest(${ids}::uuid[], ${partitions}::smallint[], ${bodies}::text[], \
+                     ${times}::timestamptz[]) \
               WITH ORDINALITY AS e(id, partition, event, occurred_at, n) \
-         ORDER BY n",
+         ORDER BY n"
     )
-    .bind(&ids)
-    .bind(&partitions)
-    .bind(&bodies)
-    .bind(&times)
-    .execute(conn)
-    .await
-    .map_err(db_error)?;
-    Ok(())
+}
+
+/// Events as the four arrays [`insert_events_sql`] unnests (none: empty arrays).
+pub(crate) struct EventRows {
+    ids: Vec<Uuid>,
+    partitions: Vec<i16>,
+    bodies: Vec<String>,
+    times: Vec<DateTime<Utc>>,
+}
+
+impl EventRows {
+    pub(crate) fn new(events: &[Event]) -> Result<Self> {
+        let mut rows = Self {
+            ids: Vec::with_capacity(events.len()),
+            partitions: Vec::with_capacity(events.len()),
+            bodies: Vec::with_capacity(events.len()),
+            times: Vec::with_capacity(events.len()),
+        };
+        for event in events {
+            rows.ids.push(event.id.as_uuid());
+            rows.partitions.push(partition_of(event.key()));
+            rows.bodies
+                .push(serde_json::to_string(event).map_err(|e| corrupt("event", e))?);
+            rows.times.push(event.occurred_at);
+        }
+        Ok(rows)
+    }
+
+    /// Binds the arrays as the query's next four parameters.
+    pub(crate) fn bind(self, query: PgQuery<'_>) -> PgQuery<'_> {
+        query
+            .bind(self.ids)
+            .bind(self.partitions)
+            .bind(self.bodies)
+            .bind(self.times)
+    }
 }
 
 /// The `(target_kind, target_id)` columns of a target.

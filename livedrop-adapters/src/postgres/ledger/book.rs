@@ -1,16 +1,19 @@
 //! Loading a drop's book under its row lock, and writing it back.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 use livedrop_core::domain::{
     AuditAction, AuditDetail, AuditEntry, AuditTarget, DropBook, DropStatus,
 };
 use livedrop_core::ids::DropId;
 use livedrop_core::{Error, Result};
-use sqlx::PgConnection;
+use sqlx::{AssertSqlSafe, PgConnection};
 
 pub(crate) use crate::postgres::codec::micros;
 use crate::postgres::codec::{BookRow, int};
 use crate::postgres::db_error;
+use crate::postgres::writes::PgQuery;
 
 /// The drop's book, its stock row locked until the transaction ends. `None`: no such drop.
 ///
@@ -50,22 +53,48 @@ const READ_BOOK: &str = "SELECT d.id, d.product_id, d.creator_id, d.start_at, d.
 /// guard (with the `available >= 0` check) against an oversell whatever the code above
 /// it does.
 pub(crate) async fn save_book(conn: &mut PgConnection, book: &DropBook, taken: i64) -> Result<()> {
-    let updated = sqlx::query(
-        "UPDATE drop_stock SET status = $2, available = $3, low_stock_notified = $4, \
-         updated_at = $5, next_due = $6 \
-         WHERE drop_id = $1 AND available::bigint - $7 = $3::bigint",
+    static UPDATE: LazyLock<String> = LazyLock::new(|| update_stock_sql(1));
+    let updated = bind_stock(sqlx::query(AssertSqlSafe(UPDATE.as_str())), book, taken)
+        .execute(conn)
+        .await
+        .map_err(db_error)?;
+    stock_saved(book, updated.rows_affected())
+}
+
+/// The conditional stock update of [`save_book`], its seven parameters ([`bind_stock`])
+/// numbered from `$first`.
+pub(crate) fn update_stock_sql(first: usize) -> String {
+    let [
+        drop,
+        status,
+        available,
+        notified,
+        updated_at,
+        next_due,
+        taken,
+    ] = [0, 1, 2, 3, 4, 5, 6].map(|i| first + i);
+    format!(
+        "UPDATE drop_stock SET status = ${status}, available = ${available}, \
+         low_stock_notified = ${notified}, updated_at = ${updated_at}, next_due = ${next_due} \
+         WHERE drop_id = ${drop} AND available::bigint - ${taken} = ${available}::bigint"
     )
-    .bind(book.drop.id.as_uuid())
-    .bind(book.drop.status.as_str())
-    .bind(int(book.available))
-    .bind(book.low_stock_notified)
-    .bind(book.updated_at)
-    .bind(book.next_due())
-    .bind(taken)
-    .execute(conn)
-    .await
-    .map_err(db_error)?;
-    if updated.rows_affected() == 1 {
+}
+
+/// Binds the book and `taken` as the query's next seven parameters.
+pub(crate) fn bind_stock<'q>(query: PgQuery<'q>, book: &DropBook, taken: i64) -> PgQuery<'q> {
+    query
+        .bind(book.drop.id.as_uuid())
+        .bind(book.drop.status.as_str())
+        .bind(int(book.available))
+        .bind(book.low_stock_notified)
+        .bind(book.updated_at)
+        .bind(book.next_due())
+        .bind(taken)
+}
+
+/// The stock update changed `rows` rows: one, or the row moved under its lock.
+pub(crate) fn stock_saved(book: &DropBook, rows: u64) -> Result<()> {
+    if rows == 1 {
         Ok(())
     } else {
         Err(Error::internal(

@@ -2,10 +2,12 @@
 //!
 //! # Layout
 //! - `unit`: the atomic unit, a batch of one drop's orders in one transaction.
+//! - `batch_write`: a decided batch's writes as one statement.
 //! - `batcher`: group commit, gathering a hot drop's concurrent orders into batches.
 //! - `book`: loading a drop's book under its stock-row lock and writing it back.
 //! - `changes`: cancelling and the scheduler's transitions.
 
+mod batch_write;
 mod batcher;
 mod book;
 mod changes;
@@ -56,12 +58,15 @@ impl Ledger for PgLedger {
     async fn place_order(&self, req: &OrderRequest) -> Result<Placement> {
         match &self.batcher {
             Some(batcher) => batcher.place(req).await,
-            None => unit::place_batch(&self.pool, std::slice::from_ref(req))
-                .await
-                .pop()
-                .unwrap_or_else(|| {
-                    Err(Error::internal("postgres", "a batch of one gave no answer"))
-                }),
+            None => {
+                let mut conn = self.pool.acquire().await.map_err(db_error)?;
+                unit::place_batch(&mut conn, std::slice::from_ref(req))
+                    .await?
+                    .pop()
+                    .unwrap_or_else(|| {
+                        Err(Error::internal("postgres", "a batch of one gave no answer"))
+                    })
+            }
         }
     }
 

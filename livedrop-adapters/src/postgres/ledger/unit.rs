@@ -2,9 +2,9 @@
 //!
 //! Lock the drop's stock row, read the batch's existing keys and its buyers' held units,
 //! decide every order in arrival order with the same [`DropBook`] the memory backend uses,
-//! then write: one conditional stock update, one multi-row insert of the orders (each
-//! order row is also its `order.placed` audit entry, see the `audit_trail` view), one of
-//! their events, and the audit entries of any status change. A batch of one is the
+//! then write in one statement (`batch_write`): the conditional stock update, the orders
+//! (each order row is also its `order.placed` audit entry, see the `audit_trail` view) and
+//! their events; then the audit entries of any status change. A batch of one is the
 //! per-order mode.
 
 use std::collections::HashMap;
@@ -13,13 +13,14 @@ use livedrop_core::domain::{AuditEntry, DropBook, IdempotencyKey, Order, OrderRe
 use livedrop_core::ids::UserId;
 use livedrop_core::ports::{OrderRequest, Placement};
 use livedrop_core::{Error, Result};
-use sqlx::{PgConnection, PgPool};
+use sqlx::{Connection, PgConnection};
 use uuid::Uuid;
 
-use super::book::{lock_book, micros, save_book, status_change};
-use crate::postgres::codec::{OrderRow, int, order_status};
+use super::batch_write::write_batch;
+use super::book::{lock_book, micros, status_change};
+use crate::postgres::codec::OrderRow;
 use crate::postgres::db_error;
-use crate::postgres::writes::{append_audit, append_events};
+use crate::postgres::writes::append_audit;
 
 /// How often a batch is retried when one of its `(user, key)` pairs turned out to be
 /// taken at insert time: always once when a batch that skipped the check meets a replay,
@@ -27,38 +28,35 @@ use crate::postgres::writes::{append_audit, append_events};
 /// insert (each retry sees that order).
 const KEY_RACE_RETRIES: usize = 3;
 
-/// Applies `requests` (all for one drop) in one transaction; one answer per request, in
-/// order. A failure of the transaction fails every request with the same error, and then
-/// nothing of the batch was written.
+/// Applies `requests` (all for one drop) in one transaction on `conn`; one answer per
+/// request, in order. `Err`: the transaction failed, and nothing of the batch was written
+/// (every request gets that error; see [`shared`]).
 pub(crate) async fn place_batch(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     requests: &[OrderRequest],
-) -> Vec<Result<Placement>> {
+) -> Result<Vec<Result<Placement>>> {
     // Optimistic first: most keys are new, so the batch skips reading which are taken and
     // lets the insert's unique index tell. A batch that meets a taken key is rolled back
     // and rerun with the check, which then answers those requests with their orders.
     let mut attempt = 0;
     loop {
-        match try_batch(pool, requests, attempt > 0).await {
+        match try_batch(conn, requests, attempt > 0).await {
             Err(BatchError::KeyTaken) if attempt < KEY_RACE_RETRIES => attempt += 1,
-            Err(error) => {
-                let error = error.into_core();
-                return requests.iter().map(|_| Err(shared(&error))).collect();
-            }
-            Ok(answers) => return answers,
+            Err(error) => return Err(error.into_core()),
+            Ok(answers) => return Ok(answers),
         }
     }
 }
 
 async fn try_batch(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     requests: &[OrderRequest],
     check_keys: bool,
 ) -> std::result::Result<Vec<Result<Placement>>, BatchError> {
     let Some(first) = requests.first() else {
         return Ok(Vec::new());
     };
-    let mut tx = pool.begin().await.map_err(BatchError::Db)?;
+    let mut tx = conn.begin().await.map_err(BatchError::Db)?;
     let Some(mut book) = lock_book(&mut tx, first.drop_id)
         .await
         .map_err(BatchError::Core)?
@@ -115,13 +113,14 @@ async fn try_batch(
         // Only refusals (a sold-out storm): nothing to write, so no commit to wait for.
         return Ok(answers);
     }
-    save_book(&mut tx, &book, i64::from(decided.taken))
-        .await
-        .map_err(BatchError::Core)?;
-    insert_orders(&mut tx, &decided.orders).await?;
-    append_events(&mut tx, &decided.events)
-        .await
-        .map_err(BatchError::Core)?;
+    write_batch(
+        &mut tx,
+        &book,
+        i64::from(decided.taken),
+        &decided.orders,
+        &decided.events,
+    )
+    .await?;
     append_audit(&mut tx, &decided.audit)
         .await
         .map_err(BatchError::Core)?;
@@ -244,66 +243,8 @@ async fn held_units(
         .collect())
 }
 
-/// Inserts the confirmed orders in one statement.
-async fn insert_orders(
-    conn: &mut PgConnection,
-    orders: &[Order],
-) -> std::result::Result<(), BatchError> {
-    if orders.is_empty() {
-        return Ok(());
-    }
-    let n = orders.len();
-    let (mut ids, mut users, mut drops, mut qtys) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
-    let (mut statuses, mut keys, mut times) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
-    // Inserted in `(user, key)` order: two batches (on two drops) that share keys then
-    // wait on the unique index in the same order, and never deadlock.
-    let mut sorted: Vec<&Order> = orders.iter().collect();
-    sorted.sort_by(|a, b| {
-        (a.user_id, a.idempotency_key.as_str()).cmp(&(b.user_id, b.idempotency_key.as_str()))
-    });
-    for order in sorted {
-        ids.push(order.id.as_uuid());
-        users.push(order.user_id.as_uuid());
-        drops.push(order.drop_id.as_uuid());
-        qtys.push(int(order.qty.get()));
-        statuses.push(order_status(order.status));
-        keys.push(order.idempotency_key.as_str());
-        times.push(order.created_at);
-    }
-    let inserted = sqlx::query(
-        "INSERT INTO orders (id, user_id, drop_id, qty, status, idempotency_key, created_at) \
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::text[], \
-                              $6::text[], $7::timestamptz[]) \
-         ON CONFLICT ON CONSTRAINT orders_user_key DO NOTHING",
-    )
-    .bind(&ids)
-    .bind(&users)
-    .bind(&drops)
-    .bind(&qtys)
-    .bind(&statuses)
-    .bind(&keys)
-    .bind(&times)
-    .execute(conn)
-    .await
-    .map_err(BatchError::Db)?;
-    if usize::try_from(inserted.rows_affected()) == Ok(orders.len()) {
-        Ok(())
-    } else {
-        Err(BatchError::KeyTaken)
-    }
-}
-
 /// Why a batch's transaction failed.
-enum BatchError {
+pub(super) enum BatchError {
     /// A `(user, key)` pair of the batch already has an order: rerun with the check.
     KeyTaken,
     Db(sqlx::Error),
@@ -325,7 +266,7 @@ impl BatchError {
 
 /// The error each order of a failed batch gets: the same kind (retryable or not) and
 /// message as the batch's.
-fn shared(error: &Error) -> Error {
+pub(crate) fn shared(error: &Error) -> Error {
     if error.is_retryable() {
         Error::unavailable("postgres", error.to_string())
     } else {
