@@ -7,9 +7,12 @@
 //!   audit log, outbox, idempotency fallback and notification storage.
 //! - [`redis`] (feature `redis`): the idempotency fast path, shared rate limiting and the
 //!   read cache, each with a fallback while Redis is down.
-//! - A Kafka backend is to come, behind a cargo feature. Every backend passes the same
-//!   `livedrop_core::testkit` conformance suite.
+//! - [`kafka`] (feature `kafka`): the event bus on a Kafka topic, with consumer groups.
+//!
+//! Every backend passes the same `livedrop_core::testkit` conformance suite.
 
+#[cfg(feature = "kafka")]
+pub mod kafka;
 pub mod memory;
 #[cfg(feature = "postgres")]
 pub mod postgres;

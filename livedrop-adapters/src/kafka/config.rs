@@ -1,0 +1,103 @@
+//! Settings of the Kafka event bus.
+
+use std::time::Duration;
+
+use rdkafka::ClientConfig;
+
+/// Where the bus lives and how patient it is.
+#[derive(Clone, Debug)]
+pub struct KafkaConfig {
+    /// Bootstrap brokers, `host:port[,host:port...]`.
+    pub brokers: String,
+    /// The topic every event goes to.
+    pub topic: String,
+    /// Partitions of the topic when the bus creates it: the most members of one group
+    /// that can consume at once.
+    pub partitions: i32,
+    /// Replicas of each partition when the bus creates the topic.
+    pub replication: i32,
+    /// Prepended to every group name, so deployments sharing a cluster keep apart.
+    pub group_prefix: String,
+    /// How long a silent group member keeps its partitions (`session.timeout.ms`). A
+    /// joining member waits about half of it for the group to settle, so tests use less.
+    pub session_timeout: Duration,
+    /// How often a member tells the group it is alive (`heartbeat.interval.ms`); it also
+    /// bounds how soon a member notices a rebalance. At most a third of the session.
+    pub heartbeat_interval: Duration,
+    /// Longest `publish` waits for the brokers to acknowledge (`message.timeout.ms`).
+    pub delivery_timeout: Duration,
+    /// Longest an admin or commit request waits for an answer.
+    pub request_timeout: Duration,
+    /// Longest `subscribe` waits for the group to hand the new member its partitions.
+    pub join_timeout: Duration,
+    /// Deliveries a member holds ahead of its consumer before it pauses fetching.
+    pub buffered_deliveries: usize,
+}
+
+impl KafkaConfig {
+    /// Defaults for `brokers`: topic `livedrop.events` with 6 partitions, replication 1
+    /// (raise it on a real cluster), groups prefixed `livedrop.`.
+    pub fn new(brokers: impl Into<String>) -> Self {
+        Self {
+            brokers: brokers.into(),
+            topic: "livedrop.events".to_owned(),
+            partitions: 6,
+            replication: 1,
+            group_prefix: "livedrop.".to_owned(),
+            session_timeout: Duration::from_secs(10),
+            heartbeat_interval: Duration::from_secs(1),
+            delivery_timeout: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(10),
+            join_timeout: Duration::from_secs(30),
+            buffered_deliveries: 1_000,
+        }
+    }
+
+    /// The settings every client of the bus shares.
+    pub(super) fn client(&self) -> ClientConfig {
+        let mut config = ClientConfig::new();
+        config
+            .set("bootstrap.servers", &self.brokers)
+            .set("client.id", "livedrop")
+            .set("socket.timeout.ms", millis(self.request_timeout));
+        config
+    }
+
+    /// A producer that never duplicates nor reorders on retries (`enable.idempotence`,
+    /// which implies `acks=all`: an event is acknowledged once every in-sync replica has
+    /// it) and partitions keys as the Java client does (`murmur2_random`), so other
+    /// producers of the same keys agree on partitions.
+    pub(super) fn producer(&self) -> ClientConfig {
+        let mut config = self.client();
+        config
+            .set("enable.idempotence", "true")
+            .set("acks", "all")
+            .set("partitioner", "murmur2_random")
+            .set("message.timeout.ms", millis(self.delivery_timeout))
+            // Publishes are small bursts a caller waits for: send at once.
+            .set("linger.ms", "1");
+        config
+    }
+
+    /// A member of group `group`, committing only what its consumer processed.
+    pub(super) fn consumer(&self, group: &str) -> ClientConfig {
+        let mut config = self.client();
+        config
+            .set("group.id", format!("{}{group}", self.group_prefix))
+            // Commits come from `EventSubscription::commit`, after processing: at least
+            // once. Neither timed commits nor automatic offset stores.
+            .set("enable.auto.commit", "false")
+            .set("enable.auto.offset.store", "false")
+            // A group with no commits yet starts at the oldest retained event, so it
+            // misses nothing published after (or shortly before) it first subscribed.
+            .set("auto.offset.reset", "earliest")
+            .set("session.timeout.ms", millis(self.session_timeout))
+            .set("heartbeat.interval.ms", millis(self.heartbeat_interval))
+            .set("enable.partition.eof", "false");
+        config
+    }
+}
+
+fn millis(duration: Duration) -> String {
+    duration.as_millis().max(1).to_string()
+}

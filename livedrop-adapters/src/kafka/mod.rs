@@ -1,0 +1,29 @@
+//! The Kafka backend: the event bus on a Kafka topic, with consumer groups.
+//!
+//! # Layout
+//! - [`KafkaConfig`] (`config`): brokers, the topic and its partitions, group names and
+//!   timeouts, and the librdkafka settings every client shares.
+//! - `admin`: creates the topic at start-up when it is missing (brokers such as tansu do
+//!   not create topics on first use, and a produce to a missing topic only times out).
+//! - [`KafkaEventBus`] (`bus`): the [`EventBus`](livedrop_core::ports::EventBus) port. An
+//!   idempotent producer (`acks=all`) keyed by [`Event::key`](livedrop_core::domain::Event::key),
+//!   so the events of one drop (else creator) share a partition and keep their order.
+//! - `subscription`: one consumer group member; `poller` runs its librdkafka consumer on a
+//!   thread of its own so group rebalances are served even while nobody asks for the next
+//!   event.
+//! - `error`: librdkafka's errors as the core's `Unavailable` (retry later) or `Internal`.
+//!
+//! Needs a librdkafka with the idempotent producer: the crate's bundled build (2.12).
+
+mod admin;
+mod bus;
+mod config;
+mod error;
+mod poller;
+mod subscription;
+
+pub use bus::KafkaEventBus;
+pub use config::KafkaConfig;
+
+/// The backend name in errors and logs.
+const BACKEND: &str = "kafka";
