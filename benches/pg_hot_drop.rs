@@ -28,7 +28,10 @@ use livedrop::core::ids::{OrderId, UserId};
 use livedrop::core::ports::{Ledger, OrderRequest, Ports};
 use livedrop::core::testkit::fixtures;
 use livedrop::core::{Error, Result};
-use livedrop_adapters::postgres::{LedgerMode, PgBackend, PgConfig};
+use livedrop_adapters::postgres::LedgerMode;
+
+mod support;
+use support::postgres::{drop_schema, fresh_backend};
 
 /// Concurrent buyers: a flash sale's crowd, more than either mode has connections.
 const BUYERS: usize = 512;
@@ -37,9 +40,8 @@ const ROUNDS: usize = 3;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let Some(url) = ["LIVEDROP_BENCH_DATABASE_URL", "LIVEDROP_TEST_DATABASE_URL"]
-        .iter()
-        .find_map(|name| std::env::var(name).ok())
+    let Some(url) =
+        support::env_first(&["LIVEDROP_BENCH_DATABASE_URL", "LIVEDROP_TEST_DATABASE_URL"])
     else {
         println!(
             "pg_hot_drop: skipped, set LIVEDROP_BENCH_DATABASE_URL (or LIVEDROP_TEST_DATABASE_URL)"
@@ -59,7 +61,7 @@ async fn main() {
 
 /// Runs the rounds of one mode; returns the median confirmed orders per second.
 async fn run_mode(url: &str, mode: LedgerMode, stock: u32) -> f64 {
-    let (backend, schema) = backend(url, mode).await;
+    let (backend, schema) = fresh_backend(url, mode, 32).await;
     let ports = backend.ports();
     let mut rates = Vec::new();
     for round in 1..=ROUNDS {
@@ -71,29 +73,9 @@ async fn run_mode(url: &str, mode: LedgerMode, stock: u32) -> f64 {
         );
         rates.push(rate);
     }
-    // The run's rows are not worth keeping: leave the database as it was.
-    sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
-        .execute(backend.pool())
-        .await
-        .unwrap();
+    drop_schema(&backend, &schema).await;
     rates.sort_by(f64::total_cmp);
     rates[rates.len() / 2]
-}
-
-/// A backend on a fresh schema, and the schema's name.
-async fn backend(url: &str, mode: LedgerMode) -> (PgBackend, String) {
-    use sqlx::Connection;
-    let schema = format!("bench_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = sqlx::PgConnection::connect(url).await.unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let mut config = PgConfig::new(url);
-    config.schema = Some(schema.clone());
-    config.max_connections = 32;
-    config.ledger = mode;
-    (PgBackend::connect(config).await.unwrap(), schema)
 }
 
 /// Sells out a fresh drop of `stock` units; returns the confirmed orders and the time.

@@ -19,23 +19,28 @@
 //!
 //! # Layout
 //! - [`config`]: the command line and `LIVEDROP_*` environment ([`Config`]).
+//! - [`backends`]: the ports on memory, or on the Postgres, Redis and Kafka the
+//!   configuration names, with their readiness probes.
 //! - [`state`]: [`AppState`], the ports and the core services built from them, shared
 //!   by every handler.
 //! - [`error`]: [`ApiError`], the one error type handlers return; it renders
 //!   `application/problem+json` and never leaks internal detail on 5xx.
 //! - [`extract`]: request extractors whose rejections are problems too
 //!   ([`PathId`](extract::PathId)).
+//! - `rate_limit`: the token-bucket middleware (`429` with `Retry-After`).
 //! - [`readiness`]: the probes `GET /readyz` runs, one per configured backend.
 //! - `routes`: one file per resource (`health`, `drops`) plus the 404/405 fallbacks;
 //!   [`router`] assembles them.
-//! - [`background`]: the drop scheduler and the outbox relay loops.
+//! - [`background`]: the drop scheduler, the outbox relay and the event consumers.
 //! - [`shutdown`]: the ctrl-c / SIGTERM signal that starts a graceful shutdown.
-//! - [`telemetry`]: the `tracing` subscriber (`RUST_LOG`).
+//! - [`telemetry`]: the `tracing` subscriber (`RUST_LOG`) and the Prometheus recorder.
 
+pub mod backends;
 pub mod background;
 pub mod config;
 pub mod error;
 pub mod extract;
+mod rate_limit;
 pub mod readiness;
 mod routes;
 pub mod shutdown;
@@ -45,15 +50,40 @@ pub mod telemetry;
 use std::future::Future;
 
 use axum::Router;
+use axum::http::{HeaderName, Request};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
 
 pub use config::Config;
 pub use error::ApiError;
 pub use state::AppState;
 
+/// The header carrying a request's id: the caller's if it sent one, else a new UUID.
+pub const REQUEST_ID: &str = "x-request-id";
+
 /// The application: every route, the problem+json fallbacks for unknown paths (404) and
-/// unsupported methods (405), bound to `state`.
+/// unsupported methods (405), bound to `state`. Every request gets an id (the caller's
+/// `x-request-id`, else a new UUID), returned in the response and carried by the span
+/// every log line of the request is in.
 pub fn router(state: AppState) -> Router {
-    routes::routes().with_state(state)
+    let request_id = HeaderName::from_static(REQUEST_ID);
+    routes::routes(&state)
+        .with_state(state)
+        // Layers run outside in, last added first: set the id, open the span, copy the
+        // id onto the response.
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+/// The span of one request: method, path and id (never the query, which may carry tokens).
+fn request_span<B>(request: &Request<B>) -> tracing::Span {
+    let id = request
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|id| id.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
 }
 
 /// Serves [`router`] on `listener` until `shutdown` resolves, then stops accepting
@@ -70,7 +100,9 @@ pub async fn run(
 ) -> std::io::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "listening");
-    axum::serve(listener, router(state))
+    // With the peer's address, which the rate limiter keys anonymous callers by.
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await?;
     tracing::info!(%addr, "stopped");

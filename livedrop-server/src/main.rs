@@ -5,36 +5,55 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use livedrop_adapters::memory::{MemoryBackend, MemoryConfig};
 use livedrop_server::background::{Background, BackgroundConfig};
-use livedrop_server::{AppState, Config, run, shutdown, telemetry};
+use livedrop_server::{AppState, Config, backends, run, shutdown, telemetry};
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let config = Config::parse();
-    if let Err(error) = telemetry::init() {
+    if let Err(error) = telemetry::init_as(config.log_format) {
         eprintln!("livedrop-server: cannot set up logging: {error}");
         return ExitCode::FAILURE;
     }
     match serve(config).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            tracing::error!(%error, "server failed");
+            tracing::error!(error = %error_chain(&*error), "server failed");
             ExitCode::FAILURE
         }
     }
 }
 
-async fn serve(config: Config) -> std::io::Result<()> {
-    let backend = MemoryBackend::new(MemoryConfig::default());
-    tracing::warn!(
-        "backend: in-memory; nothing is persisted and all data is lost when the server stops"
-    );
-    let state = AppState::new(backend.ports());
+async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    let backends = backends::connect(&config).await?;
+    let configured: Vec<&str> = backends.probes.iter().map(|p| p.name()).collect();
+    tracing::info!(?configured, "backends connected; the rest run in process");
+    if !backends.durable {
+        tracing::warn!(
+            "no database configured (LIVEDROP_DATABASE_URL): orders and the catalog are kept in memory, not persisted, and lost when the server stops"
+        );
+    }
+    let mut state = AppState::builder(backends.ports);
+    for probe in backends.probes {
+        state = state.probe(probe);
+    }
+    let state = state.build();
 
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let background = Background::spawn(&state, BackgroundConfig::default());
     let served = run(listener, state, shutdown::signal()).await;
     background.stop().await;
-    served
+    Ok(served?)
+}
+
+/// `error: cause: cause ...`, so a start-up failure says why in one line.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut chain = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        chain.push_str(": ");
+        chain.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    chain
 }

@@ -3,9 +3,10 @@
 use std::{sync::Arc, time::Duration};
 
 use livedrop_core::clock::{Clock, SystemClock};
-use livedrop_core::ports::Ports;
+use livedrop_core::ports::{CacheTtls, Ports};
 use livedrop_core::services::{
-    BrowseService, CatalogService, FollowService, OrderService, Relay, Scheduler,
+    BrowseService, CachedReads, CatalogService, DatabaseUpdater, EventHandler, FollowService,
+    NotificationFeed, OrderService, Relay, Scheduler,
 };
 
 use crate::readiness::ReadinessProbe;
@@ -14,8 +15,11 @@ use crate::readiness::ReadinessProbe;
 pub const SCHEDULER_BATCH: usize = 100;
 /// Events the relay moves per round trip.
 pub const RELAY_BATCH: usize = 256;
-/// How long the relay holds a claimed batch before another relay may take it over.
-pub const RELAY_LEASE: Duration = Duration::from_secs(30);
+/// How long the relay holds a claimed batch before another relay may take it over. Longer
+/// than a publish can take (the Kafka bus's `delivery_timeout`, 30 s by default, twice over
+/// with a full send queue), so a slow relay is not raced by a second one sending the same
+/// events; it is also how long a crashed relay's batch waits.
+pub const RELAY_LEASE: Duration = Duration::from_secs(90);
 
 /// The server's shared state: one backend's [`Ports`] (trait objects, chosen at run
 /// time) and the core services built on them. Cloning is one `Arc` clone.
@@ -32,6 +36,8 @@ struct Inner {
     follows: FollowService,
     scheduler: Scheduler,
     relay: Relay,
+    reads: CachedReads,
+    handlers: Vec<Arc<dyn EventHandler>>,
     probes: Vec<Arc<dyn ReadinessProbe>>,
 }
 
@@ -90,6 +96,17 @@ impl AppState {
         &self.0.relay
     }
 
+    /// Catalog and stock reads through the cache.
+    pub fn reads(&self) -> &CachedReads {
+        &self.0.reads
+    }
+
+    /// The event consumers' handlers (each run by [`background`](crate::background) in
+    /// its own consumer group): the database updater and the notification feed.
+    pub fn handlers(&self) -> &[Arc<dyn EventHandler>] {
+        &self.0.handlers
+    }
+
     /// What `GET /readyz` checks.
     pub fn probes(&self) -> &[Arc<dyn ReadinessProbe>] {
         &self.0.probes
@@ -125,6 +142,18 @@ impl AppStateBuilder {
             clock,
             probes,
         } = self;
+        // Install the recorder before anything (the background loops) records.
+        crate::telemetry::prometheus();
+        let reads = CachedReads::new(
+            ports.cache.clone(),
+            ports.catalog.clone(),
+            ports.ledger.clone(),
+            CacheTtls::default(),
+        );
+        let handlers: Vec<Arc<dyn EventHandler>> = vec![
+            Arc::new(DatabaseUpdater::new(reads.clone())),
+            Arc::new(NotificationFeed::new(ports.notifier.clone())),
+        ];
         AppState(Arc::new(Inner {
             catalog: CatalogService::new(ports.catalog.clone(), clock.clone()),
             orders: OrderService::new(
@@ -132,7 +161,7 @@ impl AppStateBuilder {
                 ports.idempotency.clone(),
                 clock.clone(),
             ),
-            browse: BrowseService::new(ports.catalog.clone(), ports.follows.clone()),
+            browse: BrowseService::new(ports.catalog.clone(), ports.follows.clone(), reads.clone()),
             follows: FollowService::new(ports.follows.clone(), clock.clone()),
             scheduler: Scheduler::new(ports.ledger.clone(), clock.clone(), SCHEDULER_BATCH),
             relay: Relay::new(
@@ -141,6 +170,8 @@ impl AppStateBuilder {
                 RELAY_BATCH,
                 RELAY_LEASE,
             ),
+            reads,
+            handlers,
             ports,
             clock,
             probes,

@@ -1,18 +1,46 @@
-//! Logging: a `tracing` subscriber writing human-readable lines to stderr.
+//! Logging and metrics: a `tracing` subscriber writing human-readable lines to stderr, and
+//! the process-wide Prometheus recorder behind `GET /metrics`.
+//!
+//! Code records through the [`metrics`] facade (`counter!`, `gauge!`, `histogram!`);
+//! [`prometheus`] installs the Prometheus recorder once per process, so every server built
+//! in it (tests build several) reports into the same registry.
 
 use std::io::IsTerminal;
+use std::sync::OnceLock;
+
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 use tracing_subscriber::EnvFilter;
 
 /// The filter used when `RUST_LOG` is unset or invalid.
 pub const DEFAULT_FILTER: &str = "info";
 
-/// Installs the global subscriber, filtered by `RUST_LOG` (`info` when unset), with
-/// colours only when stderr is a terminal.
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines (coloured on a terminal).
+    #[default]
+    Text,
+    /// One JSON object per line, with the span fields (the request id), for collectors.
+    Json,
+}
+
+/// [`init_as`] with human-readable lines.
 ///
 /// # Errors
 /// Fails if a global subscriber is already installed.
 pub fn init() -> Result<(), Box<dyn std::error::Error + Send + Sync + 'static>> {
+    init_as(LogFormat::Text)
+}
+
+/// Installs the global subscriber writing `format` to stderr, filtered by `RUST_LOG`
+/// (`info` when unset).
+///
+/// # Errors
+/// Fails if a global subscriber is already installed.
+pub fn init_as(
+    format: LogFormat,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync + 'static>> {
     let (filter, invalid) = match EnvFilter::try_from_default_env() {
         Ok(filter) => (filter, None),
         Err(error) => (
@@ -20,13 +48,43 @@ pub fn init() -> Result<(), Box<dyn std::error::Error + Send + Sync + 'static>> 
             std::env::var_os("RUST_LOG").map(|_| error),
         ),
     };
-    tracing_subscriber::fmt()
+    let lines = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .try_init()?;
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => lines
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init()?,
+        LogFormat::Json => lines.json().with_current_span(true).try_init()?,
+    }
     if let Some(error) = invalid {
         tracing::warn!(%error, "RUST_LOG is invalid; logging at {DEFAULT_FILTER}");
     }
     Ok(())
+}
+
+/// Histogram buckets for `*_seconds` metrics: 1 ms to 10 s.
+const SECONDS_BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// The process's Prometheus registry, installing it as the global recorder on first use.
+/// If another recorder was installed first (an embedding program's), LiveDrop's metrics
+/// go there and this handle renders an empty registry.
+pub fn prometheus() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            // Fails only on an empty bucket list; summaries are then the fallback.
+            let builder = PrometheusBuilder::new()
+                .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), SECONDS_BUCKETS)
+                .unwrap_or_else(|_| PrometheusBuilder::new());
+            let recorder = builder.build_recorder();
+            let handle = recorder.handle();
+            if metrics::set_global_recorder(recorder).is_err() {
+                tracing::warn!("a metrics recorder was already installed; /metrics stays empty");
+            }
+            handle
+        })
+        .clone()
 }

@@ -4,23 +4,25 @@
 //! bytes on the wire).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+
 use std::{sync::Arc, time::Duration};
 
 use async_trait::async_trait;
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{TimeDelta, Utc};
 use livedrop_adapters::memory::{MemoryBackend, MemoryConfig};
 use livedrop_client::{Client, ClientError, StatusCode};
-use livedrop_core::domain::{
-    CurrencyCode, Description, DisplayName, Drop, DropStatus, DropWindow, Email, Handle,
-    IdempotencyKey, PersonName, PriceCents, ProductDetails, Quantity, StockPlan, Title,
-};
-use livedrop_core::ids::{DropId, UserId};
+use livedrop_core::domain::{DropStatus, IdempotencyKey, Quantity, StockPlan};
+use livedrop_core::ids::DropId;
+use livedrop_core::ports::{BucketPolicy, RateLimits};
 use livedrop_core::wire::{DropView, PROBLEM_JSON, Problem};
 use livedrop_server::background::{Background, BackgroundConfig};
 use livedrop_server::readiness::ReadinessProbe;
 use livedrop_server::{AppState, run};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+
+use support::{seed_drop, window_from};
 
 /// A server running on a free port, and how to reach and stop it.
 struct TestServer {
@@ -67,46 +69,6 @@ impl TestServer {
             .expect("run did not return within 5 s of the shutdown signal")
             .unwrap()
     }
-}
-
-/// A user who owns a creator with one product, and a drop of it over `window`.
-async fn seed_drop(state: &AppState, window: DropWindow, plan: StockPlan) -> (UserId, Drop) {
-    let catalog = state.catalog();
-    let user = catalog
-        .register_user(
-            Email::try_from(format!("ada-{}@example.com", UserId::new()).as_str()).unwrap(),
-            PersonName::try_from("Ada Lovelace").unwrap(),
-        )
-        .await
-        .unwrap();
-    let handle = format!("ada{}", &user.id.to_string()[24..]);
-    let creator = catalog
-        .become_creator(
-            user.id,
-            DisplayName::try_from("Ada's Hats").unwrap(),
-            Handle::try_from(handle.as_str()).unwrap(),
-        )
-        .await
-        .unwrap();
-    let details = ProductDetails {
-        title: Title::try_from("Analytical Hat").unwrap(),
-        description: Description::try_from("Knitted by an engine").unwrap(),
-        price_cents: PriceCents::try_from(2500).unwrap(),
-        currency_code: CurrencyCode::try_from("EUR").unwrap(),
-    };
-    let product = catalog
-        .create_product(user.id, creator.id, details)
-        .await
-        .unwrap();
-    let drop = catalog
-        .create_drop(user.id, product.id, window, plan)
-        .await
-        .unwrap();
-    (user.id, drop)
-}
-
-fn window_from(start: DateTime<Utc>) -> DropWindow {
-    DropWindow::new(start, start + TimeDelta::hours(1)).unwrap()
 }
 
 fn problem_of(error: ClientError) -> (StatusCode, Problem) {
@@ -341,7 +303,7 @@ async fn the_background_scheduler_starts_a_due_drop() {
         &server.state,
         BackgroundConfig {
             scheduler_every: Duration::from_millis(20),
-            relay_every: Duration::from_millis(20),
+            ..BackgroundConfig::default()
         },
     );
     let live = tokio::time::timeout(Duration::from_secs(5), async {
@@ -361,5 +323,113 @@ async fn the_background_scheduler_starts_a_due_drop() {
     tokio::time::timeout(Duration::from_secs(5), background.stop())
         .await
         .expect("background loops did not stop within 5 s");
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn metrics_report_the_outbox_and_consumer_lag() {
+    let server = TestServer::start().await;
+    let background = Background::spawn(
+        &server.state,
+        BackgroundConfig {
+            lag_every: Duration::from_millis(20),
+            ..BackgroundConfig::default()
+        },
+    );
+    let wanted = [
+        "livedrop_outbox_pending ",
+        "livedrop_outbox_oldest_age_seconds ",
+        "livedrop_consumer_lag{group=\"livedrop-notifications\"}",
+        "livedrop_consumer_lag{group=\"livedrop-database-updater\"}",
+    ];
+    let body = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            let response = reqwest::get(server.url("/metrics")).await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+            assert!(
+                response.headers()["content-type"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("text/plain")
+            );
+            let body = response.text().await.unwrap();
+            if wanted.iter().all(|metric| body.contains(metric)) {
+                return body;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the lag metrics within 5 s");
+    assert!(
+        body.contains("# TYPE livedrop_consumer_lag gauge"),
+        "{body}"
+    );
+    background.stop().await;
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id_and_a_callers_id_is_kept() {
+    let server = TestServer::start().await;
+    let fresh = reqwest::get(server.url("/healthz")).await.unwrap();
+    let id = fresh.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert!(uuid::Uuid::parse_str(&id).is_ok(), "a new UUID: {id}");
+    // Errors too, and the caller's own id comes back unchanged.
+    let given = reqwest::Client::new()
+        .get(server.url("/no/such/path"))
+        .header("x-request-id", "trace-me-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(given.status(), StatusCode::NOT_FOUND);
+    assert_eq!(given.headers()["x-request-id"], "trace-me-42");
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn reads_past_the_limit_are_429_with_retry_after_and_probes_are_never_limited() {
+    let backend = MemoryBackend::new(MemoryConfig {
+        rate_limits: RateLimits {
+            read: BucketPolicy {
+                capacity: 3,
+                refill_every: Duration::from_secs(60),
+            },
+            ..RateLimits::default()
+        },
+        ..MemoryConfig::default()
+    });
+    let server = TestServer::start_with(AppState::new(backend.ports())).await;
+    let drop_url = server.url(&format!("/drops/{}", DropId::new()));
+    for remaining in ["2", "1", "0"] {
+        let response = reqwest::get(&drop_url).await.unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::NOT_FOUND,
+            "served, not limited"
+        );
+        assert_eq!(response.headers()["ratelimit-limit"], "3");
+        assert_eq!(response.headers()["ratelimit-remaining"], remaining);
+    }
+    let limited = reqwest::get(&drop_url).await.unwrap();
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(limited.headers()["content-type"], PROBLEM_JSON);
+    let retry_after: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    let problem: Problem = limited.json().await.unwrap();
+    assert_eq!(problem.code, "rate_limited");
+    assert_eq!(problem.extensions["retryAfter"], retry_after);
+    for probe in ["/healthz", "/readyz", "/metrics"] {
+        let response = reqwest::get(server.url(probe)).await.unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::OK,
+            "{probe} is never limited"
+        );
+    }
     server.shutdown().await.unwrap();
 }

@@ -10,7 +10,7 @@ use livedrop_core::domain::Event;
 use livedrop_core::ports::{EventBus, EventSubscription};
 use livedrop_core::{Error, Result};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 
 use super::BACKEND;
 use super::admin::ensure_topic;
@@ -22,13 +22,18 @@ use super::subscription::KafkaSubscription;
 /// How long a publish waits before trying again when librdkafka's send queue is full.
 const QUEUE_FULL_BACKOFF: Duration = Duration::from_millis(5);
 
+/// The bus's current producer, replaced in place when it cannot send again.
+pub(super) type SharedProducer = Arc<parking_lot::RwLock<FutureProducer>>;
+
 /// The [`EventBus`] on one Kafka topic: events keyed by [`Event::key`] (so one drop's, or
 /// else one creator's, events share a partition and keep their order), JSON values,
 /// consumer groups with commits after processing.
 #[derive(Clone)]
 pub struct KafkaEventBus {
     config: Arc<KafkaConfig>,
-    producer: FutureProducer,
+    /// Replaced when it cannot send again (see [`KafkaEventBus::replace_if_broken`]);
+    /// the subscriptions share it for their watermark queries.
+    producer: SharedProducer,
     /// This bus's members, by group, so a join can wait for the members still leaving.
     members: Arc<parking_lot::Mutex<HashMap<String, Vec<Arc<Shared>>>>>,
 }
@@ -44,9 +49,112 @@ impl KafkaEventBus {
         let producer = config.producer().create().map_err(to_error)?;
         Ok(Self {
             config: Arc::new(config),
-            producer,
+            producer: Arc::new(parking_lot::RwLock::new(producer)),
             members: Arc::default(),
         })
+    }
+
+    /// The producer in use.
+    fn producer(&self) -> FutureProducer {
+        self.producer.read().clone()
+    }
+
+    /// Replaces `used` with a new producer if `error` shows it cannot send again, and
+    /// says whether it did.
+    ///
+    /// An idempotent producer whose deliveries timed out (brokers silent for longer than
+    /// `delivery_timeout`) no longer knows which of its sequence numbers the brokers hold.
+    /// librdkafka then bumps its epoch or raises a fatal error, and some brokers (tansu)
+    /// answer the bumped producer `ProducerFenced` for good. A new producer gets a new
+    /// producer id and starts clean; the caller retries the failed publish (at least once:
+    /// events it did deliver may come twice).
+    fn replace_if_broken(&self, used: &FutureProducer, error: &KafkaError) -> bool {
+        use RDKafkaErrorCode as C;
+        let identity_lost = matches!(
+            error.rdkafka_error_code(),
+            Some(
+                C::ProducerFenced
+                    | C::InvalidProducerEpoch
+                    | C::OutOfOrderSequenceNumber
+                    | C::UnknownProducerId
+                    | C::InvalidProducerIdMapping
+                    | C::Fatal
+            )
+        );
+        let fatal = used.client().fatal_error();
+        if !identity_lost && fatal.is_none() {
+            return false;
+        }
+        let mut current = self.producer.write();
+        // A concurrent publish may have replaced it already.
+        if current.client().native_ptr() == used.client().native_ptr() {
+            match self.config.producer().create::<FutureProducer>() {
+                Ok(fresh) => {
+                    tracing::warn!(%error, ?fatal, "kafka: producer cannot send again; replaced");
+                    drop_off_runtime(std::mem::replace(&mut *current, fresh));
+                }
+                Err(error) => tracing::error!(%error, "kafka: cannot replace the failed producer"),
+            }
+        }
+        true
+    }
+
+    /// Sends every `(key, value)` through `producer`, then waits for each acknowledgement.
+    async fn send_all(
+        &self,
+        producer: &FutureProducer,
+        records: &[(String, Vec<u8>)],
+    ) -> std::result::Result<(), KafkaError> {
+        let mut pending = Vec::with_capacity(records.len());
+        for (key, value) in records {
+            let mut record = FutureRecord::to(&self.config.topic).key(key).payload(value);
+            let deadline = tokio::time::Instant::now() + self.config.delivery_timeout;
+            loop {
+                match producer.send_result(record) {
+                    Ok(delivery) => {
+                        pending.push(delivery);
+                        break;
+                    }
+                    Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back))
+                        if tokio::time::Instant::now() < deadline =>
+                    {
+                        // The local queue drains as the brokers acknowledge.
+                        record = back;
+                        tokio::time::sleep(QUEUE_FULL_BACKOFF).await;
+                    }
+                    Err((error, _)) => return Err(error),
+                }
+            }
+        }
+        for delivery in pending {
+            match delivery.await {
+                Ok(Ok(_)) => {}
+                Ok(Err((error, _))) => return Err(error),
+                // The producer was dropped under the send (replaced, or shut down).
+                Err(_) => return Err(KafkaError::Canceled),
+            }
+        }
+        Ok(())
+    }
+
+    /// Asks the brokers for the topic's metadata: succeeds when they answer within
+    /// `request_timeout` (a readiness probe).
+    ///
+    /// # Errors
+    /// `Unavailable` when no broker answers in time.
+    pub async fn ping(&self) -> Result<()> {
+        let (producer, topic) = (self.producer(), self.config.topic.clone());
+        let timeout = self.config.request_timeout;
+        // A metadata request blocks until the brokers answer: off the runtime.
+        tokio::task::spawn_blocking(move || {
+            producer
+                .client()
+                .fetch_metadata(Some(&topic), timeout)
+                .map(drop)
+        })
+        .await
+        .map_err(|e| Error::internal(BACKEND, e))?
+        .map_err(|e| Error::unavailable(BACKEND, e))
     }
 
     /// The settings the bus runs with.
@@ -61,39 +169,22 @@ impl EventBus for KafkaEventBus {
     /// replicas, `acks=all`). The idempotent producer keeps per-partition order across its
     /// own retries, and a later publish starts after this one was acknowledged.
     async fn publish(&self, events: &[Event]) -> Result<()> {
-        let mut pending = Vec::with_capacity(events.len());
-        for event in events {
-            let key = event.key().to_string();
-            let value = serde_json::to_vec(event).map_err(|e| Error::internal(BACKEND, e))?;
-            let mut record = FutureRecord::to(&self.config.topic)
-                .key(&key)
-                .payload(&value);
-            let deadline = tokio::time::Instant::now() + self.config.delivery_timeout;
-            loop {
-                match self.producer.send_result(record) {
-                    Ok(delivery) => {
-                        pending.push(delivery);
-                        break;
-                    }
-                    Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back))
-                        if tokio::time::Instant::now() < deadline =>
-                    {
-                        // The local queue drains as the brokers acknowledge.
-                        record = back;
-                        tokio::time::sleep(QUEUE_FULL_BACKOFF).await;
-                    }
-                    Err((error, _)) => return Err(to_error(error)),
-                }
-            }
+        // Encoded first: a bad event fails the publish before anything is sent.
+        let records = events
+            .iter()
+            .map(|event| Ok((event.key().to_string(), serde_json::to_vec(event)?)))
+            .collect::<serde_json::Result<Vec<_>>>()
+            .map_err(|e| Error::internal(BACKEND, e))?;
+        let producer = self.producer();
+        let Err(error) = self.send_all(&producer, &records).await else {
+            return Ok(());
+        };
+        if self.replace_if_broken(&producer, &error) {
+            drop_off_runtime(producer);
+            // The caller's retry goes through the new producer.
+            return Err(Error::unavailable(BACKEND, error));
         }
-        for delivery in pending {
-            match delivery.await {
-                Ok(Ok(_)) => {}
-                Ok(Err((error, _))) => return Err(to_error(error)),
-                Err(canceled) => return Err(Error::unavailable(BACKEND, canceled)),
-            }
-        }
-        Ok(())
+        Err(to_error(error))
     }
 
     /// Joins `group`, once this bus's members of the group that were dropped have left
@@ -118,9 +209,16 @@ impl EventBus for KafkaEventBus {
             .or_default()
             .push(Arc::clone(&shared));
         Ok(Box::new(
-            KafkaSubscription::join(&self.config, group, shared).await?,
+            KafkaSubscription::join(&self.config, group, shared, Arc::clone(&self.producer))
+                .await?,
         ))
     }
+}
+
+/// Drops a handle of a replaced producer on a blocking thread: dropping the last one
+/// flushes (up to half a second) and joins librdkafka's threads.
+fn drop_off_runtime(producer: FutureProducer) {
+    tokio::task::spawn_blocking(move || drop(producer));
 }
 
 impl fmt::Debug for KafkaEventBus {

@@ -32,6 +32,11 @@ pub struct KafkaConfig {
     pub join_timeout: Duration,
     /// Deliveries a member holds ahead of its consumer before it pauses fetching.
     pub buffered_deliveries: usize,
+    /// Longest a fetch waits at the broker for new events (`fetch.wait.max.ms`). Brokers
+    /// should answer as soon as an event arrives, but some (tansu) hold every fetch this
+    /// long, which then bounds the delivery latency from below; short waits cost one
+    /// small request per wait per idle member.
+    pub fetch_wait: Duration,
 }
 
 impl KafkaConfig {
@@ -50,6 +55,7 @@ impl KafkaConfig {
             request_timeout: Duration::from_secs(10),
             join_timeout: Duration::from_secs(30),
             buffered_deliveries: 1_000,
+            fetch_wait: Duration::from_millis(10),
         }
     }
 
@@ -93,7 +99,8 @@ impl KafkaConfig {
             .set("auto.offset.reset", "earliest")
             .set("session.timeout.ms", millis(self.session_timeout))
             .set("heartbeat.interval.ms", millis(self.heartbeat_interval))
-            .set("enable.partition.eof", "false");
+            .set("enable.partition.eof", "false")
+            .set("fetch.wait.max.ms", millis(self.fetch_wait));
         config
     }
 }

@@ -21,6 +21,11 @@ pub(super) fn is_transient(error: &KafkaError) -> bool {
         // The client was shut down under the call (e.g. at process exit).
         return true;
     }
+    // rdkafka gives no code for an admin request that failed as a whole (the brokers did
+    // not answer, say); its code is inside.
+    if let KafkaError::AdminOp(code) = error {
+        return is_transient_code(*code);
+    }
     error.rdkafka_error_code().is_some_and(is_transient_code)
 }
 
@@ -89,6 +94,8 @@ mod tests {
         assert!(matches!(to_error(down), Error::Unavailable { .. }));
         let refused = KafkaError::MessageProduction(RDKafkaErrorCode::TopicAuthorizationFailed);
         assert!(matches!(to_error(refused), Error::Internal { .. }));
+        let no_answer = KafkaError::AdminOp(RDKafkaErrorCode::OperationTimedOut);
+        assert!(matches!(to_error(no_answer), Error::Unavailable { .. }));
         assert!(lost_ownership(&KafkaError::ConsumerCommit(
             RDKafkaErrorCode::IllegalGeneration
         )));

@@ -34,7 +34,7 @@ const POLL: Duration = Duration::from_millis(50);
 #[derive(Debug)]
 pub(super) struct Fetched {
     pub(super) partition: i32,
-    pub(super) delivery: Result<Delivery>,
+    pub(super) delivery: Delivery,
 }
 
 #[derive(Debug, Default)]
@@ -144,14 +144,20 @@ fn run(consumer: Arc<BaseConsumer<GroupContext>>, shared: &Shared, capacity: usi
     while !shared.stop.load(Ordering::Acquire) {
         match consumer.poll(POLL) {
             None => {}
-            Some(Ok(message)) => {
-                let fetched = Fetched {
-                    partition: message.partition(),
-                    delivery: decode(&message),
-                };
-                shared.state.lock().buffer.push_back(fetched);
-                shared.changed.notify_waiters();
-            }
+            Some(Ok(message)) => match decode(&message) {
+                Ok(delivery) => {
+                    let fetched = Fetched {
+                        partition: message.partition(),
+                        delivery,
+                    };
+                    shared.state.lock().buffer.push_back(fetched);
+                    shared.changed.notify_waiters();
+                }
+                // An event this version cannot read (a kind a newer node publishes during
+                // a rolling deploy, say) is skipped, loudly: handing it on would stop the
+                // partition for good, and the next commit on it covers this offset.
+                Err(error) => tracing::error!(%error, "kafka: skipped an unreadable event"),
+            },
             Some(Err(error)) => on_error(shared, &error),
         }
         paused_at = apply_backpressure(&consumer, shared, capacity, paused_at);
@@ -160,7 +166,7 @@ fn run(consumer: Arc<BaseConsumer<GroupContext>>, shared: &Shared, capacity: usi
     // than after a session timeout), so its partitions, uncommitted events included, move
     // on now. The subscription dropped its handle before stopping this thread, so that
     // (blocking) close happens here rather than on an async runtime's thread, unless a
-    // commit still in flight holds the last handle.
+    // commit or lag query still in flight holds the last handle (on a blocking thread).
     drop(consumer);
 }
 

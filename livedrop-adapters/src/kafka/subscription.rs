@@ -3,14 +3,17 @@
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use livedrop_core::ports::{Delivery, EventSubscription};
 use livedrop_core::{Error, Result};
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+use rdkafka::producer::{FutureProducer, Producer};
 use rdkafka::{Offset, TopicPartitionList};
 
 use super::BACKEND;
+use super::bus::SharedProducer;
 use super::config::KafkaConfig;
 use super::error::{lost_ownership, to_error};
 use super::poller::{self, GroupContext, Shared};
@@ -23,6 +26,11 @@ pub(super) struct KafkaSubscription {
     consumer: Option<Arc<BaseConsumer<GroupContext>>>,
     topic: String,
     group: String,
+    /// The bus's producer (whichever is current), for watermark queries (see
+    /// [`assigned_lag`]).
+    producer: SharedProducer,
+    /// Bounds the broker calls of one [`lag`](EventSubscription::lag).
+    request_timeout: Duration,
 }
 
 impl KafkaSubscription {
@@ -34,6 +42,7 @@ impl KafkaSubscription {
         config: &KafkaConfig,
         group: &str,
         shared: Arc<Shared>,
+        producer: SharedProducer,
     ) -> Result<Self> {
         let consumer: BaseConsumer<GroupContext> = config
             .consumer(group)
@@ -52,6 +61,8 @@ impl KafkaSubscription {
             consumer: Some(consumer),
             topic: config.topic.clone(),
             group: group.to_owned(),
+            producer,
+            request_timeout: config.request_timeout,
         };
         // On a timeout `member` is dropped, which leaves the group again.
         tokio::time::timeout(config.join_timeout, member.joined())
@@ -101,7 +112,7 @@ impl EventSubscription for KafkaSubscription {
             {
                 let mut state = self.shared.state.lock();
                 if let Some(fetched) = state.buffer.pop_front() {
-                    return fetched.delivery;
+                    return Ok(fetched.delivery);
                 }
                 if let Some(fatal) = &state.fatal {
                     return Err(Error::internal(BACKEND, fatal.clone()));
@@ -124,13 +135,30 @@ impl EventSubscription for KafkaSubscription {
                 Offset::Offset(delivery.offset + 1),
             )
             .map_err(to_error)?;
+        let (topic, partition) = (self.topic.clone(), delivery.partition);
         // A synchronous commit blocks until the coordinator answers: off the runtime.
-        let committed =
-            tokio::task::spawn_blocking(move || consumer.commit(&offsets, CommitMode::Sync))
-                .await
-                .map_err(|e| Error::internal(BACKEND, e))?;
+        let committed = tokio::task::spawn_blocking(move || {
+            // A partition the group has since moved to another member is not this member's
+            // to commit: its new owner may be past this offset, and the commit would send
+            // it back (the brokers accept commits from any member of the generation).
+            let owned = consumer
+                .assignment()?
+                .find_partition(&topic, partition)
+                .is_some();
+            if owned {
+                consumer.commit(&offsets, CommitMode::Sync).map(|()| true)
+            } else {
+                Ok(false)
+            }
+        })
+        .await
+        .map_err(|e| Error::internal(BACKEND, e))?;
         match committed {
-            Ok(()) => Ok(()),
+            Ok(true) => Ok(()),
+            Ok(false) => {
+                tracing::debug!(group = %self.group, partition, "kafka: not committing a partition moved away");
+                Ok(())
+            }
             Err(error) if lost_ownership(&error) => {
                 // The group moved the partition to another member meanwhile; it starts
                 // from the last commit, so the event is delivered again there (at least
@@ -146,6 +174,67 @@ impl EventSubscription for KafkaSubscription {
             }
             Err(error) => Err(to_error(error)),
         }
+    }
+
+    async fn lag(&mut self) -> Result<u64> {
+        let Some(consumer) = self.consumer.clone() else {
+            return Ok(0);
+        };
+        let (producer, topic) = (self.producer.read().clone(), self.topic.clone());
+        let deadline = Instant::now() + self.request_timeout;
+        // The calls below wait for brokers: off the runtime.
+        tokio::task::spawn_blocking(move || assigned_lag(&consumer, &producer, &topic, deadline))
+            .await
+            .map_err(|e| Error::internal(BACKEND, e))?
+    }
+}
+
+/// Over the partitions `consumer` owns now: each one's end (its high watermark, what
+/// consumers can read) minus the group's committed offset there, or minus its low
+/// watermark (the oldest retained event, where a group with no commit starts) when the
+/// group committed nothing there. Every broker call shares one `deadline`.
+///
+/// The watermarks come from `producer`: a broker answers one connection's requests in
+/// order, so on the member's own connection each query would wait behind its long-polling
+/// fetch (up to `fetch.wait.max.ms` per partition).
+fn assigned_lag(
+    consumer: &BaseConsumer<GroupContext>,
+    producer: &FutureProducer,
+    topic: &str,
+    deadline: Instant,
+) -> Result<u64> {
+    let left = || deadline.saturating_duration_since(Instant::now());
+    // The group's commits for this member's current assignment (empty while it owns none).
+    let committed = consumer.committed(left()).map_err(to_error)?;
+    // Where this member reads next, per partition (local: no broker call).
+    let positions = consumer.position().map_err(to_error)?;
+    let mut lag = 0;
+    for partition in committed.elements_for_topic(topic) {
+        partition.error().map_err(to_error)?;
+        let (low, high) = producer
+            .client()
+            .fetch_watermarks(topic, partition.partition(), left())
+            .map_err(to_error)?;
+        // A broker cannot have served more than it holds, yet tansu reports the first
+        // offset of the partition's last record batch (plus one) as its high watermark:
+        // what this member already read is a floor for the end on any broker.
+        let read = match positions.find_partition(topic, partition.partition()) {
+            Some(position) => offset_or(position.offset(), 0),
+            None => 0,
+        };
+        // Events before `low` are gone: nobody can read them any more.
+        let from = offset_or(partition.offset(), low).max(low);
+        lag += u64::try_from(high.max(read) - from).unwrap_or_default();
+    }
+    Ok(lag)
+}
+
+/// `offset` when it is a position in the partition, else `otherwise` (nothing committed,
+/// nothing read yet).
+fn offset_or(offset: Offset, otherwise: i64) -> i64 {
+    match offset {
+        Offset::Offset(offset) => offset,
+        _ => otherwise,
     }
 }
 

@@ -166,6 +166,20 @@ impl EventSubscription for MemorySubscription {
         log.trim(self.shared.retain);
         Ok(())
     }
+
+    /// The owner's view of the one partition: the end of the log minus what the group
+    /// committed; a member waiting for the owner to leave owns nothing yet.
+    async fn lag(&mut self) -> Result<u64> {
+        let log = lock(&self.shared.log);
+        let end = log.end();
+        Ok(log
+            .groups
+            .get(&self.group)
+            .filter(|group| group.owner == Some(self.member))
+            .map_or(0, |group| {
+                u64::try_from(end - group.committed).unwrap_or_default()
+            }))
+    }
 }
 
 impl Drop for MemorySubscription {

@@ -10,12 +10,29 @@
 // Test support: a broken set-up must stop the test loudly.
 #![allow(clippy::expect_used, clippy::panic)]
 
+#[cfg(feature = "kafka")]
+pub mod kafka;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(feature = "redis")]
 pub mod redis;
 #[cfg(feature = "redis")]
 pub mod redis_server;
+#[cfg(feature = "kafka")]
+pub mod tansu;
+
+use livedrop_adapters::memory::{MemoryBackend, MemoryConfig};
+use livedrop_core::ports::{IdempotencyPolicy, Ports};
+
+/// The ports of a fresh memory backend with the testkit's short idempotency lifetimes: the
+/// base a backend that provides only some ports replaces its own into.
+pub fn memory_ports() -> Ports {
+    MemoryBackend::new(MemoryConfig {
+        idempotency: IdempotencyPolicy::for_tests(),
+        ..MemoryConfig::default()
+    })
+    .ports()
+}
 
 /// Says why a backend is missing: a failure under `LIVEDROP_REQUIRE_BACKENDS=1`, else a
 /// skip.

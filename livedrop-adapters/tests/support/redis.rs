@@ -1,6 +1,5 @@
 //! A Redis backend per test, under a key prefix of its own.
 
-use livedrop_adapters::memory::{MemoryBackend, MemoryConfig};
 use livedrop_adapters::redis::{RedisBackend, RedisConfig};
 use livedrop_core::ports::{IdempotencyPolicy, Ports};
 
@@ -50,11 +49,7 @@ pub async fn backend() -> Option<RedisBackend> {
 
 /// The memory backend's ports with Redis's idempotency store, rate limiter and cache.
 pub async fn ports() -> Option<Ports> {
-    let memory = MemoryBackend::new(MemoryConfig {
-        idempotency: IdempotencyPolicy::for_tests(),
-        ..MemoryConfig::default()
-    });
-    Some(backend().await?.ports(memory.ports()))
+    Some(backend().await?.ports(super::memory_ports()))
 }
 
 #[cfg(feature = "containers")]

@@ -61,6 +61,11 @@ pub mod keys {
     pub fn stock(id: DropId) -> String {
         format!("stock:{id}")
     }
+    /// The first page (default size) of live drops: the read model behind "browse live
+    /// drops", refreshed by the database updater when a drop's status changes.
+    pub fn live_drops() -> String {
+        "drops:live:first".to_owned()
+    }
 }
 
 /// A bounded key/value cache of serialized reads with per-entry TTLs.

@@ -22,10 +22,14 @@ pub struct Delivery {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait EventSubscription: Send + Debug {
-    /// Waits for the next event.
+    /// Waits for the next event. Cancel safe: dropping the future before it completes
+    /// loses no event (consumers race it against timers and stop signals).
     async fn next(&mut self) -> Result<Delivery>;
     /// Commits `delivery` and everything before it in its partition, after processing.
     async fn commit(&mut self, delivery: &Delivery) -> Result<()>;
+    /// Events of this member's partitions published but not yet committed by its group
+    /// (0 while it owns none).
+    async fn lag(&mut self) -> Result<u64>;
 }
 
 /// Publish/subscribe with consumer groups.
@@ -37,6 +41,13 @@ pub trait EventSubscription: Send + Debug {
 ///   bus retains it, before); within a group each event goes to one member at a time.
 /// - Delivery is at least once: an event not committed when its subscription ends is
 ///   delivered to the group again. Consumers deduplicate by [`Event::id`].
+/// - [`EventSubscription::lag`] counts, over the partitions the member owns when asked,
+///   the events published to them (once a consumer could read them) after the group's
+///   committed position, or after the oldest retained event where the group committed
+///   none: it grows with publishes, shrinks with the group's commits, and is 0 once the
+///   group committed everything published or while the member owns no partition. It is
+///   the group's backlog on those partitions whatever this member has already been
+///   handed, so events read but not committed still count.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait EventBus: Send + Sync + Debug + 'static {

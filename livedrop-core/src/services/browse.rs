@@ -7,22 +7,38 @@ use crate::domain::{Drop, DropStatus, Follow, Product};
 use crate::ids::{CreatorId, UserId};
 use crate::pagination::{Page, PageRequest};
 use crate::ports::{Catalog, FollowStore};
+use crate::services::CachedReads;
 
 /// Read-only lists over the catalog and follows.
 #[derive(Clone, Debug)]
 pub struct BrowseService {
     catalog: Arc<dyn Catalog>,
     follows: Arc<dyn FollowStore>,
+    reads: CachedReads,
 }
 
 impl BrowseService {
-    /// A service over these ports.
-    pub fn new(catalog: Arc<dyn Catalog>, follows: Arc<dyn FollowStore>) -> Self {
-        Self { catalog, follows }
+    /// A service over these ports; `reads` serves the live-drops read model.
+    pub fn new(
+        catalog: Arc<dyn Catalog>,
+        follows: Arc<dyn FollowStore>,
+        reads: CachedReads,
+    ) -> Self {
+        Self {
+            catalog,
+            follows,
+            reads,
+        }
     }
 
-    /// Drops in `status`, soonest start first.
+    /// Drops in `status`, soonest start first. The first page of live drops (where most
+    /// browsing starts) comes from the cached read model the database updater rebuilds
+    /// when a drop's status changes; it may lag by at most the drop TTL when a reader's
+    /// fill races the rebuild.
     pub async fn drops(&self, status: DropStatus, page: PageRequest) -> Result<Page<Drop>> {
+        if status == DropStatus::Live {
+            return self.reads.live_drops(page).await;
+        }
         self.catalog.drops_by_status(status, page).await
     }
 

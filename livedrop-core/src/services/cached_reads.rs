@@ -7,8 +7,9 @@ use std::time::Duration;
 use serde::{Serialize, de::DeserializeOwned};
 
 use crate::Result;
-use crate::domain::{Creator, Drop, DropStock, Event, EventData, Product};
+use crate::domain::{Creator, Drop, DropStatus, DropStock, Event, EventData, Product};
 use crate::ids::{CreatorId, DropId, ProductId};
+use crate::pagination::{Page, PageRequest};
 use crate::ports::{Cache, CacheTtls, Catalog, Ledger, cache_keys as keys};
 
 /// Read-through reads of creators, products, drops and stock, with the design's TTLs.
@@ -67,6 +68,32 @@ impl CachedReads {
         self.read(keys::stock(id), self.ttls.stock, load).await
     }
 
+    /// Live drops, soonest start first. The first page of the default size is the cached
+    /// read model (most browsing starts there); later pages read the catalog.
+    pub async fn live_drops(&self, page: PageRequest) -> Result<Page<Drop>> {
+        let load = self.catalog.drops_by_status(DropStatus::Live, page);
+        if page != PageRequest::default() {
+            return load.await;
+        }
+        self.read(keys::live_drops(), self.ttls.drop, load).await
+    }
+
+    /// Removes `keys` (what [`stale_keys`] names for an event) from the cache.
+    pub async fn invalidate(&self, keys: &[String]) -> Result<()> {
+        self.cache.invalidate(keys).await
+    }
+
+    /// Rebuilds the live-drops read model from the catalog (the database updater calls this
+    /// when a drop's status changes, so browsing sees it before the TTL would).
+    pub async fn refresh_live_drops(&self) -> Result<()> {
+        let page = self
+            .catalog
+            .drops_by_status(DropStatus::Live, PageRequest::default())
+            .await?;
+        self.fill(&keys::live_drops(), &page, self.ttls.drop).await;
+        Ok(())
+    }
+
     async fn read<T: Serialize + DeserializeOwned>(
         &self,
         key: String,
@@ -83,15 +110,20 @@ impl CachedReads {
             Err(error) => tracing::debug!(%key, %error, "cache bypassed"),
         }
         let value = load.await?;
-        match serde_json::to_vec(&value) {
+        self.fill(&key, &value, ttl).await;
+        Ok(value)
+    }
+
+    /// Stores `value` under `key`; a cache that cannot take it only costs later misses.
+    async fn fill<T: Serialize>(&self, key: &str, value: &T, ttl: Duration) {
+        match serde_json::to_vec(value) {
             Ok(bytes) => {
-                if let Err(error) = self.cache.put(&key, bytes, ttl).await {
+                if let Err(error) = self.cache.put(key, bytes, ttl).await {
                     tracing::debug!(%key, %error, "cache fill skipped");
                 }
             }
             Err(error) => tracing::warn!(%key, %error, "value not cacheable"),
         }
-        Ok(value)
     }
 }
 
@@ -110,13 +142,18 @@ pub fn stale_keys(event: &Event) -> Vec<String> {
         EventData::ProductCreated { product_id } | EventData::ProductUpdated { product_id } => {
             vec![keys::product(*product_id)]
         }
-        // A status or window change: the drop and its stock.
-        EventData::DropCreated { .. }
-        | EventData::DropUpdated { .. }
+        // A new drop is scheduled: not in the live list yet.
+        EventData::DropCreated { .. } => drop_keys(),
+        // A status or window change: the drop, its stock and the live list.
+        EventData::DropUpdated { .. }
         | EventData::DropStarted { .. }
         | EventData::DropEnded { .. }
         | EventData::DropSoldOut {}
-        | EventData::DropRestocked { .. } => drop_keys(),
+        | EventData::DropRestocked { .. } => {
+            let mut stale = drop_keys();
+            stale.push(keys::live_drops());
+            stale
+        }
         // Only the count moved; a status change comes as its own event.
         EventData::StockLow { .. }
         | EventData::OrderConfirmed { .. }
@@ -241,6 +278,21 @@ mod tests {
         assert_eq!(stale_keys(&confirmed), vec![keys::stock(drop_id)]);
         assert_eq!(
             stale_keys(&event(EventData::DropSoldOut {})),
+            vec![
+                keys::drop(drop_id),
+                keys::stock(drop_id),
+                keys::live_drops()
+            ]
+        );
+        // A new drop is scheduled: the live list cannot have changed.
+        let created = event(EventData::DropCreated {
+            product_id,
+            start_at: now,
+            end_at: now,
+            initial_stock: 1,
+        });
+        assert_eq!(
+            stale_keys(&created),
             vec![keys::drop(drop_id), keys::stock(drop_id)]
         );
         assert_eq!(

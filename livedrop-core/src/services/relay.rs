@@ -4,7 +4,7 @@ use std::{sync::Arc, time::Duration};
 
 use crate::Result;
 use crate::domain::Event;
-use crate::ports::{EventBus, Outbox};
+use crate::ports::{EventBus, Outbox, OutboxLag};
 
 /// Moves outbox records to the bus in order. Several relays may run: the outbox leases each
 /// key to one of them at a time.
@@ -48,6 +48,11 @@ impl Relay {
         }
         self.outbox.mark_sent(&batch).await?;
         Ok(events.len())
+    }
+
+    /// How far behind the outbox is: unsent events and the age of the oldest.
+    pub async fn lag(&self) -> Result<OutboxLag> {
+        self.outbox.lag().await
     }
 
     /// Rounds until the outbox is empty; returns the total moved.

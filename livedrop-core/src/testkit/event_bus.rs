@@ -3,7 +3,8 @@
 //! redelivery of what was not committed.
 //!
 //! Every case uses fresh group names and fresh events and ignores events it did not publish,
-//! so cases may share a bus.
+//! so cases may share a bus, except [`lag_counts_what_the_group_has_not_committed`], which
+//! counts every event on it.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -18,6 +19,8 @@ use crate::ids::{CreatorId, DropId, EventId, UserId};
 use crate::ports::{Delivery, EventBus, EventSubscription};
 
 const WAIT: Duration = Duration::from_secs(10);
+/// How often a case asks again while waiting for a bus to catch up.
+const RETRY: Duration = Duration::from_millis(20);
 
 fn group() -> String {
     unique("testkit-group-")
@@ -236,17 +239,29 @@ pub async fn uncommitted_events_are_redelivered(bus: &dyn EventBus) {
 pub async fn a_dead_members_events_survive_a_committing_peer(bus: &dyn EventBus) {
     let name = group();
     let published = events(3, Some(DropId::new()));
-    let mut dying = bus.subscribe(&name).await.unwrap();
-    let mut peer = bus.subscribe(&name).await.unwrap();
+    let mut one = bus.subscribe(&name).await.unwrap();
+    let mut two = bus.subscribe(&name).await.unwrap();
     bus.publish(&published).await.unwrap();
-    let held = tokio::time::timeout(WAIT, dying.next())
-        .await
-        .expect("a delivery")
-        .unwrap();
-    // The peer processes and commits whatever it is given while the first member holds
-    // its event uncommitted.
+    // The events share a key, hence a partition, which the group gives one member: which
+    // one is the bus's choice. Whoever gets an event first holds it uncommitted and dies;
+    // the other is the committing peer. (The losing `next` is dropped: it took nothing.)
+    let (held, dying, mut peer) = tokio::time::timeout(WAIT, async {
+        tokio::select! {
+            delivery = one.next() => (delivery, one, two),
+            delivery = two.next() => (delivery, two, one),
+        }
+    })
+    .await
+    .expect("a delivery to either member");
+    let held = held.unwrap();
+    // The peer processes and commits whatever it is given while the holder keeps its
+    // event uncommitted; that event is the holder's alone until the holder dies.
     let deadline = tokio::time::Instant::now() + Duration::from_millis(300);
     while let Ok(Ok(delivery)) = tokio::time::timeout_at(deadline, peer.next()).await {
+        assert_ne!(
+            delivery.event.id, held.event.id,
+            "an event held by a live member went to its peer too"
+        );
         peer.commit(&delivery).await.unwrap();
     }
     drop(dying);
@@ -266,4 +281,41 @@ pub async fn a_group_catches_up_after_all_members_left(bus: &dyn EventBus) {
         order_of(&got, published[0].key()),
         published.iter().map(|e| e.id).collect::<Vec<_>>()
     );
+}
+
+/// Lag is what the group has not committed on the member's partitions: events handed to
+/// the member count until committed, and committing shrinks it to 0.
+pub async fn lag_counts_what_the_group_has_not_committed(bus: &dyn EventBus) {
+    let mut sub = bus.subscribe(&group()).await.unwrap();
+    assert_eq!(sub.lag().await.unwrap(), 0, "nothing published yet");
+    // Several keys, so a bus with partitions sums over several.
+    let published: Vec<Event> = events(3, Some(DropId::new()))
+        .into_iter()
+        .chain(events(2, Some(DropId::new())))
+        .chain(events(2, None))
+        .collect();
+    bus.publish(&published).await.unwrap();
+    let read = read_until(&mut *sub, &ids(&published), false).await;
+    let all = published.len() as u64;
+    // A bus may learn of its newest events a moment after acknowledging them (Kafka's
+    // high watermark), so wait for the count rather than take the first answer.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let lag = sub.lag().await.unwrap();
+        if lag == all {
+            break;
+        }
+        assert!(
+            lag < all && tokio::time::Instant::now() < deadline,
+            "lag {lag} of {all} read, uncommitted events"
+        );
+        tokio::time::sleep(RETRY).await;
+    }
+    // The first delivery is the first event of its partition: committing it commits it alone.
+    sub.commit(&read[0]).await.unwrap();
+    assert_eq!(sub.lag().await.unwrap(), all - 1, "one event committed");
+    for delivery in &read {
+        sub.commit(delivery).await.unwrap();
+    }
+    assert_eq!(sub.lag().await.unwrap(), 0, "everything committed");
 }

@@ -14,7 +14,8 @@
 //! unique data and filter what they read, with these exceptions, which need the backend to
 //! themselves: `outbox::mark_sent_removes_records_for_good` and
 //! `outbox::small_claims_drain_a_key_once_in_order` mark whole claimed batches sent (other
-//! cases' events included), `cache::stats_count_hits_and_misses` counts exactly, and the
+//! cases' events included), `cache::stats_count_hits_and_misses` and
+//! `event_bus::lag_counts_what_the_group_has_not_committed` count exactly, and the
 //! `ledger_schedule` cases and `concurrency::concurrent_schedulers_apply_each_transition_once`
 //! expect their own `advance_drops` calls to apply their drops.
 //!
@@ -33,6 +34,10 @@
 /// - `optional` and the path of an `async fn() -> Option<Ports>`: a case whose factory
 ///   returns `None` (its backend is not configured here) returns at once, after the
 ///   factory has said why.
+///
+/// Prefixed with `event_bus:` (e.g. `conformance_suite!(event_bus: optional make)`), it
+/// expands to the [`EventBus`](crate::ports::EventBus) cases only (module `event_bus`), for
+/// a backend that provides nothing but the bus.
 #[macro_export]
 macro_rules! conformance_suite {
     (@module ($make:expr) $ports:ident $module:ident ($arg:expr)
@@ -56,7 +61,19 @@ macro_rules! conformance_suite {
             )*
         }
     };
-    (@suite ($make:expr)) => {
+    // The event bus cases on their own, for a backend that provides only the bus.
+    (@run event_bus ($make:expr)) => {
+        $crate::conformance_suite!(@module ($make) ports event_bus (&*ports.bus) [
+            subscribers_receive_every_event_in_key_order,
+            every_group_receives_every_event,
+            a_group_shares_events_between_its_members,
+            uncommitted_events_are_redelivered,
+            a_dead_members_events_survive_a_committing_peer,
+            a_group_catches_up_after_all_members_left,
+            lag_counts_what_the_group_has_not_committed,
+        ] []);
+    };
+    (@run all ($make:expr)) => {
         $crate::conformance_suite!(@module ($make) ports ledger (&ports) [
             place_order_confirms_takes_stock_and_stores_the_order,
             place_order_sold_out_writes_nothing,
@@ -135,14 +152,7 @@ macro_rules! conformance_suite {
             expired_leases_release_their_records,
             lag_counts_unsent_records,
         ] []);
-        $crate::conformance_suite!(@module ($make) ports event_bus (&*ports.bus) [
-            subscribers_receive_every_event_in_key_order,
-            every_group_receives_every_event,
-            a_group_shares_events_between_its_members,
-            uncommitted_events_are_redelivered,
-            a_dead_members_events_survive_a_committing_peer,
-            a_group_catches_up_after_all_members_left,
-        ] []);
+        $crate::conformance_suite!(@run event_bus ($make));
         $crate::conformance_suite!(@module ($make) ports notifier (&ports) [
             deliver_is_idempotent_by_event_id,
             followers_see_what_happened_while_they_followed,
@@ -193,22 +203,28 @@ macro_rules! conformance_suite {
             orders_pagination_is_stable_under_inserts,
         ]);
     };
-    (async $($body:tt)*) => {
-        $crate::conformance_suite!(@suite ((async $($body)*).await));
+    (@factory $only:ident async $($body:tt)*) => {
+        $crate::conformance_suite!(@run $only ((async $($body)*).await));
     };
-    (optional $factory:path) => {
-        $crate::conformance_suite!(@suite (match $factory().await {
+    (@factory $only:ident optional $factory:path) => {
+        $crate::conformance_suite!(@run $only (match $factory().await {
             Some(ports) => ports,
             None => return,
         }));
     };
-    ($($factory:ident)::+ ($($args:tt)*)) => {
-        $crate::conformance_suite!(@suite ($($factory)::+($($args)*).await));
+    (@factory $only:ident $($factory:ident)::+ ($($args:tt)*)) => {
+        $crate::conformance_suite!(@run $only ($($factory)::+($($args)*).await));
     };
-    ($factory:path) => {
-        $crate::conformance_suite!(@suite ($factory().await));
+    (@factory $only:ident $factory:path) => {
+        $crate::conformance_suite!(@run $only ($factory().await));
     };
-    ($factory:expr) => {
-        $crate::conformance_suite!(@suite ($factory.await));
+    (@factory $only:ident $factory:expr) => {
+        $crate::conformance_suite!(@run $only ($factory.await));
+    };
+    (event_bus: $($factory:tt)*) => {
+        $crate::conformance_suite!(@factory event_bus $($factory)*);
+    };
+    ($($factory:tt)*) => {
+        $crate::conformance_suite!(@factory all $($factory)*);
     };
 }

@@ -1,0 +1,44 @@
+//! The notification consumer: events users are told about, into the notifier.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use super::EventHandler;
+use crate::Result;
+use crate::domain::{Event, Notification};
+use crate::ports::Notifier;
+
+/// Feeds the [`Notifier`] the notification each event causes
+/// ([`Notification::for_event`]): followers hear of drops starting, running low and
+/// selling out, buyers of their own orders.
+///
+/// Idempotent because the notifier is: it stores a notification once per event id.
+#[derive(Clone, Debug)]
+pub struct NotificationFeed {
+    notifier: Arc<dyn Notifier>,
+}
+
+impl NotificationFeed {
+    /// The consumer group of notification consumers.
+    pub const GROUP: &'static str = "livedrop-notifications";
+
+    /// A feed into `notifier`.
+    pub fn new(notifier: Arc<dyn Notifier>) -> Self {
+        Self { notifier }
+    }
+}
+
+#[async_trait]
+impl EventHandler for NotificationFeed {
+    fn group(&self) -> &str {
+        Self::GROUP
+    }
+
+    async fn handle(&self, event: &Event) -> Result<bool> {
+        match Notification::for_event(event) {
+            Some(notification) => self.notifier.deliver(&notification).await,
+            None => Ok(false),
+        }
+    }
+}

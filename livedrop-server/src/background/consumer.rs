@@ -1,0 +1,401 @@
+//! One event handler's consumer: a member of its consumer group that handles each event,
+//! then commits it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::Utc;
+use livedrop_core::ports::{Delivery, EventBus, EventSubscription};
+use livedrop_core::services::EventHandler;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use super::BackgroundConfig;
+use super::retry::{Delays, stopped_during};
+
+/// Why a member's session ended.
+enum Ended {
+    /// The stop signal came.
+    Stopped,
+    /// The subscription failed for good: join the group again.
+    Broken,
+}
+
+/// Consumes `handler.group()` until `stop`, joining the group again (with backoff)
+/// whenever the subscription breaks.
+pub(super) async fn run(
+    bus: Arc<dyn EventBus>,
+    handler: Arc<dyn EventHandler>,
+    config: BackgroundConfig,
+    mut stop: watch::Receiver<bool>,
+) {
+    let group = handler.group().to_owned();
+    let mut delays = config.retry.delays();
+    tracing::debug!(%group, "consumer started");
+    loop {
+        let joined = tokio::select! {
+            _ = stop.wait_for(|stop| *stop) => break,
+            joined = bus.subscribe(&group) => joined,
+        };
+        match joined {
+            Ok(mut sub) => {
+                delays = config.retry.delays();
+                let session = Session {
+                    handler: &*handler,
+                    group: &group,
+                    config,
+                };
+                if let Ended::Stopped = session.consume(&mut *sub, &mut stop).await {
+                    break;
+                }
+            }
+            Err(error) => {
+                let pause = delays.next_delay();
+                tracing::warn!(%group, %error, ?pause, "consumer could not join its group");
+                if stopped_during(&mut stop, pause).await {
+                    break;
+                }
+            }
+        }
+    }
+    tracing::debug!(%group, "consumer stopped");
+}
+
+/// What a waiting member woke up for.
+enum Wake {
+    Stop,
+    Commit,
+    Next(livedrop_core::Result<Delivery>),
+}
+
+/// One membership of the group.
+struct Session<'a> {
+    handler: &'a dyn EventHandler,
+    group: &'a str,
+    config: BackgroundConfig,
+}
+
+impl Session<'_> {
+    async fn consume(
+        &self,
+        sub: &mut dyn EventSubscription,
+        stop: &mut watch::Receiver<bool>,
+    ) -> Ended {
+        let mut lag_due = Instant::now();
+        // Handled but not yet committed: the last delivery of each partition (a commit
+        // covers everything before it in its partition). Committing each event would cost
+        // the group coordinator a round trip per event.
+        let mut handled: HashMap<i32, Delivery> = HashMap::new();
+        let mut commit_due: Option<Instant> = None;
+        loop {
+            if Instant::now() >= lag_due {
+                self.record_lag(sub).await;
+                lag_due = Instant::now() + self.config.lag_every;
+            }
+            let woke = tokio::select! {
+                _ = stop.wait_for(|stop| *stop) => Wake::Stop,
+                () = sleep_until_some(commit_due) => Wake::Commit,
+                // Wake for the lag metric even when no event comes.
+                () = tokio::time::sleep_until(lag_due) => continue,
+                next = sub.next() => Wake::Next(next),
+            };
+            let next = match woke {
+                Wake::Stop => {
+                    self.commit(sub, &mut handled).await;
+                    return Ended::Stopped;
+                }
+                Wake::Commit => {
+                    commit_due = None;
+                    if !self.commit(sub, &mut handled).await {
+                        return self.pause_then(Ended::Broken, stop).await;
+                    }
+                    continue;
+                }
+                Wake::Next(next) => next,
+            };
+            let delivery = match next {
+                Ok(delivery) => delivery,
+                Err(error) => {
+                    tracing::warn!(group = self.group, %error, "consumer lost its subscription");
+                    return self.pause_then(Ended::Broken, stop).await;
+                }
+            };
+            if !self.handle(&delivery, stop).await {
+                // Stopped before the event was handled: it stays uncommitted and goes to
+                // the group's next member; what was handled before it is committed.
+                self.commit(sub, &mut handled).await;
+                return Ended::Stopped;
+            }
+            handled.insert(delivery.partition, delivery);
+            commit_due.get_or_insert_with(|| Instant::now() + self.config.commit_every);
+        }
+    }
+
+    /// Commits what was handled; `false` when the subscription is broken for good. A
+    /// failed commit only means the events come again, which the handler tolerates.
+    async fn commit(
+        &self,
+        sub: &mut dyn EventSubscription,
+        handled: &mut HashMap<i32, Delivery>,
+    ) -> bool {
+        let mut usable = true;
+        for (_, delivery) in handled.drain() {
+            if let Err(error) = sub.commit(&delivery).await {
+                tracing::warn!(group = self.group, %error, "commit failed; events may come again");
+                usable &= error.is_retryable();
+            }
+        }
+        usable
+    }
+
+    /// Handles `delivery` until it succeeds or fails for good; `false` if stopped first.
+    async fn handle(&self, delivery: &Delivery, stop: &mut watch::Receiver<bool>) -> bool {
+        let event = &delivery.event;
+        // Event time to receipt, before handling adds its own time.
+        let age = (Utc::now() - event.occurred_at)
+            .to_std()
+            .unwrap_or_default();
+        let mut delays: Option<Delays> = None;
+        loop {
+            let outcome = match self.handler.handle(event).await {
+                Ok(true) => "applied",
+                Ok(false) => "skipped",
+                Err(error) if error.is_retryable() => {
+                    let pause = delays
+                        .get_or_insert_with(|| self.config.retry.delays())
+                        .next_delay();
+                    tracing::warn!(group = self.group, event_id = %event.id, %error, ?pause, "event handling failed; retrying");
+                    if stopped_during(stop, pause).await {
+                        return false;
+                    }
+                    continue;
+                }
+                Err(error) => {
+                    // Retrying cannot help (a bug or an event this version cannot apply):
+                    // holding the partition would stop every later event, so log loudly
+                    // and move on.
+                    tracing::error!(group = self.group, event_id = %event.id, kind = event.kind(), %error, "event could not be applied; skipped");
+                    "failed"
+                }
+            };
+            metrics::counter!("livedrop_events_handled_total", "group" => self.group.to_owned(), "outcome" => outcome)
+                .increment(1);
+            // First deliveries only: a redelivered event's age says nothing of the pipeline.
+            if outcome == "applied" {
+                metrics::histogram!("livedrop_event_delivery_seconds", "group" => self.group.to_owned())
+                    .record(age.as_secs_f64());
+            }
+            return true;
+        }
+    }
+
+    /// Publishes this member's lag as `livedrop_consumer_lag{group}`.
+    async fn record_lag(&self, sub: &mut dyn EventSubscription) {
+        // Bounded: a slow broker must not hold up the events behind the query.
+        match tokio::time::timeout(self.config.lag_every, sub.lag()).await {
+            Ok(Ok(lag)) => {
+                metrics::gauge!("livedrop_consumer_lag", "group" => self.group.to_owned())
+                    .set(lag as f64);
+            }
+            Ok(Err(error)) => {
+                tracing::debug!(group = self.group, %error, "consumer lag unavailable")
+            }
+            Err(_) => tracing::debug!(group = self.group, "consumer lag query timed out"),
+        }
+    }
+
+    /// Waits the first backoff delay (so a broken bus is not hammered), then returns `ended`
+    /// or [`Ended::Stopped`] if the stop signal came meanwhile.
+    async fn pause_then(&self, ended: Ended, stop: &mut watch::Receiver<bool>) -> Ended {
+        if stopped_during(stop, self.config.retry.min).await {
+            Ended::Stopped
+        } else {
+            ended
+        }
+    }
+}
+
+/// Sleeps until `deadline`, or forever when there is none.
+async fn sleep_until_some(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    use async_trait::async_trait;
+    use livedrop_core::domain::{Event, EventData};
+    use livedrop_core::ids::{CreatorId, UserId};
+    use livedrop_core::{Error, Result};
+
+    use super::*;
+    use crate::background::RetryPolicy;
+
+    /// A bus with one subscription that hands out `events` (partition 0, offsets from 0),
+    /// then waits forever; it records the offsets committed.
+    #[derive(Debug, Default)]
+    struct Script {
+        events: Mutex<VecDeque<Delivery>>,
+        committed: Mutex<Vec<i64>>,
+    }
+
+    #[derive(Debug)]
+    struct ScriptedBus(Arc<Script>);
+
+    #[derive(Debug)]
+    struct ScriptedSubscription(Arc<Script>);
+
+    #[async_trait]
+    impl EventBus for ScriptedBus {
+        async fn publish(&self, _events: &[Event]) -> Result<()> {
+            Ok(())
+        }
+        async fn subscribe(&self, _group: &str) -> Result<Box<dyn EventSubscription>> {
+            Ok(Box::new(ScriptedSubscription(self.0.clone())))
+        }
+    }
+
+    #[async_trait]
+    impl EventSubscription for ScriptedSubscription {
+        async fn next(&mut self) -> Result<Delivery> {
+            let next = self.0.events.lock().unwrap().pop_front();
+            match next {
+                Some(delivery) => Ok(delivery),
+                None => std::future::pending().await,
+            }
+        }
+        async fn commit(&mut self, delivery: &Delivery) -> Result<()> {
+            self.0.committed.lock().unwrap().push(delivery.offset);
+            Ok(())
+        }
+        async fn lag(&mut self) -> Result<u64> {
+            Ok(0)
+        }
+    }
+
+    /// A handler answering from a script of outcomes, then `Ok(true)`.
+    #[derive(Debug, Default)]
+    struct ScriptedHandler {
+        outcomes: Mutex<VecDeque<Result<bool>>>,
+        calls: Mutex<Vec<i64>>,
+    }
+
+    #[async_trait]
+    impl EventHandler for ScriptedHandler {
+        fn group(&self) -> &str {
+            "test"
+        }
+        async fn handle(&self, event: &Event) -> Result<bool> {
+            self.calls
+                .lock()
+                .unwrap()
+                .push(event.occurred_at.timestamp_micros());
+            self.outcomes
+                .lock()
+                .unwrap()
+                .pop_front()
+                .unwrap_or(Ok(true))
+        }
+    }
+
+    fn script(n: i64) -> Arc<Script> {
+        let events = (0..n)
+            .map(|offset| Delivery {
+                event: Event::new(
+                    EventData::FollowCreated {
+                        user_id: UserId::new(),
+                    },
+                    CreatorId::new(),
+                    None,
+                    chrono::DateTime::from_timestamp_micros(offset).unwrap(),
+                ),
+                partition: 0,
+                offset,
+            })
+            .collect();
+        Arc::new(Script {
+            events: Mutex::new(events),
+            committed: Mutex::default(),
+        })
+    }
+
+    fn config(commit_every: Duration) -> BackgroundConfig {
+        BackgroundConfig {
+            commit_every,
+            retry: RetryPolicy {
+                min: Duration::from_millis(1),
+                max: Duration::from_millis(2),
+            },
+            ..BackgroundConfig::default()
+        }
+    }
+
+    async fn until(what: &str, check: impl Fn() -> bool) {
+        tokio::time::timeout(Duration::from_secs(5), async {
+            while !check() {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("{what} within 5 s"));
+    }
+
+    #[tokio::test]
+    async fn a_retryable_failure_is_retried_before_the_event_is_committed() {
+        let script = script(1);
+        let handler = Arc::new(ScriptedHandler::default());
+        for _ in 0..2 {
+            let down = Error::unavailable("test", "down");
+            handler.outcomes.lock().unwrap().push_back(Err(down));
+        }
+        let (stop, stopped) = watch::channel(false);
+        let bus = Arc::new(ScriptedBus(script.clone()));
+        let task = tokio::spawn(run(bus, handler.clone(), config(Duration::ZERO), stopped));
+        until("the commit", || {
+            !script.committed.lock().unwrap().is_empty()
+        })
+        .await;
+        assert_eq!(
+            handler.calls.lock().unwrap().len(),
+            3,
+            "two failures, one success"
+        );
+        assert_eq!(*script.committed.lock().unwrap(), vec![0]);
+        stop.send(true).unwrap();
+        task.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_stop_commits_what_was_handled_and_an_unusable_event_is_passed() {
+        let script = script(3);
+        let handler = Arc::new(ScriptedHandler::default());
+        let unusable = Error::internal("test", "cannot apply");
+        handler.outcomes.lock().unwrap().push_back(Err(unusable));
+        let (stop, stopped) = watch::channel(false);
+        let bus = Arc::new(ScriptedBus(script.clone()));
+        // Commits would only come after an hour: the stop must bring them.
+        let every = Duration::from_secs(3600);
+        let task = tokio::spawn(run(bus, handler.clone(), config(every), stopped));
+        until("three events handled", || {
+            handler.calls.lock().unwrap().len() == 3
+        })
+        .await;
+        assert!(
+            script.committed.lock().unwrap().is_empty(),
+            "commits are batched"
+        );
+        stop.send(true).unwrap();
+        task.await.unwrap();
+        assert_eq!(
+            *script.committed.lock().unwrap(),
+            vec![2],
+            "one commit covers the partition up to the last event handled"
+        );
+    }
+}

@@ -1,0 +1,113 @@
+//! The background loops every server node runs: the drop scheduler, the outbox relay and
+//! one event consumer per [`EventHandler`](livedrop_core::services::EventHandler).
+//!
+//! All are safe to run on several nodes at once: the ledger applies each transition once,
+//! the outbox leases each batch to one relay, and each handler's consumers share one
+//! consumer group, so the bus hands every event to one of them. A round that fails is
+//! logged and retried (the relay and the consumers back off exponentially, with jitter).
+//! On the stop signal a consumer commits what it has handled; a relay round or an event
+//! cut short is simply done again later (the outbox lease expires; the bus redelivers
+//! what was not committed; handlers are idempotent).
+//!
+//! # Layout
+//! - `scheduler`: the scheduler's fixed-period loop.
+//! - `relay`: moves the outbox to the bus as soon as it has events, and reports its lag.
+//! - `consumer`: one handler's consumer-group member: handle, then commit (batched).
+//! - `retry`: the backoff policy the relay and consumers share, and a stoppable sleep.
+
+mod consumer;
+mod relay;
+mod retry;
+mod scheduler;
+
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use retry::RetryPolicy;
+
+use crate::AppState;
+
+/// How often the loops run and how they retry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BackgroundConfig {
+    /// Period of [`Scheduler::tick`](livedrop_core::services::Scheduler::tick).
+    pub scheduler_every: Duration,
+    /// How long the relay waits after finding the outbox empty. It bounds the delay a new
+    /// event waits before it is published (one indexed query per period per node).
+    pub relay_idle: Duration,
+    /// How long a consumer may hold handled events uncommitted: commits are batched, and
+    /// a member that dies redelivers at most about this much (handlers are idempotent).
+    pub commit_every: Duration,
+    /// How often the outbox and consumer lag metrics are refreshed.
+    pub lag_every: Duration,
+    /// Backoff of the relay and the consumers after a failure.
+    pub retry: RetryPolicy,
+}
+
+impl Default for BackgroundConfig {
+    fn default() -> Self {
+        Self {
+            scheduler_every: Duration::from_millis(250),
+            relay_idle: Duration::from_millis(10),
+            commit_every: Duration::from_millis(100),
+            lag_every: Duration::from_secs(1),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// The running loops. [`Background::stop`] ends them; dropping this without stopping
+/// also ends them, at their next check of the stop signal.
+#[derive(Debug)]
+#[must_use = "the loops stop when this is dropped"]
+pub struct Background {
+    stop: watch::Sender<bool>,
+    tasks: Vec<(String, JoinHandle<()>)>,
+}
+
+impl Background {
+    /// Spawns the scheduler, the relay and a consumer per handler of `state` on the
+    /// current runtime.
+    pub fn spawn(state: &AppState, config: BackgroundConfig) -> Self {
+        let (stop, stopped) = watch::channel(false);
+        let mut tasks = vec![
+            (
+                "scheduler".to_owned(),
+                tokio::spawn(scheduler::run(
+                    state.scheduler().clone(),
+                    config.scheduler_every,
+                    stopped.clone(),
+                )),
+            ),
+            (
+                "relay".to_owned(),
+                tokio::spawn(relay::run(state.relay().clone(), config, stopped.clone())),
+            ),
+        ];
+        for handler in state.handlers() {
+            tasks.push((
+                format!("consumer {}", handler.group()),
+                tokio::spawn(consumer::run(
+                    state.ports().bus.clone(),
+                    handler.clone(),
+                    config,
+                    stopped.clone(),
+                )),
+            ));
+        }
+        Self { stop, tasks }
+    }
+
+    /// Signals every loop to stop and waits until they have.
+    pub async fn stop(self) {
+        // Fails only when every loop has already ended, which is what we want anyway.
+        let _ = self.stop.send(true);
+        for (name, task) in self.tasks {
+            if let Err(error) = task.await {
+                tracing::error!(task = name, %error, "background task ended abnormally");
+            }
+        }
+    }
+}

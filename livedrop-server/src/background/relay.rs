@@ -1,0 +1,82 @@
+//! The relay loop: publishes outbox events as soon as there are any.
+
+use std::time::Duration;
+
+use livedrop_core::services::Relay;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use super::BackgroundConfig;
+use super::retry::{is_stopped, stopped_during};
+
+/// Runs `relay` until `stop`: back to back while the outbox has events, every
+/// `relay_idle` while it is empty, and with growing delays while the bus (or the outbox)
+/// fails, the failed batch going back to the outbox for the next attempt. Refreshes the
+/// outbox lag metrics every `lag_every`.
+pub(super) async fn run(relay: Relay, config: BackgroundConfig, mut stop: watch::Receiver<bool>) {
+    tracing::debug!(idle = ?config.relay_idle, "relay started");
+    let mut delays = config.retry.delays();
+    let mut lag_due = Instant::now();
+    let mut failing = false;
+    while !is_stopped(&stop) {
+        if Instant::now() >= lag_due {
+            record_lag(&relay).await;
+            lag_due = Instant::now() + config.lag_every;
+        }
+        let round = Instant::now();
+        // A round cut short by the stop signal (a publish waiting on a silent broker, say)
+        // leaves its batch leased; the lease expires and a relay sends it then.
+        let outcome = tokio::select! {
+            _ = stop.wait_for(|stop| *stop) => break,
+            outcome = relay.relay_once() => outcome,
+        };
+        let pause = match outcome {
+            Ok(moved) => {
+                tracing::trace!(moved, elapsed = ?round.elapsed(), "relay round");
+                if failing {
+                    tracing::info!("relay: publishing again");
+                    failing = false;
+                    delays = config.retry.delays();
+                }
+                metrics::counter!("livedrop_relayed_events_total").increment(moved as u64);
+                if moved == 0 {
+                    config.relay_idle
+                } else {
+                    Duration::ZERO
+                }
+            }
+            Err(error) => {
+                metrics::counter!("livedrop_relay_failures_total").increment(1);
+                let pause = delays.next_delay();
+                // One line per outage at warn; the retries in between at debug.
+                if failing {
+                    tracing::debug!(%error, cause = ?error, ?pause, "relay round failed again");
+                } else {
+                    tracing::warn!(%error, ?pause, "relay round failed; events wait in the outbox");
+                    failing = true;
+                }
+                pause
+            }
+        };
+        if pause.is_zero() {
+            // A busy outbox must not starve the other tasks on this worker.
+            tokio::task::yield_now().await;
+        } else if stopped_during(&mut stop, pause).await {
+            break;
+        }
+    }
+    tracing::debug!("relay stopped");
+}
+
+/// Publishes the outbox lag as `livedrop_outbox_pending` and
+/// `livedrop_outbox_oldest_age_seconds`.
+async fn record_lag(relay: &Relay) {
+    match relay.lag().await {
+        Ok(lag) => {
+            metrics::gauge!("livedrop_outbox_pending").set(lag.pending as f64);
+            metrics::gauge!("livedrop_outbox_oldest_age_seconds")
+                .set(lag.oldest.unwrap_or_default().as_secs_f64());
+        }
+        Err(error) => tracing::debug!(%error, "outbox lag unavailable"),
+    }
+}

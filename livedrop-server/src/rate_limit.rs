@@ -1,0 +1,84 @@
+//! Rate limiting: a token bucket per caller and route class, taken before the handler runs.
+//!
+//! The caller is the client's IP address until authentication arrives (then the user).
+//! Behind a reverse proxy every request shares the proxy's address, so run the limits at
+//! the proxy or give each instance its own budget. `/healthz`, `/readyz` and `/metrics`
+//! are never limited: probes and scrapers must always get through.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use livedrop_core::ports::{RateDecision, RouteClass};
+use livedrop_core::wire::Problem;
+
+use crate::{ApiError, AppState};
+
+const LIMIT: HeaderName = HeaderName::from_static("ratelimit-limit");
+const REMAINING: HeaderName = HeaderName::from_static("ratelimit-remaining");
+
+/// Middleware state: the app and the class of the routes it guards.
+pub(crate) type Guard = (AppState, RouteClass);
+
+/// Takes one token from the caller's bucket of the guarded class: `429 rate_limited` with
+/// `Retry-After` when there is none, else the handler's answer; both with
+/// `RateLimit-Limit` and `RateLimit-Remaining`. A limiter that fails lets the request
+/// through (the Redis limiter already falls back to in-process buckets; refusing
+/// traffic because the limiter is down would turn its outage into ours).
+pub(crate) async fn limit(
+    State((state, class)): State<Guard>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let subject = subject(&request);
+    let decision = match state.ports().rate_limiter.check(&subject, class, 1).await {
+        Ok(decision) => decision,
+        Err(error) => {
+            tracing::warn!(%error, class = class.as_str(), "rate limiter failed; request let through");
+            return next.run(request).await;
+        }
+    };
+    let mut response = if decision.allowed {
+        next.run(request).await
+    } else {
+        metrics::counter!("livedrop_rate_limited_total", "class" => class.as_str()).increment(1);
+        refusal(&decision)
+    };
+    add_headers(response.headers_mut(), &decision);
+    response
+}
+
+/// Who is asking: `ip:ADDRESS` (the connection's peer).
+fn subject(request: &Request) -> String {
+    match request.extensions().get::<ConnectInfo<SocketAddr>>() {
+        Some(ConnectInfo(peer)) => format!("ip:{}", peer.ip()),
+        // Served without connection info (a test calling the router directly): one bucket.
+        None => "ip:unknown".to_owned(),
+    }
+}
+
+/// `429 rate_limited`, saying when to come back (whole seconds, rounded up).
+fn refusal(decision: &RateDecision) -> Response {
+    let problem = Problem::new(429, "rate_limited", "Too many requests");
+    let Some(wait) = decision.retry_after else {
+        // The cost exceeds the bucket: no wait helps (not reachable with a cost of 1).
+        return ApiError::Problem(problem.with_detail("this request exceeds the limit"))
+            .into_response();
+    };
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let problem = problem
+        .with_detail(format!("retry in {seconds} s"))
+        .with("retryAfter", seconds);
+    let mut response = ApiError::Problem(problem).into_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    response
+}
+
+fn add_headers(headers: &mut HeaderMap, decision: &RateDecision) {
+    headers.insert(LIMIT, HeaderValue::from(decision.limit));
+    headers.insert(REMAINING, HeaderValue::from(decision.remaining));
+}

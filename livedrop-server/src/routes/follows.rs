@@ -1,0 +1,60 @@
+//! The public follow reads: `GET /creators/{id}/followers?cursor&limit` and
+//! `GET /follow/check?userId&creatorId`.
+//!
+//! Who follows a creator is public, as on most social platforms (a creator's audience is
+//! part of their profile); which creators a user follows is private to the user
+//! (`GET /users/{id}/following` arrives with authentication).
+
+use axum::extract::{Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use livedrop_core::domain::Follow;
+use livedrop_core::ids::{CreatorId, UserId};
+use livedrop_core::pagination::Page;
+use serde::{Deserialize, Serialize};
+
+use crate::extract::{PageQuery, PathId, bad_query};
+use crate::{ApiError, AppState};
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/creators/{id}/followers", get(followers))
+        .route("/follow/check", get(check))
+}
+
+/// A creator's followers, newest first; `404 not_found` for an unknown creator.
+async fn followers(
+    State(state): State<AppState>,
+    PathId(creator): PathId<CreatorId>,
+    PageQuery(page): PageQuery,
+) -> Result<Json<Page<Follow>>, ApiError> {
+    // An unknown creator is a 404, not an empty list.
+    state.reads().creator(creator).await?;
+    Ok(Json(state.browse().followers_of(creator, page).await?))
+}
+
+/// The parameters of a check, as text so a bad id gets `400 invalid_id`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CheckQuery {
+    user_id: String,
+    creator_id: String,
+}
+
+/// The answer of a check.
+#[derive(Debug, Serialize)]
+struct Following {
+    following: bool,
+}
+
+/// Whether `userId` follows `creatorId`.
+async fn check(
+    State(state): State<AppState>,
+    query: Result<Query<CheckQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Following>, ApiError> {
+    let Query(query) = query.map_err(|rejection| bad_query(&rejection.body_text()))?;
+    let user: UserId = query.user_id.parse()?;
+    let creator: CreatorId = query.creator_id.parse()?;
+    let following = state.follows().is_following(user, creator).await?;
+    Ok(Json(Following { following }))
+}

@@ -1,0 +1,186 @@
+//! The `livedrop-server` binary as an operator runs it: configured by `LIVEDROP_*`
+//! variables, ready when `GET /readyz` says so, stopped by SIGTERM.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[cfg(all(feature = "postgres", feature = "redis", feature = "kafka"))]
+#[path = "../../livedrop-adapters/tests/support/mod.rs"]
+mod backends;
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// The variables that choose backends, cleared so the host's settings do not leak in.
+const BACKEND_VARIABLES: [&str; 3] = [
+    "LIVEDROP_DATABASE_URL",
+    "LIVEDROP_REDIS_URL",
+    "LIVEDROP_KAFKA_BROKERS",
+];
+
+/// A running binary and what it logs (read as it comes, so a full pipe never blocks it).
+struct Running {
+    child: Child,
+    logged: std::thread::JoinHandle<String>,
+}
+
+/// The binary, started with `variables` on a free port, and its base URL.
+fn start(variables: &[(&str, String)]) -> (Running, String) {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .unwrap()
+        .port();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_livedrop-server"));
+    for variable in BACKEND_VARIABLES {
+        command.env_remove(variable);
+    }
+    let mut child = command
+        .env("LIVEDROP_LISTEN", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "warn")
+        .envs(variables.iter().map(|(k, v)| (k, v)))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let logged = std::thread::spawn(move || {
+        let mut logged = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut logged);
+        logged
+    });
+    (
+        Running { child, logged },
+        format!("http://127.0.0.1:{port}"),
+    )
+}
+
+/// Polls `GET /readyz` until it answers 200; returns its body.
+async fn ready(base_url: &str) -> serde_json::Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(response) = reqwest::get(format!("{base_url}/readyz")).await
+            && response.status() == reqwest::StatusCode::OK
+        {
+            return response.json().await.unwrap();
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not ready within 60 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Sends SIGTERM and waits for a clean exit; returns what the binary logged.
+fn terminate(running: Running) -> String {
+    let status = Command::new("kill")
+        .args(["-TERM", &running.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let (exit, logged) = exited(running, Duration::from_secs(15));
+    assert!(
+        exit.success(),
+        "exit {exit:?} after SIGTERM; logged:\n{logged}"
+    );
+    logged
+}
+
+/// Waits up to `limit` for the binary to exit; its status and what it logged.
+fn exited(mut running: Running, limit: Duration) -> (std::process::ExitStatus, String) {
+    let deadline = std::time::Instant::now() + limit;
+    let exit = loop {
+        if let Some(exit) = running.child.try_wait().unwrap() {
+            break exit;
+        }
+        if std::time::Instant::now() >= deadline {
+            let _ = running.child.kill();
+            panic!("still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    (exit, running.logged.join().unwrap())
+}
+
+#[tokio::test]
+async fn with_nothing_configured_it_serves_in_memory_and_says_so() {
+    let (running, base_url) = start(&[]);
+    let body = ready(&base_url).await;
+    assert_eq!(body["status"], "ready");
+    let logged = terminate(running);
+    assert!(logged.contains("not persisted"), "{logged}");
+}
+
+#[tokio::test]
+async fn json_logs_are_one_object_per_line_with_the_request_id() {
+    let (running, base_url) = start(&[
+        ("LIVEDROP_LOG_FORMAT", "json".to_owned()),
+        ("RUST_LOG", "info,tower_http=debug".to_owned()),
+    ]);
+    ready(&base_url).await;
+    let response = reqwest::Client::new()
+        .get(format!("{base_url}/healthz"))
+        .header("x-request-id", "find-me-7")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+    let logged = terminate(running);
+    let lines: Vec<serde_json::Value> = logged
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect();
+    assert!(lines.iter().any(|l| l["fields"]["message"] == "listening"));
+    assert!(
+        lines.iter().any(|l| l["span"]["request_id"] == "find-me-7"),
+        "the request's lines carry its id: {logged}"
+    );
+}
+
+#[cfg(all(feature = "postgres", feature = "redis", feature = "kafka"))]
+#[tokio::test]
+async fn configured_it_serves_on_postgres_redis_and_kafka() {
+    let urls = [
+        "LIVEDROP_TEST_DATABASE_URL",
+        "LIVEDROP_TEST_REDIS_URL",
+        "LIVEDROP_TEST_KAFKA_BROKERS",
+    ]
+    .map(|name| std::env::var(name).ok());
+    let [Some(db), Some(redis), Some(kafka)] = urls else {
+        backends::missing("PostgreSQL, Redis and Kafka", "a LIVEDROP_TEST_* is unset");
+        return;
+    };
+    let (running, base_url) = start(&[
+        ("LIVEDROP_DATABASE_URL", db),
+        ("LIVEDROP_REDIS_URL", redis),
+        ("LIVEDROP_KAFKA_BROKERS", kafka),
+    ]);
+    let body = ready(&base_url).await;
+    let names: Vec<&str> = body["backends"]
+        .as_array()
+        .expect("the backends it checked")
+        .iter()
+        .map(|b| b["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["postgres", "redis", "kafka"]);
+    assert!(
+        body["backends"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|b| b["ready"] == true)
+    );
+    let logged = terminate(running);
+    assert!(!logged.contains("not persisted"), "{logged}");
+}
+
+#[tokio::test]
+async fn a_backend_that_cannot_start_fails_the_start_with_its_reason() {
+    // Nothing listens on port 1.
+    let (running, _) = start(&[("LIVEDROP_KAFKA_BROKERS", "127.0.0.1:1".to_owned())]);
+    let (exit, logged) = exited(running, Duration::from_secs(60));
+    assert!(!exit.success(), "started without its broker");
+    assert!(
+        logged.contains("kafka"),
+        "the failure names the backend: {logged}"
+    );
+}
