@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 
 use clap::Parser;
 
+use crate::auth::JwtSecret;
 use crate::telemetry::LogFormat;
 
 /// The server's configuration. Flags win over environment variables, which win over the
@@ -31,6 +32,11 @@ pub struct Config {
     /// `kafka`). Unset: in process.
     #[arg(long, env = "LIVEDROP_KAFKA_BROKERS")]
     pub kafka_brokers: Option<String>,
+    /// Secret the access and realtime tokens are signed with (HS256, at least 32 bytes).
+    /// Every instance serving the same users needs the same one. Unset: a random secret,
+    /// so tokens do not survive a restart.
+    #[arg(long, env = "LIVEDROP_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<JwtSecret>,
     /// Log line format: `text` for people, `json` (one object per line) for collectors.
     #[arg(long, env = "LIVEDROP_LOG_FORMAT", value_enum, default_value_t)]
     pub log_format: LogFormat,
@@ -45,6 +51,10 @@ impl fmt::Debug for Config {
             .field("database_url", &set(&self.database_url))
             .field("redis_url", &set(&self.redis_url))
             .field("kafka_brokers", &self.kafka_brokers)
+            .field(
+                "jwt_secret",
+                &set(&self.jwt_secret.as_ref().map(|_| String::new())),
+            )
             .field("log_format", &self.log_format)
             .finish()
     }

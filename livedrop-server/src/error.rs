@@ -36,6 +36,12 @@ impl ApiError {
         )
     }
 
+    /// `401 unauthorized`: no usable credentials. The response also carries
+    /// `WWW-Authenticate: Bearer`.
+    pub fn unauthorized(detail: &str) -> Self {
+        Self::Problem(Problem::new(401, "unauthorized", "Unauthorized").with_detail(detail))
+    }
+
     /// The problem this error renders as.
     pub fn problem(&self) -> Problem {
         match self {
@@ -69,7 +75,13 @@ impl IntoResponse for ApiError {
                 Self::Problem(problem) => tracing::error!(code = %problem.code, "request failed"),
             }
         }
-        problem_response(&problem)
+        let mut response = problem_response(&problem);
+        if problem.status == 401 {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
     }
 }
 

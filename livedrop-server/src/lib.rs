@@ -19,6 +19,8 @@
 //!
 //! # Layout
 //! - [`config`]: the command line and `LIVEDROP_*` environment ([`Config`]).
+//! - [`auth`]: access and realtime tokens (JWT) and the [`AuthUser`](auth::AuthUser)
+//!   extractor.
 //! - [`backends`]: the ports on memory, or on the Postgres, Redis and Kafka the
 //!   configuration names, with their readiness probes.
 //! - [`state`]: [`AppState`], the ports and the core services built from them, shared
@@ -35,6 +37,7 @@
 //! - [`shutdown`]: the ctrl-c / SIGTERM signal that starts a graceful shutdown.
 //! - [`telemetry`]: the `tracing` subscriber (`RUST_LOG`) and the Prometheus recorder.
 
+pub mod auth;
 pub mod backends;
 pub mod background;
 pub mod config;

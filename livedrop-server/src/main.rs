@@ -34,6 +34,12 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     let mut state = AppState::builder(backends.ports);
+    match config.jwt_secret {
+        Some(secret) => state = state.jwt_secret(secret),
+        None => tracing::warn!(
+            "no LIVEDROP_JWT_SECRET: tokens are signed with a random secret, so they do not survive a restart and other instances refuse them"
+        ),
+    }
     for probe in backends.probes {
         state = state.probe(probe);
     }

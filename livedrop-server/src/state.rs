@@ -9,6 +9,7 @@ use livedrop_core::services::{
     NotificationFeed, OrderService, Relay, Scheduler,
 };
 
+use crate::auth::{JwtSecret, TokenKeys};
 use crate::readiness::ReadinessProbe;
 
 /// Drops the scheduler asks the ledger for per round trip.
@@ -39,6 +40,7 @@ struct Inner {
     reads: CachedReads,
     handlers: Vec<Arc<dyn EventHandler>>,
     probes: Vec<Arc<dyn ReadinessProbe>>,
+    tokens: TokenKeys,
 }
 
 impl AppState {
@@ -53,6 +55,7 @@ impl AppState {
             ports,
             clock: Arc::new(SystemClock),
             probes: Vec::new(),
+            secret: None,
         }
     }
 
@@ -107,6 +110,11 @@ impl AppState {
         &self.0.handlers
     }
 
+    /// Signs and checks access and realtime tokens.
+    pub fn tokens(&self) -> &TokenKeys {
+        &self.0.tokens
+    }
+
     /// What `GET /readyz` checks.
     pub fn probes(&self) -> &[Arc<dyn ReadinessProbe>] {
         &self.0.probes
@@ -120,9 +128,17 @@ pub struct AppStateBuilder {
     ports: Ports,
     clock: Arc<dyn Clock>,
     probes: Vec<Arc<dyn ReadinessProbe>>,
+    secret: Option<JwtSecret>,
 }
 
 impl AppStateBuilder {
+    /// Signs tokens with `secret` (instances sharing users need the same one). Without
+    /// one, a random secret: tokens die with the process.
+    pub fn jwt_secret(mut self, secret: JwtSecret) -> Self {
+        self.secret = Some(secret);
+        self
+    }
+
     /// Uses `clock` instead of the wall clock (tests use a manual one).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
@@ -141,7 +157,9 @@ impl AppStateBuilder {
             ports,
             clock,
             probes,
+            secret,
         } = self;
+        let tokens = TokenKeys::new(&secret.unwrap_or_else(JwtSecret::random));
         // Install the recorder before anything (the background loops) records.
         crate::telemetry::prometheus();
         let reads = CachedReads::new(
@@ -175,6 +193,7 @@ impl AppStateBuilder {
             ports,
             clock,
             probes,
+            tokens,
         }))
     }
 }

@@ -1,0 +1,47 @@
+//! [`AuthUser`]: the caller of an authenticated route, from its bearer token.
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use livedrop_core::ids::UserId;
+
+use super::TokenKind;
+use crate::{ApiError, AppState};
+
+/// The user an `Authorization: Bearer <access token>` header names. A missing, malformed,
+/// forged, expired or realtime-only token is `401 unauthorized` (with
+/// `WWW-Authenticate: Bearer`); why is logged, not told.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AuthUser(pub UserId);
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .ok_or_else(|| ApiError::unauthorized("this route needs an access token"))?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|value| {
+                let (scheme, token) = value.split_once(' ')?;
+                scheme
+                    .eq_ignore_ascii_case("bearer")
+                    .then_some(token.trim())
+            })
+            .ok_or_else(|| ApiError::unauthorized("expected `Authorization: Bearer <token>`"))?;
+        let user = state
+            .tokens()
+            .verify(TokenKind::Access, token)
+            .map_err(|refused| {
+                tracing::debug!(%refused, "access token refused");
+                ApiError::unauthorized("the access token is invalid or expired")
+            })?;
+        Ok(Self(user))
+    }
+}
