@@ -30,6 +30,7 @@
 //! - [`extract`]: request extractors whose rejections are problems too
 //!   ([`PathId`](extract::PathId)).
 //! - `rate_limit`: the token-bucket middleware (`429` with `Retry-After`).
+//! - [`realtime`]: the SSE stream's inbox feed and the signal that wakes it.
 //! - [`readiness`]: the probes `GET /readyz` runs, one per configured backend.
 //! - `routes`: one file per resource (`health`, `drops`) plus the 404/405 fallbacks;
 //!   [`router`] assembles them.
@@ -45,6 +46,7 @@ pub mod error;
 pub mod extract;
 mod rate_limit;
 pub mod readiness;
+pub mod realtime;
 mod routes;
 pub mod shutdown;
 pub mod state;
@@ -103,6 +105,13 @@ pub async fn run(
 ) -> std::io::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "listening");
+    // Event streams never finish on their own: tell them to end (with a resumable id) when
+    // shutdown starts, or the graceful shutdown would wait for them forever.
+    let closing = state.clone();
+    let shutdown = async move {
+        shutdown.await;
+        closing.close_streams();
+    };
     // With the peer's address, which the rate limiter keys anonymous callers by.
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)

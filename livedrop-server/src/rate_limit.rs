@@ -1,8 +1,8 @@
 //! Rate limiting: a token bucket per caller and route class, taken before the handler runs.
 //!
-//! The caller is the client's IP address until authentication arrives (then the user).
-//! Behind a reverse proxy every request shares the proxy's address, so run the limits at
-//! the proxy or give each instance its own budget. `/healthz`, `/readyz` and `/metrics`
+//! The caller is the user a valid access token names, else the client's IP address.
+//! Behind a reverse proxy every anonymous request shares the proxy's address, so run the
+//! anonymous limits at the proxy or give each instance its own budget. `/healthz`, `/readyz` and `/metrics`
 //! are never limited: probes and scrapers must always get through.
 
 use std::net::SocketAddr;
@@ -14,6 +14,8 @@ use axum::response::{IntoResponse, Response};
 use livedrop_core::ports::{RateDecision, RouteClass};
 use livedrop_core::wire::Problem;
 
+use crate::auth::TokenKind;
+use crate::auth::extract::bearer;
 use crate::{ApiError, AppState};
 
 const LIMIT: HeaderName = HeaderName::from_static("ratelimit-limit");
@@ -32,7 +34,7 @@ pub(crate) async fn limit(
     request: Request,
     next: Next,
 ) -> Response {
-    let subject = subject(&request);
+    let subject = subject(&state, &request);
     let decision = match state.ports().rate_limiter.check(&subject, class, 1).await {
         Ok(decision) => decision,
         Err(error) => {
@@ -50,8 +52,15 @@ pub(crate) async fn limit(
     response
 }
 
-/// Who is asking: `ip:ADDRESS` (the connection's peer).
-fn subject(request: &Request) -> String {
+/// Who is asking: `user:ID` for a valid access token (checking one is a single HMAC),
+/// else `ip:ADDRESS` (the connection's peer). An invalid token counts against the IP, so
+/// made-up tokens cannot mint fresh buckets.
+fn subject(state: &AppState, request: &Request) -> String {
+    let user = bearer(request.headers())
+        .and_then(|token| state.tokens().verify(TokenKind::Access, token).ok());
+    if let Some(user) = user {
+        return format!("user:{user}");
+    }
     match request.extensions().get::<ConnectInfo<SocketAddr>>() {
         Some(ConnectInfo(peer)) => format!("ip:{}", peer.ip()),
         // Served without connection info (a test calling the router directly): one bucket.

@@ -2,6 +2,8 @@
 
 use std::{sync::Arc, time::Duration};
 
+use tokio::sync::watch;
+
 use livedrop_core::clock::{Clock, SystemClock};
 use livedrop_core::ports::{CacheTtls, Ports};
 use livedrop_core::services::{
@@ -11,6 +13,7 @@ use livedrop_core::services::{
 
 use crate::auth::{JwtSecret, TokenKeys};
 use crate::readiness::ReadinessProbe;
+use crate::realtime::{InboxSignal, SignallingHandler};
 
 /// Drops the scheduler asks the ledger for per round trip.
 pub const SCHEDULER_BATCH: usize = 100;
@@ -41,6 +44,8 @@ struct Inner {
     handlers: Vec<Arc<dyn EventHandler>>,
     probes: Vec<Arc<dyn ReadinessProbe>>,
     tokens: TokenKeys,
+    inbox_signal: InboxSignal,
+    closing: watch::Sender<bool>,
 }
 
 impl AppState {
@@ -115,6 +120,21 @@ impl AppState {
         &self.0.tokens
     }
 
+    /// Bumped when this instance stores a notification; wakes the event streams.
+    pub fn inbox_signal(&self) -> &InboxSignal {
+        &self.0.inbox_signal
+    }
+
+    /// Becomes `true` when the server starts shutting down: event streams end then.
+    pub fn closing(&self) -> watch::Receiver<bool> {
+        self.0.closing.subscribe()
+    }
+
+    /// Tells every event stream to end (the server is shutting down).
+    pub fn close_streams(&self) {
+        self.0.closing.send_replace(true);
+    }
+
     /// What `GET /readyz` checks.
     pub fn probes(&self) -> &[Arc<dyn ReadinessProbe>] {
         &self.0.probes
@@ -168,9 +188,13 @@ impl AppStateBuilder {
             ports.ledger.clone(),
             CacheTtls::default(),
         );
+        let inbox_signal = InboxSignal::new();
         let handlers: Vec<Arc<dyn EventHandler>> = vec![
             Arc::new(DatabaseUpdater::new(reads.clone())),
-            Arc::new(NotificationFeed::new(ports.notifier.clone())),
+            Arc::new(SignallingHandler::new(
+                Arc::new(NotificationFeed::new(ports.notifier.clone())),
+                inbox_signal.clone(),
+            )),
         ];
         AppState(Arc::new(Inner {
             catalog: CatalogService::new(ports.catalog.clone(), clock.clone()),
@@ -194,6 +218,8 @@ impl AppStateBuilder {
             clock,
             probes,
             tokens,
+            inbox_signal,
+            closing: watch::channel(false).0,
         }))
     }
 }

@@ -64,7 +64,8 @@ impl Placement {
 }
 
 /// A successful [`Ledger::cancel_order`].
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Cancellation {
     /// The order, now cancelled.
     pub order: Order,

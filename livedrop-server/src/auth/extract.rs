@@ -1,6 +1,7 @@
 //! [`AuthUser`]: the caller of an authenticated route, from its bearer token.
 
 use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use livedrop_core::ids::UserId;
@@ -44,4 +45,13 @@ impl FromRequestParts<AppState> for AuthUser {
             })?;
         Ok(Self(user))
     }
+}
+
+/// The token of an `Authorization: Bearer <token>` header (scheme case-insensitive).
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
 }

@@ -1,25 +1,62 @@
-//! The public follow reads: `GET /creators/{id}/followers?cursor&limit` and
-//! `GET /follow/check?userId&creatorId`.
+//! Follows: `POST /follow`, `DELETE /follow/{creatorId}`,
+//! `GET /creators/{id}/followers?cursor&limit`, `GET /users/{id}/following?cursor&limit`
+//! and `GET /follow/check?userId&creatorId`.
 //!
 //! Who follows a creator is public, as on most social platforms (a creator's audience is
-//! part of their profile); which creators a user follows is private to the user
-//! (`GET /users/{id}/following` arrives with authentication).
+//! part of their profile), and so is the yes/no check; which creators a user follows is
+//! private to the user (`404` to anyone else, as for orders).
 
 use axum::extract::{Query, State};
-use axum::routing::get;
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
-use livedrop_core::domain::Follow;
+use livedrop_core::domain::{Follow, FollowChange};
 use livedrop_core::ids::{CreatorId, UserId};
 use livedrop_core::pagination::Page;
 use serde::{Deserialize, Serialize};
 
-use crate::extract::{PageQuery, PathId, bad_query};
+use livedrop_core::wire::FollowBody;
+
+use super::orders::only_owner;
+use crate::auth::AuthUser;
+use crate::extract::{JsonBody, PageQuery, PathId, bad_query};
 use crate::{ApiError, AppState};
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/creators/{id}/followers", get(followers))
         .route("/follow/check", get(check))
+        .route("/follow", post(follow))
+        .route("/follow/{id}", delete(unfollow))
+        .route("/users/{id}/following", get(following))
+}
+
+/// The caller follows a creator (again: `changed: false`); `404` for an unknown creator.
+async fn follow(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    JsonBody(body): JsonBody<FollowBody>,
+) -> Result<Json<FollowChange>, ApiError> {
+    Ok(Json(state.follows().follow(user, body.creator_id).await?))
+}
+
+/// The caller stops following a creator (not following: `changed: false`).
+async fn unfollow(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    PathId(creator): PathId<CreatorId>,
+) -> Result<Json<FollowChange>, ApiError> {
+    Ok(Json(state.follows().unfollow(user, creator).await?))
+}
+
+/// The creators the caller follows, newest first; private.
+async fn following(
+    State(state): State<AppState>,
+    AuthUser(caller): AuthUser,
+    PathId(owner): PathId<UserId>,
+    PageQuery(page): PageQuery,
+) -> Result<Json<Page<Follow>>, ApiError> {
+    only_owner(caller, owner)?;
+    Ok(Json(state.browse().following_of(owner, page).await?))
 }
 
 /// A creator's followers, newest first; `404 not_found` for an unknown creator.

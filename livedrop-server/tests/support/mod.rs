@@ -77,3 +77,52 @@ pub async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> T {
     assert_eq!(response.status(), reqwest::StatusCode::OK, "{url}");
     response.json().await.unwrap()
 }
+
+/// An access token for `user`, signed by `state`'s keys (what logging in would return).
+pub fn access_token(state: &AppState, user: UserId) -> String {
+    state
+        .tokens()
+        .issue(livedrop_server::auth::TokenKind::Access, user)
+        .unwrap()
+        .token
+}
+
+/// A JSON answer: its status, its `Content-Type` and its body (`Null` when empty).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub content_type: String,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: serde_json::Value,
+}
+
+impl Answer {
+    /// The body's `code` (problem+json), or `""`.
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or_default()
+    }
+}
+
+/// Sends `request` and reads the answer, whatever its status.
+pub async fn send(request: reqwest::RequestBuilder) -> Answer {
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let content_type = headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let bytes = response.bytes().await.unwrap();
+    let body = if bytes.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(&bytes).into()))
+    };
+    Answer {
+        status,
+        content_type,
+        headers,
+        body,
+    }
+}

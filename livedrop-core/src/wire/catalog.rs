@@ -1,0 +1,94 @@
+//! Request bodies of the catalog and follow endpoints. Fields are the domain's validated
+//! types, so a body that deserializes is a valid request.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{
+    CurrencyCode, Description, DisplayName, DropWindow, Handle, PriceCents, ProductDetails,
+    StockPlan, Title, ValidationError,
+};
+use crate::ids::{CreatorId, ProductId};
+
+/// `POST /api/creators`: the caller becomes a creator.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateCreatorBody {
+    /// Shown on the creator's page.
+    pub display_name: DisplayName,
+    /// Unique `@handle`.
+    pub handle: Handle,
+}
+
+/// `POST /products`: a product of one of the caller's creators.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateProductBody {
+    /// The creator it belongs to (the caller must own it).
+    pub creator_id: CreatorId,
+    /// Title.
+    pub title: Title,
+    /// Description (may be empty).
+    pub description: Description,
+    /// Price in minor units.
+    pub price_cents: PriceCents,
+    /// ISO 4217 currency.
+    pub currency_code: CurrencyCode,
+}
+
+impl CreateProductBody {
+    /// The product's editable part.
+    pub fn details(&self) -> ProductDetails {
+        ProductDetails {
+            title: self.title.clone(),
+            description: self.description.clone(),
+            price_cents: self.price_cents,
+            currency_code: self.currency_code,
+        }
+    }
+}
+
+/// `POST /drops`: the design's `{ productId, startAt, endAt, initialStock,
+/// lowStockThreshold }`, plus an optional per-buyer limit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateDropBody {
+    /// The product on sale (the caller must own its creator).
+    pub product_id: ProductId,
+    /// When it goes live.
+    pub start_at: DateTime<Utc>,
+    /// When it ends.
+    pub end_at: DateTime<Utc>,
+    /// Units for sale.
+    pub initial_stock: i64,
+    /// `stock.low` fires when stock falls to this.
+    pub low_stock_threshold: i64,
+    /// Most units one buyer may hold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_per_user: Option<i64>,
+}
+
+impl CreateDropBody {
+    /// The validated window and stock plan.
+    ///
+    /// # Errors
+    /// A window that does not start before it ends, or a stock plan out of range.
+    pub fn validate(&self) -> Result<(DropWindow, StockPlan), ValidationError> {
+        Ok((
+            DropWindow::new(self.start_at, self.end_at)?,
+            StockPlan::new(
+                self.initial_stock,
+                self.low_stock_threshold,
+                self.max_per_user,
+            )?,
+        ))
+    }
+}
+
+/// `POST /follow`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FollowBody {
+    /// The creator to follow.
+    pub creator_id: CreatorId,
+}

@@ -1,0 +1,44 @@
+//! [`PageQuery`]: a list's `cursor` and `limit`.
+
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
+use livedrop_core::domain::ValidationError;
+use livedrop_core::pagination::{Cursor, Limit, PageRequest};
+use serde::Deserialize;
+
+use super::bad_query;
+use crate::ApiError;
+
+/// The `cursor` and `limit` query parameters of a list, as a [`PageRequest`]. A cursor
+/// this server did not issue is `400 invalid_cursor`; a limit outside `1..=100` or not a
+/// number is `400 invalid_limit`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageQuery(pub PageRequest);
+
+/// The raw parameters: text, so each bad value gets its own code rather than serde's.
+#[derive(Debug, Deserialize)]
+struct RawPage {
+    cursor: Option<String>,
+    limit: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PageQuery {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Query(raw) = Query::<RawPage>::from_request_parts(parts, state)
+            .await
+            .map_err(|rejection| bad_query(&rejection.body_text()))?;
+        let limit = match raw.limit {
+            None => Limit::default(),
+            Some(text) => {
+                let n = text
+                    .parse::<i64>()
+                    .map_err(|_| ValidationError::InvalidLimit { max: Limit::MAX })?;
+                Limit::try_from(n)?
+            }
+        };
+        let cursor = raw.cursor.map(|text| text.parse::<Cursor>()).transpose()?;
+        Ok(Self(PageRequest { cursor, limit }))
+    }
+}

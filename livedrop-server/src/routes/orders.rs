@@ -1,0 +1,120 @@
+//! Orders: `POST /orders` (with an `Idempotency-Key`), `GET /orders/{id}`,
+//! `GET /users/{id}/orders` and `POST /orders/{id}/cancel`. Only the buyer sees or cancels
+//! an order: anyone else gets `404`, so order ids cannot be probed.
+
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use livedrop_core::domain::Order;
+use livedrop_core::ids::{OrderId, UserId};
+use livedrop_core::pagination::Page;
+use livedrop_core::ports::Cancellation;
+use livedrop_core::wire::{PROBLEM_JSON, PlaceOrderBody};
+use livedrop_core::{Entity, Error};
+
+use crate::auth::AuthUser;
+use crate::extract::{IdempotencyKeyHeader, JsonBody, PageQuery, PathId};
+use crate::{ApiError, AppState};
+
+/// Set on the answer to a retry: the stored answer of the first request with its key.
+pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
+
+/// `POST /orders`, under the order rate-limit class.
+pub(super) fn place() -> Router<AppState> {
+    Router::new().route("/orders", post(place_order))
+}
+
+/// The order reads and cancel, under the read class.
+pub(super) fn manage() -> Router<AppState> {
+    Router::new()
+        .route("/orders/{id}", get(order))
+        .route("/orders/{id}/cancel", post(cancel))
+        .route("/users/{id}/orders", get(orders_of))
+}
+
+/// Places the caller's order at most once per key. The answer, confirmation (`201`) or
+/// refusal (sold out, not live, limit reached: `409`/`422` problems), is stored under the
+/// key and replayed byte for byte to a retry, marked `Idempotent-Replayed: true`. The same
+/// key with another drop or quantity is `422 idempotency_key_reused`; a retry while the
+/// first is still running is `409 idempotency_key_in_flight`.
+async fn place_order(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    IdempotencyKeyHeader(key): IdempotencyKeyHeader,
+    JsonBody(body): JsonBody<PlaceOrderBody>,
+) -> Result<Response, ApiError> {
+    let receipt = state
+        .orders()
+        .place_order(user, key, body.drop_id, body.qty)
+        .await?;
+    if !receipt.replayed {
+        let (outcome, reason) = match &receipt.outcome {
+            Ok(_) => ("confirmed", "none"),
+            Err(rejection) => ("rejected", rejection.code()),
+        };
+        metrics::counter!("livedrop_orders_total", "outcome" => outcome, "reason" => reason)
+            .increment(1);
+    }
+    let answer = receipt.response();
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = (status, answer.body).into_response();
+    let headers = response.headers_mut();
+    let content_type = match &receipt.outcome {
+        Ok(order) => {
+            if let Ok(location) = HeaderValue::try_from(format!("/orders/{}", order.id)) {
+                headers.insert(header::LOCATION, location);
+            }
+            "application/json"
+        }
+        Err(_) => PROBLEM_JSON,
+    };
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if receipt.replayed {
+        headers.insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}
+
+/// One of the caller's orders.
+async fn order(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    PathId(id): PathId<OrderId>,
+) -> Result<Json<Order>, ApiError> {
+    Ok(Json(state.orders().order(user, id).await?))
+}
+
+/// Cancels one of the caller's orders; its stock goes back once. Cancelling again is
+/// `200` with `changed: false`.
+async fn cancel(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    PathId(id): PathId<OrderId>,
+) -> Result<Json<Cancellation>, ApiError> {
+    // Someone else's order reads as absent, as in `order`.
+    state.orders().order(user, id).await?;
+    Ok(Json(state.orders().cancel_order(user, id).await?))
+}
+
+/// The caller's orders, newest first. Another user's list is `404`.
+async fn orders_of(
+    State(state): State<AppState>,
+    AuthUser(caller): AuthUser,
+    PathId(owner): PathId<UserId>,
+    PageQuery(page): PageQuery,
+) -> Result<Json<Page<Order>>, ApiError> {
+    only_owner(caller, owner)?;
+    Ok(Json(state.orders().orders_of(owner, page).await?))
+}
+
+/// A user's private lists (orders, follows) are theirs alone; to anyone else they do not
+/// exist.
+pub(super) fn only_owner(caller: UserId, owner: UserId) -> Result<(), Error> {
+    if caller == owner {
+        Ok(())
+    } else {
+        Err(Error::not_found(Entity::User, owner))
+    }
+}

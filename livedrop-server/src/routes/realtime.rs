@@ -1,0 +1,162 @@
+//! `GET /api/realtime/events?token=...`: the caller's events as server-sent events.
+//!
+//! The token is a realtime token (`GET /api/realtime/token`): browsers' `EventSource`
+//! cannot send an `Authorization` header, so it travels in the query, which is why it is
+//! short-lived and good for nothing else. Each event has the notification's type as its
+//! `event:`, its inbox position as its `id:` and the event as JSON `data:`; a reconnect
+//! sends that id back as `Last-Event-ID` and resumes after it. When the server shuts down
+//! every stream ends with a `reconnect` event carrying the position to resume from.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use futures_util::stream::{self, Stream};
+use livedrop_core::domain::Notification;
+use livedrop_core::pagination::Cursor;
+use serde::Deserialize;
+use tokio::sync::watch;
+
+use crate::auth::TokenKind;
+use crate::extract::bad_query;
+use crate::realtime::InboxFeed;
+use crate::{ApiError, AppState};
+
+/// How often a stream looks for notifications other instances stored; this instance's own
+/// wake it at once.
+const POLL_EVERY: Duration = Duration::from_secs(1);
+/// Idle streams get a comment this often, so proxies keep them open.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new().route("/api/realtime/events", get(events))
+}
+
+#[derive(Debug, Deserialize)]
+struct TokenQuery {
+    token: Option<String>,
+}
+
+async fn events(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<TokenQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(query) = query.map_err(|rejection| bad_query(&rejection.body_text()))?;
+    let token = query
+        .token
+        .ok_or_else(|| ApiError::unauthorized("this stream needs a realtime token (`?token=`)"))?;
+    let user = state
+        .tokens()
+        .verify(TokenKind::Realtime, &token)
+        .map_err(|refused| {
+            tracing::debug!(%refused, "realtime token refused");
+            ApiError::unauthorized("the realtime token is invalid or expired")
+        })?;
+    let resume = headers
+        .get("last-event-id")
+        .map(|value| value.to_str().unwrap_or_default().parse::<Cursor>())
+        .transpose()?;
+    let feed = InboxFeed::open(
+        state.ports().notifier.clone(),
+        user,
+        resume,
+        state.clock().now(),
+    )
+    .await?;
+    let stream = notification_stream(&state, feed);
+    let mut response = Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
+        .into_response();
+    // nginx buffers responses unless told not to, which would hold events back.
+    response
+        .headers_mut()
+        .insert("x-accel-buffering", HeaderValue::from_static("no"));
+    Ok(response)
+}
+
+/// The stream's state between events.
+struct Streaming {
+    feed: InboxFeed,
+    pending: std::vec::IntoIter<Notification>,
+    wake: watch::Receiver<u64>,
+    closing: watch::Receiver<bool>,
+    done: bool,
+    _open: OpenStream,
+}
+
+fn notification_stream(
+    state: &AppState,
+    feed: InboxFeed,
+) -> impl Stream<Item = Result<SseEvent, Infallible>> + use<> {
+    let streaming = Streaming {
+        feed,
+        pending: Vec::new().into_iter(),
+        wake: state.inbox_signal().subscribe(),
+        closing: state.closing(),
+        done: false,
+        _open: OpenStream::new(),
+    };
+    stream::unfold(streaming, |mut s| async move {
+        if s.done {
+            return None;
+        }
+        loop {
+            if let Some(notification) = s.pending.next() {
+                return Some((Ok(to_sse(&notification)), s));
+            }
+            if *s.closing.borrow() {
+                s.done = true;
+                let farewell = SseEvent::default()
+                    .event("reconnect")
+                    .id(s.feed.position().encode())
+                    .data(r#"{"reason":"server shutting down"}"#);
+                return Some((Ok(farewell), s));
+            }
+            match s.feed.next_batch().await {
+                Ok(batch) if !batch.is_empty() => {
+                    s.pending = batch.into_iter();
+                    continue;
+                }
+                Ok(_) => {}
+                // The stream outlives a backend blip: the next poll retries.
+                Err(error) => tracing::warn!(%error, "inbox read failed; retrying"),
+            }
+            tokio::select! {
+                _ = s.wake.changed() => {}
+                _ = s.closing.changed() => {}
+                () = tokio::time::sleep(POLL_EVERY) => {}
+            }
+        }
+    })
+}
+
+fn to_sse(notification: &Notification) -> SseEvent {
+    let event = &notification.event;
+    let data = serde_json::to_string(event).unwrap_or_default();
+    SseEvent::default()
+        .event(event.kind())
+        .id(Cursor::after(event.occurred_at, event.id).encode())
+        .data(data)
+}
+
+/// Counts open streams in `livedrop_sse_connections` for as long as it lives.
+struct OpenStream;
+
+impl OpenStream {
+    fn new() -> Self {
+        metrics::gauge!("livedrop_sse_connections").increment(1.0);
+        Self
+    }
+}
+
+impl Drop for OpenStream {
+    fn drop(&mut self) {
+        metrics::gauge!("livedrop_sse_connections").decrement(1.0);
+    }
+}
