@@ -153,7 +153,9 @@ impl CatalogService {
         Ok(creator)
     }
 
-    async fn owned_product(&self, actor: UserId, product_id: ProductId) -> Result<Product> {
+    /// The product, if `actor` owns its creator: `Forbidden` if not, `NotFound` if there is
+    /// no such product.
+    pub async fn owned_product(&self, actor: UserId, product_id: ProductId) -> Result<Product> {
         let product = self.catalog.get_product(product_id).await?;
         self.owned_creator(actor, product.creator_id).await?;
         Ok(product)

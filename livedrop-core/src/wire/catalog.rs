@@ -9,6 +9,7 @@ use crate::domain::{
     StockPlan, Title, ValidationError,
 };
 use crate::ids::{CreatorId, ProductId};
+use crate::ports::ImageType;
 
 /// `POST /api/creators`: the caller becomes a creator.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,4 +92,13 @@ impl CreateDropBody {
 pub struct FollowBody {
     /// The creator to follow.
     pub creator_id: CreatorId,
+}
+
+/// `POST /api/products/{id}/images`: asks for a signed URL to upload one image to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ImageUploadBody {
+    /// The image's type (`image/png`, `image/jpeg`, `image/webp` or `image/gif`); the
+    /// upload must declare the same.
+    pub content_type: ImageType,
 }

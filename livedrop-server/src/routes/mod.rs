@@ -7,6 +7,7 @@ mod drops;
 mod fallback;
 mod follows;
 mod health;
+mod images;
 mod metrics;
 mod notifications;
 mod orders;
@@ -33,6 +34,7 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
         .merge(browse::routes().route_layer(reads.clone()))
         .merge(cached::routes().route_layer(reads.clone()))
         .merge(catalog::routes().route_layer(reads.clone()))
+        .merge(images::routes().route_layer(reads.clone()))
         .merge(follows::routes().route_layer(reads.clone()))
         .merge(notifications::routes().route_layer(reads.clone()))
         .merge(orders::manage().route_layer(reads.clone()))

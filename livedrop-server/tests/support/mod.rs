@@ -2,6 +2,8 @@
 #![allow(dead_code)] // Each test binary uses the part it needs.
 #![allow(clippy::unwrap_used)]
 
+pub mod sse;
+
 use chrono::{DateTime, TimeDelta, Utc};
 use livedrop_core::domain::{
     CurrencyCode, Description, DisplayName, Drop, DropWindow, Email, Handle, PersonName,

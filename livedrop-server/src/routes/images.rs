@@ -1,0 +1,49 @@
+//! `POST /api/products/{id}/images`: a signed, expiring URL the product's owner uploads
+//! one image to directly (the media backend's own URL: this server's `/media/...` on the
+//! local backend, the bucket on S3), so image bytes never pass through the API.
+
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::{Json, Router};
+use livedrop_core::ids::ProductId;
+use livedrop_core::ports::{MediaKey, PresignedUpload, UploadRequest};
+use livedrop_core::wire::ImageUploadBody;
+
+use crate::auth::AuthUser;
+use crate::extract::{JsonBody, PathId};
+use crate::{ApiError, AppState};
+
+/// The largest image accepted.
+pub const MAX_IMAGE_BYTES: u64 = 5 * 1024 * 1024;
+/// How long an upload URL works: long enough for a slow phone upload, short enough that a
+/// leaked one is soon useless.
+pub const UPLOAD_URL_TTL: Duration = Duration::from_secs(10 * 60);
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new().route("/api/products/{id}/images", post(upload_url))
+}
+
+/// Only the owner of the product's creator gets one (`403` otherwise).
+async fn upload_url(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    PathId(product_id): PathId<ProductId>,
+    JsonBody(body): JsonBody<ImageUploadBody>,
+) -> Result<(StatusCode, Json<PresignedUpload>), ApiError> {
+    let product = state.catalog().owned_product(user, product_id).await?;
+    let request = UploadRequest {
+        key: MediaKey::product_image(product.id, body.content_type),
+        content_type: body.content_type,
+        max_bytes: MAX_IMAGE_BYTES,
+        expires_in: UPLOAD_URL_TTL,
+    };
+    let upload = state
+        .ports()
+        .media
+        .presign_upload(&request, state.clock().now())
+        .await?;
+    Ok((StatusCode::CREATED, Json(upload)))
+}
