@@ -29,6 +29,7 @@
 //!   `application/problem+json` and never leaks internal detail on 5xx.
 //! - [`extract`]: request extractors whose rejections are problems too
 //!   ([`PathId`](extract::PathId)).
+//! - `http_metrics`: request counts and latency histograms per route.
 //! - `rate_limit`: the token-bucket middleware (`429` with `Retry-After`).
 //! - [`realtime`]: the SSE stream's inbox feed and the signal that wakes it.
 //! - [`readiness`]: the probes `GET /readyz` runs, one per configured backend.
@@ -44,6 +45,7 @@ pub mod background;
 pub mod config;
 pub mod error;
 pub mod extract;
+mod http_metrics;
 mod rate_limit;
 pub mod readiness;
 pub mod realtime;
@@ -73,6 +75,7 @@ pub const REQUEST_ID: &str = "x-request-id";
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static(REQUEST_ID);
     routes::routes(&state)
+        .route_layer(axum::middleware::from_fn(http_metrics::track))
         .with_state(state)
         // Layers run outside in, last added first: set the id, open the span, copy the
         // id onto the response.

@@ -88,3 +88,18 @@ pub fn prometheus() -> PrometheusHandle {
         })
         .clone()
 }
+
+/// Publishes the cache's counters: `livedrop_cache_hits_total`,
+/// `livedrop_cache_misses_total` and `livedrop_cache_hit_ratio` (hits over lookups, 0
+/// before the first). Read from the cache at scrape time, since the cache counts them.
+pub fn record_cache_stats(stats: livedrop_core::ports::CacheStats) {
+    metrics::gauge!("livedrop_cache_hits_total").set(stats.hits as f64);
+    metrics::gauge!("livedrop_cache_misses_total").set(stats.misses as f64);
+    let lookups = stats.hits + stats.misses;
+    let ratio = if lookups == 0 {
+        0.0
+    } else {
+        stats.hits as f64 / lookups as f64
+    };
+    metrics::gauge!("livedrop_cache_hit_ratio").set(ratio);
+}

@@ -1,6 +1,7 @@
 //! `GET /metrics`: the Prometheus text exposition of the process's metrics.
 
 use axum::Router;
+use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
@@ -11,7 +12,8 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/metrics", get(render))
 }
 
-async fn render() -> impl IntoResponse {
+async fn render(State(state): State<AppState>) -> impl IntoResponse {
+    crate::telemetry::record_cache_stats(state.ports().cache.stats());
     let handle = crate::telemetry::prometheus();
     // Histograms keep their samples until an upkeep folds them in; a scrape is a good time.
     handle.run_upkeep();
