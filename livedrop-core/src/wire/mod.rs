@@ -1,11 +1,13 @@
 //! The HTTP contract shared by the server and the client, so the two cannot drift:
 //! request bodies, the problem+json error body and the canonical encoding of order answers.
 
+mod auth;
 mod drops;
 mod orders;
 mod problem;
 pub mod timestamp;
 
+pub use auth::{BEARER, LoginBody, RealtimeToken, RefreshBody, RegisterBody, Registered, TokenPair};
 pub use drops::DropView;
 pub use orders::{OrderResponse, PlaceOrderBody, order_response};
 pub use problem::{PROBLEM_JSON, Problem, status_of, status_of_rejection};
