@@ -3,12 +3,14 @@
 
 use std::str::FromStr;
 
-use axum::extract::{FromRequestParts, Path, Query};
+use axum::Json;
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use livedrop_core::domain::ValidationError;
 use livedrop_core::pagination::{Cursor, Limit, PageRequest};
 use livedrop_core::wire::Problem;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 use crate::ApiError;
 
@@ -81,4 +83,30 @@ impl<S: Send + Sync> FromRequestParts<S> for PageQuery {
 /// `400 invalid_query` for a query string that does not parse at all.
 pub(crate) fn bad_query(why: &str) -> ApiError {
     ApiError::Problem(Problem::new(400, "invalid_query", "Invalid request").with_detail(why))
+}
+
+/// A JSON request body decoded as `T`; a body that is not `T` is a problem+json
+/// `invalid_body` with axum's status (`400` malformed JSON, `422` wrong shape, `415`
+/// without `Content-Type: application/json`, `413` too large) and what was wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JsonBody<T>(pub T);
+
+impl<S, T> FromRequest<S> for JsonBody<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let Json(body) = Json::<T>::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                ApiError::Problem(
+                    Problem::new(rejection.status().as_u16(), "invalid_body", "Invalid request")
+                        .with_detail(rejection.body_text()),
+                )
+            })?;
+        Ok(Self(body))
+    }
 }

@@ -9,7 +9,7 @@ use livedrop_core::services::{
     NotificationFeed, OrderService, Relay, Scheduler,
 };
 
-use crate::auth::{JwtSecret, TokenKeys};
+use crate::auth::{JwtSecret, Passwords, TokenKeys};
 use crate::readiness::ReadinessProbe;
 
 /// Drops the scheduler asks the ledger for per round trip.
@@ -41,6 +41,7 @@ struct Inner {
     handlers: Vec<Arc<dyn EventHandler>>,
     probes: Vec<Arc<dyn ReadinessProbe>>,
     tokens: TokenKeys,
+    passwords: Passwords,
 }
 
 impl AppState {
@@ -56,6 +57,7 @@ impl AppState {
             clock: Arc::new(SystemClock),
             probes: Vec::new(),
             secret: None,
+            passwords: Passwords::default(),
         }
     }
 
@@ -115,6 +117,11 @@ impl AppState {
         &self.0.tokens
     }
 
+    /// Hashes and checks passwords.
+    pub fn passwords(&self) -> &Passwords {
+        &self.0.passwords
+    }
+
     /// What `GET /readyz` checks.
     pub fn probes(&self) -> &[Arc<dyn ReadinessProbe>] {
         &self.0.probes
@@ -129,6 +136,7 @@ pub struct AppStateBuilder {
     clock: Arc<dyn Clock>,
     probes: Vec<Arc<dyn ReadinessProbe>>,
     secret: Option<JwtSecret>,
+    passwords: Passwords,
 }
 
 impl AppStateBuilder {
@@ -136,6 +144,13 @@ impl AppStateBuilder {
     /// one, a random secret: tokens die with the process.
     pub fn jwt_secret(mut self, secret: JwtSecret) -> Self {
         self.secret = Some(secret);
+        self
+    }
+
+    /// Hashes new passwords with `passwords` (default: [`Passwords::owasp`]); tests use
+    /// [`Passwords::for_tests`] to keep each hash cheap.
+    pub fn passwords(mut self, passwords: Passwords) -> Self {
+        self.passwords = passwords;
         self
     }
 
@@ -158,6 +173,7 @@ impl AppStateBuilder {
             clock,
             probes,
             secret,
+            passwords,
         } = self;
         let tokens = TokenKeys::new(&secret.unwrap_or_else(JwtSecret::random));
         // Install the recorder before anything (the background loops) records.
@@ -194,6 +210,7 @@ impl AppStateBuilder {
             clock,
             probes,
             tokens,
+            passwords,
         }))
     }
 }

@@ -1,5 +1,6 @@
 //! The routes, one file per resource, assembled by [`routes`].
 
+mod auth;
 mod browse;
 mod cached;
 mod drops;
@@ -21,8 +22,11 @@ use crate::rate_limit::limit;
 /// limit of their class; health and metrics behind none.
 pub(crate) fn routes(state: &AppState) -> Router<AppState> {
     let reads = from_fn_with_state((state.clone(), RouteClass::Read), limit);
+    let auth = from_fn_with_state((state.clone(), RouteClass::Auth), limit);
     Router::new()
         .merge(health::routes())
+        .merge(auth::routes().route_layer(auth))
+        .merge(auth::account_routes().route_layer(reads.clone()))
         .merge(drops::routes().route_layer(reads.clone()))
         .merge(browse::routes().route_layer(reads.clone()))
         .merge(cached::routes().route_layer(reads.clone()))
