@@ -2,8 +2,8 @@
 //! class: cheap to ask, expensive to answer), and the signed-in caller's
 //! `GET /api/auth/me` and `GET /api/realtime/token`.
 //!
-//! Every answer carrying a token is `Cache-Control: no-store` (RFC 6749 §5.1): no cache
-//! between us and the client may keep one.
+//! Every answer carrying a token or the caller's own data is `Cache-Control: no-store`
+//! (RFC 6749 §5.1): no cache between us and the client may keep one.
 
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -71,12 +71,10 @@ async fn logout(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The caller's own user.
-async fn me(
-    State(state): State<AppState>,
-    AuthUser(user): AuthUser,
-) -> Result<Json<User>, ApiError> {
-    Ok(Json(sessions::me(&state, user).await?))
+/// The caller's own user (personal, so not cached either).
+async fn me(State(state): State<AppState>, AuthUser(user): AuthUser) -> Result<Response, ApiError> {
+    let user: User = sessions::me(&state, user).await?;
+    Ok(no_store(StatusCode::OK, &user))
 }
 
 /// A realtime token for the caller's event stream.
