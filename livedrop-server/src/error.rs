@@ -63,8 +63,9 @@ impl ApiError {
     /// family was revoked; sign in again.
     pub fn refresh_token_reused() -> Self {
         Self::Problem(
-            Problem::new(401, "refresh_token_reused", "Unauthorized")
-                .with_detail("this refresh token was already used; every token of its sign-in is revoked"),
+            Problem::new(401, "refresh_token_reused", "Unauthorized").with_detail(
+                "this refresh token was already used; every token of its sign-in is revoked",
+            ),
         )
     }
 

@@ -103,8 +103,12 @@ where
             .await
             .map_err(|rejection| {
                 ApiError::Problem(
-                    Problem::new(rejection.status().as_u16(), "invalid_body", "Invalid request")
-                        .with_detail(rejection.body_text()),
+                    Problem::new(
+                        rejection.status().as_u16(),
+                        "invalid_body",
+                        "Invalid request",
+                    )
+                    .with_detail(rejection.body_text()),
                 )
             })?;
         Ok(Self(body))

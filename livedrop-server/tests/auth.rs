@@ -123,7 +123,10 @@ async fn auth_flows(ports: Ports) {
     assert_eq!(response.status(), StatusCode::CREATED);
     let registered: Registered = response.json().await.unwrap();
     assert_eq!(registered.user.email.to_string(), email);
-    let me: User = ok(api.get("/api/auth/me", &registered.tokens.access_token).await).await;
+    let me: User = ok(api
+        .get("/api/auth/me", &registered.tokens.access_token)
+        .await)
+    .await;
     assert_eq!(me, registered.user);
 
     // Same email again (any case): 409. Short password: 400.
@@ -141,13 +144,22 @@ async fn auth_flows(ports: Ports) {
         )
         .await;
     assert_eq!(short.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(short.json::<Problem>().await.unwrap().code, "invalid_password");
+    assert_eq!(
+        short.json::<Problem>().await.unwrap().code,
+        "invalid_password"
+    );
     let garbage = api.post("/api/auth/login", json!({ "email": 1 })).await;
-    assert_eq!(garbage.json::<Problem>().await.unwrap().code, "invalid_body");
+    assert_eq!(
+        garbage.json::<Problem>().await.unwrap().code,
+        "invalid_body"
+    );
 
     // Wrong password and unknown email: the same 401.
     let wrong = api
-        .post("/api/auth/login", json!({ "email": email, "password": "not the password" }))
+        .post(
+            "/api/auth/login",
+            json!({ "email": email, "password": "not the password" }),
+        )
         .await;
     assert_401(wrong, "invalid_credentials").await;
     let unknown = api
@@ -160,7 +172,10 @@ async fn auth_flows(ports: Ports) {
 
     // Log in, refresh: a new pair; the new access token works.
     let login: TokenPair = ok(api
-        .post("/api/auth/login", json!({ "email": email, "password": password }))
+        .post(
+            "/api/auth/login",
+            json!({ "email": email, "password": password }),
+        )
         .await)
     .await;
     assert_eq!(login.token_type, "Bearer");
@@ -170,19 +185,37 @@ async fn auth_flows(ports: Ports) {
     assert_eq!(me.id, registered.user.id);
 
     // The spent token again: reuse, and the family dies with it.
-    assert_401(api.refresh(&login.refresh_token).await, "refresh_token_reused").await;
-    assert_401(api.refresh(&rotated.refresh_token).await, "invalid_refresh_token").await;
+    assert_401(
+        api.refresh(&login.refresh_token).await,
+        "refresh_token_reused",
+    )
+    .await;
+    assert_401(
+        api.refresh(&rotated.refresh_token).await,
+        "invalid_refresh_token",
+    )
+    .await;
     // The registration's own family is another sign-in: untouched.
     let other: TokenPair = ok(api.refresh(&registered.tokens.refresh_token).await).await;
 
     // Logout: 204, and the family's token is dead; logging out again is still 204.
     let logout = api
-        .post("/api/auth/logout", json!({ "refreshToken": other.refresh_token }))
+        .post(
+            "/api/auth/logout",
+            json!({ "refreshToken": other.refresh_token }),
+        )
         .await;
     assert_eq!(logout.status(), StatusCode::NO_CONTENT);
-    assert_401(api.refresh(&other.refresh_token).await, "invalid_refresh_token").await;
+    assert_401(
+        api.refresh(&other.refresh_token).await,
+        "invalid_refresh_token",
+    )
+    .await;
     let logout = api
-        .post("/api/auth/logout", json!({ "refreshToken": other.refresh_token }))
+        .post(
+            "/api/auth/logout",
+            json!({ "refreshToken": other.refresh_token }),
+        )
         .await;
     assert_eq!(logout.status(), StatusCode::NO_CONTENT);
     assert_401(api.refresh("never-issued").await, "invalid_refresh_token").await;
@@ -190,8 +223,16 @@ async fn auth_flows(ports: Ports) {
     // A realtime token opens streams, not the API.
     let realtime: RealtimeToken =
         ok(api.get("/api/realtime/token", &other.access_token).await).await;
-    assert_401(api.get("/api/auth/me", &realtime.token).await, "unauthorized").await;
-    assert_401(api.get("/api/realtime/token", &realtime.token).await, "unauthorized").await;
+    assert_401(
+        api.get("/api/auth/me", &realtime.token).await,
+        "unauthorized",
+    )
+    .await;
+    assert_401(
+        api.get("/api/realtime/token", &realtime.token).await,
+        "unauthorized",
+    )
+    .await;
 
     // Expired, forged, unsigned, missing.
     let user = registered.user.id;
@@ -199,7 +240,11 @@ async fn auth_flows(ports: Ports) {
     assert_401(api.get("/api/auth/me", &expired).await, "unauthorized").await;
     let forged = sign("another-secret-that-is-also-32-bytes-long", user, 600);
     assert_401(api.get("/api/auth/me", &forged).await, "unauthorized").await;
-    let payload = sign(SECRET, user, 600).split('.').nth(1).unwrap().to_owned();
+    let payload = sign(SECRET, user, 600)
+        .split('.')
+        .nth(1)
+        .unwrap()
+        .to_owned();
     let none = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
     let unsigned = format!("{none}.{payload}.");
     assert_401(api.get("/api/auth/me", &unsigned).await, "unauthorized").await;
@@ -212,7 +257,12 @@ async fn auth_flows(ports: Ports) {
     assert_401(anonymous, "unauthorized").await;
     // The control: the same claims, properly signed, pass.
     let genuine = sign(SECRET, user, 600);
-    let _: User = api.get("/api/auth/me", &genuine).await.json().await.unwrap();
+    let _: User = api
+        .get("/api/auth/me", &genuine)
+        .await
+        .json()
+        .await
+        .unwrap();
 }
 
 /// An access token for `user` signed HS256 with `secret`, expiring `exp_in` seconds from

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use super::{
-    AuditLog, Cache, Catalog, Credentials, EventBus, FollowStore, IdempotencyStore, Ledger, Media, Notifier,
-    Outbox, RateLimiter,
+    AuditLog, Cache, Catalog, Credentials, EventBus, FollowStore, IdempotencyStore, Ledger, Media,
+    Notifier, Outbox, RateLimiter,
 };
 
 /// Every port, each chosen independently at run time (Postgres ledger with a Redis

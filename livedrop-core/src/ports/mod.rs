@@ -34,8 +34,8 @@ pub use rate_limiter::{BucketPolicy, RateDecision, RateLimiter, RateLimits, Rout
 
 #[cfg(any(test, feature = "mocks"))]
 pub use {
-    audit_log::MockAuditLog, cache::MockCache, catalog::MockCatalog, credentials::MockCredentials, event_bus::MockEventBus,
-    event_bus::MockEventSubscription, follows::MockFollowStore, idempotency::MockIdempotencyStore,
-    ledger::MockLedger, media::MockMedia, notifier::MockNotifier, outbox::MockOutbox,
-    rate_limiter::MockRateLimiter,
+    audit_log::MockAuditLog, cache::MockCache, catalog::MockCatalog, credentials::MockCredentials,
+    event_bus::MockEventBus, event_bus::MockEventSubscription, follows::MockFollowStore,
+    idempotency::MockIdempotencyStore, ledger::MockLedger, media::MockMedia,
+    notifier::MockNotifier, outbox::MockOutbox, rate_limiter::MockRateLimiter,
 };

@@ -47,7 +47,9 @@ pub async fn passwords_round_trip_and_need_a_user(ports: &Ports) {
     assert_not_found(store.set_password(stranger, &second).await, "unknown user");
     assert_eq!(store.password(stranger).await.unwrap(), None);
     assert_not_found(
-        store.issue_refresh(stranger, &token(), in_a_day(now()), now()).await,
+        store
+            .issue_refresh(stranger, &token(), in_a_day(now()), now())
+            .await,
         "refresh for an unknown user",
     );
 }
@@ -92,7 +94,10 @@ pub async fn reusing_a_spent_token_revokes_the_family(ports: &Ports) {
         .unwrap();
     rotated(store.rotate(&first, &second, in_a_day(t), t).await.unwrap());
 
-    let replay = store.rotate(&first, &stolen_next, in_a_day(t), t).await.unwrap();
+    let replay = store
+        .rotate(&first, &stolen_next, in_a_day(t), t)
+        .await
+        .unwrap();
     assert_eq!(
         replay,
         Rotation::Reused {
@@ -102,7 +107,10 @@ pub async fn reusing_a_spent_token_revokes_the_family(ports: &Ports) {
     );
     let successor = store.rotate(&second, &after, in_a_day(t), t).await.unwrap();
     assert_eq!(successor, Rotation::Refused(RefreshRefusal::Revoked));
-    let nothing_stored = store.rotate(&stolen_next, &token(), in_a_day(t), t).await.unwrap();
+    let nothing_stored = store
+        .rotate(&stolen_next, &token(), in_a_day(t), t)
+        .await
+        .unwrap();
     assert_eq!(nothing_stored, Rotation::Refused(RefreshRefusal::Unknown));
 }
 
@@ -112,7 +120,10 @@ pub async fn expired_and_unknown_tokens_are_refused(ports: &Ports) {
     let store = &*ports.credentials;
     let user = user(&*ports.catalog).await;
     let t = now();
-    let unknown = store.rotate(&token(), &token(), in_a_day(t), t).await.unwrap();
+    let unknown = store
+        .rotate(&token(), &token(), in_a_day(t), t)
+        .await
+        .unwrap();
     assert_eq!(unknown, Rotation::Refused(RefreshRefusal::Unknown));
 
     let (old, new) = (token(), token());
@@ -120,13 +131,22 @@ pub async fn expired_and_unknown_tokens_are_refused(ports: &Ports) {
     store.issue_refresh(user.id, &old, expiry, t).await.unwrap();
     for at in [expiry, expiry + TimeDelta::days(1)] {
         let answer = store.rotate(&old, &new, in_a_day(at), at).await.unwrap();
-        assert_eq!(answer, Rotation::Refused(RefreshRefusal::Expired), "at {at}");
+        assert_eq!(
+            answer,
+            Rotation::Refused(RefreshRefusal::Expired),
+            "at {at}"
+        );
     }
     let never_stored = store.rotate(&new, &token(), in_a_day(t), t).await.unwrap();
     assert_eq!(never_stored, Rotation::Refused(RefreshRefusal::Unknown));
     // Still unspent: just before expiry it rotates.
     let before = expiry - TimeDelta::seconds(1);
-    rotated(store.rotate(&old, &token(), in_a_day(before), before).await.unwrap());
+    rotated(
+        store
+            .rotate(&old, &token(), in_a_day(before), before)
+            .await
+            .unwrap(),
+    );
 }
 
 /// Logout revokes the family of any of its tokens, idempotently, and no other family
@@ -145,18 +165,37 @@ pub async fn revoke_family_ends_one_family_only(ports: &Ports) {
         .await
         .unwrap();
     assert_ne!(family, other);
-    rotated(store.rotate(&phone, &phone_next, in_a_day(t), t).await.unwrap());
+    rotated(
+        store
+            .rotate(&phone, &phone_next, in_a_day(t), t)
+            .await
+            .unwrap(),
+    );
 
     // Through the spent token: still its family.
     assert_eq!(store.revoke_family(&phone, t).await.unwrap(), Some(family));
-    assert_eq!(store.revoke_family(&phone_next, t).await.unwrap(), Some(family));
-    let answer = store.rotate(&phone_next, &token(), in_a_day(t), t).await.unwrap();
+    assert_eq!(
+        store.revoke_family(&phone_next, t).await.unwrap(),
+        Some(family)
+    );
+    let answer = store
+        .rotate(&phone_next, &token(), in_a_day(t), t)
+        .await
+        .unwrap();
     assert_eq!(answer, Rotation::Refused(RefreshRefusal::Revoked));
     // A revoked family's spent token is refused as revoked, not reported again as reuse.
-    let answer = store.rotate(&phone, &token(), in_a_day(t), t).await.unwrap();
+    let answer = store
+        .rotate(&phone, &token(), in_a_day(t), t)
+        .await
+        .unwrap();
     assert_eq!(answer, Rotation::Refused(RefreshRefusal::Revoked));
 
-    rotated(store.rotate(&laptop, &token(), in_a_day(t), t).await.unwrap());
+    rotated(
+        store
+            .rotate(&laptop, &token(), in_a_day(t), t)
+            .await
+            .unwrap(),
+    );
     assert_eq!(store.revoke_family(&token(), t).await.unwrap(), None);
 }
 
@@ -200,7 +239,10 @@ pub async fn concurrent_rotations_of_one_token_let_exactly_one_win(ports: &Ports
         );
     }
     let winner_next = successors[winners[0]];
-    let answer = store.rotate(&winner_next, &token(), in_a_day(t), t).await.unwrap();
+    let answer = store
+        .rotate(&winner_next, &token(), in_a_day(t), t)
+        .await
+        .unwrap();
     assert_eq!(answer, Rotation::Refused(RefreshRefusal::Revoked));
 }
 
@@ -211,7 +253,10 @@ pub async fn logout_racing_a_rotation_leaves_no_live_token(ports: &Ports) {
     let t = now();
     for _ in 0..10 {
         let (old, new) = (token(), token());
-        store.issue_refresh(user.id, &old, in_a_day(t), t).await.unwrap();
+        store
+            .issue_refresh(user.id, &old, in_a_day(t), t)
+            .await
+            .unwrap();
         race(2, |i| {
             let store = Arc::clone(&store);
             async move {

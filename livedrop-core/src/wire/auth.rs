@@ -116,6 +116,8 @@ mod tests {
             password: "hunter22hunter".into(),
         };
         assert!(!format!("{login:?}").contains("hunter"));
-        assert!(serde_json::from_str::<LoginBody>(r#"{"email":"a","password":"b","x":1}"#).is_err());
+        assert!(
+            serde_json::from_str::<LoginBody>(r#"{"email":"a","password":"b","x":1}"#).is_err()
+        );
     }
 }

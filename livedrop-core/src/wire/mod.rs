@@ -7,7 +7,9 @@ mod orders;
 mod problem;
 pub mod timestamp;
 
-pub use auth::{BEARER, LoginBody, RealtimeToken, RefreshBody, RegisterBody, Registered, TokenPair};
+pub use auth::{
+    BEARER, LoginBody, RealtimeToken, RefreshBody, RegisterBody, Registered, TokenPair,
+};
 pub use drops::DropView;
 pub use orders::{OrderResponse, PlaceOrderBody, order_response};
 pub use problem::{PROBLEM_JSON, Problem, status_of, status_of_rejection};

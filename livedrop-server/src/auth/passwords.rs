@@ -98,7 +98,8 @@ impl Passwords {
                     .map_err(|e| Error::internal("argon2", e))?,
             };
             // The stored string's own parameters are used, whatever ours are now.
-            match Self::argon2(&inner.params).verify_password(password.expose().as_bytes(), phc.as_str())
+            match Self::argon2(&inner.params)
+                .verify_password(password.expose().as_bytes(), phc.as_str())
             {
                 Ok(()) => Ok(known),
                 Err(password_hash::Error::PasswordInvalid) => Ok(false),
@@ -151,21 +152,44 @@ mod tests {
         let passwords = Passwords::for_tests();
         let hash = passwords.hash(password("correct horse")).await.unwrap();
         assert!(hash.as_str().starts_with("$argon2id$v=19$m=8,t=1,p=1$"));
-        assert!(passwords.verify(Some(hash.clone()), password("correct horse")).await.unwrap());
-        assert!(!passwords.verify(Some(hash), password("battery staple")).await.unwrap());
+        assert!(
+            passwords
+                .verify(Some(hash.clone()), password("correct horse"))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !passwords
+                .verify(Some(hash), password("battery staple"))
+                .await
+                .unwrap()
+        );
     }
 
     #[tokio::test]
     async fn no_stored_hash_never_matches() {
         let passwords = Passwords::for_tests();
-        assert!(!passwords.verify(None, password("anything at all")).await.unwrap());
+        assert!(
+            !passwords
+                .verify(None, password("anything at all"))
+                .await
+                .unwrap()
+        );
     }
 
     #[tokio::test]
     async fn old_hashes_keep_working_after_a_cost_change() {
-        let old = Passwords::for_tests().hash(password("correct horse")).await.unwrap();
+        let old = Passwords::for_tests()
+            .hash(password("correct horse"))
+            .await
+            .unwrap();
         let stronger = Passwords::new(16, 2, 1).unwrap();
-        assert!(stronger.verify(Some(old), password("correct horse")).await.unwrap());
+        assert!(
+            stronger
+                .verify(Some(old), password("correct horse"))
+                .await
+                .unwrap()
+        );
     }
 
     #[test]

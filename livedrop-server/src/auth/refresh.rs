@@ -51,7 +51,11 @@ mod tests {
         );
         assert_ne!(a.token, b.token);
         assert_eq!(a.token.len(), 43);
-        assert!(a.token.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+        assert!(
+            a.token
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+        );
         assert_eq!(a.hash, RefreshTokenHash::of(&a.token));
         assert_eq!(a.expires_at, now + REFRESH_TTL);
     }

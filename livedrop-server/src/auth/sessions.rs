@@ -73,7 +73,7 @@ pub(crate) async fn refresh(state: &AppState, body: RefreshBody) -> Result<Token
         .rotate(&old, &next.hash, next.expires_at, now)
         .await?;
     match rotation {
-        Rotation::Rotated { user_id, .. } => pair(state, user_id, next),
+        Rotation::Rotated { user_id, .. } => Ok(pair(state, user_id, next)?),
         Rotation::Reused { user_id, family_id } => {
             // Either a thief or the user replayed a spent token; both are signed out.
             tracing::warn!(%user_id, %family_id, "refresh token reused; family revoked");
@@ -112,11 +112,11 @@ async fn sign_in(state: &AppState, user: UserId) -> Result<TokenPair, ApiError> 
         .credentials
         .issue_refresh(user, &refresh.hash, refresh.expires_at, now)
         .await?;
-    pair(state, user, refresh)
+    Ok(pair(state, user, refresh)?)
 }
 
 /// An access token for `user` next to `refresh`, already stored.
-fn pair(state: &AppState, user: UserId, refresh: NewRefresh) -> Result<TokenPair, ApiError> {
+fn pair(state: &AppState, user: UserId, refresh: NewRefresh) -> Result<TokenPair, Error> {
     let access = state
         .tokens()
         .issue(TokenKind::Access, user)
