@@ -115,6 +115,12 @@ id_type!(
     EventId, "event id"
 );
 id_type!(
+    /// Identifies a refresh-token family: the tokens one sign-in rotates through, revoked
+    /// together (see [`Credentials`](crate::ports::Credentials)).
+    FamilyId, "refresh family id"
+);
+
+id_type!(
     /// Identifies an [`AuditEntry`](crate::domain::AuditEntry).
     AuditId, "audit id"
 );

@@ -19,8 +19,9 @@
 //!
 //! # Layout
 //! - [`config`]: the command line and `LIVEDROP_*` environment ([`Config`]).
-//! - [`auth`]: access and realtime tokens (JWT) and the [`AuthUser`](auth::AuthUser)
-//!   extractor.
+//! - [`auth`]: access and realtime tokens (JWT), the [`AuthUser`](auth::AuthUser)
+//!   extractor, argon2id [`Passwords`](auth::Passwords), refresh tokens and the sign-in
+//!   flows.
 //! - [`backends`]: the ports on memory, or on the Postgres, Redis and Kafka the
 //!   configuration names, with their readiness probes.
 //! - [`state`]: [`AppState`], the ports and the core services built from them, shared
@@ -33,7 +34,7 @@
 //! - `rate_limit`: the token-bucket middleware (`429` with `Retry-After`).
 //! - [`realtime`]: the SSE stream's inbox feed and the signal that wakes it.
 //! - [`readiness`]: the probes `GET /readyz` runs, one per configured backend.
-//! - `routes`: one file per resource (`health`, `drops`) plus the 404/405 fallbacks;
+//! - `routes`: one file per resource (`health`, `drops`, `auth`, ...) plus the 404/405 fallbacks;
 //!   [`router`] assembles them.
 //! - [`background`]: the drop scheduler, the outbox relay and the event consumers.
 //! - [`shutdown`]: the ctrl-c / SIGTERM signal that starts a graceful shutdown.

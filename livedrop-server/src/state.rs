@@ -11,7 +11,7 @@ use livedrop_core::services::{
     NotificationFeed, OrderService, Relay, Scheduler,
 };
 
-use crate::auth::{JwtSecret, TokenKeys};
+use crate::auth::{JwtSecret, Passwords, TokenKeys};
 use crate::readiness::ReadinessProbe;
 use crate::realtime::{InboxSignal, SignallingHandler};
 
@@ -46,6 +46,7 @@ struct Inner {
     tokens: TokenKeys,
     inbox_signal: InboxSignal,
     closing: watch::Sender<bool>,
+    passwords: Passwords,
 }
 
 impl AppState {
@@ -61,6 +62,7 @@ impl AppState {
             clock: Arc::new(SystemClock),
             probes: Vec::new(),
             secret: None,
+            passwords: Passwords::default(),
         }
     }
 
@@ -135,6 +137,11 @@ impl AppState {
         self.0.closing.send_replace(true);
     }
 
+    /// Hashes and checks passwords.
+    pub fn passwords(&self) -> &Passwords {
+        &self.0.passwords
+    }
+
     /// What `GET /readyz` checks.
     pub fn probes(&self) -> &[Arc<dyn ReadinessProbe>] {
         &self.0.probes
@@ -149,6 +156,7 @@ pub struct AppStateBuilder {
     clock: Arc<dyn Clock>,
     probes: Vec<Arc<dyn ReadinessProbe>>,
     secret: Option<JwtSecret>,
+    passwords: Passwords,
 }
 
 impl AppStateBuilder {
@@ -156,6 +164,13 @@ impl AppStateBuilder {
     /// one, a random secret: tokens die with the process.
     pub fn jwt_secret(mut self, secret: JwtSecret) -> Self {
         self.secret = Some(secret);
+        self
+    }
+
+    /// Hashes new passwords with `passwords` (default: [`Passwords::owasp`]); tests use
+    /// [`Passwords::for_tests`] to keep each hash cheap.
+    pub fn passwords(mut self, passwords: Passwords) -> Self {
+        self.passwords = passwords;
         self
     }
 
@@ -178,6 +193,7 @@ impl AppStateBuilder {
             clock,
             probes,
             secret,
+            passwords,
         } = self;
         let tokens = TokenKeys::new(&secret.unwrap_or_else(JwtSecret::random));
         // Install the recorder before anything (the background loops) records.
@@ -220,6 +236,7 @@ impl AppStateBuilder {
             tokens,
             inbox_signal,
             closing: watch::channel(false).0,
+            passwords,
         }))
     }
 }

@@ -11,6 +11,7 @@ mod audit_log;
 mod books;
 mod cache;
 mod catalog;
+mod credentials;
 mod event_bus;
 mod follows;
 mod idempotency;
@@ -39,6 +40,7 @@ use livedrop_core::ports::{IdempotencyPolicy, Ports, RateLimits};
 pub use audit_log::MemoryAuditLog;
 pub use cache::MemoryCache;
 pub use catalog::MemoryCatalog;
+pub use credentials::MemoryCredentials;
 pub use event_bus::MemoryEventBus;
 pub use follows::MemoryFollowStore;
 pub use idempotency::MemoryIdempotencyStore;
@@ -89,6 +91,7 @@ impl Default for MemoryConfig {
 pub struct MemoryBackend {
     ledger: Arc<MemoryLedger>,
     catalog: Arc<MemoryCatalog>,
+    credentials: Arc<MemoryCredentials>,
     follows: Arc<MemoryFollowStore>,
     idempotency: Arc<MemoryIdempotencyStore>,
     outbox: Arc<MemoryOutbox>,
@@ -135,6 +138,7 @@ impl MemoryBackend {
                 outbox: Arc::clone(&outbox),
                 audit: Arc::clone(&audit),
             }),
+            credentials: Arc::new(MemoryCredentials::new(Arc::clone(&tables))),
             follows: Arc::new(MemoryFollowStore {
                 graph: Arc::clone(&graph),
                 tables,
@@ -157,6 +161,7 @@ impl MemoryBackend {
         Ports {
             ledger: self.ledger.clone(),
             catalog: self.catalog.clone(),
+            credentials: self.credentials.clone(),
             follows: self.follows.clone(),
             idempotency: self.idempotency.clone(),
             outbox: self.outbox.clone(),

@@ -10,8 +10,8 @@
 //! - `writes`: the outbox and audit appends every writer makes inside its own transaction.
 //! - `keyset`: cursor positions and overfetched pages for every list query.
 //! - One file per port: `ledger/` (the atomic unit, group commit, scheduler and cancel),
-//!   `catalog` (+ `catalog_drops`, `catalog_rows`), `follows`, `audit_log`, `outbox`,
-//!   `idempotency` (+ `single_flight`, coalescing concurrent begins of one key),
+//!   `catalog` (+ `catalog_drops`, `catalog_rows`), `credentials`, `follows`, `audit_log`,
+//!   `outbox`, `idempotency` (+ `single_flight`, coalescing concurrent begins of one key),
 //!   `notifier`.
 //!
 //! Ports Postgres does not own (cache, rate limiter, media, event bus) come from the
@@ -23,6 +23,7 @@ mod catalog_drops;
 mod catalog_rows;
 mod codec;
 mod config;
+mod credentials;
 mod error;
 mod follows;
 mod idempotency;
@@ -36,6 +37,7 @@ mod writes;
 pub use audit_log::PgAuditLog;
 pub use catalog::PgCatalog;
 pub use config::{LedgerMode, PgConfig};
+pub use credentials::PgCredentials;
 pub use follows::PgFollowStore;
 pub use idempotency::PgIdempotencyStore;
 pub use ledger::PgLedger;
@@ -108,6 +110,7 @@ impl PgBackend {
                 self.config.ledger,
             )),
             catalog: Arc::new(PgCatalog::new(self.primary.clone(), self.reads.clone())),
+            credentials: Arc::new(PgCredentials::new(self.primary.clone())),
             follows: Arc::new(PgFollowStore::new(self.primary.clone(), self.reads.clone())),
             idempotency: Arc::new(PgIdempotencyStore::new(
                 self.primary.clone(),

@@ -96,6 +96,14 @@ pub enum ValidationError {
         /// The largest page size.
         max: u16,
     },
+    /// A password outside the length policy (in characters).
+    #[error("password must be between {min} and {max} characters")]
+    PasswordLength {
+        /// The shortest accepted.
+        min: usize,
+        /// The longest accepted.
+        max: usize,
+    },
     /// An upload content type that media does not accept.
     #[error("content type {content_type:?} is not an accepted image type")]
     UnsupportedMediaType {
@@ -128,6 +136,7 @@ impl ValidationError {
             ValidationError::InvalidCursor => "invalid_cursor",
             ValidationError::InvalidLimit { .. } => "invalid_limit",
             ValidationError::UnsupportedMediaType { .. } => "unsupported_media_type",
+            ValidationError::PasswordLength { .. } => "invalid_password",
         }
     }
 }

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use super::{
-    AuditLog, Cache, Catalog, EventBus, FollowStore, IdempotencyStore, Ledger, Media, Notifier,
-    Outbox, RateLimiter,
+    AuditLog, Cache, Catalog, Credentials, EventBus, FollowStore, IdempotencyStore, Ledger, Media,
+    Notifier, Outbox, RateLimiter,
 };
 
 /// Every port, each chosen independently at run time (Postgres ledger with a Redis
@@ -15,6 +15,8 @@ pub struct Ports {
     pub ledger: Arc<dyn Ledger>,
     /// Users, creators, products, drops.
     pub catalog: Arc<dyn Catalog>,
+    /// Password hashes and refresh-token families.
+    pub credentials: Arc<dyn Credentials>,
     /// Follows.
     pub follows: Arc<dyn FollowStore>,
     /// Idempotency records (fast path).

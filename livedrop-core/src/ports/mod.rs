@@ -6,6 +6,7 @@ mod audit_log;
 mod bundle;
 mod cache;
 mod catalog;
+mod credentials;
 mod event_bus;
 mod follows;
 mod idempotency;
@@ -19,6 +20,7 @@ pub use audit_log::AuditLog;
 pub use bundle::Ports;
 pub use cache::{Cache, CacheStats, CacheTtls, keys as cache_keys};
 pub use catalog::Catalog;
+pub use credentials::{Credentials, PasswordHash, RefreshRefusal, RefreshTokenHash, Rotation};
 pub use event_bus::{Delivery, EventBus, EventSubscription};
 pub use follows::FollowStore;
 pub use idempotency::{
@@ -32,8 +34,8 @@ pub use rate_limiter::{BucketPolicy, RateDecision, RateLimiter, RateLimits, Rout
 
 #[cfg(any(test, feature = "mocks"))]
 pub use {
-    audit_log::MockAuditLog, cache::MockCache, catalog::MockCatalog, event_bus::MockEventBus,
-    event_bus::MockEventSubscription, follows::MockFollowStore, idempotency::MockIdempotencyStore,
-    ledger::MockLedger, media::MockMedia, notifier::MockNotifier, outbox::MockOutbox,
-    rate_limiter::MockRateLimiter,
+    audit_log::MockAuditLog, cache::MockCache, catalog::MockCatalog, credentials::MockCredentials,
+    event_bus::MockEventBus, event_bus::MockEventSubscription, follows::MockFollowStore,
+    idempotency::MockIdempotencyStore, ledger::MockLedger, media::MockMedia,
+    notifier::MockNotifier, outbox::MockOutbox, rate_limiter::MockRateLimiter,
 };

@@ -19,6 +19,7 @@ pub mod catalog_drops;
 pub mod concurrency;
 pub mod concurrent_pagination;
 pub mod concurrent_writes;
+pub mod credentials;
 pub mod event_bus;
 pub mod fixtures;
 pub mod follows;

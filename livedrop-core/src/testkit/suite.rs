@@ -20,8 +20,8 @@
 //! expect their own `advance_drops` calls to apply their drops.
 //!
 //! Concurrency cases (`concurrency`, `concurrent_writes`, `concurrent_pagination` and the
-//! concurrent idempotency and rate-limit cases) run on a multi-thread runtime with two
-//! workers. The using crate needs `tokio` (features `macros`, `rt-multi-thread`) as a
+//! concurrent idempotency, rate-limit and credentials cases) run on a multi-thread runtime
+//! with two workers. The using crate needs `tokio` (features `macros`, `rt-multi-thread`) as a
 //! dev-dependency. The whole suite takes a few seconds against the memory backend (the
 //! expiry cases sleep in real time).
 
@@ -124,6 +124,16 @@ macro_rules! conformance_suite {
             update_drop_after_start_is_not_editable,
             drops_by_status_are_ordered_by_start,
         ] []);
+        $crate::conformance_suite!(@module ($make) ports credentials (&ports) [
+            passwords_round_trip_and_need_a_user,
+            rotation_spends_the_token_and_keeps_the_family,
+            reusing_a_spent_token_revokes_the_family,
+            expired_and_unknown_tokens_are_refused,
+            revoke_family_ends_one_family_only,
+        ] [
+            concurrent_rotations_of_one_token_let_exactly_one_win,
+            logout_racing_a_rotation_leaves_no_live_token,
+        ]);
         $crate::conformance_suite!(@module ($make) ports follows (&ports) [
             follow_and_unfollow_are_idempotent,
             unfollow_without_follow_changes_nothing,

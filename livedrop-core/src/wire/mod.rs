@@ -1,12 +1,16 @@
 //! The HTTP contract shared by the server and the client, so the two cannot drift:
 //! request bodies, the problem+json error body and the canonical encoding of order answers.
 
+mod auth;
 mod catalog;
 mod drops;
 mod orders;
 mod problem;
 pub mod timestamp;
 
+pub use auth::{
+    BEARER, LoginBody, RealtimeToken, RefreshBody, RegisterBody, Registered, TokenPair,
+};
 pub use catalog::{
     CreateCreatorBody, CreateDropBody, CreateProductBody, FollowBody, ImageUploadBody,
 };

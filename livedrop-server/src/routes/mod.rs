@@ -1,5 +1,6 @@
 //! The routes, one file per resource, assembled by [`routes`].
 
+mod auth;
 mod browse;
 mod cached;
 mod catalog;
@@ -29,7 +30,10 @@ use crate::rate_limit::limit;
 pub(crate) fn routes(state: &AppState) -> Router<AppState> {
     let reads = from_fn_with_state((state.clone(), RouteClass::Read), limit);
     let orders = from_fn_with_state((state.clone(), RouteClass::Order), limit);
+    let auth = from_fn_with_state((state.clone(), RouteClass::Auth), limit);
     let api = Router::new()
+        .merge(auth::routes().route_layer(auth))
+        .merge(auth::account_routes().route_layer(reads.clone()))
         .merge(drops::routes().route_layer(reads.clone()))
         .merge(browse::routes().route_layer(reads.clone()))
         .merge(cached::routes().route_layer(reads.clone()))

@@ -1,0 +1,169 @@
+//! In-memory credentials: password hashes and refresh-token families behind one mutex.
+//!
+//! One lock for every family is simple and enough: a rotation is a few map operations,
+//! and sign-ins are rare next to orders. Holding it for the whole check-then-write makes
+//! each [`rotate`](Credentials::rotate) and revocation one critical section, which is
+//! the contract's atomicity. Spent and expired tokens are kept (a spent one must stay
+//! recognisable to detect its reuse); like orders, they grow with use.
+
+use std::sync::{Arc, Mutex, RwLock};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use livedrop_core::ids::{FamilyId, UserId};
+use livedrop_core::ports::{Credentials, PasswordHash, RefreshRefusal, RefreshTokenHash, Rotation};
+use livedrop_core::{Entity, Error, Result};
+
+use super::FastHashMap;
+use super::catalog::Tables;
+use super::sync::{lock, read};
+
+#[derive(Debug)]
+struct Token {
+    family_id: FamilyId,
+    expires_at: DateTime<Utc>,
+    spent: bool,
+}
+
+#[derive(Debug)]
+struct Family {
+    user_id: UserId,
+    revoked: bool,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    passwords: FastHashMap<UserId, PasswordHash>,
+    tokens: FastHashMap<RefreshTokenHash, Token>,
+    families: FastHashMap<FamilyId, Family>,
+}
+
+/// The credentials port in memory; users come from the shared catalog tables.
+#[derive(Debug)]
+pub struct MemoryCredentials {
+    tables: Arc<RwLock<Tables>>,
+    state: Mutex<State>,
+}
+
+impl MemoryCredentials {
+    pub(crate) fn new(tables: Arc<RwLock<Tables>>) -> Self {
+        Self {
+            tables,
+            state: Mutex::default(),
+        }
+    }
+
+    fn require_user(&self, user_id: UserId) -> Result<()> {
+        if read(&self.tables).users.contains_key(&user_id) {
+            Ok(())
+        } else {
+            Err(Error::not_found(Entity::User, user_id))
+        }
+    }
+}
+
+#[async_trait]
+impl Credentials for MemoryCredentials {
+    async fn set_password(&self, user_id: UserId, hash: &PasswordHash) -> Result<()> {
+        self.require_user(user_id)?;
+        lock(&self.state).passwords.insert(user_id, hash.clone());
+        Ok(())
+    }
+
+    async fn password(&self, user_id: UserId) -> Result<Option<PasswordHash>> {
+        Ok(lock(&self.state).passwords.get(&user_id).cloned())
+    }
+
+    async fn issue_refresh(
+        &self,
+        user_id: UserId,
+        hash: &RefreshTokenHash,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<FamilyId> {
+        self.require_user(user_id)?;
+        let family_id = FamilyId::at(now);
+        let mut state = lock(&self.state);
+        if state.tokens.contains_key(hash) {
+            // 256 random bits do not collide; a caller reusing a token is a bug.
+            return Err(Error::internal("credentials", "refresh token issued twice"));
+        }
+        state.families.insert(
+            family_id,
+            Family {
+                user_id,
+                revoked: false,
+            },
+        );
+        state.tokens.insert(
+            *hash,
+            Token {
+                family_id,
+                expires_at,
+                spent: false,
+            },
+        );
+        Ok(family_id)
+    }
+
+    async fn rotate(
+        &self,
+        old: &RefreshTokenHash,
+        new: &RefreshTokenHash,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Rotation> {
+        let mut state = lock(&self.state);
+        let State {
+            tokens, families, ..
+        } = &mut *state;
+        let Some(token) = tokens.get_mut(old) else {
+            return Ok(Rotation::Refused(RefreshRefusal::Unknown));
+        };
+        let family_id = token.family_id;
+        let Some(family) = families.get_mut(&family_id) else {
+            return Err(Error::internal("credentials", "token without its family"));
+        };
+        let user_id = family.user_id;
+        if family.revoked {
+            return Ok(Rotation::Refused(RefreshRefusal::Revoked));
+        }
+        if token.spent {
+            family.revoked = true;
+            return Ok(Rotation::Reused { user_id, family_id });
+        }
+        if now >= token.expires_at {
+            return Ok(Rotation::Refused(RefreshRefusal::Expired));
+        }
+        if tokens.contains_key(new) {
+            return Err(Error::internal("credentials", "refresh token issued twice"));
+        }
+        if let Some(token) = tokens.get_mut(old) {
+            token.spent = true;
+        }
+        tokens.insert(
+            *new,
+            Token {
+                family_id,
+                expires_at,
+                spent: false,
+            },
+        );
+        Ok(Rotation::Rotated { user_id, family_id })
+    }
+
+    async fn revoke_family(
+        &self,
+        token: &RefreshTokenHash,
+        _now: DateTime<Utc>,
+    ) -> Result<Option<FamilyId>> {
+        let mut state = lock(&self.state);
+        let Some(family_id) = state.tokens.get(token).map(|token| token.family_id) else {
+            return Ok(None);
+        };
+        if let Some(family) = state.families.get_mut(&family_id) {
+            family.revoked = true;
+        }
+        Ok(Some(family_id))
+    }
+}

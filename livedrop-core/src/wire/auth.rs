@@ -1,0 +1,123 @@
+//! The authentication endpoints' bodies: `POST /api/auth/{register,login,refresh,logout}`
+//! and `GET /api/realtime/token`.
+//!
+//! Request fields are plain text so the server can answer each bad one with its own code
+//! (`invalid_email`, `invalid_password`, ...) rather than a generic body error.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::User;
+
+/// The `tokenType` of every [`TokenPair`]: send the access token as
+/// `Authorization: Bearer <accessToken>`.
+pub const BEARER: &str = "Bearer";
+
+/// `POST /api/auth/register` body.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RegisterBody {
+    /// The sign-in email (unique, case-insensitive).
+    pub email: String,
+    /// The shown name.
+    pub name: String,
+    /// 8 to 128 characters.
+    pub password: String,
+}
+
+/// `POST /api/auth/login` body.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LoginBody {
+    /// The sign-in email.
+    pub email: String,
+    /// The password.
+    pub password: String,
+}
+
+/// `POST /api/auth/refresh` and `POST /api/auth/logout` body.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RefreshBody {
+    /// The refresh token of the last [`TokenPair`].
+    pub refresh_token: String,
+}
+
+/// The tokens of a sign-in: a short-lived access token for API calls and a refresh token
+/// that can be exchanged once for the next pair.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenPair {
+    /// Always [`BEARER`].
+    pub token_type: String,
+    /// The JWT for `Authorization: Bearer`.
+    pub access_token: String,
+    /// When the access token stops working.
+    pub access_token_expires_at: DateTime<Utc>,
+    /// Opaque; single use: `POST /api/auth/refresh` spends it.
+    pub refresh_token: String,
+    /// When the refresh token stops working if not spent.
+    pub refresh_token_expires_at: DateTime<Utc>,
+}
+
+/// `201` answer of `POST /api/auth/register`: the new user, already signed in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Registered {
+    /// The user created.
+    pub user: User,
+    /// Their first tokens.
+    pub tokens: TokenPair,
+}
+
+/// `GET /api/realtime/token` answer: a short-lived token for
+/// `GET /api/realtime/events?token=`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RealtimeToken {
+    /// The JWT.
+    pub token: String,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
+}
+
+// Bodies carry secrets: their `Debug` names the fields but not the secrets.
+macro_rules! redacted_debug {
+    ($type:ident { $($shown:ident),* } hides [$($hidden:ident),*]) => {
+        impl std::fmt::Debug for $type {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($type))
+                    $(.field(stringify!($shown), &self.$shown))*
+                    $(.field(stringify!($hidden), &".."))*
+                    .finish()
+            }
+        }
+    };
+}
+
+redacted_debug!(RegisterBody { email, name } hides [password]);
+redacted_debug!(LoginBody { email } hides [password]);
+redacted_debug!(RefreshBody {} hides [refresh_token]);
+redacted_debug!(TokenPair { token_type, access_token_expires_at, refresh_token_expires_at }
+    hides [access_token, refresh_token]);
+redacted_debug!(RealtimeToken { expires_at } hides [token]);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_are_camel_case_and_debug_hides_secrets() {
+        let body: RefreshBody = serde_json::from_str(r#"{"refreshToken":"abc"}"#).unwrap();
+        assert_eq!(body.refresh_token, "abc");
+        assert!(!format!("{body:?}").contains("abc"));
+        let login = LoginBody {
+            email: "a@example.com".into(),
+            password: "hunter22hunter".into(),
+        };
+        assert!(!format!("{login:?}").contains("hunter"));
+        assert!(
+            serde_json::from_str::<LoginBody>(r#"{"email":"a","password":"b","x":1}"#).is_err()
+        );
+    }
+}
