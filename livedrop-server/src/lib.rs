@@ -30,6 +30,7 @@
 //! - [`extract`]: request extractors whose rejections are problems too
 //!   ([`PathId`](extract::PathId)).
 //! - `rate_limit`: the token-bucket middleware (`429` with `Retry-After`).
+//! - [`media`]: which media backend uploads are signed for (`--media-dir`, `--s3-bucket`).
 //! - [`readiness`]: the probes `GET /readyz` runs, one per configured backend.
 //! - `routes`: one file per resource (`health`, `drops`) plus the 404/405 fallbacks;
 //!   [`router`] assembles them.
@@ -43,6 +44,7 @@ pub mod background;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod media;
 mod rate_limit;
 pub mod readiness;
 mod routes;

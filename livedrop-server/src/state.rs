@@ -2,6 +2,7 @@
 
 use std::{sync::Arc, time::Duration};
 
+use livedrop_adapters::media::LocalMedia;
 use livedrop_core::clock::{Clock, SystemClock};
 use livedrop_core::ports::{CacheTtls, Ports};
 use livedrop_core::services::{
@@ -41,6 +42,7 @@ struct Inner {
     handlers: Vec<Arc<dyn EventHandler>>,
     probes: Vec<Arc<dyn ReadinessProbe>>,
     tokens: TokenKeys,
+    media_store: Option<Arc<LocalMedia>>,
 }
 
 impl AppState {
@@ -56,6 +58,7 @@ impl AppState {
             clock: Arc::new(SystemClock),
             probes: Vec::new(),
             secret: None,
+            media_store: None,
         }
     }
 
@@ -115,6 +118,12 @@ impl AppState {
         &self.0.tokens
     }
 
+    /// The store `PUT`/`GET /media/{key}` accept into and serve from, when uploads come to
+    /// this server (memory or directory media); `None` when they go to S3.
+    pub fn media_store(&self) -> Option<&Arc<LocalMedia>> {
+        self.0.media_store.as_ref()
+    }
+
     /// What `GET /readyz` checks.
     pub fn probes(&self) -> &[Arc<dyn ReadinessProbe>] {
         &self.0.probes
@@ -129,9 +138,16 @@ pub struct AppStateBuilder {
     clock: Arc<dyn Clock>,
     probes: Vec<Arc<dyn ReadinessProbe>>,
     secret: Option<JwtSecret>,
+    media_store: Option<Arc<LocalMedia>>,
 }
 
 impl AppStateBuilder {
+    /// Serves uploads and images from `store` (the one behind `ports.media`).
+    pub fn media_store(mut self, store: Arc<LocalMedia>) -> Self {
+        self.media_store = Some(store);
+        self
+    }
+
     /// Signs tokens with `secret` (instances sharing users need the same one). Without
     /// one, a random secret: tokens die with the process.
     pub fn jwt_secret(mut self, secret: JwtSecret) -> Self {
@@ -158,6 +174,7 @@ impl AppStateBuilder {
             clock,
             probes,
             secret,
+            media_store,
         } = self;
         let tokens = TokenKeys::new(&secret.unwrap_or_else(JwtSecret::random));
         // Install the recorder before anything (the background loops) records.
@@ -194,6 +211,7 @@ impl AppStateBuilder {
             clock,
             probes,
             tokens,
+            media_store,
         }))
     }
 }

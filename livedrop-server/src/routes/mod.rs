@@ -6,6 +6,7 @@ mod drops;
 mod fallback;
 mod follows;
 mod health;
+mod media;
 mod metrics;
 
 use axum::Router;
@@ -26,7 +27,8 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
         .merge(drops::routes().route_layer(reads.clone()))
         .merge(browse::routes().route_layer(reads.clone()))
         .merge(cached::routes().route_layer(reads.clone()))
-        .merge(follows::routes().route_layer(reads))
+        .merge(follows::routes().route_layer(reads.clone()))
+        .merge(media::routes().route_layer(reads))
         .merge(metrics::routes())
         .fallback(fallback::no_route)
         .method_not_allowed_fallback(fallback::method_not_allowed)
