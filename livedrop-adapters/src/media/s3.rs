@@ -2,8 +2,8 @@
 //!
 //! The server only signs: the client sends the bytes to the bucket, and the bucket (or a
 //! CDN in front of it) serves them, so no image passes through the API. Signing is local
-//! (HMACs over the request), so the server makes no request to S3 at all when the
-//! credentials are static.
+//! (HMACs over the request): the server makes no request to S3 at all, and is built
+//! without an HTTP client for it.
 
 use std::time::Duration;
 
@@ -12,7 +12,11 @@ use chrono::{DateTime, Utc};
 use livedrop_core::domain::ValidationError;
 use livedrop_core::ports::{Media, MediaKey, PresignedUpload, UploadRequest};
 use livedrop_core::{Error, Result};
+use object_store::ClientOptions;
 use object_store::aws::{AmazonS3, AmazonS3Builder};
+use object_store::client::{
+    HttpClient, HttpConnector, HttpError, HttpErrorKind, HttpRequest, HttpResponse, HttpService,
+};
 use object_store::path::Path;
 use object_store::signer::{HeaderName, HeaderValue, Method, SignedUrlOptions, Signer};
 
@@ -65,6 +69,29 @@ impl std::fmt::Debug for S3Config {
     }
 }
 
+/// object_store's HTTP transport, which presigning never uses: signing is local, and
+/// leaving out reqwest keeps a TLS stack out of the build. Credentials that need a request
+/// to obtain (instance metadata, web identity) therefore do not work: configure static
+/// keys.
+#[derive(Debug)]
+struct NoTransport;
+
+impl HttpConnector for NoTransport {
+    fn connect(&self, _: &ClientOptions) -> object_store::Result<HttpClient> {
+        Ok(HttpClient::new(NoTransport))
+    }
+}
+
+#[async_trait]
+impl HttpService for NoTransport {
+    async fn call(&self, _: HttpRequest) -> Result<HttpResponse, HttpError> {
+        Err(HttpError::new(
+            HttpErrorKind::Request,
+            std::io::Error::other("the S3 media backend only presigns; it makes no requests"),
+        ))
+    }
+}
+
 /// Product images in an S3 bucket.
 #[derive(Debug)]
 pub struct S3Media {
@@ -79,10 +106,9 @@ impl S3Media {
     /// [`Error::Internal`] when the configuration is incomplete (no credentials, bad
     /// endpoint URL).
     pub fn new(config: S3Config) -> Result<Self> {
-        // reqwest is built without a bundled TLS provider (to keep aws-lc out of the tree):
-        // make ring the process default unless the application chose one already.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let mut builder = AmazonS3Builder::from_env().with_bucket_name(&config.bucket);
+        let mut builder = AmazonS3Builder::from_env()
+            .with_http_connector(NoTransport)
+            .with_bucket_name(&config.bucket);
         if let Some(region) = &config.region {
             builder = builder.with_region(region);
         }
