@@ -1,12 +1,11 @@
 //! Uploads to and images from the server's own media store: `PUT /media/{key}?max&expires&sig`
-//! (the URL [`LocalMedia`] signs) and `GET /media/{key}`.
+//! (the URL `LocalMedia` signs) and `GET /media/{key}`.
 //!
 //! With the S3 backend the server stores nothing and both answer 404: uploads and images
 //! go to the bucket's URLs.
 
 use std::future::poll_fn;
 use std::pin::Pin;
-use std::sync::Arc;
 
 use axum::Router;
 use axum::body::{Body, HttpBody};
@@ -15,7 +14,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use livedrop_adapters::media::{LocalMedia, UploadGrant, UploadRefused};
+use livedrop_adapters::media::{UploadGrant, UploadRefused};
 use livedrop_core::ports::MediaKey;
 use livedrop_core::wire::Problem;
 use serde::Deserialize;
@@ -42,10 +41,9 @@ fn not_found(detail: &str) -> ApiError {
     ApiError::Problem(Problem::new(404, "not_found", "Not found").with_detail(detail))
 }
 
-fn store(state: &AppState) -> Result<&Arc<LocalMedia>, ApiError> {
-    state.media_store().ok_or_else(|| {
-        not_found("this server does not store media; images are served by the media backend")
-    })
+/// The answer of a server whose media are on S3.
+fn no_store() -> ApiError {
+    not_found("this server does not store media; images are served by the media backend")
 }
 
 /// Accepts one upload: URL checks first (signature, expiry, type), then the body, read
@@ -57,7 +55,7 @@ async fn upload(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let media = store(&state)?;
+    let media = state.media_store().ok_or_else(no_store)?;
     let Ok(Query(query)) = query else {
         return Err(refused(UploadRefused::BadSignature));
     };
@@ -131,7 +129,7 @@ async fn serve(
     Path(key): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let media = store(&state)?;
+    let media = state.media_store().ok_or_else(no_store)?;
     let missing = || not_found("no media at this key");
     let key = MediaKey::parse(&key).map_err(|_| missing())?;
     let object = media.object(&key).await?.ok_or_else(missing)?;
