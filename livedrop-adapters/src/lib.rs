@@ -8,11 +8,14 @@
 //! - [`redis`] (feature `redis`): the idempotency fast path, shared rate limiting and the
 //!   read cache, each with a fallback while Redis is down.
 //! - [`kafka`] (feature `kafka`): the event bus on a Kafka topic, with consumer groups.
+//! - [`media`]: product images, uploaded with signed URLs: served by the server from memory
+//!   or a directory (always built), or presigned straight to S3 (feature `s3`).
 //!
 //! Every backend passes the same `livedrop_core::testkit` conformance suite.
 
 #[cfg(feature = "kafka")]
 pub mod kafka;
+pub mod media;
 pub mod memory;
 #[cfg(feature = "postgres")]
 pub mod postgres;

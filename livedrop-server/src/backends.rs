@@ -26,6 +26,8 @@ pub struct Backends {
     pub probes: Vec<Arc<dyn ReadinessProbe>>,
     /// Whether orders and the catalog survive a restart (a database is configured).
     pub durable: bool,
+    /// The media store the server's `/media` routes serve (`None`: S3 serves).
+    pub media_store: Option<Arc<livedrop_adapters::media::LocalMedia>>,
 }
 
 /// Why the configured backends could not be set up.
@@ -66,6 +68,7 @@ pub async fn connect(config: &Config) -> Result<Backends, BackendError> {
         ports: MemoryBackend::new(MemoryConfig::default()).ports(),
         probes: Vec::new(),
         durable: false,
+        media_store: None,
     };
     if let Some(url) = &config.database_url {
         postgres(&mut backends, url).await?;
@@ -76,6 +79,8 @@ pub async fn connect(config: &Config) -> Result<Backends, BackendError> {
     if let Some(brokers) = &config.kafka_brokers {
         kafka(&mut backends, brokers).await?;
     }
+    (backends.ports.media, backends.media_store) =
+        crate::media::connect(&config.media, config.listen).await?;
     Ok(backends)
 }
 

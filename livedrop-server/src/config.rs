@@ -37,6 +37,9 @@ pub struct Config {
     /// so tokens do not survive a restart.
     #[arg(long, env = "LIVEDROP_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<JwtSecret>,
+    /// Where product images are uploaded to and served from.
+    #[command(flatten)]
+    pub media: crate::media::MediaConfig,
     /// Log line format: `text` for people, `json` (one object per line) for collectors.
     #[arg(long, env = "LIVEDROP_LOG_FORMAT", value_enum, default_value_t)]
     pub log_format: LogFormat,
@@ -55,6 +58,7 @@ impl fmt::Debug for Config {
                 "jwt_secret",
                 &set(&self.jwt_secret.as_ref().map(|_| String::new())),
             )
+            .field("media", &self.media)
             .field("log_format", &self.log_format)
             .finish()
     }

@@ -33,6 +33,7 @@
 //! - `http_metrics`: request counts and latency histograms per route.
 //! - `rate_limit`: the token-bucket middleware (`429` with `Retry-After`).
 //! - [`realtime`]: the SSE stream's inbox feed and the signal that wakes it.
+//! - [`media`]: which media backend uploads are signed for (`--media-dir`, `--s3-bucket`).
 //! - [`readiness`]: the probes `GET /readyz` runs, one per configured backend.
 //! - `routes`: one file per resource (`health`, `drops`, `auth`, ...) plus the 404/405 fallbacks;
 //!   [`router`] assembles them.
@@ -47,6 +48,7 @@ pub mod config;
 pub mod error;
 pub mod extract;
 mod http_metrics;
+pub mod media;
 mod rate_limit;
 pub mod readiness;
 pub mod realtime;

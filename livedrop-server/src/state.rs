@@ -4,6 +4,7 @@ use std::{sync::Arc, time::Duration};
 
 use tokio::sync::watch;
 
+use livedrop_adapters::media::LocalMedia;
 use livedrop_core::clock::{Clock, SystemClock};
 use livedrop_core::ports::{CacheTtls, Ports};
 use livedrop_core::services::{
@@ -47,6 +48,7 @@ struct Inner {
     inbox_signal: InboxSignal,
     closing: watch::Sender<bool>,
     passwords: Passwords,
+    media_store: Option<Arc<LocalMedia>>,
 }
 
 impl AppState {
@@ -63,6 +65,7 @@ impl AppState {
             probes: Vec::new(),
             secret: None,
             passwords: Passwords::default(),
+            media_store: None,
         }
     }
 
@@ -142,6 +145,12 @@ impl AppState {
         &self.0.passwords
     }
 
+    /// The store `PUT`/`GET /media/{key}` accept into and serve from, when uploads come to
+    /// this server (memory or directory media); `None` when they go to S3.
+    pub fn media_store(&self) -> Option<&Arc<LocalMedia>> {
+        self.0.media_store.as_ref()
+    }
+
     /// What `GET /readyz` checks.
     pub fn probes(&self) -> &[Arc<dyn ReadinessProbe>] {
         &self.0.probes
@@ -157,9 +166,16 @@ pub struct AppStateBuilder {
     probes: Vec<Arc<dyn ReadinessProbe>>,
     secret: Option<JwtSecret>,
     passwords: Passwords,
+    media_store: Option<Arc<LocalMedia>>,
 }
 
 impl AppStateBuilder {
+    /// Serves uploads and images from `store` (the one behind `ports.media`).
+    pub fn media_store(mut self, store: Arc<LocalMedia>) -> Self {
+        self.media_store = Some(store);
+        self
+    }
+
     /// Signs tokens with `secret` (instances sharing users need the same one). Without
     /// one, a random secret: tokens die with the process.
     pub fn jwt_secret(mut self, secret: JwtSecret) -> Self {
@@ -194,6 +210,7 @@ impl AppStateBuilder {
             probes,
             secret,
             passwords,
+            media_store,
         } = self;
         let tokens = TokenKeys::new(&secret.unwrap_or_else(JwtSecret::random));
         // Install the recorder before anything (the background loops) records.
@@ -237,6 +254,7 @@ impl AppStateBuilder {
             inbox_signal,
             closing: watch::channel(false).0,
             passwords,
+            media_store,
         }))
     }
 }

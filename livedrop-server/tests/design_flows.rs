@@ -1,6 +1,6 @@
 //! The design's example flows, end to end over real HTTP with the server's background
-//! loops running: a user becomes a creator, adds a product and asks for an image upload
-//! URL, schedules drops; a buyer follows the creator and opens the event stream; the
+//! loops running: users register and log in; one becomes a creator, adds a product,
+//! uploads its image through a signed URL, schedules drops; a buyer follows the creator and opens the event stream; the
 //! scheduler makes the drops live and the stream says so; the buyer orders with an
 //! Idempotency-Key and the retry replays; the stream confirms the order; live drops are
 //! browsed page by page.
@@ -19,15 +19,17 @@ use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
 use livedrop_adapters::memory::MemoryBackend;
-use livedrop_core::ids::UserId;
+use std::sync::Arc;
+
+use livedrop_adapters::media::{LocalMedia, UploadSigner};
 use livedrop_core::ports::Ports;
 use livedrop_server::AppState;
-use livedrop_server::auth::TokenKind;
+use livedrop_server::auth::Passwords;
 use livedrop_server::background::{Background, BackgroundConfig};
 use serde_json::{Value, json};
 
 use support::sse::Reader;
-use support::{Answer, access_token, register_user, send, serve};
+use support::{Answer, send, serve_on};
 
 const EXTRA_DROPS: usize = 4;
 const PATIENCE: Duration = Duration::from_secs(20);
@@ -51,7 +53,7 @@ async fn postgres_redis_kafka_walk_the_design_flows() {
         return;
     };
     let ports = redis.ports(Ports {
-        bus: std::sync::Arc::new(bus),
+        bus: Arc::new(bus),
         ..pg.ports()
     });
     walk_the_design_flows(ports).await;
@@ -59,20 +61,44 @@ async fn postgres_redis_kafka_walk_the_design_flows() {
 
 /// A signed-in user: id and access token.
 struct Session {
-    id: UserId,
+    id: String,
     token: String,
 }
 
-async fn sign_up(state: &AppState) -> Session {
-    let id = register_user(state).await;
+/// Registers over HTTP, then logs in with the same password.
+async fn sign_up(http: &reqwest::Client, base: &str, name: &str) -> Session {
+    let email = format!("{name}-{}@example.com", uuid::Uuid::new_v4().simple());
+    let password = "correct horse battery staple";
+    let registered = send(
+        http.post(format!("{base}/api/auth/register"))
+            .json(&json!({ "email": email, "name": name, "password": password })),
+    )
+    .await;
+    assert_eq!(registered.status, 201, "{registered:?}");
+    let login = send(
+        http.post(format!("{base}/api/auth/login"))
+            .json(&json!({ "email": email, "password": password })),
+    )
+    .await;
+    assert_eq!(login.status, 200, "{login:?}");
     Session {
-        id,
-        token: access_token(state, id),
+        id: registered.body["user"]["id"].as_str().unwrap().to_owned(),
+        token: login.body["accessToken"].as_str().unwrap().to_owned(),
     }
 }
 
 async fn walk_the_design_flows(ports: Ports) {
-    let state = AppState::new(ports);
+    // Uploads go to this server's own /media routes, so the media store signs its URLs.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let media = Arc::new(LocalMedia::in_memory(&base, UploadSigner::random()));
+    let state = AppState::builder(Ports {
+        media: media.clone(),
+        ..ports
+    })
+    .media_store(media)
+    .passwords(Passwords::for_tests())
+    .build();
     let background = Background::spawn(
         &state,
         BackgroundConfig {
@@ -80,7 +106,7 @@ async fn walk_the_design_flows(ports: Ports) {
             ..BackgroundConfig::default()
         },
     );
-    let base = serve(state.clone()).await;
+    serve_on(listener, state.clone());
     let http = reqwest::Client::new();
     let post = |path: &str, token: &str, body: Value| {
         http.post(format!("{base}{path}"))
@@ -92,9 +118,9 @@ async fn walk_the_design_flows(ports: Ports) {
         answer.body
     };
 
-    // A user becomes a creator, adds a product and gets an image upload URL.
-    let owner = sign_up(&state).await;
-    let handle = format!("maker{}", &owner.id.to_string()[28..]);
+    // A user becomes a creator, adds a product and uploads its image.
+    let owner = sign_up(&http, &base, "maker").await;
+    let handle = format!("maker{}", &owner.id[28..]);
     let creator = created(
         send(post(
             "/api/creators",
@@ -123,7 +149,28 @@ async fn walk_the_design_flows(ports: Ports) {
         .await,
     );
     assert_eq!(upload["method"], "PUT");
-    assert!(upload["url"].as_str().unwrap().contains(".png"), "{upload}");
+    let image = b"\x89PNG\r\n\x1a\n a sneaker".to_vec();
+    let put = send(
+        http.put(upload["url"].as_str().unwrap())
+            .header("content-type", "image/png")
+            .body(image.clone()),
+    )
+    .await;
+    assert_eq!(put.status, 201, "{put:?}");
+    let served = http
+        .get(upload["publicUrl"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(served.status(), 200);
+    assert_eq!(served.headers()["content-type"], "image/png");
+    assert!(
+        served.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    assert_eq!(served.bytes().await.unwrap(), image);
 
     // Drops that start in a moment: the one the buyer orders from, and more to page through.
     let start = Utc::now() + TimeDelta::milliseconds(1500);
@@ -146,7 +193,7 @@ async fn walk_the_design_flows(ports: Ports) {
     let drop = drops[0].clone();
 
     // A buyer follows the creator and opens the event stream.
-    let buyer = sign_up(&state).await;
+    let buyer = sign_up(&http, &base, "buyer").await;
     let follow = send(post(
         "/follow",
         &buyer.token,
@@ -157,9 +204,17 @@ async fn walk_the_design_flows(ports: Ports) {
         (follow.status, &follow.body["following"]),
         (200, &json!(true))
     );
-    let realtime = state.tokens().issue(TokenKind::Realtime, buyer.id).unwrap();
+    let realtime = send(
+        http.get(format!("{base}/api/realtime/token"))
+            .bearer_auth(&buyer.token),
+    )
+    .await;
+    assert_eq!(realtime.status, 200, "{realtime:?}");
     let mut stream = Reader::open(
-        &format!("{base}/api/realtime/events?token={}", realtime.token),
+        &format!(
+            "{base}/api/realtime/events?token={}",
+            realtime.body["token"].as_str().unwrap()
+        ),
         None,
     )
     .await;

@@ -18,7 +18,6 @@ mod idempotency;
 mod key_table;
 mod keyset;
 mod ledger;
-mod media;
 mod notifier;
 mod order_index;
 mod order_record;
@@ -37,6 +36,9 @@ pub(crate) type FastHashMap<K, V> = std::collections::HashMap<K, V, foldhash::fa
 
 use livedrop_core::ports::{IdempotencyPolicy, Ports, RateLimits};
 
+use crate::media::UploadSigner;
+
+pub use crate::media::UploadGrant;
 pub use audit_log::MemoryAuditLog;
 pub use cache::MemoryCache;
 pub use catalog::MemoryCatalog;
@@ -45,7 +47,9 @@ pub use event_bus::MemoryEventBus;
 pub use follows::MemoryFollowStore;
 pub use idempotency::MemoryIdempotencyStore;
 pub use ledger::MemoryLedger;
-pub use media::{MemoryMedia, UploadGrant};
+
+/// The memory backend's media: signed uploads the server accepts, objects in memory.
+pub type MemoryMedia = crate::media::LocalMedia;
 pub use notifier::MemoryNotifier;
 pub use outbox::MemoryOutbox;
 pub use rate_limiter::MemoryRateLimiter;
@@ -119,12 +123,9 @@ impl MemoryBackend {
         ));
         let tables = Arc::new(RwLock::default());
         let graph: Arc<follows::FollowGraph> = Arc::default();
-        let secret = config.media_secret.unwrap_or_else(|| {
-            [uuid::Uuid::new_v4(), uuid::Uuid::new_v4()]
-                .iter()
-                .flat_map(|u| u.into_bytes())
-                .collect()
-        });
+        let signer = config
+            .media_secret
+            .map_or_else(UploadSigner::random, UploadSigner::new);
         Self {
             ledger: Arc::new(MemoryLedger {
                 books: Arc::clone(&books),
@@ -152,7 +153,7 @@ impl MemoryBackend {
             cache: Arc::new(MemoryCache::new(config.cache_max_bytes)),
             rate_limiter: Arc::new(MemoryRateLimiter::new(config.rate_limits)),
             audit,
-            media: Arc::new(MemoryMedia::new(config.media_base_url, secret)),
+            media: Arc::new(MemoryMedia::in_memory(&config.media_base_url, signer)),
         }
     }
 

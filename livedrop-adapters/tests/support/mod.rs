@@ -12,6 +12,7 @@
 
 #[cfg(feature = "kafka")]
 pub mod kafka;
+pub mod media;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(feature = "redis")]

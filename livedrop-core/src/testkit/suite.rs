@@ -37,7 +37,8 @@
 ///
 /// Prefixed with `event_bus:` (e.g. `conformance_suite!(event_bus: optional make)`), it
 /// expands to the [`EventBus`](crate::ports::EventBus) cases only (module `event_bus`), for
-/// a backend that provides nothing but the bus.
+/// a backend that provides nothing but the bus; `media:` likewise expands to the
+/// [`Media`](crate::ports::Media) cases only (module `media`).
 #[macro_export]
 macro_rules! conformance_suite {
     (@module ($make:expr) $ports:ident $module:ident ($arg:expr)
@@ -71,6 +72,13 @@ macro_rules! conformance_suite {
             a_dead_members_events_survive_a_committing_peer,
             a_group_catches_up_after_all_members_left,
             lag_counts_what_the_group_has_not_committed,
+        ] []);
+    };
+    (@run media ($make:expr)) => {
+        $crate::conformance_suite!(@module ($make) ports media (&*ports.media) [
+            presigned_upload_is_bound_to_its_request,
+            presigned_urls_differ_per_key_and_expiry,
+            public_urls_name_their_key,
         ] []);
     };
     (@run all ($make:expr)) => {
@@ -186,11 +194,7 @@ macro_rules! conformance_suite {
             appended_entries_read_back_unchanged,
             entries_are_newest_first_and_paginated,
         ] []);
-        $crate::conformance_suite!(@module ($make) ports media (&*ports.media) [
-            presigned_upload_is_bound_to_its_request,
-            presigned_urls_differ_per_key_and_expiry,
-            public_urls_name_their_key,
-        ] []);
+        $crate::conformance_suite!(@run media ($make));
         $crate::conformance_suite!(@module ($make) ports concurrency (&ports) [] [
             concurrent_buyers_small_stock,
             concurrent_buyers_exact_stock,
@@ -233,6 +237,9 @@ macro_rules! conformance_suite {
     };
     (event_bus: $($factory:tt)*) => {
         $crate::conformance_suite!(@factory event_bus $($factory)*);
+    };
+    (media: $($factory:tt)*) => {
+        $crate::conformance_suite!(@factory media $($factory)*);
     };
     ($($factory:tt)*) => {
         $crate::conformance_suite!(@factory all $($factory)*);

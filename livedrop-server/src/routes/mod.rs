@@ -9,6 +9,7 @@ mod fallback;
 mod follows;
 mod health;
 mod images;
+mod media;
 mod metrics;
 mod notifications;
 mod orders;
@@ -48,6 +49,7 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .merge(health::routes())
         .merge(api)
+        .merge(media::routes().route_layer(reads))
         .merge(metrics::routes())
         .fallback(fallback::no_route)
         .method_not_allowed_fallback(fallback::method_not_allowed)

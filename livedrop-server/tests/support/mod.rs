@@ -73,6 +73,16 @@ pub async fn serve(state: AppState) -> String {
     base
 }
 
+/// Serves `state`'s router on `listener` (bound by the caller, who needed its address
+/// first) for the rest of the test.
+pub fn serve_on(listener: tokio::net::TcpListener, state: AppState) {
+    tokio::spawn(livedrop_server::run(
+        listener,
+        state,
+        std::future::pending(),
+    ));
+}
+
 /// `GET url`, which must answer `200`, decoded as `T`.
 pub async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> T {
     let response = reqwest::get(url).await.unwrap();

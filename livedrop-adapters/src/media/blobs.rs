@@ -1,0 +1,67 @@
+//! Where a locally served backend keeps its objects: the [`BlobStore`] seam between the
+//! upload/serving logic ([`LocalMedia`](super::LocalMedia)) and the bytes' home (process
+//! memory, or a directory).
+
+use std::fmt::Debug;
+
+use async_trait::async_trait;
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use livedrop_core::Result;
+use livedrop_core::ports::{ImageType, MediaKey};
+use sha2::{Digest, Sha256};
+
+/// A stored object, ready to serve.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredObject {
+    /// Its type (from the key's extension, which the upload had to match).
+    pub kind: ImageType,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+    /// A strong entity tag, quoted (`"..."`): a hash of the bytes.
+    pub etag: String,
+}
+
+impl StoredObject {
+    /// `bytes` of `kind`, with their entity tag.
+    pub fn new(kind: ImageType, bytes: Vec<u8>) -> Self {
+        // 128 bits of SHA-256 are plenty to tell versions apart, and keep the header short.
+        let digest = Sha256::digest(&bytes);
+        let etag = format!("\"{}\"", URL_SAFE_NO_PAD.encode(&digest[..16]));
+        Self { kind, bytes, etag }
+    }
+}
+
+/// The type a key names by its extension (keys are built by
+/// [`MediaKey::product_image`], which always ends them in their type's extension).
+pub fn kind_of(key: &MediaKey) -> Option<ImageType> {
+    let (_, extension) = key.as_str().rsplit_once('.')?;
+    ImageType::try_from(format!("image/{extension}")).ok()
+}
+
+/// Whole objects by key. A put is all or nothing: a reader sees the old object (or none)
+/// or the new one, never part of it.
+#[async_trait]
+pub trait BlobStore: Send + Sync + Debug + 'static {
+    /// Stores `bytes` at `key`, replacing what was there.
+    async fn put(&self, key: &MediaKey, bytes: Vec<u8>) -> Result<()>;
+    /// The bytes at `key`, if any.
+    async fn get(&self, key: &MediaKey) -> Result<Option<Vec<u8>>>;
+}
+
+/// Objects in process memory.
+#[derive(Debug, Default)]
+pub struct MemoryBlobs {
+    objects: crate::memory::FastMap<MediaKey, Vec<u8>>,
+}
+
+#[async_trait]
+impl BlobStore for MemoryBlobs {
+    async fn put(&self, key: &MediaKey, bytes: Vec<u8>) -> Result<()> {
+        self.objects.insert(key.clone(), bytes);
+        Ok(())
+    }
+
+    async fn get(&self, key: &MediaKey) -> Result<Option<Vec<u8>>> {
+        Ok(self.objects.get(key).map(|o| o.clone()))
+    }
+}

@@ -1,0 +1,88 @@
+//! Objects as files under a directory: `{root}/{key}`, written atomically.
+
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+
+use async_trait::async_trait;
+use livedrop_core::ports::MediaKey;
+use livedrop_core::{Error, Result};
+use tokio::io::AsyncWriteExt;
+
+use super::blobs::BlobStore;
+
+/// Where uploads are written before they are renamed into place: inside the root, so the
+/// rename stays on one file system (and so is atomic).
+const INCOMING: &str = ".incoming";
+
+/// A directory of objects. A put writes a temporary file, flushes it to disk and renames
+/// it over the key's path, so a reader (or a crash) never sees half an object, and a
+/// refused upload leaves nothing behind.
+#[derive(Debug, Clone)]
+pub struct DirBlobs {
+    root: PathBuf,
+}
+
+impl DirBlobs {
+    /// Objects under `root`, created if missing.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`] when the directory cannot be created.
+    pub async fn open(root: impl Into<PathBuf>) -> Result<Self> {
+        let root = root.into();
+        tokio::fs::create_dir_all(root.join(INCOMING))
+            .await
+            .map_err(|e| Error::unavailable("media directory", e))?;
+        Ok(Self { root })
+    }
+
+    /// The directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// A key's file. Keys are `products/{uuid}/{uuid}.{ext}` by construction
+    /// ([`MediaKey::parse`] refuses anything else), so this never leaves the root.
+    fn path(&self, key: &MediaKey) -> PathBuf {
+        self.root.join(key.as_str())
+    }
+}
+
+fn io(error: std::io::Error) -> Error {
+    Error::unavailable("media directory", error)
+}
+
+#[async_trait]
+impl BlobStore for DirBlobs {
+    async fn put(&self, key: &MediaKey, bytes: Vec<u8>) -> Result<()> {
+        let target = self.path(key);
+        if let Some(parent) = target.parent() {
+            tokio::fs::create_dir_all(parent).await.map_err(io)?;
+        }
+        let temp = self
+            .root
+            .join(INCOMING)
+            .join(uuid::Uuid::new_v4().simple().to_string());
+        let written = async {
+            let mut file = tokio::fs::File::create(&temp).await?;
+            file.write_all(&bytes).await?;
+            // On disk before it becomes visible: a crash then leaves the old state or the
+            // whole new object.
+            file.sync_all().await?;
+            tokio::fs::rename(&temp, &target).await
+        }
+        .await;
+        if written.is_err() {
+            // Best effort: a leftover temporary file is harmless, only disk.
+            let _ = tokio::fs::remove_file(&temp).await;
+        }
+        written.map_err(io)
+    }
+
+    async fn get(&self, key: &MediaKey) -> Result<Option<Vec<u8>>> {
+        match tokio::fs::read(self.path(key)).await {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io(e)),
+        }
+    }
+}

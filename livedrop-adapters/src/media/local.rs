@@ -1,0 +1,215 @@
+//! [`LocalMedia`]: upload URLs the server itself accepts (HMAC-signed, expiring), objects
+//! in a [`BlobStore`] the server serves from.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use livedrop_core::domain::ValidationError;
+use livedrop_core::ports::{ImageType, Media, MediaKey, PresignedUpload, UploadRequest};
+use livedrop_core::{Error, Result};
+
+use super::blobs::{BlobStore, MemoryBlobs, StoredObject, kind_of};
+use super::dir::DirBlobs;
+use super::signing::{UploadGrant, UploadSigner};
+
+/// S3's limit on presigned URLs, kept here so a URL lives no longer on any backend.
+const LONGEST_URL_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// Why an upload was refused. Nothing is stored in every case.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum UploadRefused {
+    /// The signature does not match the key, limit and expiry (tampered or foreign URL).
+    #[error("upload signature does not match")]
+    BadSignature,
+    /// The URL's expiry has passed.
+    #[error("upload URL has expired")]
+    Expired,
+    /// The declared content type is not the one the key was signed for.
+    #[error("content type {content_type:?} differs from the signed one")]
+    WrongType {
+        /// What the upload declared.
+        content_type: String,
+    },
+    /// The body is larger than the signed limit.
+    #[error("upload is larger than the signed limit of {max_bytes} bytes")]
+    TooLarge {
+        /// The limit.
+        max_bytes: u64,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] Error),
+}
+
+/// An upload whose URL checked out; the body still has to fit
+/// ([`LocalMedia::store`] checks).
+#[derive(Debug)]
+pub struct AuthorizedUpload {
+    key: MediaKey,
+    max_bytes: u64,
+}
+
+impl AuthorizedUpload {
+    /// The largest body to read.
+    pub fn max_bytes(&self) -> u64 {
+        self.max_bytes
+    }
+}
+
+/// Media the server accepts and serves itself: the memory backend's (objects in process
+/// memory) and the local directory backend's (objects as files).
+#[derive(Debug)]
+pub struct LocalMedia {
+    base_url: String,
+    signer: UploadSigner,
+    blobs: Arc<dyn BlobStore>,
+}
+
+impl LocalMedia {
+    /// Upload and public URLs under `base_url` (the server's public address), signed by
+    /// `signer`, objects in `blobs`.
+    pub fn new(base_url: &str, signer: UploadSigner, blobs: Arc<dyn BlobStore>) -> Self {
+        Self {
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            signer,
+            blobs,
+        }
+    }
+
+    /// Objects in process memory (lost on exit).
+    pub fn in_memory(base_url: &str, signer: UploadSigner) -> Self {
+        Self::new(base_url, signer, Arc::new(MemoryBlobs::default()))
+    }
+
+    /// Objects as files under `dir`, created if missing.
+    ///
+    /// # Errors
+    /// [`Error::Unavailable`] when the directory cannot be created.
+    pub async fn in_directory(
+        base_url: &str,
+        signer: UploadSigner,
+        dir: impl Into<std::path::PathBuf>,
+    ) -> Result<Self> {
+        let blobs = DirBlobs::open(dir).await?;
+        Ok(Self::new(base_url, signer, Arc::new(blobs)))
+    }
+
+    /// Checks an upload's URL and declared type before its body is read: the signature
+    /// must match, the URL must not have expired, and `content_type` must be the key's.
+    ///
+    /// # Errors
+    /// [`UploadRefused`] saying which check failed.
+    pub fn authorize(
+        &self,
+        grant: &UploadGrant,
+        content_type: &str,
+        now: DateTime<Utc>,
+    ) -> Result<AuthorizedUpload, UploadRefused> {
+        if !self.signer.verify(grant) {
+            return Err(UploadRefused::BadSignature);
+        }
+        if now.timestamp() >= grant.expires {
+            return Err(UploadRefused::Expired);
+        }
+        let declared = ImageType::try_from(content_type).ok();
+        if declared.is_none() || declared != kind_of(&grant.key) {
+            return Err(UploadRefused::WrongType {
+                content_type: content_type.to_owned(),
+            });
+        }
+        Ok(AuthorizedUpload {
+            key: grant.key.clone(),
+            max_bytes: grant.max_bytes,
+        })
+    }
+
+    /// Stores an authorized upload's body, if it fits.
+    ///
+    /// # Errors
+    /// [`UploadRefused::TooLarge`], or the store's failure.
+    pub async fn store(
+        &self,
+        upload: AuthorizedUpload,
+        body: Vec<u8>,
+    ) -> Result<(), UploadRefused> {
+        if body.len() as u64 > upload.max_bytes {
+            return Err(UploadRefused::TooLarge {
+                max_bytes: upload.max_bytes,
+            });
+        }
+        Ok(self.blobs.put(&upload.key, body).await?)
+    }
+
+    /// [`authorize`](Self::authorize) then [`store`](Self::store), for a body already read.
+    ///
+    /// # Errors
+    /// See both.
+    pub async fn accept_upload(
+        &self,
+        grant: &UploadGrant,
+        content_type: &str,
+        body: Vec<u8>,
+        now: DateTime<Utc>,
+    ) -> Result<(), UploadRefused> {
+        let upload = self.authorize(grant, content_type, now)?;
+        self.store(upload, body).await
+    }
+
+    /// A stored object, to serve.
+    ///
+    /// # Errors
+    /// The store's failure.
+    pub async fn object(&self, key: &MediaKey) -> Result<Option<StoredObject>> {
+        let Some(kind) = kind_of(key) else {
+            return Ok(None);
+        };
+        Ok(self
+            .blobs
+            .get(key)
+            .await?
+            .map(|bytes| StoredObject::new(kind, bytes)))
+    }
+}
+
+#[async_trait]
+impl Media for LocalMedia {
+    async fn presign_upload(
+        &self,
+        req: &UploadRequest,
+        now: DateTime<Utc>,
+    ) -> Result<PresignedUpload> {
+        // The key's extension is what uploads are checked against, so a request naming
+        // another type would sign a URL no upload could use.
+        if kind_of(&req.key) != Some(req.content_type) {
+            return Err(ValidationError::UnsupportedMediaType {
+                content_type: req.content_type.mime().to_owned(),
+            }
+            .into());
+        }
+        let lifetime = chrono::Duration::from_std(req.expires_in.min(LONGEST_URL_LIFETIME))
+            .map_err(|e| Error::internal("media", e))?;
+        let expires_at = now + lifetime;
+        let grant = self
+            .signer
+            .sign(&req.key, req.max_bytes, expires_at.timestamp());
+        Ok(PresignedUpload {
+            // The same path serves the object once uploaded: PUT here, GET there.
+            url: format!("{}?{}", self.public_url(&req.key), grant.query()),
+            method: "PUT".to_owned(),
+            headers: vec![(
+                "content-type".to_owned(),
+                req.content_type.mime().to_owned(),
+            )],
+            expires_at: DateTime::from_timestamp(grant.expires, 0).unwrap_or(expires_at),
+            key: req.key.clone(),
+            public_url: self.public_url(&req.key),
+        })
+    }
+
+    fn public_url(&self, key: &MediaKey) -> String {
+        format!("{}/media/{}", self.base_url, key)
+    }
+}

@@ -1,0 +1,161 @@
+//! Uploads to and images from the server's own media store: `PUT /media/{key}?max&expires&sig`
+//! (the URL `LocalMedia` signs) and `GET /media/{key}`.
+//!
+//! With the S3 backend the server stores nothing and both answer 404: uploads and images
+//! go to the bucket's URLs.
+
+use std::future::poll_fn;
+use std::pin::Pin;
+
+use axum::Router;
+use axum::body::{Body, HttpBody};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use livedrop_adapters::media::{UploadGrant, UploadRefused};
+use livedrop_core::ports::MediaKey;
+use livedrop_core::wire::Problem;
+use serde::Deserialize;
+
+use crate::{ApiError, AppState};
+
+/// Keys never change content (each upload gets a fresh UUID), so caches may keep an image
+/// for a year without revalidating.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new().route("/media/{*key}", get(serve).put(upload))
+}
+
+/// The signed query of an upload URL.
+#[derive(Debug, Deserialize)]
+struct SignedQuery {
+    max: u64,
+    expires: i64,
+    sig: String,
+}
+
+fn not_found(detail: &str) -> ApiError {
+    ApiError::Problem(Problem::new(404, "not_found", "Not found").with_detail(detail))
+}
+
+/// The answer of a server whose media are on S3.
+fn no_store() -> ApiError {
+    not_found("this server does not store media; images are served by the media backend")
+}
+
+/// Accepts one upload: URL checks first (signature, expiry, type), then the body, read
+/// only up to the signed limit. Anything refused stores nothing.
+async fn upload(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    query: Result<Query<SignedQuery>, QueryRejection>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let media = state.media_store().ok_or_else(no_store)?;
+    let Ok(Query(query)) = query else {
+        return Err(refused(UploadRefused::BadSignature));
+    };
+    let grant = UploadGrant {
+        key: MediaKey::parse(&key)?,
+        max_bytes: query.max,
+        expires: query.expires,
+        signature: query.sig,
+    };
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let authorized = media
+        .authorize(&grant, content_type, state.clock().now())
+        .map_err(refused)?;
+    let body = read_limited(body, authorized.max_bytes()).await?;
+    media.store(authorized, body).await.map_err(refused)?;
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, format!("/media/{key}"))],
+    )
+        .into_response())
+}
+
+/// The body, or `413` as soon as it passes `max` bytes (a declared `Content-Length` over
+/// it is refused before reading anything).
+async fn read_limited(mut body: Body, max: u64) -> Result<Vec<u8>, ApiError> {
+    let too_large = || refused(UploadRefused::TooLarge { max_bytes: max });
+    if body.size_hint().lower() > max {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    while let Some(frame) = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
+        let frame = frame.map_err(|_| {
+            ApiError::Problem(
+                Problem::new(400, "bad_request", "Invalid request")
+                    .with_detail("the upload body could not be read"),
+            )
+        })?;
+        if let Ok(data) = frame.into_data() {
+            if (bytes.len() + data.len()) as u64 > max {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&data);
+        }
+    }
+    Ok(bytes)
+}
+
+/// The problem a refused upload answers with.
+fn refused(refusal: UploadRefused) -> ApiError {
+    let detail = refusal.to_string();
+    let (status, code, title) = match refusal {
+        UploadRefused::Store(error) => return ApiError::Core(error),
+        UploadRefused::BadSignature => (403, "invalid_signature", "Forbidden"),
+        UploadRefused::Expired => (403, "upload_expired", "Forbidden"),
+        UploadRefused::WrongType { .. } => {
+            (415, "unsupported_media_type", "Unsupported media type")
+        }
+        UploadRefused::TooLarge { .. } => (413, "payload_too_large", "Payload too large"),
+        // A refusal this server does not know yet: still a refusal.
+        _ => (403, "forbidden", "Forbidden"),
+    };
+    ApiError::Problem(Problem::new(status, code, title).with_detail(detail))
+}
+
+/// One stored image, cacheable forever; `304` when the caller already has it.
+async fn serve(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let media = state.media_store().ok_or_else(no_store)?;
+    let missing = || not_found("no media at this key");
+    let key = MediaKey::parse(&key).map_err(|_| missing())?;
+    let object = media.object(&key).await?.ok_or_else(missing)?;
+    let etag = HeaderValue::from_str(&object.etag)
+        .map_err(|_| ApiError::Problem(Problem::new(500, "internal", "Internal error")))?;
+    let cached = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|tags| {
+            tags.split(',')
+                .any(|t| t.trim() == object.etag || t.trim() == "*")
+        });
+    let common = [
+        (header::ETAG, etag),
+        (header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE)),
+    ];
+    if cached {
+        return Ok((StatusCode::NOT_MODIFIED, common).into_response());
+    }
+    Ok((
+        common,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(object.kind.mime()),
+        )],
+        object.bytes,
+    )
+        .into_response())
+}
