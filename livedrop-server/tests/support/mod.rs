@@ -1,6 +1,6 @@
 //! What the server's integration tests share: seeding through the core services.
 #![allow(dead_code)] // Each test binary uses the part it needs.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::panic)]
 
 pub mod sse;
 
