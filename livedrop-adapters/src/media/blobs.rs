@@ -31,13 +31,6 @@ impl StoredObject {
     }
 }
 
-/// The type a key names by its extension (keys are built by
-/// [`MediaKey::product_image`], which always ends them in their type's extension).
-pub fn kind_of(key: &MediaKey) -> Option<ImageType> {
-    let (_, extension) = key.as_str().rsplit_once('.')?;
-    ImageType::try_from(format!("image/{extension}")).ok()
-}
-
 /// Whole objects by key. A put is all or nothing: a reader sees the old object (or none)
 /// or the new one, never part of it.
 #[async_trait]

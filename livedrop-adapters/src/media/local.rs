@@ -6,11 +6,10 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use livedrop_core::domain::ValidationError;
 use livedrop_core::ports::{ImageType, Media, MediaKey, PresignedUpload, UploadRequest};
 use livedrop_core::{Error, Result};
 
-use super::blobs::{BlobStore, MemoryBlobs, StoredObject, kind_of};
+use super::blobs::{BlobStore, MemoryBlobs, StoredObject};
 use super::dir::DirBlobs;
 use super::signing::{UploadGrant, UploadSigner};
 
@@ -115,7 +114,7 @@ impl LocalMedia {
             return Err(UploadRefused::Expired);
         }
         let declared = ImageType::try_from(content_type).ok();
-        if declared.is_none() || declared != kind_of(&grant.key) {
+        if declared.is_none() || declared != grant.key.image_type() {
             return Err(UploadRefused::WrongType {
                 content_type: content_type.to_owned(),
             });
@@ -163,7 +162,7 @@ impl LocalMedia {
     /// # Errors
     /// The store's failure.
     pub async fn object(&self, key: &MediaKey) -> Result<Option<StoredObject>> {
-        let Some(kind) = kind_of(key) else {
+        let Some(kind) = key.image_type() else {
             return Ok(None);
         };
         Ok(self
@@ -181,14 +180,7 @@ impl Media for LocalMedia {
         req: &UploadRequest,
         now: DateTime<Utc>,
     ) -> Result<PresignedUpload> {
-        // The key's extension is what uploads are checked against, so a request naming
-        // another type would sign a URL no upload could use.
-        if kind_of(&req.key) != Some(req.content_type) {
-            return Err(ValidationError::UnsupportedMediaType {
-                content_type: req.content_type.mime().to_owned(),
-            }
-            .into());
-        }
+        req.check_type()?;
         let lifetime = chrono::Duration::from_std(req.expires_in.min(LONGEST_URL_LIFETIME))
             .map_err(|e| Error::internal("media", e))?;
         let expires_at = now + lifetime;

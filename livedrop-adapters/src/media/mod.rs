@@ -14,7 +14,7 @@ mod local;
 mod s3;
 pub mod signing;
 
-pub use blobs::{BlobStore, MemoryBlobs, StoredObject, kind_of};
+pub use blobs::{BlobStore, MemoryBlobs, StoredObject};
 pub use dir::DirBlobs;
 pub use local::{AuthorizedUpload, LocalMedia, UploadRefused};
 #[cfg(feature = "s3")]

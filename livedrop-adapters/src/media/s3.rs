@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use livedrop_core::domain::ValidationError;
 use livedrop_core::ports::{Media, MediaKey, PresignedUpload, UploadRequest};
 use livedrop_core::{Error, Result};
 use object_store::ClientOptions;
@@ -19,8 +18,6 @@ use object_store::client::{
 };
 use object_store::path::Path;
 use object_store::signer::{HeaderName, HeaderValue, Method, SignedUrlOptions, Signer};
-
-use super::blobs::kind_of;
 
 /// SigV4's longest presigned URL lifetime.
 const LONGEST_URL_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -149,12 +146,7 @@ impl Media for S3Media {
         req: &UploadRequest,
         now: DateTime<Utc>,
     ) -> Result<PresignedUpload> {
-        if kind_of(&req.key) != Some(req.content_type) {
-            return Err(ValidationError::UnsupportedMediaType {
-                content_type: req.content_type.mime().to_owned(),
-            }
-            .into());
-        }
+        req.check_type()?;
         let expires_in = req.expires_in.min(LONGEST_URL_LIFETIME);
         let lifetime =
             chrono::Duration::from_std(expires_in).map_err(|e| Error::internal("s3", e))?;

@@ -115,6 +115,13 @@ impl MediaKey {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The image type the key names by its extension ([`product_image`](Self::product_image)
+    /// always ends a key in its type's extension).
+    pub fn image_type(&self) -> Option<ImageType> {
+        let (_, extension) = self.0.rsplit_once('.')?;
+        ImageType::try_from(format!("image/{extension}")).ok()
+    }
 }
 
 impl fmt::Display for MediaKey {
@@ -140,6 +147,23 @@ pub struct UploadRequest {
     pub max_bytes: u64,
     /// How long the URL stays valid.
     pub expires_in: Duration,
+}
+
+impl UploadRequest {
+    /// Checks that the request's type is the one its key names: uploads are checked
+    /// against the key, so any other type would get a URL no upload could use.
+    ///
+    /// # Errors
+    /// [`ValidationError::UnsupportedMediaType`] when they differ.
+    pub fn check_type(&self) -> Result<(), ValidationError> {
+        if self.key.image_type() == Some(self.content_type) {
+            Ok(())
+        } else {
+            Err(ValidationError::UnsupportedMediaType {
+                content_type: self.content_type.mime().to_owned(),
+            })
+        }
+    }
 }
 
 /// A URL the client uploads to directly, without passing the bytes through the API.
