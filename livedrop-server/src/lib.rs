@@ -44,6 +44,7 @@ pub mod background;
 pub mod config;
 pub mod error;
 pub mod extract;
+mod openapi;
 mod rate_limit;
 pub mod readiness;
 pub mod realtime;

@@ -1,16 +1,27 @@
 //! `GET /metrics`: the Prometheus text exposition of the process's metrics.
 
-use axum::Router;
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::get;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/metrics", get(render))
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(render))
 }
 
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    responses((
+        status = 200,
+        description = "The Prometheus text exposition format",
+        content_type = "text/plain; version=0.0.4",
+        body = String
+    ))
+)]
 async fn render() -> impl IntoResponse {
     let handle = crate::telemetry::prometheus();
     // Histograms keep their samples until an upkeep folds them in; a scrape is a good time.
