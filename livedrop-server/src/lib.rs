@@ -33,7 +33,9 @@
 //! - [`realtime`]: the SSE stream's inbox feed and the signal that wakes it.
 //! - [`readiness`]: the probes `GET /readyz` runs, one per configured backend.
 //! - `routes`: one file per resource (`health`, `drops`) plus the 404/405 fallbacks;
-//!   [`router`] assembles them.
+//!   [`router`] assembles them, with `GET /openapi.json` and the `/docs` page.
+//! - `openapi`: the OpenAPI document's frame (info, `bearer` scheme, tags, problem
+//!   responses); each route file adds its own paths.
 //! - [`background`]: the drop scheduler, the outbox relay and the event consumers.
 //! - [`shutdown`]: the ctrl-c / SIGTERM signal that starts a graceful shutdown.
 //! - [`telemetry`]: the `tracing` subscriber (`RUST_LOG`) and the Prometheus recorder.

@@ -15,7 +15,7 @@ use livedrop_server::background::{Background, BackgroundConfig};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use support::schema::mismatches;
+use support::schema::{assert_conforms, mismatches, success_schema};
 use support::{access_token, register_user, seed_drop, send, serve, window_from};
 
 /// Every route the server has, as the design and the route files name them. A route added
@@ -177,22 +177,6 @@ async fn the_docs_page_loads_only_from_this_server() {
         !html.contains("http://") && !html.contains("https://"),
         "{html}"
     );
-}
-
-/// The 200/201 schema of an operation.
-fn success_schema<'d>(doc: &'d Value, method: &str, path: &str) -> &'d Value {
-    let responses = &doc["paths"][path][method]["responses"];
-    let success = responses
-        .get("200")
-        .or_else(|| responses.get("201"))
-        .unwrap_or_else(|| panic!("{method} {path} has no success response"));
-    &success["content"]["application/json"]["schema"]
-}
-
-fn assert_conforms(doc: &Value, method: &str, path: &str, body: &Value) {
-    let schema = success_schema(doc, method, path);
-    let found = mismatches(doc, schema, body);
-    assert!(found.is_empty(), "{method} {path}: {found:#?}\n{body:#}");
 }
 
 #[tokio::test]

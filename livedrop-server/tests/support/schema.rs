@@ -14,6 +14,22 @@ pub fn mismatches(doc: &Value, schema: &Value, value: &Value) -> Vec<String> {
     found
 }
 
+/// The 200/201 schema of an operation.
+pub fn success_schema<'d>(doc: &'d Value, method: &str, path: &str) -> &'d Value {
+    let responses = &doc["paths"][path][method]["responses"];
+    let success = responses
+        .get("200")
+        .or_else(|| responses.get("201"))
+        .unwrap_or_else(|| panic!("{method} {path} has no success response"));
+    &success["content"]["application/json"]["schema"]
+}
+
+pub fn assert_conforms(doc: &Value, method: &str, path: &str, body: &Value) {
+    let schema = success_schema(doc, method, path);
+    let found = mismatches(doc, schema, body);
+    assert!(found.is_empty(), "{method} {path}: {found:#?}\n{body:#}");
+}
+
 /// The names of an object schema's properties, following `$ref` and `allOf` (flattened
 /// structs are `allOf`s of their parts).
 fn property_names(doc: &Value, schema: &Value) -> Option<Vec<String>> {
