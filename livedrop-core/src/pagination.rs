@@ -78,6 +78,20 @@ impl fmt::Debug for Cursor {
     }
 }
 
+/// An opaque string on the wire (see its `Serialize`), whatever its fields.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Cursor {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("Opaque: pass back as `cursor` for the next page."))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Cursor {}
+
 impl Serialize for Cursor {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.encode())
@@ -160,11 +174,14 @@ impl PageRequest {
 
 /// One page of a list and the cursor of the next (`None` on the last page).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Page<T> {
     /// The items, in the list's order.
     pub items: Vec<T>,
     /// Pass back to get the next page.
+    // Always present (`null` on the last page), so required though nullable.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub next_cursor: Option<Cursor>,
 }
 

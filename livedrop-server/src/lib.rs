@@ -35,8 +35,10 @@
 //! - [`realtime`]: the SSE stream's inbox feed and the signal that wakes it.
 //! - [`media`]: which media backend uploads are signed for (`--media-dir`, `--s3-bucket`).
 //! - [`readiness`]: the probes `GET /readyz` runs, one per configured backend.
-//! - `routes`: one file per resource (`health`, `drops`, `auth`, ...) plus the 404/405 fallbacks;
-//!   [`router`] assembles them.
+//! - `routes`: one file per resource (`health`, `drops`, `auth`, ...) plus the 404/405
+//!   fallbacks; [`router`] assembles them, with `GET /openapi.json` and the `/docs` page.
+//! - `openapi`: the OpenAPI document's frame (info, `bearer` scheme, tags, problem
+//!   responses); each route file adds its own paths.
 //! - [`background`]: the drop scheduler, the outbox relay and the event consumers.
 //! - [`shutdown`]: the ctrl-c / SIGTERM signal that starts a graceful shutdown.
 //! - [`telemetry`]: the `tracing` subscriber (`RUST_LOG`) and the Prometheus recorder.
@@ -49,6 +51,7 @@ pub mod error;
 pub mod extract;
 mod http_metrics;
 pub mod media;
+mod openapi;
 mod rate_limit;
 pub mod readiness;
 pub mod realtime;

@@ -23,7 +23,7 @@ pub trait ReadinessProbe: Send + Sync + Debug + 'static {
 }
 
 /// One probe's outcome. Carries no error text: `/readyz` is public.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ProbeResult {
     /// The backend.

@@ -9,6 +9,7 @@ use crate::ids::{CreatorId, DropId, ProductId};
 /// When a drop takes orders: `[start_at, end_at)`, with `start_at < end_at`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", try_from = "RawWindow")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DropWindow {
     start_at: DateTime<Utc>,
     end_at: DateTime<Utc>,
@@ -67,6 +68,7 @@ impl DropWindow {
 /// `initial_stock > 0`, `0 <= low_stock_threshold <= initial_stock`, `max_per_user >= 1`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", try_from = "RawStockPlan")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StockPlan {
     initial_stock: u32,
     low_stock_threshold: u32,
@@ -145,6 +147,7 @@ impl StockPlan {
 
 /// A drop of a product.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Drop {
     /// Id.
@@ -188,6 +191,7 @@ impl Drop {
 
 /// The live stock count of a drop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DropStock {
     /// Which drop.

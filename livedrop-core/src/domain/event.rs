@@ -11,6 +11,7 @@ use crate::ids::{CreatorId, DropId, EventId, OrderId, ProductId, UserId};
 /// delivered at least once: consumers deduplicate on `id`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Event {
     /// Unique id (UUID v7).
     pub id: EventId,
@@ -26,25 +27,28 @@ pub struct Event {
     pub drop_id: Option<DropId>,
 }
 
-/// The `type` of an event and its `payload`.
+/// The `type` of an event and its `payload`. Each variant says `rename_all` itself (serde's
+/// `rename_all_fields` means the same) because utoipa reads only the per-variant form, and
+/// the OpenAPI schema must name the fields as they are sent.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", content = "payload", rename_all_fields = "camelCase")]
+#[serde(tag = "type", content = "payload")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[allow(missing_docs)] // Field names say what they hold; the variant docs say when.
 pub enum EventData {
     /// A user became a creator.
-    #[serde(rename = "creator.created")]
+    #[serde(rename = "creator.created", rename_all = "camelCase")]
     CreatorCreated { owner_id: UserId },
     /// A creator's profile changed.
-    #[serde(rename = "creator.updated")]
+    #[serde(rename = "creator.updated", rename_all = "camelCase")]
     CreatorUpdated {},
     /// A product was created.
-    #[serde(rename = "product.created")]
+    #[serde(rename = "product.created", rename_all = "camelCase")]
     ProductCreated { product_id: ProductId },
     /// A product was edited.
-    #[serde(rename = "product.updated")]
+    #[serde(rename = "product.updated", rename_all = "camelCase")]
     ProductUpdated { product_id: ProductId },
     /// A drop was scheduled.
-    #[serde(rename = "drop.created")]
+    #[serde(rename = "drop.created", rename_all = "camelCase")]
     DropCreated {
         product_id: ProductId,
         start_at: DateTime<Utc>,
@@ -52,28 +56,28 @@ pub enum EventData {
         initial_stock: u32,
     },
     /// A scheduled drop was edited.
-    #[serde(rename = "drop.updated")]
+    #[serde(rename = "drop.updated", rename_all = "camelCase")]
     DropUpdated {
         start_at: DateTime<Utc>,
         end_at: DateTime<Utc>,
     },
     /// A drop went live.
-    #[serde(rename = "drop.started")]
+    #[serde(rename = "drop.started", rename_all = "camelCase")]
     DropStarted { available: u32 },
     /// A drop's window closed.
-    #[serde(rename = "drop.ended")]
+    #[serde(rename = "drop.ended", rename_all = "camelCase")]
     DropEnded { available: u32 },
     /// Stock fell to the low-stock threshold or below (at most once per drop).
-    #[serde(rename = "stock.low")]
+    #[serde(rename = "stock.low", rename_all = "camelCase")]
     StockLow { available: u32, threshold: u32 },
     /// The last unit sold.
-    #[serde(rename = "drop.sold_out")]
+    #[serde(rename = "drop.sold_out", rename_all = "camelCase")]
     DropSoldOut {},
     /// A cancellation put stock back into a sold-out drop, which is live again.
-    #[serde(rename = "drop.restocked")]
+    #[serde(rename = "drop.restocked", rename_all = "camelCase")]
     DropRestocked { available: u32 },
     /// An order took stock. There is one per order, and its event id is the order's id.
-    #[serde(rename = "order.confirmed")]
+    #[serde(rename = "order.confirmed", rename_all = "camelCase")]
     OrderConfirmed {
         order_id: OrderId,
         user_id: UserId,
@@ -81,7 +85,7 @@ pub enum EventData {
         available: u32,
     },
     /// An order was cancelled and its stock returned.
-    #[serde(rename = "order.cancelled")]
+    #[serde(rename = "order.cancelled", rename_all = "camelCase")]
     OrderCancelled {
         order_id: OrderId,
         user_id: UserId,
@@ -89,10 +93,10 @@ pub enum EventData {
         available: u32,
     },
     /// A user followed a creator.
-    #[serde(rename = "follow.created")]
+    #[serde(rename = "follow.created", rename_all = "camelCase")]
     FollowCreated { user_id: UserId },
     /// A user unfollowed a creator.
-    #[serde(rename = "follow.removed")]
+    #[serde(rename = "follow.removed", rename_all = "camelCase")]
     FollowRemoved { user_id: UserId },
 }
 

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 /// Where a drop is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DropStatus {
     /// Announced; orders are refused until `start_at`.

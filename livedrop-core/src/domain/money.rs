@@ -9,6 +9,8 @@ use super::ValidationError;
 /// A price in the currency's minor unit; zero (free drops) or more.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "i64", into = "i64")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(value_type = i64, minimum = 0))]
 pub struct PriceCents(i64);
 
 impl PriceCents {
@@ -38,6 +40,8 @@ impl From<PriceCents> for i64 {
 /// An ISO 4217 currency, validated against the standard's list (`iso_currency`).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(value_type = String, example = "EUR"))]
 pub struct CurrencyCode(iso_currency::Currency);
 
 impl CurrencyCode {

@@ -8,6 +8,7 @@ use crate::ids::{CreatorId, UserId};
 /// Who a notification is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Recipient {
     /// One user (their own orders).
     User(UserId),
@@ -19,6 +20,7 @@ pub enum Recipient {
 /// An event addressed to users. Its id is the event's id, so delivery is idempotent.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Notification {
     /// Who should see it.
     pub recipient: Recipient,

@@ -11,6 +11,8 @@ use crate::ids::{DropId, OrderId, UserId};
 /// Units in one order: 1 to [`Quantity::MAX`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "i64", into = "u32")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(value_type = u32, minimum = 1, maximum = 10))]
 pub struct Quantity(u32);
 
 impl Quantity {
@@ -51,6 +53,8 @@ impl From<Quantity> for u32 {
 /// the idempotency store, and cloning it must not allocate on the hot path.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(value_type = String))]
 pub struct IdempotencyKey(Arc<str>);
 
 impl IdempotencyKey {
@@ -109,6 +113,7 @@ impl fmt::Debug for IdempotencyKey {
 
 /// Where an order is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
     /// Stock was taken for it.
@@ -119,6 +124,7 @@ pub enum OrderStatus {
 
 /// An order of `qty` units of a drop by a user.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Order {
     /// Id.

@@ -9,6 +9,7 @@ use crate::ids::{CreatorId, ProductId};
 /// The editable part of a product, all fields validated.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProductDetails {
     /// Title.
     pub title: Title,
@@ -23,6 +24,7 @@ pub struct ProductDetails {
 /// A product of a creator.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Product {
     /// Id.
     pub id: ProductId,

@@ -9,6 +9,7 @@ use crate::ids::{CreatorId, UserId};
 /// A person who follows creators and places orders.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
     /// Id.
     pub id: UserId,
@@ -35,6 +36,7 @@ impl User {
 /// A user's creator profile: the storefront that owns products and drops.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Creator {
     /// Id.
     pub id: CreatorId,
@@ -69,6 +71,7 @@ impl Creator {
 /// `user_id` follows `creator_id`. Stored sharded by `creator_id`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Follow {
     /// The follower.
     pub user_id: UserId,
@@ -81,6 +84,7 @@ pub struct Follow {
 /// What a follow or unfollow did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FollowChange {
     /// Whether this call changed anything (false: it was already so).
     pub changed: bool,

@@ -66,6 +66,7 @@ impl Placement {
 /// A successful [`Ledger::cancel_order`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Cancellation {
     /// The order, now cancelled.
     pub order: Order,

@@ -76,10 +76,28 @@ impl From<ImageType> for String {
     }
 }
 
+/// Sent as its MIME type (`into = "String"`), so the schema is a string enum of those rather
+/// than the variant names a derive would list.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for ImageType {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let mimes = [Self::Png, Self::Jpeg, Self::Webp, Self::Gif].map(Self::mime);
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(mimes))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for ImageType {}
+
 /// Where an object lives in the media store: `products/{product id}/{uuid v7}.{ext}`.
 /// Only ever built here, so it is always path-safe.
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(value_type = String))]
 pub struct MediaKey(String);
 
 impl MediaKey {
@@ -169,12 +187,14 @@ impl UploadRequest {
 /// A URL the client uploads to directly, without passing the bytes through the API.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PresignedUpload {
     /// Where to send the bytes.
     pub url: String,
     /// HTTP method (`PUT`).
     pub method: String,
-    /// Headers the upload must carry (at least `content-type`).
+    /// Headers the upload must carry (at least `content-type`), as `[name, value]` pairs.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Vec<String>>))]
     pub headers: Vec<(String, String)>,
     /// When the URL stops working.
     pub expires_at: DateTime<Utc>,

@@ -15,6 +15,7 @@ pub const BEARER: &str = "Bearer";
 
 /// `POST /api/auth/register` body.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RegisterBody {
     /// The sign-in email (unique, case-insensitive).
@@ -27,6 +28,7 @@ pub struct RegisterBody {
 
 /// `POST /api/auth/login` body.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LoginBody {
     /// The sign-in email.
@@ -37,6 +39,7 @@ pub struct LoginBody {
 
 /// `POST /api/auth/refresh` and `POST /api/auth/logout` body.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RefreshBody {
     /// The refresh token of the last [`TokenPair`].
@@ -46,6 +49,7 @@ pub struct RefreshBody {
 /// The tokens of a sign-in: a short-lived access token for API calls and a refresh token
 /// that can be exchanged once for the next pair.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TokenPair {
     /// Always [`BEARER`].
@@ -62,6 +66,7 @@ pub struct TokenPair {
 
 /// `201` answer of `POST /api/auth/register`: the new user, already signed in.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Registered {
     /// The user created.
@@ -73,6 +78,7 @@ pub struct Registered {
 /// `GET /api/realtime/token` answer: a short-lived token for
 /// `GET /api/realtime/events?token=`.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RealtimeToken {
     /// The JWT.

@@ -14,6 +14,7 @@ use crate::ports::ImageType;
 /// `POST /api/creators`: the caller becomes a creator.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateCreatorBody {
     /// Shown on the creator's page.
     pub display_name: DisplayName,
@@ -24,6 +25,7 @@ pub struct CreateCreatorBody {
 /// `POST /products`: a product of one of the caller's creators.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateProductBody {
     /// The creator it belongs to (the caller must own it).
     pub creator_id: CreatorId,
@@ -53,6 +55,7 @@ impl CreateProductBody {
 /// lowStockThreshold }`, plus an optional per-buyer limit.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateDropBody {
     /// The product on sale (the caller must own its creator).
     pub product_id: ProductId,
@@ -89,6 +92,7 @@ impl CreateDropBody {
 /// `POST /follow`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FollowBody {
     /// The creator to follow.
     pub creator_id: CreatorId,
@@ -97,6 +101,7 @@ pub struct FollowBody {
 /// `POST /api/products/{id}/images`: asks for a signed URL to upload one image to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImageUploadBody {
     /// The image's type (`image/png`, `image/jpeg`, `image/webp` or `image/gif`); the
     /// upload must declare the same.

@@ -8,6 +8,7 @@ use crate::domain::{Drop, DropStock};
 /// holds it, both read from the authority (no cache).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DropView {
     /// The drop: product, window, stock plan, status.
     pub drop: Drop,

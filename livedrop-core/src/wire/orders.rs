@@ -11,6 +11,7 @@ use super::Problem;
 /// `POST /orders` body.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlaceOrderBody {
     /// The drop to buy from.
     pub drop_id: DropId,

@@ -13,6 +13,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 /// (`available`, `limit`, `retryAfter`, ...).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Problem {
     /// A URI naming the problem type: `/problems/{code}`.
     #[serde(rename = "type")]

@@ -8,7 +8,7 @@ mod path_id;
 
 pub use idempotency_key::IdempotencyKeyHeader;
 pub use json_body::{JSON_BODY_LIMIT, JsonBody};
-pub use page_query::PageQuery;
+pub use page_query::{PageParams, PageQuery};
 pub use path_id::PathId;
 
 use livedrop_core::wire::Problem;

@@ -15,10 +15,15 @@ use crate::ApiError;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PageQuery(pub PageRequest);
 
-/// The raw parameters: text, so each bad value gets its own code rather than serde's.
-#[derive(Debug, Deserialize)]
-struct RawPage {
+/// The raw parameters: text, so each bad value gets its own code rather than serde's. Also
+/// what handlers' OpenAPI `params(PageParams)` documents, so the two stay the same fields.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// The `nextCursor` of the previous page; absent for the first.
     cursor: Option<String>,
+    /// Items per page (default 20).
+    #[param(value_type = Option<u16>, minimum = 1, maximum = 100)]
     limit: Option<String>,
 }
 
@@ -26,7 +31,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PageQuery {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let Query(raw) = Query::<RawPage>::from_request_parts(parts, state)
+        let Query(raw) = Query::<PageParams>::from_request_parts(parts, state)
             .await
             .map_err(|rejection| bad_query(&rejection.body_text()))?;
         let limit = match raw.limit {

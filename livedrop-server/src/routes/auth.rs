@@ -5,37 +5,49 @@
 //! Every answer carrying a token or the caller's own data is `Cache-Control: no-store`
 //! (RFC 6749 §5.1): no cache between us and the client may keep one.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use livedrop_core::Error;
 use livedrop_core::domain::User;
-use livedrop_core::wire::{LoginBody, RealtimeToken, RefreshBody, RegisterBody};
+use livedrop_core::wire::{
+    LoginBody, RealtimeToken, RefreshBody, RegisterBody, Registered, TokenPair,
+};
 use serde::Serialize;
 
 use crate::auth::{AuthUser, TokenKind, sessions};
 use crate::extract::JsonBody;
+use crate::openapi::{BadRequest, Conflict, TooManyRequests, Unauthorized};
 use crate::{ApiError, AppState};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The credential exchanges, behind the `auth` limit.
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/auth/register", post(register))
-        .route("/api/auth/login", post(login))
-        .route("/api/auth/refresh", post(refresh))
-        .route("/api/auth/logout", post(logout))
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(register))
+        .routes(routes!(login))
+        .routes(routes!(refresh))
+        .routes(routes!(logout))
 }
 
 /// What a signed-in caller asks about themselves, behind the `read` limit.
-pub(super) fn account_routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/auth/me", get(me))
-        .route("/api/realtime/token", get(realtime_token))
+pub(super) fn account_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(me))
+        .routes(routes!(realtime_token))
 }
 
 /// `201` with the user and their first tokens.
+#[utoipa::path(post, path = "/api/auth/register", tag = "auth",
+    request_body = RegisterBody,
+    responses(
+        (status = 201, description = "Registered and signed in", body = Registered),
+        (status = 400, response = BadRequest),
+        (status = 409, response = Conflict),
+        (status = 429, response = TooManyRequests)
+    ))]
 async fn register(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<RegisterBody>,
@@ -45,6 +57,14 @@ async fn register(
 }
 
 /// `200` with a token pair, or `401 invalid_credentials`.
+#[utoipa::path(post, path = "/api/auth/login", tag = "auth",
+    request_body = LoginBody,
+    responses(
+        (status = 200, description = "Signed in", body = TokenPair),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 429, response = TooManyRequests)
+    ))]
 async fn login(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<LoginBody>,
@@ -54,6 +74,14 @@ async fn login(
 }
 
 /// `200` with the next pair, or `401 invalid_refresh_token` / `refresh_token_reused`.
+#[utoipa::path(post, path = "/api/auth/refresh", tag = "auth",
+    request_body = RefreshBody,
+    responses(
+        (status = 200, description = "The next token pair (the presented refresh token is spent)", body = TokenPair),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 429, response = TooManyRequests)
+    ))]
 async fn refresh(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<RefreshBody>,
@@ -63,6 +91,13 @@ async fn refresh(
 }
 
 /// `204`: the token's sign-in is over, on every device holding one of its tokens.
+#[utoipa::path(post, path = "/api/auth/logout", tag = "auth",
+    request_body = RefreshBody,
+    responses(
+        (status = 204, description = "The sign-in's token family is revoked"),
+        (status = 400, response = BadRequest),
+        (status = 429, response = TooManyRequests)
+    ))]
 async fn logout(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<RefreshBody>,
@@ -72,12 +107,24 @@ async fn logout(
 }
 
 /// The caller's own user (personal, so not cached either).
+#[utoipa::path(get, path = "/api/auth/me", tag = "auth", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller's user", body = User),
+        (status = 401, response = Unauthorized),
+        (status = 429, response = TooManyRequests)
+    ))]
 async fn me(State(state): State<AppState>, AuthUser(user): AuthUser) -> Result<Response, ApiError> {
     let user: User = sessions::me(&state, user).await?;
     Ok(no_store(StatusCode::OK, &user))
 }
 
 /// A realtime token for the caller's event stream.
+#[utoipa::path(get, path = "/api/realtime/token", tag = "auth", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A 60 s token that opens the event stream", body = RealtimeToken),
+        (status = 401, response = Unauthorized),
+        (status = 429, response = TooManyRequests)
+    ))]
 async fn realtime_token(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,

@@ -1,29 +1,45 @@
 //! `GET /browse/drops?status=upcoming|live|ended&cursor&limit`: drops by status, soonest
 //! start first, keyset-paginated.
 
+use axum::Json;
 use axum::extract::{Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
 use livedrop_core::domain::{Drop, DropStatus};
 use livedrop_core::pagination::Page;
 use livedrop_core::wire::Problem;
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use crate::extract::{PageQuery, bad_query};
+use crate::extract::{PageParams, PageQuery, bad_query};
+use crate::openapi::{BadRequest, TooManyRequests};
 use crate::{ApiError, AppState};
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/browse/drops", get(browse_drops))
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(browse_drops))
 }
 
 /// The `status` parameter (`live` when absent).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct StatusQuery {
+    /// `upcoming`, `live` (the default), `sold_out` or `ended`.
+    #[param(example = "live")]
     status: Option<String>,
 }
 
 /// The statuses the design's browse list names: `upcoming` (scheduled), `live`, `ended`,
 /// plus `sold_out`. The first page of live drops is the cached read model.
+#[utoipa::path(
+    get,
+    path = "/browse/drops",
+    tag = "browse",
+    params(StatusQuery, PageParams),
+    responses(
+        (status = 200, description = "One page of drops", body = Page<Drop>),
+        (status = 400, response = BadRequest),
+        (status = 429, response = TooManyRequests),
+    )
+)]
 async fn browse_drops(
     State(state): State<AppState>,
     status: Result<Query<StatusQuery>, axum::extract::rejection::QueryRejection>,

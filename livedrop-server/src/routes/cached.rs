@@ -3,22 +3,38 @@
 //! drops 30 s), invalidated by the database updater as events arrive. `GET /drops/{id}`
 //! stays the authoritative read.
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
 use livedrop_core::domain::{Creator, Drop, Product};
 use livedrop_core::ids::{CreatorId, DropId, ProductId};
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use crate::extract::PathId;
+use crate::openapi::{BadRequest, NotFound, TooManyRequests};
 use crate::{ApiError, AppState};
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/creators/{id}", get(creator))
-        .route("/api/products/{id}", get(product))
-        .route("/api/drops/{id}", get(drop))
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(creator))
+        .routes(routes!(product))
+        .routes(routes!(drop))
 }
 
+/// The creator, through the cache.
+#[utoipa::path(
+    get,
+    path = "/api/creators/{id}",
+    tag = "catalog",
+    params(("id" = uuid::Uuid, Path, description = "The creator")),
+    responses(
+        (status = 200, description = "The creator", body = Creator),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 429, response = TooManyRequests),
+    )
+)]
 async fn creator(
     State(state): State<AppState>,
     PathId(id): PathId<CreatorId>,
@@ -26,6 +42,19 @@ async fn creator(
     Ok(Json(state.reads().creator(id).await?))
 }
 
+/// The product, through the cache.
+#[utoipa::path(
+    get,
+    path = "/api/products/{id}",
+    tag = "catalog",
+    params(("id" = uuid::Uuid, Path, description = "The product")),
+    responses(
+        (status = 200, description = "The product", body = Product),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 429, response = TooManyRequests),
+    )
+)]
 async fn product(
     State(state): State<AppState>,
     PathId(id): PathId<ProductId>,
@@ -33,6 +62,19 @@ async fn product(
     Ok(Json(state.reads().product(id).await?))
 }
 
+/// The drop, through the cache.
+#[utoipa::path(
+    get,
+    path = "/api/drops/{id}",
+    tag = "catalog",
+    params(("id" = uuid::Uuid, Path, description = "The drop")),
+    responses(
+        (status = 200, description = "The drop", body = Drop),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 429, response = TooManyRequests),
+    )
+)]
 async fn drop(
     State(state): State<AppState>,
     PathId(id): PathId<DropId>,

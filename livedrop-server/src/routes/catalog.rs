@@ -2,29 +2,50 @@
 //! and `POST /drops`. Only a creator's owner adds products and drops to it (`403`
 //! otherwise). And `GET /browse/products?creatorId&cursor&limit`.
 
+use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use livedrop_core::domain::{Creator, Drop, Product};
 use livedrop_core::ids::CreatorId;
 use livedrop_core::pagination::Page;
 use livedrop_core::wire::{CreateCreatorBody, CreateDropBody, CreateProductBody};
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::AuthUser;
-use crate::extract::{JsonBody, PageQuery, bad_query};
+use crate::extract::{JsonBody, PageParams, PageQuery, bad_query};
+use crate::openapi::{
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized,
+    UnsupportedMediaType,
+};
 use crate::{ApiError, AppState};
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/creators", post(create_creator))
-        .route("/products", post(create_product))
-        .route("/drops", post(create_drop))
-        .route("/browse/products", get(browse_products))
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_creator))
+        .routes(routes!(create_product))
+        .routes(routes!(create_drop))
+        .routes(routes!(browse_products))
 }
 
 /// Makes the caller a creator; a taken handle is `409 already_exists`.
+#[utoipa::path(
+    post,
+    path = "/api/creators",
+    tag = "catalog",
+    request_body = CreateCreatorBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The new creator", body = Creator),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 429, response = TooManyRequests),
+    )
+)]
 async fn create_creator(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -38,6 +59,23 @@ async fn create_creator(
 }
 
 /// Adds a product to one of the caller's creators.
+#[utoipa::path(
+    post,
+    path = "/products",
+    tag = "catalog",
+    request_body = CreateProductBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The new product", body = Product),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 429, response = TooManyRequests),
+    )
+)]
 async fn create_product(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -52,6 +90,23 @@ async fn create_product(
 
 /// Schedules a drop of one of the caller's products; the scheduler makes it live at
 /// `startAt`.
+#[utoipa::path(
+    post,
+    path = "/drops",
+    tag = "catalog",
+    request_body = CreateDropBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The scheduled drop", body = Drop),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 429, response = TooManyRequests),
+    )
+)]
 async fn create_drop(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -66,13 +121,28 @@ async fn create_drop(
 }
 
 /// The `creatorId` parameter, as text so a bad id gets `400 invalid_id`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
 struct CreatorQuery {
+    /// The creator whose products to list.
+    #[param(value_type = uuid::Uuid)]
     creator_id: String,
 }
 
 /// A creator's products, newest first; `404` for an unknown creator.
+#[utoipa::path(
+    get,
+    path = "/browse/products",
+    tag = "browse",
+    params(CreatorQuery, PageParams),
+    responses(
+        (status = 200, description = "One page of products", body = Page<Product>),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 429, response = TooManyRequests),
+    )
+)]
 async fn browse_products(
     State(state): State<AppState>,
     query: Result<Query<CreatorQuery>, axum::extract::rejection::QueryRejection>,

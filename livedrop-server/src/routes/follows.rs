@@ -6,31 +6,51 @@
 //! part of their profile), and so is the yes/no check; which creators a user follows is
 //! private to the user (`404` to anyone else, as for orders).
 
+use axum::Json;
 use axum::extract::{Query, State};
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
 use livedrop_core::domain::{Follow, FollowChange};
 use livedrop_core::ids::{CreatorId, UserId};
 use livedrop_core::pagination::Page;
 use serde::{Deserialize, Serialize};
 
 use livedrop_core::wire::FollowBody;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::orders::only_owner;
 use crate::auth::AuthUser;
-use crate::extract::{JsonBody, PageQuery, PathId, bad_query};
+use crate::extract::{JsonBody, PageParams, PageQuery, PathId, bad_query};
+use crate::openapi::{
+    BadRequest, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized, UnsupportedMediaType,
+};
 use crate::{ApiError, AppState};
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/creators/{id}/followers", get(followers))
-        .route("/follow/check", get(check))
-        .route("/follow", post(follow))
-        .route("/follow/{id}", delete(unfollow))
-        .route("/users/{id}/following", get(following))
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(followers))
+        .routes(routes!(check))
+        .routes(routes!(follow))
+        .routes(routes!(unfollow))
+        .routes(routes!(following))
 }
 
 /// The caller follows a creator (again: `changed: false`); `404` for an unknown creator.
+#[utoipa::path(
+    post,
+    path = "/follow",
+    tag = "follows",
+    request_body = FollowBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Whether anything changed, and the follower count", body = FollowChange),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 429, response = TooManyRequests),
+    )
+)]
 async fn follow(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -40,6 +60,20 @@ async fn follow(
 }
 
 /// The caller stops following a creator (not following: `changed: false`).
+#[utoipa::path(
+    delete,
+    path = "/follow/{id}",
+    tag = "follows",
+    params(("id" = uuid::Uuid, Path, description = "The creator to stop following")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Whether anything changed, and the follower count", body = FollowChange),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 429, response = TooManyRequests),
+    )
+)]
 async fn unfollow(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -49,6 +83,20 @@ async fn unfollow(
 }
 
 /// The creators the caller follows, newest first; private.
+#[utoipa::path(
+    get,
+    path = "/users/{id}/following",
+    tag = "follows",
+    params(("id" = uuid::Uuid, Path, description = "The caller's own user id"), PageParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One page of the caller's follows", body = Page<Follow>),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 429, response = TooManyRequests),
+    )
+)]
 async fn following(
     State(state): State<AppState>,
     AuthUser(caller): AuthUser,
@@ -60,6 +108,18 @@ async fn following(
 }
 
 /// A creator's followers, newest first; `404 not_found` for an unknown creator.
+#[utoipa::path(
+    get,
+    path = "/creators/{id}/followers",
+    tag = "follows",
+    params(("id" = uuid::Uuid, Path, description = "The creator"), PageParams),
+    responses(
+        (status = 200, description = "One page of the creator's followers", body = Page<Follow>),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 429, response = TooManyRequests),
+    )
+)]
 async fn followers(
     State(state): State<AppState>,
     PathId(creator): PathId<CreatorId>,
@@ -71,20 +131,36 @@ async fn followers(
 }
 
 /// The parameters of a check, as text so a bad id gets `400 invalid_id`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
 struct CheckQuery {
+    /// The follower.
+    #[param(value_type = uuid::Uuid)]
     user_id: String,
+    /// The creator.
+    #[param(value_type = uuid::Uuid)]
     creator_id: String,
 }
 
 /// The answer of a check.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct Following {
     following: bool,
 }
 
 /// Whether `userId` follows `creatorId`.
+#[utoipa::path(
+    get,
+    path = "/follow/check",
+    tag = "follows",
+    params(CheckQuery),
+    responses(
+        (status = 200, description = "Whether the user follows the creator", body = Following),
+        (status = 400, response = BadRequest),
+        (status = 429, response = TooManyRequests),
+    )
+)]
 async fn check(
     State(state): State<AppState>,
     query: Result<Query<CheckQuery>, axum::extract::rejection::QueryRejection>,

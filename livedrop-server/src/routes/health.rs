@@ -1,23 +1,25 @@
 //! `GET /healthz` (the process is alive) and `GET /readyz` (it can serve: every configured
 //! backend answers). Neither needs authentication nor touches the rate limiter.
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
 use livedrop_core::wire::Problem;
 use serde::Serialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use crate::openapi::ServiceUnavailable;
 use crate::readiness::{ProbeResult, check_all};
 use crate::{ApiError, AppState};
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(healthz))
+        .routes(routes!(readyz))
 }
 
 /// The body of a successful health or readiness check.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct Status {
     status: &'static str,
@@ -26,6 +28,12 @@ struct Status {
 }
 
 /// Alive: answers as long as the process serves HTTP at all.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    responses((status = 200, description = "Alive", body = Status))
+)]
 async fn healthz() -> Json<Status> {
     Json(Status {
         status: "ok",
@@ -35,6 +43,15 @@ async fn healthz() -> Json<Status> {
 
 /// Ready: `200` when every probe passed, else `503 not_ready` naming the backends (never
 /// their errors, which are logged).
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "operations",
+    responses(
+        (status = 200, description = "Every backend answers", body = Status),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
 async fn readyz(State(state): State<AppState>) -> Result<Json<Status>, ApiError> {
     let backends = check_all(state.probes()).await;
     if backends.iter().all(|b| b.ready) {

@@ -4,16 +4,22 @@
 
 use std::time::Duration;
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::post;
-use axum::{Json, Router};
 use livedrop_core::ids::ProductId;
 use livedrop_core::ports::{MediaKey, PresignedUpload, UploadRequest};
 use livedrop_core::wire::ImageUploadBody;
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use crate::auth::AuthUser;
 use crate::extract::{JsonBody, PathId};
+use crate::openapi::{
+    BadRequest, Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized,
+    UnsupportedMediaType,
+};
 use crate::{ApiError, AppState};
 
 /// The largest image accepted.
@@ -22,11 +28,29 @@ pub const MAX_IMAGE_BYTES: u64 = 5 * 1024 * 1024;
 /// leaked one is soon useless.
 pub const UPLOAD_URL_TTL: Duration = Duration::from_secs(10 * 60);
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/api/products/{id}/images", post(upload_url))
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(upload_url))
 }
 
 /// Only the owner of the product's creator gets one (`403` otherwise).
+#[utoipa::path(
+    post,
+    path = "/api/products/{id}/images",
+    tag = "media",
+    params(("id" = uuid::Uuid, Path, description = "The product")),
+    request_body = ImageUploadBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Where and how to upload the image", body = PresignedUpload),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 429, response = TooManyRequests),
+    )
+)]
 async fn upload_url(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,

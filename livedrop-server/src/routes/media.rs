@@ -7,33 +7,38 @@
 use std::future::poll_fn;
 use std::pin::Pin;
 
-use axum::Router;
 use axum::body::{Body, HttpBody};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use livedrop_adapters::media::{UploadGrant, UploadRefused};
 use livedrop_core::ports::MediaKey;
 use livedrop_core::wire::Problem;
 use serde::Deserialize;
 
+use crate::openapi::{Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType};
 use crate::{ApiError, AppState};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Keys never change content (each upload gets a fresh UUID), so caches may keep an image
 /// for a year without revalidating.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/media/{*key}", get(serve).put(upload))
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(serve, upload))
 }
 
-/// The signed query of an upload URL.
-#[derive(Debug, Deserialize)]
+/// The signed query of an upload URL (as `POST /api/products/{id}/images` gave it).
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct SignedQuery {
+    /// Largest accepted body, in bytes.
     max: u64,
+    /// When the URL stops working (Unix seconds).
     expires: i64,
+    /// The URL's signature.
     sig: String,
 }
 
@@ -46,6 +51,16 @@ fn no_store() -> ApiError {
     not_found("this server does not store media; images are served by the media backend")
 }
 
+#[utoipa::path(put, path = "/media/{*key}", tag = "media",
+    params(("key" = String, Path, description = "The object's key, from the upload URL"), SignedQuery),
+    request_body(content = Vec<u8>, content_type = "image/*", description = "The image, of the type the URL was signed for"),
+    responses(
+        (status = 201, description = "Stored; `Location` is where it is served"),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType)
+    ))]
 /// Accepts one upload: URL checks first (signature, expiry, type), then the body, read
 /// only up to the signed limit. Anything refused stores nothing.
 async fn upload(
@@ -123,6 +138,13 @@ fn refused(refusal: UploadRefused) -> ApiError {
     ApiError::Problem(Problem::new(status, code, title).with_detail(detail))
 }
 
+#[utoipa::path(get, path = "/media/{*key}", tag = "media",
+    params(("key" = String, Path, description = "The object's key")),
+    responses(
+        (status = 200, description = "The image, cacheable for a year (`ETag`, immutable)", content_type = "image/*", body = Vec<u8>),
+        (status = 304, description = "Not modified (`If-None-Match` matched)"),
+        (status = 404, response = NotFound)
+    ))]
 /// One stored image, cacheable forever; `304` when the caller already has it.
 async fn serve(
     State(state): State<AppState>,

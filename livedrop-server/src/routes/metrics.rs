@@ -1,17 +1,28 @@
 //! `GET /metrics`: the Prometheus text exposition of the process's metrics.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::get;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/metrics", get(render))
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(render))
 }
 
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    responses((
+        status = 200,
+        description = "The Prometheus text exposition format",
+        content_type = "text/plain; version=0.0.4",
+        body = String
+    ))
+)]
 async fn render(State(state): State<AppState>) -> impl IntoResponse {
     crate::telemetry::record_cache_stats(state.ports().cache.stats());
     let handle = crate::telemetry::prometheus();

@@ -19,20 +19,45 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::from_fn_with_state;
 use livedrop_core::ports::RouteClass;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::AppState;
 use crate::extract::JSON_BODY_LIMIT;
+use crate::openapi::{ApiDoc, with_openapi_templates};
 use crate::rate_limit::limit;
 
-/// Every route, then the fallbacks: 404 for unknown paths and 405 for known paths with an
-/// unsupported method, both as problem+json. The 405 fallback applies to the routes
-/// registered before it, so it stays last. Each resource's routes sit behind the rate
-/// limit of their class; health and metrics behind none.
+/// Where the OpenAPI document and the interactive docs page are served.
+pub const OPENAPI_PATH: &str = "/openapi.json";
+/// See [`OPENAPI_PATH`].
+pub const DOCS_PATH: &str = "/docs";
+
+/// Every route, the OpenAPI document and its docs page, then the fallbacks: 404 for
+/// unknown paths and 405 for known paths with an unsupported method, both as
+/// problem+json. The 405 fallback applies to the routes registered before it, so it stays
+/// last.
 pub(crate) fn routes(state: &AppState) -> Router<AppState> {
+    let (api, doc) = documented(state).split_for_parts();
+    // The page and the document are not API routes: not in the document, not limited.
+    // Swagger UI's files are compiled in (`vendored`), and its validator badge would call
+    // validator.swagger.io, so it is off: the page loads nothing from other hosts.
+    let docs = SwaggerUi::new(DOCS_PATH)
+        .url(OPENAPI_PATH, with_openapi_templates(doc))
+        .config(Config::new([OPENAPI_PATH]).validator_url("none"));
+    api.merge(docs)
+        .fallback(fallback::no_route)
+        .method_not_allowed_fallback(fallback::method_not_allowed)
+}
+
+/// The routes and their OpenAPI document, registered together by each file's `routes!`
+/// so neither can list a route the other lacks. Each resource's routes sit behind the
+/// rate limit of their class; health and metrics behind none.
+fn documented(state: &AppState) -> OpenApiRouter<AppState> {
     let reads = from_fn_with_state((state.clone(), RouteClass::Read), limit);
     let orders = from_fn_with_state((state.clone(), RouteClass::Order), limit);
     let auth = from_fn_with_state((state.clone(), RouteClass::Auth), limit);
-    let api = Router::new()
+    let api = OpenApiRouter::new()
         .merge(auth::routes().route_layer(auth))
         .merge(auth::account_routes().route_layer(reads.clone()))
         .merge(drops::routes().route_layer(reads.clone()))
@@ -46,11 +71,9 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
         .merge(orders::place().route_layer(orders))
         .merge(realtime::routes().route_layer(reads.clone()))
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT));
-    Router::new()
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(health::routes())
         .merge(api)
         .merge(media::routes().route_layer(reads))
         .merge(metrics::routes())
-        .fallback(fallback::no_route)
-        .method_not_allowed_fallback(fallback::method_not_allowed)
 }

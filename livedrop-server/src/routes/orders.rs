@@ -2,36 +2,41 @@
 //! `GET /users/{id}/orders` and `POST /orders/{id}/cancel`. Only the buyer sees or cancels
 //! an order: anyone else gets `404`, so order ids cannot be probed.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use livedrop_core::domain::Order;
 use livedrop_core::ids::{OrderId, UserId};
 use livedrop_core::pagination::Page;
 use livedrop_core::ports::Cancellation;
 use livedrop_core::wire::{PROBLEM_JSON, PlaceOrderBody};
 use livedrop_core::{Entity, Error};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::AuthUser;
-use crate::extract::{IdempotencyKeyHeader, JsonBody, PageQuery, PathId};
+use crate::extract::{IdempotencyKeyHeader, JsonBody, PageParams, PageQuery, PathId};
+use crate::openapi::{
+    BadRequest, Conflict, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized, Unprocessable,
+    UnsupportedMediaType,
+};
 use crate::{ApiError, AppState};
 
 /// Set on the answer to a retry: the stored answer of the first request with its key.
 pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
 
 /// `POST /orders`, under the order rate-limit class.
-pub(super) fn place() -> Router<AppState> {
-    Router::new().route("/orders", post(place_order))
+pub(super) fn place() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(place_order))
 }
 
 /// The order reads and cancel, under the read class.
-pub(super) fn manage() -> Router<AppState> {
-    Router::new()
-        .route("/orders/{id}", get(order))
-        .route("/orders/{id}/cancel", post(cancel))
-        .route("/users/{id}/orders", get(orders_of))
+pub(super) fn manage() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(order))
+        .routes(routes!(cancel))
+        .routes(routes!(orders_of))
 }
 
 /// Places the caller's order at most once per key. The answer, confirmation (`201`) or
@@ -39,6 +44,34 @@ pub(super) fn manage() -> Router<AppState> {
 /// key and replayed byte for byte to a retry, marked `Idempotent-Replayed: true`. The same
 /// key with another drop or quantity is `422 idempotency_key_reused`; a retry while the
 /// first is still running is `409 idempotency_key_in_flight`.
+#[utoipa::path(
+    post,
+    path = "/orders",
+    tag = "orders",
+    params((
+        "Idempotency-Key" = String, Header,
+        description = "Unique per intended order (up to 255 characters); a retry sends the same"
+    )),
+    request_body = PlaceOrderBody,
+    security(("bearer" = [])),
+    responses(
+        (
+            status = 201, description = "The confirmed order", body = Order,
+            headers(
+                ("Location" = String, description = "`/orders/{id}`"),
+                ("Idempotent-Replayed" = String, description = "`true` on the stored answer to a retry")
+            )
+        ),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 429, response = TooManyRequests),
+    )
+)]
 async fn place_order(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -78,6 +111,20 @@ async fn place_order(
 }
 
 /// One of the caller's orders.
+#[utoipa::path(
+    get,
+    path = "/orders/{id}",
+    tag = "orders",
+    params(("id" = uuid::Uuid, Path, description = "The order")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The order", body = Order),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 429, response = TooManyRequests),
+    )
+)]
 async fn order(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -88,6 +135,20 @@ async fn order(
 
 /// Cancels one of the caller's orders; its stock goes back once. Cancelling again is
 /// `200` with `changed: false`.
+#[utoipa::path(
+    post,
+    path = "/orders/{id}/cancel",
+    tag = "orders",
+    params(("id" = uuid::Uuid, Path, description = "The order")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The cancelled order, and whether this call cancelled it", body = Cancellation),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 429, response = TooManyRequests),
+    )
+)]
 async fn cancel(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -99,6 +160,20 @@ async fn cancel(
 }
 
 /// The caller's orders, newest first. Another user's list is `404`.
+#[utoipa::path(
+    get,
+    path = "/users/{id}/orders",
+    tag = "orders",
+    params(("id" = uuid::Uuid, Path, description = "The caller's own user id"), PageParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One page of the caller's orders", body = Page<Order>),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 429, response = TooManyRequests),
+    )
+)]
 async fn orders_of(
     State(state): State<AppState>,
     AuthUser(caller): AuthUser,

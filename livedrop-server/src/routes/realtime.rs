@@ -10,20 +10,21 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use futures_util::stream::{self, Stream};
 use livedrop_core::domain::Notification;
 use livedrop_core::pagination::Cursor;
 use serde::Deserialize;
 use tokio::sync::watch;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::TokenKind;
 use crate::extract::bad_query;
+use crate::openapi::{BadRequest, TooManyRequests, Unauthorized};
 use crate::realtime::InboxFeed;
 use crate::{ApiError, AppState};
 
@@ -33,15 +34,42 @@ const POLL_EVERY: Duration = Duration::from_secs(1);
 /// Idle streams get a comment this often, so proxies keep them open.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/api/realtime/events", get(events))
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(events))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct TokenQuery {
+    /// A realtime token from `GET /api/realtime/token` (an access token is refused).
+    #[param(required = true)]
     token: Option<String>,
 }
 
+/// The caller's notifications as they arrive, after `Last-Event-ID` when resuming.
+#[utoipa::path(
+    get,
+    path = "/api/realtime/events",
+    tag = "notifications",
+    params(
+        TokenQuery,
+        (
+            "Last-Event-ID" = Option<String>, Header,
+            description = "The `id:` of the last event received; the stream resumes after it"
+        )
+    ),
+    responses(
+        (
+            status = 200,
+            description = "Server-sent events: `event:` is the event's type, `id:` its inbox position, `data:` the event as JSON (schema `Event`); a `reconnect` event ends the stream on shutdown",
+            content_type = "text/event-stream",
+            body = String
+        ),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 429, response = TooManyRequests),
+    )
+)]
 async fn events(
     State(state): State<AppState>,
     headers: HeaderMap,
