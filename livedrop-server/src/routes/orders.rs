@@ -40,7 +40,7 @@ pub(super) fn manage() -> OpenApiRouter<AppState> {
 }
 
 /// Places the caller's order at most once per key. The answer, confirmation (`201`) or
-/// refusal (sold out, not live, limit reached: `409`/`422` problems), is stored under the
+/// refusal (sold out, not live, limit reached: `409` problems), is stored under the
 /// key and replayed byte for byte to a retry, marked `Idempotent-Replayed: true`. The same
 /// key with another drop or quantity is `422 idempotency_key_reused`; a retry while the
 /// first is still running is `409 idempotency_key_in_flight`.
