@@ -12,9 +12,9 @@ use axum::{Json, Router};
 use livedrop_core::domain::{Follow, FollowChange};
 use livedrop_core::ids::{CreatorId, UserId};
 use livedrop_core::pagination::Page;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use livedrop_core::wire::FollowBody;
+use livedrop_core::wire::{FollowBody, FollowCheck};
 
 use super::orders::only_owner;
 use crate::auth::AuthUser;
@@ -78,20 +78,14 @@ struct CheckQuery {
     creator_id: String,
 }
 
-/// The answer of a check.
-#[derive(Debug, Serialize)]
-struct Following {
-    following: bool,
-}
-
 /// Whether `userId` follows `creatorId`.
 async fn check(
     State(state): State<AppState>,
     query: Result<Query<CheckQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Following>, ApiError> {
+) -> Result<Json<FollowCheck>, ApiError> {
     let Query(query) = query.map_err(|rejection| bad_query(&rejection.body_text()))?;
     let user: UserId = query.user_id.parse()?;
     let creator: CreatorId = query.creator_id.parse()?;
     let following = state.follows().is_following(user, creator).await?;
-    Ok(Json(Following { following }))
+    Ok(Json(FollowCheck { following }))
 }

@@ -4,8 +4,7 @@
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use livedrop_core::wire::Problem;
-use serde::Serialize;
+use livedrop_core::wire::{BackendStatus, HealthStatus, Problem};
 
 use crate::readiness::{ProbeResult, check_all};
 use crate::{ApiError, AppState};
@@ -16,31 +15,22 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/readyz", get(readyz))
 }
 
-/// The body of a successful health or readiness check.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Status {
-    status: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    backends: Option<Vec<ProbeResult>>,
-}
-
 /// Alive: answers as long as the process serves HTTP at all.
-async fn healthz() -> Json<Status> {
-    Json(Status {
-        status: "ok",
+async fn healthz() -> Json<HealthStatus> {
+    Json(HealthStatus {
+        status: "ok".to_owned(),
         backends: None,
     })
 }
 
 /// Ready: `200` when every probe passed, else `503 not_ready` naming the backends (never
 /// their errors, which are logged).
-async fn readyz(State(state): State<AppState>) -> Result<Json<Status>, ApiError> {
+async fn readyz(State(state): State<AppState>) -> Result<Json<HealthStatus>, ApiError> {
     let backends = check_all(state.probes()).await;
     if backends.iter().all(|b| b.ready) {
-        return Ok(Json(Status {
-            status: "ready",
-            backends: Some(backends),
+        return Ok(Json(HealthStatus {
+            status: "ready".to_owned(),
+            backends: Some(backends.iter().map(status_of).collect()),
         }));
     }
     let problem = Problem::new(503, "not_ready", "Service unavailable").with(
@@ -48,4 +38,12 @@ async fn readyz(State(state): State<AppState>) -> Result<Json<Status>, ApiError>
         serde_json::to_value(&backends).unwrap_or_default(),
     );
     Err(ApiError::Problem(problem))
+}
+
+/// The wire form of a probe's outcome (the probe names its backend with a static string).
+fn status_of(probe: &ProbeResult) -> BackendStatus {
+    BackendStatus {
+        name: probe.name.to_owned(),
+        ready: probe.ready,
+    }
 }
