@@ -38,7 +38,7 @@ impl<'c> AuthHandler<'c> {
     ///
     /// # Errors
     /// `409 already_exists` for a taken email, `400 invalid_email` / `invalid_password`.
-    pub async fn register(&self, email: &str, name: &str, password: &str) -> Result<Registered> {
+    pub async fn register(self, email: &str, name: &str, password: &str) -> Result<Registered> {
         let body = RegisterBody {
             email: email.to_owned(),
             name: name.to_owned(),
@@ -57,7 +57,7 @@ impl<'c> AuthHandler<'c> {
     ///
     /// # Errors
     /// `401 invalid_credentials` for an unknown email or a wrong password.
-    pub async fn login(&self, email: &str, password: &str) -> Result<TokenPair> {
+    pub async fn login(self, email: &str, password: &str) -> Result<TokenPair> {
         let body = LoginBody {
             email: email.to_owned(),
             password: password.to_owned(),
@@ -77,7 +77,7 @@ impl<'c> AuthHandler<'c> {
     /// # Errors
     /// [`ClientError::NotSignedIn`]; `401 invalid_refresh_token` / `refresh_token_reused`,
     /// after which the client is signed out.
-    pub async fn refresh(&self) -> Result<TokenPair> {
+    pub async fn refresh(self) -> Result<TokenPair> {
         let pair = self.client.tokens().ok_or(ClientError::NotSignedIn)?;
         self.client.refresh_after(&pair.access_token).await?;
         self.client.tokens().ok_or(ClientError::NotSignedIn)
@@ -88,7 +88,7 @@ impl<'c> AuthHandler<'c> {
     ///
     /// # Errors
     /// [`ClientError::NotSignedIn`], or the server's refusal.
-    pub async fn logout(&self) -> Result<()> {
+    pub async fn logout(self) -> Result<()> {
         // Under the refresh lock, so a refresh in flight cannot bring the session back.
         let _refreshing = self.client.session().refreshing.lock().await;
         let pair = self.client.tokens().ok_or(ClientError::NotSignedIn)?;
@@ -106,7 +106,7 @@ impl<'c> AuthHandler<'c> {
     ///
     /// # Errors
     /// [`ClientError::NotSignedIn`]; `401` if the session cannot be refreshed.
-    pub async fn me(&self) -> Result<User> {
+    pub async fn me(self) -> Result<User> {
         let url = self.client.url(&["api", "auth", "me"]);
         self.client
             .fetch(Call::new(Method::GET, url).authed())

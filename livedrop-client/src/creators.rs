@@ -39,7 +39,7 @@ impl<'c> CreatorsHandler<'c> {
     ///
     /// # Errors
     /// `409 already_exists` for a taken handle; `401` when not signed in.
-    pub async fn create(&self, body: &CreateCreatorBody) -> Result<Creator> {
+    pub async fn create(self, body: &CreateCreatorBody) -> Result<Creator> {
         let url = self.client.url(&["api", "creators"]);
         self.client
             .fetch(Call::new(Method::POST, url).json(body).authed())
@@ -50,7 +50,7 @@ impl<'c> CreatorsHandler<'c> {
     ///
     /// # Errors
     /// `404 not_found` for an unknown creator.
-    pub async fn get(&self, id: CreatorId) -> Result<Creator> {
+    pub async fn get(self, id: CreatorId) -> Result<Creator> {
         let url = self.client.url(&["api", "creators", &id.to_string()]);
         self.client.fetch(Call::new(Method::GET, url)).await
     }

@@ -39,7 +39,7 @@ impl<'c> DropsHandler<'c> {
     ///
     /// # Errors
     /// `403 forbidden` for another's product; `400` for a bad window or stock plan.
-    pub async fn create(&self, body: &CreateDropBody) -> Result<Drop> {
+    pub async fn create(self, body: &CreateDropBody) -> Result<Drop> {
         let url = self.client.url(&["drops"]);
         self.client
             .fetch(Call::new(Method::POST, url).json(body).authed())
@@ -52,7 +52,7 @@ impl<'c> DropsHandler<'c> {
     /// # Errors
     /// [`ApiErrorKind::NotFound`](crate::ApiErrorKind::NotFound) (404) for an unknown drop;
     /// transport and decode errors as for every request.
-    pub async fn get(&self, id: DropId) -> Result<DropView> {
+    pub async fn get(self, id: DropId) -> Result<DropView> {
         let url = self.client.url(&["drops", &id.to_string()]);
         self.client.fetch(Call::new(Method::GET, url)).await
     }
@@ -62,14 +62,14 @@ impl<'c> DropsHandler<'c> {
     ///
     /// # Errors
     /// `404` for an unknown drop.
-    pub async fn get_cached(&self, id: DropId) -> Result<Drop> {
+    pub async fn get_cached(self, id: DropId) -> Result<Drop> {
         let url = self.client.url(&["api", "drops", &id.to_string()]);
         self.client.fetch(Call::new(Method::GET, url)).await
     }
 
     /// `GET /browse/drops?status`: drops with `status`, soonest start first.
     /// [`DropStatus::Scheduled`] is the API's `upcoming`.
-    pub fn browse(&self, status: DropStatus) -> Paged<Drop> {
+    pub fn browse(self, status: DropStatus) -> Paged<Drop> {
         let status = match status {
             DropStatus::Scheduled => "upcoming",
             DropStatus::Live => "live",

@@ -34,7 +34,7 @@ impl<'c> FollowsHandler<'c> {
     ///
     /// # Errors
     /// `404` for an unknown creator.
-    pub async fn follow(&self, creator: CreatorId) -> Result<FollowChange> {
+    pub async fn follow(self, creator: CreatorId) -> Result<FollowChange> {
         let url = self.client.url(&["follow"]);
         let body = FollowBody {
             creator_id: creator,
@@ -47,14 +47,14 @@ impl<'c> FollowsHandler<'c> {
     ///
     /// # Errors
     /// `401` when not signed in.
-    pub async fn unfollow(&self, creator: CreatorId) -> Result<FollowChange> {
+    pub async fn unfollow(self, creator: CreatorId) -> Result<FollowChange> {
         let url = self.client.url(&["follow", &creator.to_string()]);
         let call = Call::new(Method::DELETE, url).authed().retried();
         self.client.fetch(call).await
     }
 
     /// `GET /creators/{id}/followers`: who follows `creator`, newest first (public).
-    pub fn followers(&self, creator: CreatorId) -> Paged<Follow> {
+    pub fn followers(self, creator: CreatorId) -> Paged<Follow> {
         let url = self
             .client
             .url(&["creators", &creator.to_string(), "followers"]);
@@ -63,7 +63,7 @@ impl<'c> FollowsHandler<'c> {
 
     /// `GET /users/{id}/following`: the creators `user` follows, newest first; private, so
     /// `user` must be the caller (`404` otherwise).
-    pub fn following(&self, user: UserId) -> Paged<Follow> {
+    pub fn following(self, user: UserId) -> Paged<Follow> {
         let url = self.client.url(&["users", &user.to_string(), "following"]);
         Paged::new(self.client, Call::new(Method::GET, url).authed())
     }
@@ -72,7 +72,7 @@ impl<'c> FollowsHandler<'c> {
     ///
     /// # Errors
     /// As every read.
-    pub async fn check(&self, user: UserId, creator: CreatorId) -> Result<bool> {
+    pub async fn check(self, user: UserId, creator: CreatorId) -> Result<bool> {
         let url = self.client.url(&["follow", "check"]);
         let call = Call::new(Method::GET, url)
             .query("userId", user)

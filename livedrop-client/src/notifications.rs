@@ -31,7 +31,7 @@ impl<'c> NotificationsHandler<'c> {
 
     /// `GET /api/notifications`: newest first (followed creators' drops starting, running
     /// low and selling out; the caller's own orders).
-    pub fn inbox(&self) -> Paged<Notification> {
+    pub fn inbox(self) -> Paged<Notification> {
         let url = self.client.url(&["api", "notifications"]);
         Paged::new(self.client, Call::new(Method::GET, url).authed())
     }

@@ -51,7 +51,7 @@ impl<'c> OrdersHandler<'c> {
     /// The refusals as [`ApiErrorKind`](crate::ApiErrorKind)s: `SoldOut`, `DropNotLive`,
     /// `LimitReached`, `InsufficientStock`, `NotFound`; [`ClientError::Invalid`] for a
     /// quantity out of range (nothing is sent).
-    pub async fn place(&self, drop: DropId, qty: u32) -> Result<Order> {
+    pub async fn place(self, drop: DropId, qty: u32) -> Result<Order> {
         let key = IdempotencyKey::try_from(uuid::Uuid::now_v7().to_string())?;
         self.place_with_key(drop, qty, key).await
     }
@@ -88,7 +88,7 @@ impl<'c> OrdersHandler<'c> {
     ///
     /// # Errors
     /// `404` for an unknown order or anyone else's.
-    pub async fn get(&self, id: OrderId) -> Result<Order> {
+    pub async fn get(self, id: OrderId) -> Result<Order> {
         let url = self.client.url(&["orders", &id.to_string()]);
         self.client
             .fetch(Call::new(Method::GET, url).authed())
@@ -97,7 +97,7 @@ impl<'c> OrdersHandler<'c> {
 
     /// `GET /users/{id}/orders`: `user`'s orders, newest first; `user` must be the caller
     /// (`404` otherwise). See [`mine`](Self::mine).
-    pub fn list(&self, user: UserId) -> Paged<Order> {
+    pub fn list(self, user: UserId) -> Paged<Order> {
         let url = self.client.url(&["users", &user.to_string(), "orders"]);
         Paged::new(self.client, Call::new(Method::GET, url).authed())
     }
@@ -107,7 +107,7 @@ impl<'c> OrdersHandler<'c> {
     ///
     /// # Errors
     /// As [`AuthHandler::me`](crate::AuthHandler::me).
-    pub async fn mine(&self) -> Result<Paged<Order>> {
+    pub async fn mine(self) -> Result<Paged<Order>> {
         let me = self.client.auth().me().await?;
         Ok(self.list(me.id))
     }
@@ -117,7 +117,7 @@ impl<'c> OrdersHandler<'c> {
     ///
     /// # Errors
     /// `404` for an unknown order or anyone else's.
-    pub async fn cancel(&self, id: OrderId) -> Result<Cancellation> {
+    pub async fn cancel(self, id: OrderId) -> Result<Cancellation> {
         let url = self.client.url(&["orders", &id.to_string(), "cancel"]);
         self.client
             .fetch(Call::new(Method::POST, url).authed().retried())

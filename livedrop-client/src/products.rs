@@ -36,7 +36,7 @@ impl<'c> ProductsHandler<'c> {
     ///
     /// # Errors
     /// `403 forbidden` unless the caller owns the creator; `400` for a refused field.
-    pub async fn create(&self, body: &CreateProductBody) -> Result<Product> {
+    pub async fn create(self, body: &CreateProductBody) -> Result<Product> {
         let url = self.client.url(&["products"]);
         self.client
             .fetch(Call::new(Method::POST, url).json(body).authed())
@@ -47,7 +47,7 @@ impl<'c> ProductsHandler<'c> {
     ///
     /// # Errors
     /// `404 not_found` for an unknown product.
-    pub async fn get(&self, id: ProductId) -> Result<Product> {
+    pub async fn get(self, id: ProductId) -> Result<Product> {
         let url = self.client.url(&["api", "products", &id.to_string()]);
         self.client.fetch(Call::new(Method::GET, url)).await
     }
@@ -76,7 +76,7 @@ impl<'c> ProductsHandler<'c> {
     ///
     /// # Errors
     /// The store's refusal (`403 upload_expired` / `invalid_signature`, `413`, `415`).
-    pub async fn upload_image(&self, upload: &PresignedUpload, image: Vec<u8>) -> Result<()> {
+    pub async fn upload_image(self, upload: &PresignedUpload, image: Vec<u8>) -> Result<()> {
         let invalid = |reason: String| ClientError::InvalidUrl {
             url: upload.url.clone(),
             reason,
@@ -99,7 +99,7 @@ impl<'c> ProductsHandler<'c> {
     ///
     /// # Errors
     /// Reading the list: `404` for an unknown creator.
-    pub fn by_creator(&self, creator: CreatorId) -> Paged<Product> {
+    pub fn by_creator(self, creator: CreatorId) -> Paged<Product> {
         let url = self.client.url(&["browse", "products"]);
         Paged::new(
             self.client,

@@ -61,7 +61,7 @@ impl<'c> RealtimeHandler<'c> {
     ///
     /// # Errors
     /// `401` when not signed in.
-    pub async fn token(&self) -> Result<RealtimeToken> {
+    pub async fn token(self) -> Result<RealtimeToken> {
         let url = self.client.url(&["api", "realtime", "token"]);
         self.client
             .fetch(Call::new(Method::GET, url).authed())
@@ -69,7 +69,7 @@ impl<'c> RealtimeHandler<'c> {
     }
 
     /// The caller's events from now on; see [`events_after`](Self::events_after).
-    pub fn events(&self) -> impl Stream<Item = Result<RealtimeEvent>> + Send + 'static {
+    pub fn events(self) -> impl Stream<Item = Result<RealtimeEvent>> + Send + use<> {
         self.events_after(None)
     }
 
@@ -86,7 +86,7 @@ impl<'c> RealtimeHandler<'c> {
     pub fn events_after(
         &self,
         last_event_id: Option<String>,
-    ) -> impl Stream<Item = Result<RealtimeEvent>> + Send + 'static {
+    ) -> impl Stream<Item = Result<RealtimeEvent>> + Send + use<> {
         let feed = Feed {
             client: self.client.clone(),
             last_id: last_event_id,
