@@ -23,7 +23,9 @@ async fn problems_decode_into_api_errors() {
     assert_eq!(error.status(), Some(StatusCode::NOT_FOUND));
     assert_eq!(error.code(), Some("not_found"));
     match &error {
-        ClientError::Api { status, problem } => {
+        ClientError::Api {
+            status, problem, ..
+        } => {
             assert_eq!(*status, StatusCode::NOT_FOUND);
             assert_eq!(problem.status, 404);
             assert!(

@@ -73,7 +73,9 @@ impl TestServer {
 
 fn problem_of(error: ClientError) -> (StatusCode, Problem) {
     match error {
-        ClientError::Api { status, problem } => (status, *problem),
+        ClientError::Api {
+            status, problem, ..
+        } => (status, *problem),
         other => panic!("expected an API error, got {other:?}"),
     }
 }

@@ -107,3 +107,12 @@ pub struct ImageUploadBody {
     /// upload must declare the same.
     pub content_type: ImageType,
 }
+
+/// `GET /follow/check?userId&creatorId` answer.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FollowCheck {
+    /// Whether the user follows the creator.
+    pub following: bool,
+}

@@ -4,6 +4,7 @@
 mod auth;
 mod catalog;
 mod drops;
+mod health;
 mod orders;
 mod problem;
 pub mod timestamp;
@@ -12,8 +13,9 @@ pub use auth::{
     BEARER, LoginBody, RealtimeToken, RefreshBody, RegisterBody, Registered, TokenPair,
 };
 pub use catalog::{
-    CreateCreatorBody, CreateDropBody, CreateProductBody, FollowBody, ImageUploadBody,
+    CreateCreatorBody, CreateDropBody, CreateProductBody, FollowBody, FollowCheck, ImageUploadBody,
 };
 pub use drops::DropView;
+pub use health::{BackendStatus, HealthStatus};
 pub use orders::{OrderResponse, PlaceOrderBody, order_response};
 pub use problem::{PROBLEM_JSON, Problem, status_of, status_of_rejection};

@@ -11,9 +11,9 @@ use axum::extract::{Query, State};
 use livedrop_core::domain::{Follow, FollowChange};
 use livedrop_core::ids::{CreatorId, UserId};
 use livedrop_core::pagination::Page;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use livedrop_core::wire::FollowBody;
+use livedrop_core::wire::{FollowBody, FollowCheck};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -143,12 +143,6 @@ struct CheckQuery {
     creator_id: String,
 }
 
-/// The answer of a check.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-struct Following {
-    following: bool,
-}
-
 /// Whether `userId` follows `creatorId`.
 #[utoipa::path(
     get,
@@ -156,7 +150,7 @@ struct Following {
     tag = "follows",
     params(CheckQuery),
     responses(
-        (status = 200, description = "Whether the user follows the creator", body = Following),
+        (status = 200, description = "Whether the user follows the creator", body = FollowCheck),
         (status = 400, response = BadRequest),
         (status = 429, response = TooManyRequests),
     )
@@ -164,10 +158,10 @@ struct Following {
 async fn check(
     State(state): State<AppState>,
     query: Result<Query<CheckQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Following>, ApiError> {
+) -> Result<Json<FollowCheck>, ApiError> {
     let Query(query) = query.map_err(|rejection| bad_query(&rejection.body_text()))?;
     let user: UserId = query.user_id.parse()?;
     let creator: CreatorId = query.creator_id.parse()?;
     let following = state.follows().is_following(user, creator).await?;
-    Ok(Json(Following { following }))
+    Ok(Json(FollowCheck { following }))
 }

@@ -3,8 +3,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use livedrop_core::wire::Problem;
-use serde::Serialize;
+use livedrop_core::wire::{BackendStatus, HealthStatus, Problem};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -18,25 +17,16 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(readyz))
 }
 
-/// The body of a successful health or readiness check.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-struct Status {
-    status: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    backends: Option<Vec<ProbeResult>>,
-}
-
 /// Alive: answers as long as the process serves HTTP at all.
 #[utoipa::path(
     get,
     path = "/healthz",
     tag = "operations",
-    responses((status = 200, description = "Alive", body = Status))
+    responses((status = 200, description = "Alive", body = HealthStatus))
 )]
-async fn healthz() -> Json<Status> {
-    Json(Status {
-        status: "ok",
+async fn healthz() -> Json<HealthStatus> {
+    Json(HealthStatus {
+        status: "ok".to_owned(),
         backends: None,
     })
 }
@@ -48,16 +38,16 @@ async fn healthz() -> Json<Status> {
     path = "/readyz",
     tag = "operations",
     responses(
-        (status = 200, description = "Every backend answers", body = Status),
+        (status = 200, description = "Every backend answers", body = HealthStatus),
         (status = 503, response = ServiceUnavailable),
     )
 )]
-async fn readyz(State(state): State<AppState>) -> Result<Json<Status>, ApiError> {
+async fn readyz(State(state): State<AppState>) -> Result<Json<HealthStatus>, ApiError> {
     let backends = check_all(state.probes()).await;
     if backends.iter().all(|b| b.ready) {
-        return Ok(Json(Status {
-            status: "ready",
-            backends: Some(backends),
+        return Ok(Json(HealthStatus {
+            status: "ready".to_owned(),
+            backends: Some(backends.iter().map(status_of).collect()),
         }));
     }
     let problem = Problem::new(503, "not_ready", "Service unavailable").with(
@@ -65,4 +55,12 @@ async fn readyz(State(state): State<AppState>) -> Result<Json<Status>, ApiError>
         serde_json::to_value(&backends).unwrap_or_default(),
     );
     Err(ApiError::Problem(problem))
+}
+
+/// The wire form of a probe's outcome (the probe names its backend with a static string).
+fn status_of(probe: &ProbeResult) -> BackendStatus {
+    BackendStatus {
+        name: probe.name.to_owned(),
+        ready: probe.ready,
+    }
 }
