@@ -53,12 +53,13 @@ impl<'c> FollowsHandler<'c> {
         self.client.fetch(call).await
     }
 
-    /// `GET /creators/{id}/followers`: who follows `creator`, newest first (public).
+    /// `GET /creators/{id}/followers`: who follows `creator`, newest first; private, so
+    /// the caller must own `creator` (`403` otherwise).
     pub fn followers(self, creator: CreatorId) -> Paged<Follow> {
         let url = self
             .client
             .url(&["creators", &creator.to_string(), "followers"]);
-        Paged::new(self.client, Call::new(Method::GET, url))
+        Paged::new(self.client, Call::new(Method::GET, url).authed())
     }
 
     /// `GET /users/{id}/following`: the creators `user` follows, newest first; private, so
@@ -68,13 +69,15 @@ impl<'c> FollowsHandler<'c> {
         Paged::new(self.client, Call::new(Method::GET, url).authed())
     }
 
-    /// `GET /follow/check?userId&creatorId`: whether `user` follows `creator` (public).
+    /// `GET /follow/check?userId&creatorId`: whether `user` follows `creator`, for the
+    /// caller being `user` or owning `creator` (`403` otherwise).
     ///
     /// # Errors
     /// As every read.
     pub async fn check(self, user: UserId, creator: CreatorId) -> Result<bool> {
         let url = self.client.url(&["follow", "check"]);
         let call = Call::new(Method::GET, url)
+            .authed()
             .query("userId", user)
             .query("creatorId", creator);
         let answer: FollowCheck = self.client.fetch(call).await?;

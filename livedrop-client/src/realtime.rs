@@ -150,6 +150,11 @@ impl Feed {
                 self.retry_later();
                 continue;
             }
+            if sse.event == "open" {
+                // The stream's starting position (kept above), so a cut before the first
+                // event still resumes from here.
+                continue;
+            }
             match serde_json::from_str::<Event>(&sse.data) {
                 Ok(event) => {
                     self.backoff = backoff();

@@ -222,7 +222,9 @@ async fn follows_orders_notifications_and_events() {
     assert!(change.changed && change.following);
     assert!(!buyer.follows().follow(creator.id).await.unwrap().changed);
     assert!(buyer.follows().check(me.id, creator.id).await.unwrap());
-    let followers: Vec<_> = buyer
+    assert!(owner.follows().check(me.id, creator.id).await.unwrap());
+    // Follows are private: the follower list is the creator's owner's.
+    let followers: Vec<_> = owner
         .follows()
         .followers(creator.id)
         .items()
@@ -231,6 +233,8 @@ async fn follows_orders_notifications_and_events() {
         .unwrap();
     assert_eq!(followers.len(), 1);
     assert_eq!(followers[0].user_id, me.id);
+    let refused = buyer.follows().followers(creator.id).page(None).await;
+    assert_eq!(refused.unwrap_err().kind(), Some(ApiErrorKind::Forbidden));
     let following: Vec<_> = buyer
         .follows()
         .following(me.id)

@@ -34,7 +34,7 @@ pub(crate) async fn limit(
     request: Request,
     next: Next,
 ) -> Response {
-    let subject = subject(&state, &request);
+    let subject = subject(&state, &request, class);
     let decision = match state.ports().rate_limiter.check(&subject, class, 1).await {
         Ok(decision) => decision,
         Err(error) => {
@@ -54,9 +54,13 @@ pub(crate) async fn limit(
 
 /// Who is asking: `user:ID` for a valid access token (checking one is a single HMAC),
 /// else `ip:ADDRESS` (the connection's peer). An invalid token counts against the IP, so
-/// made-up tokens cannot mint fresh buckets.
-fn subject(state: &AppState, request: &Request) -> String {
-    let user = bearer(request.headers())
+/// made-up tokens cannot mint fresh buckets. The auth class always counts per address:
+/// its routes ignore tokens, and keying them by user would let every account an address
+/// registers bring a fresh bucket of password guesses.
+fn subject(state: &AppState, request: &Request, class: RouteClass) -> String {
+    let user = (class != RouteClass::Auth)
+        .then(|| bearer(request.headers()))
+        .flatten()
         .and_then(|token| state.tokens().verify(TokenKind::Access, token).ok());
     if let Some(user) = user {
         return format!("user:{user}");

@@ -288,18 +288,31 @@ fn sign(secret: &str, user: UserId, exp_in: i64) -> String {
     .unwrap()
 }
 
-/// The auth routes share one budget per caller: the eleventh login in a burst is `429`.
+/// The auth routes share one budget per address: the eleventh login in a burst is `429`,
+/// whatever access token the request carries (a token of its own account would otherwise
+/// bring every registered account a fresh bucket of guesses).
 #[tokio::test]
-async fn auth_routes_are_rate_limited() {
+async fn auth_routes_are_rate_limited_per_address_even_with_a_token() {
     let state = AppState::builder(MemoryBackend::default().ports())
         .passwords(Passwords::for_tests())
         .build();
+    let tokens: Vec<String> = {
+        let mut tokens = Vec::new();
+        for _ in 0..11 {
+            tokens.push(support::access_token(
+                &state,
+                support::register_user(&state).await,
+            ));
+        }
+        tokens
+    };
     let base = support::serve(state).await;
     let http = Client::new();
     let mut statuses = Vec::new();
-    for _ in 0..11 {
+    for token in &tokens {
         let response = http
             .post(format!("{base}/api/auth/login"))
+            .bearer_auth(token)
             .json(&json!({ "email": "nobody@example.com", "password": "whatever1" }))
             .send()
             .await

@@ -80,14 +80,15 @@ async fn only_a_creators_owner_manages_its_catalog() {
 }
 
 #[tokio::test]
-async fn follow_lists_are_public_for_creators_and_private_for_users() {
+async fn follows_are_private_to_the_follower_and_the_creators_owner() {
     let state = AppState::new(MemoryBackend::default().ports());
-    let (_, drop) = seed_drop(
+    let (owner, drop) = seed_drop(
         &state,
         window_from(Utc::now() + TimeDelta::hours(1)),
         StockPlan::new(10, 2, None).unwrap(),
     )
     .await;
+    let owner_token = access_token(&state, owner);
     let fan = register_user(&state).await;
     let fan_token = access_token(&state, fan);
     let other = access_token(&state, register_user(&state).await);
@@ -103,34 +104,38 @@ async fn follow_lists_are_public_for_creators_and_private_for_users() {
     .await;
     assert_eq!(followed.body["followerCount"], 1, "{followed:?}");
 
-    // The creator's audience is public, the fan's list is the fan's.
-    let followers = send(http.get(format!("{base}/creators/{creator}/followers"))).await;
-    assert_eq!(
-        followers.body["items"][0]["userId"],
-        fan.to_string(),
-        "{followers:?}"
-    );
-    let own = send(
-        http.get(format!("{base}/users/{fan}/following"))
-            .bearer_auth(&fan_token),
-    )
-    .await;
+    // The creator's owner sees its followers; nobody else does.
+    let followers = format!("{base}/creators/{creator}/followers");
+    let seen = send(http.get(&followers).bearer_auth(&owner_token)).await;
+    assert_eq!(seen.body["items"][0]["userId"], fan.to_string(), "{seen:?}");
+    for token in [&fan_token, &other] {
+        let refused = send(http.get(&followers).bearer_auth(token)).await;
+        assert_eq!((refused.status, refused.code()), (403, "forbidden"));
+    }
+    assert_eq!(send(http.get(&followers)).await.status, 401);
+
+    // The fan sees whom they follow; nobody else does.
+    let following = format!("{base}/users/{fan}/following");
+    let own = send(http.get(&following).bearer_auth(&fan_token)).await;
     assert_eq!(
         own.body["items"][0]["creatorId"],
         creator.to_string(),
         "{own:?}"
     );
-    let snooped = send(
-        http.get(format!("{base}/users/{fan}/following"))
-            .bearer_auth(&other),
-    )
-    .await;
-    assert_eq!((snooped.status, snooped.code()), (404, "not_found"));
-    let check = send(http.get(format!(
-        "{base}/follow/check?userId={fan}&creatorId={creator}"
-    )))
-    .await;
-    assert_eq!(check.body["following"], true);
+    for token in [&owner_token, &other] {
+        let snooped = send(http.get(&following).bearer_auth(token)).await;
+        assert_eq!((snooped.status, snooped.code()), (404, "not_found"));
+    }
+
+    // The check is for the fan and the creator's owner.
+    let check = format!("{base}/follow/check?userId={fan}&creatorId={creator}");
+    for token in [&fan_token, &owner_token] {
+        let answer = send(http.get(&check).bearer_auth(token)).await;
+        assert_eq!(answer.body["following"], true, "{answer:?}");
+    }
+    let refused = send(http.get(&check).bearer_auth(&other)).await;
+    assert_eq!((refused.status, refused.code()), (403, "forbidden"));
+    assert_eq!(send(http.get(&check)).await.status, 401);
 
     let unfollowed = send(
         http.delete(format!("{base}/follow/{creator}"))

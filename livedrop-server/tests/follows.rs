@@ -1,5 +1,5 @@
-//! The public follow reads over real HTTP: a creator's followers page by page, the follow
-//! check, and their bad inputs as problems.
+//! The follow reads over real HTTP: a creator's followers page by page (for its owner),
+//! the follow check, and their bad inputs as problems.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
@@ -15,13 +15,15 @@ use livedrop_core::wire::Problem;
 use livedrop_server::AppState;
 use reqwest::StatusCode;
 
-use support::{get_json, register_user, seed_drop, serve, window_from};
+use support::{access_token, register_user, seed_drop, send, serve, window_from};
 
 #[tokio::test]
 async fn followers_page_by_page_and_the_check_agrees() {
     let state = AppState::new(MemoryBackend::new(MemoryConfig::default()).ports());
     let plan = StockPlan::new(1, 0, None).unwrap();
-    let (_, drop) = seed_drop(&state, window_from(Utc::now() + TimeDelta::hours(1)), plan).await;
+    let (owner, drop) =
+        seed_drop(&state, window_from(Utc::now() + TimeDelta::hours(1)), plan).await;
+    let token = access_token(&state, owner);
     let creator = drop.creator_id;
     let mut fans = HashSet::new();
     for _ in 0..3 {
@@ -31,11 +33,21 @@ async fn followers_page_by_page_and_the_check_agrees() {
     }
     let stranger = register_user(&state).await;
     let base = serve(state).await;
+    let http = reqwest::Client::new();
+    let get = |url: String| {
+        let request = http.get(url).bearer_auth(&token);
+        async move {
+            let answer = send(request).await;
+            assert_eq!(answer.status, 200, "{answer:?}");
+            answer.body
+        }
+    };
 
     let url = format!("{base}/creators/{creator}/followers");
-    let first: Page<Follow> = get_json(&format!("{url}?limit=2")).await;
+    let first: Page<Follow> = serde_json::from_value(get(format!("{url}?limit=2")).await).unwrap();
     let cursor = first.next_cursor.expect("a second page").encode();
-    let second: Page<Follow> = get_json(&format!("{url}?limit=2&cursor={cursor}")).await;
+    let second: Page<Follow> =
+        serde_json::from_value(get(format!("{url}?limit=2&cursor={cursor}")).await).unwrap();
     assert!(second.next_cursor.is_none());
     let listed: HashSet<UserId> = first
         .items
@@ -47,19 +59,17 @@ async fn followers_page_by_page_and_the_check_agrees() {
 
     let check = |user: UserId| format!("{base}/follow/check?userId={user}&creatorId={creator}");
     let fan = *fans.iter().next().unwrap();
-    let yes: serde_json::Value = get_json(&check(fan)).await;
-    assert_eq!(yes["following"], true);
-    let no: serde_json::Value = get_json(&check(stranger)).await;
-    assert_eq!(no["following"], false);
+    assert_eq!(get(check(fan)).await["following"], true);
+    assert_eq!(get(check(stranger)).await["following"], false);
 }
 
 #[tokio::test]
 async fn unknown_creators_and_bad_parameters_are_problems() {
-    let base = serve(AppState::new(
-        MemoryBackend::new(MemoryConfig::default()).ports(),
-    ))
-    .await;
-    let (user, creator) = (UserId::new(), CreatorId::new());
+    let state = AppState::new(MemoryBackend::new(MemoryConfig::default()).ports());
+    let user = register_user(&state).await;
+    let token = access_token(&state, user);
+    let base = serve(state).await;
+    let creator = CreatorId::new();
     let cases = [
         (format!("/creators/{creator}/followers"), 404, "not_found"),
         ("/creators/nope/followers".to_owned(), 400, "invalid_id"),
@@ -76,7 +86,12 @@ async fn unknown_creators_and_bad_parameters_are_problems() {
         ),
     ];
     for (path, status, code) in cases {
-        let response = reqwest::get(format!("{base}{path}")).await.unwrap();
+        let response = reqwest::Client::new()
+            .get(format!("{base}{path}"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(
             response.status(),
             StatusCode::from_u16(status).unwrap(),

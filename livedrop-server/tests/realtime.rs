@@ -130,6 +130,20 @@ async fn the_stream_sends_new_events_and_resumes_after_the_last_id() {
 }
 
 #[tokio::test]
+async fn a_stream_cut_before_its_first_event_resumes_from_where_it_opened() {
+    let (state, base, _stop) = server().await;
+    let user = register_user(&state).await;
+    let stream = Reader::open(&events_url(&base, &state, user), None).await;
+    let opened = stream.opened.clone();
+    drop(stream);
+
+    let missed = notify(&state, user, TimeDelta::zero()).await;
+    let mut resumed = Reader::open(&events_url(&base, &state, user), Some(&opened)).await;
+    let got = resumed.next(PATIENCE).await.unwrap();
+    assert_eq!(got.json()["id"], missed.id.to_string());
+}
+
+#[tokio::test]
 async fn shutdown_ends_streams_with_a_resumable_id() {
     let (state, base, stop) = server().await;
     let user = register_user(&state).await;

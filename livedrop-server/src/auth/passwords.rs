@@ -1,7 +1,10 @@
 //! [`Passwords`]: argon2id hashing and checking, off the async workers.
 //!
 //! A hash takes tens of milliseconds of CPU by design, so it runs on tokio's blocking pool
-//! (`spawn_blocking`): on the async workers it would stall every request sharing them.
+//! (`spawn_blocking`): on the async workers it would stall every request sharing them. At
+//! most one hash per core runs at a time: the blocking pool grows to 512 threads, and
+//! 512 hashes of 19 MiB each would be 9.5 GiB of memory for the price of 512 requests;
+//! the rest wait their turn.
 
 use std::fmt;
 use std::sync::{Arc, OnceLock};
@@ -20,6 +23,8 @@ pub struct Passwords(Arc<Inner>);
 
 struct Inner {
     params: Params,
+    /// One permit per concurrent hash (see the module docs).
+    running: tokio::sync::Semaphore,
     /// A hash of a random password at the current cost, checked when the user does not
     /// exist, so an unknown email costs what a wrong password costs (no timing oracle
     /// for which emails have accounts). Made on first use, not at start-up.
@@ -48,10 +53,22 @@ impl Passwords {
     }
 
     fn with(params: Params) -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
         Self(Arc::new(Inner {
             params,
+            running: tokio::sync::Semaphore::new(cores),
             dummy: OnceLock::new(),
         }))
+    }
+
+    /// Waits for a core to hash on.
+    async fn turn(&self) -> Result<tokio::sync::SemaphorePermit<'_>, Error> {
+        // The semaphore is never closed, so acquiring fails only in theory.
+        self.0
+            .running
+            .acquire()
+            .await
+            .map_err(|e| Error::internal("argon2", e))
     }
 
     fn argon2(params: &Params) -> Argon2<'static> {
@@ -63,6 +80,7 @@ impl Passwords {
     /// # Errors
     /// `Internal` if hashing fails (no OS randomness) or the blocking pool is gone.
     pub async fn hash(&self, password: Password) -> Result<PasswordHash, Error> {
+        let _turn = self.turn().await?;
         let inner = Arc::clone(&self.0);
         let phc = tokio::task::spawn_blocking(move || {
             Self::argon2(&inner.params)
@@ -86,6 +104,7 @@ impl Passwords {
         stored: Option<PasswordHash>,
         password: Password,
     ) -> Result<bool, Error> {
+        let _turn = self.turn().await?;
         let inner = Arc::clone(&self.0);
         tokio::task::spawn_blocking(move || {
             let known = stored.is_some();

@@ -2,12 +2,16 @@
 //! `GET /creators/{id}/followers?cursor&limit`, `GET /users/{id}/following?cursor&limit`
 //! and `GET /follow/check?userId&creatorId`.
 //!
-//! Who follows a creator is public, as on most social platforms (a creator's audience is
-//! part of their profile), and so is the yes/no check; which creators a user follows is
-//! private to the user (`404` to anyone else, as for orders).
+//! Follows are private, as the design asks ("only owners see their orders/follows"): the
+//! creators a user follows are the user's to see (`404` to anyone else, as for orders); a
+//! creator's followers are its owner's (`403` to anyone else: the creator itself is
+//! public); whether a user follows a creator is for either of those two to ask (`403`).
+//! Every other way to learn a follow would undo the others, so none is public. Follower
+//! counts stay public: they come back from follow and unfollow.
 
 use axum::Json;
 use axum::extract::{Query, State};
+use livedrop_core::Error;
 use livedrop_core::domain::{Follow, FollowChange};
 use livedrop_core::ids::{CreatorId, UserId};
 use livedrop_core::pagination::Page;
@@ -21,7 +25,8 @@ use super::orders::only_owner;
 use crate::auth::AuthUser;
 use crate::extract::{JsonBody, PageParams, PageQuery, PathId, bad_query};
 use crate::openapi::{
-    BadRequest, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized, UnsupportedMediaType,
+    BadRequest, Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized,
+    UnsupportedMediaType,
 };
 use crate::{ApiError, AppState};
 
@@ -107,26 +112,32 @@ async fn following(
     Ok(Json(state.browse().following_of(owner, page).await?))
 }
 
-/// A creator's followers, newest first; `404 not_found` for an unknown creator.
+/// A creator's followers, newest first, for the creator's owner; `404 not_found` for an
+/// unknown creator, `403` for anyone else.
 #[utoipa::path(
     get,
     path = "/creators/{id}/followers",
     tag = "follows",
-    params(("id" = uuid::Uuid, Path, description = "The creator"), PageParams),
+    params(("id" = uuid::Uuid, Path, description = "The caller's creator"), PageParams),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of the creator's followers", body = Page<Follow>),
         (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 429, response = TooManyRequests),
     )
 )]
 async fn followers(
     State(state): State<AppState>,
+    AuthUser(caller): AuthUser,
     PathId(creator): PathId<CreatorId>,
     PageQuery(page): PageQuery,
 ) -> Result<Json<Page<Follow>>, ApiError> {
-    // An unknown creator is a 404, not an empty list.
-    state.reads().creator(creator).await?;
+    if state.reads().creator(creator).await?.owner_id != caller {
+        return Err(Error::Forbidden("only the creator's owner sees its followers").into());
+    }
     Ok(Json(state.browse().followers_of(creator, page).await?))
 }
 
@@ -143,25 +154,33 @@ struct CheckQuery {
     creator_id: String,
 }
 
-/// Whether `userId` follows `creatorId`.
+/// Whether `userId` follows `creatorId`, asked by that user or the creator's owner.
 #[utoipa::path(
     get,
     path = "/follow/check",
     tag = "follows",
     params(CheckQuery),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "Whether the user follows the creator", body = FollowCheck),
         (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
         (status = 429, response = TooManyRequests),
     )
 )]
 async fn check(
     State(state): State<AppState>,
+    AuthUser(caller): AuthUser,
     query: Result<Query<CheckQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<FollowCheck>, ApiError> {
     let Query(query) = query.map_err(|rejection| bad_query(&rejection.body_text()))?;
     let user: UserId = query.user_id.parse()?;
     let creator: CreatorId = query.creator_id.parse()?;
+    if caller != user && state.reads().creator(creator).await?.owner_id != caller {
+        return Err(Error::Forbidden("only the user or the creator's owner may ask").into());
+    }
     let following = state.follows().is_following(user, creator).await?;
     Ok(Json(FollowCheck { following }))
 }

@@ -4,8 +4,13 @@
 //! cannot send an `Authorization` header, so it travels in the query, which is why it is
 //! short-lived and good for nothing else. Each event has the notification's type as its
 //! `event:`, its inbox position as its `id:` and the event as JSON `data:`; a reconnect
-//! sends that id back as `Last-Event-ID` and resumes after it. When the server shuts down
-//! every stream ends with a `reconnect` event carrying the position to resume from.
+//! sends that id back as `Last-Event-ID` and resumes after it. A stream starts with an
+//! `open` event carrying its starting position, so a client cut off before the first
+//! notification still resumes from the right place. It ends with a `reconnect` event
+//! carrying the position to resume from when the server shuts down, and after
+//! [`STREAM_LIFETIME`]: the token is checked only when a stream opens, so a stream must
+//! not outlive the sign-in that opened it by much (a revoked sign-in cannot get the
+//! fresh realtime token a reconnect needs).
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -33,6 +38,9 @@ use crate::{ApiError, AppState};
 const POLL_EVERY: Duration = Duration::from_secs(1);
 /// Idle streams get a comment this often, so proxies keep them open.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// How long one stream lasts before it asks the client to reconnect: an access token's
+/// lifetime, the longest a sign-in goes unchecked elsewhere.
+pub const STREAM_LIFETIME: Duration = crate::auth::tokens::ACCESS_TTL;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(events))
@@ -114,6 +122,8 @@ struct Streaming {
     pending: std::vec::IntoIter<Notification>,
     wake: watch::Receiver<u64>,
     closing: watch::Receiver<bool>,
+    ends_at: tokio::time::Instant,
+    announced: bool,
     done: bool,
     _open: OpenStream,
 }
@@ -127,6 +137,8 @@ fn notification_stream(
         pending: Vec::new().into_iter(),
         wake: state.inbox_signal().subscribe(),
         closing: state.closing(),
+        ends_at: tokio::time::Instant::now() + STREAM_LIFETIME,
+        announced: false,
         done: false,
         _open: OpenStream::new(),
     };
@@ -134,16 +146,31 @@ fn notification_stream(
         if s.done {
             return None;
         }
+        if !s.announced {
+            s.announced = true;
+            let open = SseEvent::default()
+                .event("open")
+                .id(s.feed.position().encode())
+                .data("{}");
+            return Some((Ok(open), s));
+        }
         loop {
             if let Some(notification) = s.pending.next() {
                 return Some((Ok(to_sse(&notification)), s));
             }
-            if *s.closing.borrow() {
+            let reason = if *s.closing.borrow() {
+                Some("server shutting down")
+            } else if tokio::time::Instant::now() >= s.ends_at {
+                Some("stream lifetime reached")
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
                 s.done = true;
                 let farewell = SseEvent::default()
                     .event("reconnect")
                     .id(s.feed.position().encode())
-                    .data(r#"{"reason":"server shutting down"}"#);
+                    .data(format!(r#"{{"reason":"{reason}"}}"#));
                 return Some((Ok(farewell), s));
             }
             match s.feed.next_batch().await {
@@ -159,6 +186,7 @@ fn notification_stream(
                 _ = s.wake.changed() => {}
                 _ = s.closing.changed() => {}
                 () = tokio::time::sleep(POLL_EVERY) => {}
+                () = tokio::time::sleep_until(s.ends_at) => {}
             }
         }
     })
