@@ -160,6 +160,13 @@ impl Client {
                 url: path.to_owned(),
                 reason: error.to_string(),
             })?;
+        // An absolute URL joins to another host; the session's token must not go there.
+        if url.origin() != self.inner.base_url.origin() {
+            return Err(ClientError::InvalidUrl {
+                url: path.to_owned(),
+                reason: "not on the client's server".to_owned(),
+            });
+        }
         let call = Call::new(Method::GET, url);
         let call = match self.is_signed_in() {
             true => call.authed(),

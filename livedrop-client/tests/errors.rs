@@ -58,3 +58,18 @@ async fn an_unreachable_server_is_a_transport_error() {
     assert!(matches!(error, ClientError::Transport(_)), "got {error:?}");
     assert_eq!(error.status(), None);
 }
+
+/// `Client::get` takes a path on the client's server: an absolute URL to another host is
+/// refused before anything (the session's token included) is sent.
+#[tokio::test]
+async fn get_refuses_urls_on_other_hosts() {
+    let client = Client::builder()
+        .base_url("http://127.0.0.1:9")
+        .build()
+        .unwrap();
+    let error = client
+        .get::<serde_json::Value>("https://elsewhere.example/steal")
+        .await
+        .unwrap_err();
+    assert!(matches!(error, ClientError::InvalidUrl { .. }), "{error:?}");
+}
