@@ -123,6 +123,9 @@ struct Streaming {
     wake: watch::Receiver<u64>,
     closing: watch::Receiver<bool>,
     ends_at: tokio::time::Instant,
+    /// The state the stream was opened on is gone (its signals' senders dropped): end
+    /// rather than spin on signals that can no longer change.
+    orphaned: bool,
     announced: bool,
     done: bool,
     _open: OpenStream,
@@ -138,6 +141,7 @@ fn notification_stream(
         wake: state.inbox_signal().subscribe(),
         closing: state.closing(),
         ends_at: tokio::time::Instant::now() + STREAM_LIFETIME,
+        orphaned: false,
         announced: false,
         done: false,
         _open: OpenStream::new(),
@@ -158,7 +162,7 @@ fn notification_stream(
             if let Some(notification) = s.pending.next() {
                 return Some((Ok(to_sse(&notification)), s));
             }
-            let reason = if *s.closing.borrow() {
+            let reason = if *s.closing.borrow() || s.orphaned {
                 Some("server shutting down")
             } else if tokio::time::Instant::now() >= s.ends_at {
                 Some("stream lifetime reached")
@@ -182,12 +186,13 @@ fn notification_stream(
                 // The stream outlives a backend blip: the next poll retries.
                 Err(error) => tracing::warn!(%error, "inbox read failed; retrying"),
             }
-            tokio::select! {
-                _ = s.wake.changed() => {}
-                _ = s.closing.changed() => {}
-                () = tokio::time::sleep(POLL_EVERY) => {}
-                () = tokio::time::sleep_until(s.ends_at) => {}
-            }
+            let signals_alive = tokio::select! {
+                woke = s.wake.changed() => woke.is_ok(),
+                closed = s.closing.changed() => closed.is_ok(),
+                () = tokio::time::sleep(POLL_EVERY) => true,
+                () = tokio::time::sleep_until(s.ends_at) => true,
+            };
+            s.orphaned = !signals_alive;
         }
     })
 }
