@@ -11,11 +11,12 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use livedrop_core::ids::UserId;
 use livedrop_core::ports::{RateDecision, RouteClass};
 use livedrop_core::wire::Problem;
 
 use crate::auth::TokenKind;
-use crate::auth::extract::bearer;
+use crate::auth::extract::{VerifiedUser, bearer};
 use crate::{ApiError, AppState};
 
 const LIMIT: HeaderName = HeaderName::from_static("ratelimit-limit");
@@ -31,10 +32,18 @@ pub(crate) type Guard = (AppState, RouteClass);
 /// traffic because the limiter is down would turn its outage into ours).
 pub(crate) async fn limit(
     State((state, class)): State<Guard>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
-    let subject = subject(&state, &request, class);
+    let user = (class != RouteClass::Auth)
+        .then(|| bearer(request.headers()))
+        .flatten()
+        .and_then(|token| state.tokens().verify(TokenKind::Access, token).ok());
+    let subject = subject(user, &request);
+    if let Some(user) = user {
+        // Checked once here; `AuthUser` takes it rather than verifying the token again.
+        request.extensions_mut().insert(VerifiedUser(user));
+    }
     let decision = match state.ports().rate_limiter.check(&subject, class, 1).await {
         Ok(decision) => decision,
         Err(error) => {
@@ -54,14 +63,10 @@ pub(crate) async fn limit(
 
 /// Who is asking: `user:ID` for a valid access token (checking one is a single HMAC),
 /// else `ip:ADDRESS` (the connection's peer). An invalid token counts against the IP, so
-/// made-up tokens cannot mint fresh buckets. The auth class always counts per address:
-/// its routes ignore tokens, and keying them by user would let every account an address
-/// registers bring a fresh bucket of password guesses.
-fn subject(state: &AppState, request: &Request, class: RouteClass) -> String {
-    let user = (class != RouteClass::Auth)
-        .then(|| bearer(request.headers()))
-        .flatten()
-        .and_then(|token| state.tokens().verify(TokenKind::Access, token).ok());
+/// made-up tokens cannot mint fresh buckets. The auth class always counts per address
+/// (the caller passes no user for it): its routes ignore tokens, and keying them by user
+/// would let every account an address registers bring a fresh bucket of password guesses.
+fn subject(user: Option<UserId>, request: &Request) -> String {
     if let Some(user) = user {
         return format!("user:{user}");
     }

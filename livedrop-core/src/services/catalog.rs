@@ -145,7 +145,9 @@ impl CatalogService {
         self.catalog.get_drop(id).await
     }
 
-    async fn owned_creator(&self, actor: UserId, creator_id: CreatorId) -> Result<Creator> {
+    /// The creator, if `actor` owns it: `Forbidden` if not, `NotFound` if there is no such
+    /// creator.
+    pub async fn owned_creator(&self, actor: UserId, creator_id: CreatorId) -> Result<Creator> {
         let creator = self.catalog.get_creator(creator_id).await?;
         if creator.owner_id != actor {
             return Err(Error::Forbidden("only the creator's owner may do this"));

@@ -22,19 +22,13 @@ impl FromRequestParts<AppState> for AuthUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let header = parts
-            .headers
-            .get(AUTHORIZATION)
-            .ok_or_else(|| ApiError::unauthorized("this route needs an access token"))?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|value| {
-                let (scheme, token) = value.split_once(' ')?;
-                scheme
-                    .eq_ignore_ascii_case("bearer")
-                    .then_some(token.trim())
-            })
+        if let Some(VerifiedUser(user)) = parts.extensions.get::<VerifiedUser>() {
+            return Ok(Self(*user));
+        }
+        if !parts.headers.contains_key(AUTHORIZATION) {
+            return Err(ApiError::unauthorized("this route needs an access token"));
+        }
+        let token = bearer(&parts.headers)
             .ok_or_else(|| ApiError::unauthorized("expected `Authorization: Bearer <token>`"))?;
         let user = state
             .tokens()
@@ -46,6 +40,10 @@ impl FromRequestParts<AppState> for AuthUser {
         Ok(Self(user))
     }
 }
+
+/// A user whose access token the rate limiter already verified for this request.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct VerifiedUser(pub(crate) UserId);
 
 /// The token of an `Authorization: Bearer <token>` header (scheme case-insensitive).
 pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {

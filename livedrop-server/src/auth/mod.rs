@@ -16,3 +16,16 @@ pub use extract::AuthUser;
 pub use passwords::Passwords;
 pub use refresh::REFRESH_TTL;
 pub use tokens::{IssuedToken, JwtSecret, TokenKeys, TokenKind};
+
+use livedrop_core::ids::UserId;
+use livedrop_core::{Entity, Error};
+
+/// A user's private lists (orders, follows) are theirs alone; to anyone else they do not
+/// exist.
+pub(crate) fn only_owner(caller: UserId, owner: UserId) -> Result<(), Error> {
+    if caller == owner {
+        Ok(())
+    } else {
+        Err(Error::not_found(Entity::User, owner))
+    }
+}

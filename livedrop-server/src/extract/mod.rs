@@ -5,11 +5,13 @@ mod idempotency_key;
 mod json_body;
 mod page_query;
 mod path_id;
+mod query_params;
 
 pub use idempotency_key::IdempotencyKeyHeader;
 pub use json_body::{JSON_BODY_LIMIT, JsonBody};
 pub use page_query::{PageParams, PageQuery};
 pub use path_id::PathId;
+pub use query_params::QueryParams;
 
 use livedrop_core::wire::Problem;
 

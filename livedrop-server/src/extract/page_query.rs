@@ -1,12 +1,12 @@
 //! [`PageQuery`]: a list's `cursor` and `limit`.
 
-use axum::extract::{FromRequestParts, Query};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use livedrop_core::domain::ValidationError;
 use livedrop_core::pagination::{Cursor, Limit, PageRequest};
 use serde::Deserialize;
 
-use super::bad_query;
+use super::QueryParams;
 use crate::ApiError;
 
 /// The `cursor` and `limit` query parameters of a list, as a [`PageRequest`]. A cursor
@@ -31,9 +31,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PageQuery {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let Query(raw) = Query::<PageParams>::from_request_parts(parts, state)
-            .await
-            .map_err(|rejection| bad_query(&rejection.body_text()))?;
+        let QueryParams(raw) = QueryParams::<PageParams>::from_request_parts(parts, state).await?;
         let limit = match raw.limit {
             None => Limit::default(),
             Some(text) => {

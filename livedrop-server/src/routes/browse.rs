@@ -2,7 +2,7 @@
 //! start first, keyset-paginated.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use livedrop_core::domain::{Drop, DropStatus};
 use livedrop_core::pagination::Page;
 use livedrop_core::wire::Problem;
@@ -10,7 +10,7 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::extract::{PageParams, PageQuery, bad_query};
+use crate::extract::{PageParams, PageQuery, QueryParams};
 use crate::openapi::{BadRequest, TooManyRequests};
 use crate::{ApiError, AppState};
 
@@ -42,10 +42,9 @@ struct StatusQuery {
 )]
 async fn browse_drops(
     State(state): State<AppState>,
-    status: Result<Query<StatusQuery>, axum::extract::rejection::QueryRejection>,
+    QueryParams(query): QueryParams<StatusQuery>,
     PageQuery(page): PageQuery,
 ) -> Result<Json<Page<Drop>>, ApiError> {
-    let Query(query) = status.map_err(|rejection| bad_query(&rejection.body_text()))?;
     let status = match query.status.as_deref().unwrap_or("live") {
         "upcoming" => DropStatus::Scheduled,
         "live" => DropStatus::Live,

@@ -3,7 +3,7 @@
 //! otherwise). And `GET /browse/products?creatorId&cursor&limit`.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use livedrop_core::domain::{Creator, Drop, Product};
 use livedrop_core::ids::CreatorId;
@@ -14,7 +14,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::AuthUser;
-use crate::extract::{JsonBody, PageParams, PageQuery, bad_query};
+use crate::extract::{JsonBody, PageParams, PageQuery, QueryParams};
 use crate::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized,
     UnsupportedMediaType,
@@ -145,10 +145,9 @@ struct CreatorQuery {
 )]
 async fn browse_products(
     State(state): State<AppState>,
-    query: Result<Query<CreatorQuery>, axum::extract::rejection::QueryRejection>,
+    QueryParams(query): QueryParams<CreatorQuery>,
     PageQuery(page): PageQuery,
 ) -> Result<Json<Page<Product>>, ApiError> {
-    let Query(query) = query.map_err(|rejection| bad_query(&rejection.body_text()))?;
     let creator: CreatorId = query.creator_id.parse()?;
     state.reads().creator(creator).await?;
     Ok(Json(state.browse().products_of(creator, page).await?))

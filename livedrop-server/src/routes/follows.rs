@@ -10,8 +10,7 @@
 //! counts stay public: they come back from follow and unfollow.
 
 use axum::Json;
-use axum::extract::{Query, State};
-use livedrop_core::Error;
+use axum::extract::State;
 use livedrop_core::domain::{Follow, FollowChange};
 use livedrop_core::ids::{CreatorId, UserId};
 use livedrop_core::pagination::Page;
@@ -21,9 +20,8 @@ use livedrop_core::wire::{FollowBody, FollowCheck};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::orders::only_owner;
-use crate::auth::AuthUser;
-use crate::extract::{JsonBody, PageParams, PageQuery, PathId, bad_query};
+use crate::auth::{AuthUser, only_owner};
+use crate::extract::{JsonBody, PageParams, PageQuery, PathId, QueryParams};
 use crate::openapi::{
     BadRequest, Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized,
     UnsupportedMediaType,
@@ -135,9 +133,7 @@ async fn followers(
     PathId(creator): PathId<CreatorId>,
     PageQuery(page): PageQuery,
 ) -> Result<Json<Page<Follow>>, ApiError> {
-    if state.reads().creator(creator).await?.owner_id != caller {
-        return Err(Error::Forbidden("only the creator's owner sees its followers").into());
-    }
+    state.catalog().owned_creator(caller, creator).await?;
     Ok(Json(state.browse().followers_of(creator, page).await?))
 }
 
@@ -173,13 +169,12 @@ struct CheckQuery {
 async fn check(
     State(state): State<AppState>,
     AuthUser(caller): AuthUser,
-    query: Result<Query<CheckQuery>, axum::extract::rejection::QueryRejection>,
+    QueryParams(query): QueryParams<CheckQuery>,
 ) -> Result<Json<FollowCheck>, ApiError> {
-    let Query(query) = query.map_err(|rejection| bad_query(&rejection.body_text()))?;
     let user: UserId = query.user_id.parse()?;
     let creator: CreatorId = query.creator_id.parse()?;
-    if caller != user && state.reads().creator(creator).await?.owner_id != caller {
-        return Err(Error::Forbidden("only the user or the creator's owner may ask").into());
+    if caller != user {
+        state.catalog().owned_creator(caller, creator).await?;
     }
     let following = state.follows().is_following(user, creator).await?;
     Ok(Json(FollowCheck { following }))

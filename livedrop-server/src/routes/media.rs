@@ -4,14 +4,12 @@
 //! With the S3 backend the server stores nothing and both answer 404: uploads and images
 //! go to the bucket's URLs.
 
-use std::future::poll_fn;
-use std::pin::Pin;
-
 use axum::body::{Body, HttpBody};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 use livedrop_adapters::media::{UploadGrant, UploadRefused};
 use livedrop_core::ports::MediaKey;
 use livedrop_core::wire::Problem;
@@ -98,27 +96,20 @@ async fn upload(
 
 /// The body, or `413` as soon as it passes `max` bytes (a declared `Content-Length` over
 /// it is refused before reading anything).
-async fn read_limited(mut body: Body, max: u64) -> Result<Vec<u8>, ApiError> {
+async fn read_limited(body: Body, max: u64) -> Result<Vec<u8>, ApiError> {
     let too_large = || refused(UploadRefused::TooLarge { max_bytes: max });
     if body.size_hint().lower() > max {
         return Err(too_large());
     }
-    let mut bytes = Vec::new();
-    while let Some(frame) = poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
-        let frame = frame.map_err(|_| {
-            ApiError::Problem(
-                Problem::new(400, "bad_request", "Invalid request")
-                    .with_detail("the upload body could not be read"),
-            )
-        })?;
-        if let Ok(data) = frame.into_data() {
-            if (bytes.len() + data.len()) as u64 > max {
-                return Err(too_large());
-            }
-            bytes.extend_from_slice(&data);
-        }
+    let limit = usize::try_from(max).unwrap_or(usize::MAX);
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes().to_vec()),
+        Err(error) if error.is::<LengthLimitError>() => Err(too_large()),
+        Err(_) => Err(ApiError::Problem(
+            Problem::new(400, "bad_request", "Invalid request")
+                .with_detail("the upload body could not be read"),
+        )),
     }
-    Ok(bytes)
 }
 
 /// The problem a refused upload answers with.

@@ -11,11 +11,10 @@ use livedrop_core::ids::{OrderId, UserId};
 use livedrop_core::pagination::Page;
 use livedrop_core::ports::Cancellation;
 use livedrop_core::wire::{PROBLEM_JSON, PlaceOrderBody};
-use livedrop_core::{Entity, Error};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, only_owner};
 use crate::extract::{IdempotencyKeyHeader, JsonBody, PageParams, PageQuery, PathId};
 use crate::openapi::{
     BadRequest, Conflict, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized, Unprocessable,
@@ -182,14 +181,4 @@ async fn orders_of(
 ) -> Result<Json<Page<Order>>, ApiError> {
     only_owner(caller, owner)?;
     Ok(Json(state.orders().orders_of(owner, page).await?))
-}
-
-/// A user's private lists (orders, follows) are theirs alone; to anyone else they do not
-/// exist.
-pub(super) fn only_owner(caller: UserId, owner: UserId) -> Result<(), Error> {
-    if caller == owner {
-        Ok(())
-    } else {
-        Err(Error::not_found(Entity::User, owner))
-    }
 }

@@ -15,7 +15,7 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -28,7 +28,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::TokenKind;
-use crate::extract::bad_query;
+use crate::extract::QueryParams;
 use crate::openapi::{BadRequest, TooManyRequests, Unauthorized};
 use crate::realtime::InboxFeed;
 use crate::{ApiError, AppState};
@@ -81,9 +81,8 @@ struct TokenQuery {
 async fn events(
     State(state): State<AppState>,
     headers: HeaderMap,
-    query: Result<Query<TokenQuery>, axum::extract::rejection::QueryRejection>,
+    QueryParams(query): QueryParams<TokenQuery>,
 ) -> Result<Response, ApiError> {
-    let Query(query) = query.map_err(|rejection| bad_query(&rejection.body_text()))?;
     let token = query
         .token
         .ok_or_else(|| ApiError::unauthorized("this stream needs a realtime token (`?token=`)"))?;
