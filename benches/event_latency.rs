@@ -7,7 +7,7 @@
 //!   from just before `publish` to a consumer group's receipt;
 //! - **pipeline**: orders placed at `RATE`/s through `OrderService` on the batched
 //!   Postgres ledger, each committing an `order.confirmed` to the outbox; the server's own
-//!   background loops relay and consume (notifications, database updater); a separate
+//!   background loops relay and consume (inbox writer, cache invalidator); a separate
 //!   consumer group times each event from the order's timestamp (taken before its commit,
 //!   so the figure is an upper bound of commit-to-receipt) to its receipt.
 //!
@@ -36,6 +36,7 @@ use livedrop::core::domain::{Event, EventData, IdempotencyKey, Quantity};
 use livedrop::core::ids::{DropId, EventId, UserId};
 use livedrop::core::ports::{EventBus, EventSubscription, Ports};
 use livedrop::core::testkit::fixtures;
+use livedrop::memory::MemoryBackend;
 use livedrop_adapters::kafka::{KafkaConfig, KafkaEventBus};
 use livedrop_adapters::postgres::LedgerMode;
 use livedrop_server::AppState;
@@ -73,7 +74,7 @@ async fn main() {
     let (backend, schema) = support::postgres::fresh_backend(&db, LedgerMode::default(), 16).await;
     let pipeline = pipeline(Ports {
         bus: fresh_bus(&brokers).await,
-        ..backend.ports()
+        ..backend.ports(MemoryBackend::default().ports())
     })
     .await;
     report("pipeline (order commit -> receipt)", &pipeline);

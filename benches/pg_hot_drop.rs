@@ -28,6 +28,7 @@ use livedrop::core::ids::{OrderId, UserId};
 use livedrop::core::ports::{Ledger, OrderRequest, Ports};
 use livedrop::core::testkit::fixtures;
 use livedrop::core::{Error, Result};
+use livedrop::memory::MemoryBackend;
 use livedrop_adapters::postgres::LedgerMode;
 
 mod support;
@@ -62,7 +63,7 @@ async fn main() {
 /// Runs the rounds of one mode; returns the median confirmed orders per second.
 async fn run_mode(url: &str, mode: LedgerMode, stock: u32) -> f64 {
     let (backend, schema) = fresh_backend(url, mode, 32).await;
-    let ports = backend.ports();
+    let ports = backend.ports(MemoryBackend::default().ports());
     let mut rates = Vec::new();
     for round in 1..=ROUNDS {
         let (confirmed, retries, elapsed) = sell_out(&ports, stock).await;

@@ -5,7 +5,7 @@
 //! - `service`: `OrderService::place_order`, i.e. the idempotency store's begin/complete
 //!   around the ledger: the full order path of an embedding program, idempotency on.
 //! - `service_json`: the same plus encoding each answer as the HTTP body the server sends
-//!   (`Receipt::response`): the order path minus HTTP itself.
+//!   (`wire::order_response`): the order path minus HTTP itself.
 //! - `baseline`: the floor for any design that serializes a hot drop, a bare
 //!   `Mutex<u32>` decrement with the same tasks, measured in the same run so results can be
 //!   read as ratios on a noisy machine.
@@ -30,6 +30,7 @@ use livedrop::core::ids::{DropId, OrderId, UserId};
 use livedrop::core::ports::{OrderRequest, Ports};
 use livedrop::core::services::OrderService;
 use livedrop::core::testkit::fixtures;
+use livedrop::core::wire::order_response;
 use livedrop::memory::MemoryBackend;
 use tokio::runtime::Runtime;
 
@@ -109,7 +110,7 @@ async fn place_all(hot: &HotDrop, orders: u64, threads: usize, path: Path) -> Du
                             .unwrap();
                         assert!(receipt.outcome.is_ok(), "{:?}", receipt.outcome);
                         if path == Path::ServiceJson {
-                            let response = receipt.response();
+                            let response = order_response(&receipt.outcome);
                             assert_eq!(response.status, 201);
                             std::hint::black_box(response.body);
                         }

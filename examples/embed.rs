@@ -15,7 +15,12 @@ use livedrop::memory::MemoryBackend;
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ports = MemoryBackend::default().ports();
     let clock = Arc::new(SystemClock);
-    let catalog = CatalogService::new(ports.catalog.clone(), clock.clone());
+    let catalog = CatalogService::new(
+        ports.catalog.clone(),
+        ports.ledger.clone(),
+        ports.media.clone(),
+        clock.clone(),
+    );
     let orders = OrderService::new(ports.ledger.clone(), ports.idempotency.clone(), clock);
 
     // Every input is a validated type: a bad email or price fails here, not in the engine.

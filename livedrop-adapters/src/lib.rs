@@ -10,6 +10,8 @@
 //! - [`kafka`] (feature `kafka`): the event bus on a Kafka topic, with consumer groups.
 //! - [`media`]: product images, uploaded with signed URLs: served by the server from memory
 //!   or a directory (always built), or presigned straight to S3 (feature `s3`).
+//! - `redacted_url`: service URLs with their password hidden, for the Postgres and Redis
+//!   configurations' logs and `Debug` output.
 //!
 //! Every backend passes the same `livedrop_core::testkit` conformance suite.
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::{TimeDelta, Utc};
 use livedrop_adapters::media::{LocalMedia, UploadGrant, UploadRefused, UploadSigner};
 use livedrop_core::ids::ProductId;
-use livedrop_core::ports::{ImageType, Media, MediaKey, UploadRequest};
+use livedrop_core::ports::{ImageType, Media, MediaHost, MediaKey, UploadRequest};
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n not really";
 

@@ -13,7 +13,7 @@ async fn orders_and_the_audit_log_refuse_rewrites_and_deletes() {
     let Some(backend) = support::postgres::backend(LedgerMode::PerOrder).await else {
         return;
     };
-    let ports = backend.ports();
+    let ports = backend.ports(support::postgres::base());
     let shop = live_drop(&*ports.catalog, 5).await;
     let buyer = user(&*ports.catalog).await;
     let order = ports

@@ -17,7 +17,7 @@ async fn an_order_waiting_on_the_lock_sees_the_drop_postponed_meanwhile() {
     let Some(backend) = support::postgres::backend(LedgerMode::PerOrder).await else {
         return;
     };
-    let ports = backend.ports();
+    let ports = backend.ports(support::postgres::base());
     let shop = live_drop(&*ports.catalog, 5).await;
     let buyer = user(&*ports.catalog).await;
     let drop_id = shop.drop.id.as_uuid();

@@ -63,7 +63,7 @@ async fn a_redis_crash_costs_no_order_and_places_none_twice() {
     config.idempotency = Default::default();
     let redis = RedisBackend::new(config).unwrap();
     redis.ping().await.unwrap();
-    let ports = redis.ports(pg.ports());
+    let ports = redis.ports(pg.ports(support::postgres::base()));
     let shop = fixtures::live_drop(&*ports.catalog, 1_000_000).await;
     let drop_id = shop.drop.id;
     let buyers = fixtures::users(&*ports.catalog, BUYERS).await;

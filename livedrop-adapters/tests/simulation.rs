@@ -19,12 +19,11 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use livedrop_adapters::memory::{MemoryBackend, MemoryConfig};
 use livedrop_core::Result;
-use livedrop_core::domain::{DropStock, IdempotencyKey, Order};
+use livedrop_core::domain::{Cancellation, DropStock, IdempotencyKey, Order};
 use livedrop_core::ids::{DropId, OrderId, UserId};
 use livedrop_core::pagination::{Page, PageRequest};
 use livedrop_core::ports::{
-    Cancellation, DropTransition, IdempotencyPolicy, Ledger, LedgerSummary, OrderRequest,
-    Placement, Ports,
+    DropTransition, IdempotencyPolicy, Ledger, LedgerSummary, OrderRequest, Placement, Ports,
 };
 use livedrop_core::testkit::sim::{self, SEED_ENV, STEPS_ENV, SimConfig, SimFailure, SimReport};
 

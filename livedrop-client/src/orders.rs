@@ -1,8 +1,7 @@
 //! [`OrdersHandler`]: placing orders safely, reading and cancelling them.
 
-use livedrop_core::domain::{IdempotencyKey, Order, Quantity, ValidationError};
+use livedrop_core::domain::{Cancellation, IdempotencyKey, Order, Quantity, ValidationError};
 use livedrop_core::ids::{DropId, OrderId, UserId};
-use livedrop_core::ports::Cancellation;
 use livedrop_core::wire::PlaceOrderBody;
 use reqwest::Method;
 use reqwest::header::{HeaderName, HeaderValue};

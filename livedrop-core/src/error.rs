@@ -6,7 +6,9 @@
 
 use std::fmt;
 
-use crate::domain::{DropStatus, IllegalTransition, OrderRejection, ValidationError};
+use crate::domain::{
+    DropStatus, IllegalTransition, OrderRejection, SignInRefusal, ValidationError,
+};
 
 /// A boxed source error from a backend, kept for logs and never shown to API clients.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -82,6 +84,9 @@ pub enum Error {
     /// The first request with this idempotency key has not finished yet.
     #[error("a request with this idempotency key is still being processed")]
     IdempotencyInFlight,
+    /// Credentials or a refresh token were refused (`401`): sign in again.
+    #[error(transparent)]
+    SignIn(#[from] SignInRefusal),
     /// The caller is known but not allowed to do this.
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
@@ -149,6 +154,7 @@ impl Error {
             Error::DropNotEditable { .. } => "drop_not_editable",
             Error::IdempotencyMismatch => "idempotency_key_reused",
             Error::IdempotencyInFlight => "idempotency_key_in_flight",
+            Error::SignIn(refusal) => refusal.code(),
             Error::Forbidden(_) => "forbidden",
             Error::Unavailable { .. } => "unavailable",
             Error::Internal { .. } => "internal",

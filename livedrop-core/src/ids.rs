@@ -23,7 +23,7 @@ pub(crate) fn now_v7() -> Uuid {
 /// A UUID v7 for `at`: the caller has already read the clock, and a second read per id
 /// showed up in the order path. Times before 1970 (never produced by a real clock) clamp
 /// to the epoch; the context still keeps a thread's ids strictly increasing.
-pub(crate) fn v7_at(at: DateTime<Utc>) -> Uuid {
+pub fn v7_at(at: DateTime<Utc>) -> Uuid {
     let seconds = u64::try_from(at.timestamp()).unwrap_or(0);
     let nanos = at.timestamp_subsec_nanos();
     V7_CONTEXT.with(|context| Uuid::new_v7(uuid::Timestamp::from_unix(context, seconds, nanos)))

@@ -1,20 +1,24 @@
-//! Which backends the server runs on: memory unless a backend's URL is configured, each
-//! with the readiness probe `GET /readyz` runs.
+//! The composition root: which backends the server runs on, memory unless a backend's URL
+//! is configured, each with the readiness probe `GET /readyz` runs.
 //!
-//! Each backend replaces only its own ports (Postgres the durable ones, Redis the
-//! idempotency fast path, rate limits and cache, Kafka the event bus), so any combination
-//! works, and the rest stays in process.
+//! Every port starts on the in-memory backend; each configured backend then lays its own
+//! ports over that set with the same overlay, `ports(base) -> Ports` (Postgres the durable
+//! ones, Redis the idempotency fast path, rate limits and cache, Kafka the event bus, the
+//! media backend the upload URLs and, when it is this server, the media host), so any
+//! combination works and the rest stays in process. This is the one place they are
+//! assembled.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
-#[cfg(any(feature = "postgres", feature = "redis", feature = "kafka"))]
-use std::{fmt, pin::Pin};
 
-#[cfg(any(feature = "postgres", feature = "redis", feature = "kafka"))]
-use async_trait::async_trait;
+use livedrop_adapters::media::{LocalMedia, UploadSigner};
 use livedrop_adapters::memory::{MemoryBackend, MemoryConfig};
 use livedrop_core::ports::Ports;
 
 use crate::Config;
+use crate::media::MediaConfig;
+#[cfg(any(feature = "postgres", feature = "redis", feature = "kafka"))]
+use crate::readiness::Probe;
 use crate::readiness::ReadinessProbe;
 
 /// The ports to serve with and what `/readyz` checks.
@@ -26,8 +30,6 @@ pub struct Backends {
     pub probes: Vec<Arc<dyn ReadinessProbe>>,
     /// Whether orders and the catalog survive a restart (a database is configured).
     pub durable: bool,
-    /// The media store the server's `/media` routes serve (`None`: S3 serves).
-    pub media_store: Option<Arc<livedrop_adapters::media::LocalMedia>>,
 }
 
 /// Why the configured backends could not be set up.
@@ -55,7 +57,7 @@ pub enum BackendError {
     },
 }
 
-/// Connects what `config` names, over an in-memory base.
+/// Connects what `config` names, each overlaid on the in-memory base.
 ///
 /// Postgres and Kafka are connected (and migrated, and the topic created) now, so a bad
 /// URL fails the start; Redis connects lazily, so a server starts while Redis is down and
@@ -68,7 +70,6 @@ pub async fn connect(config: &Config) -> Result<Backends, BackendError> {
         ports: MemoryBackend::new(MemoryConfig::default()).ports(),
         probes: Vec::new(),
         durable: false,
-        media_store: None,
     };
     if let Some(url) = &config.database_url {
         postgres(&mut backends, url).await?;
@@ -79,8 +80,7 @@ pub async fn connect(config: &Config) -> Result<Backends, BackendError> {
     if let Some(brokers) = &config.kafka_brokers {
         kafka(&mut backends, brokers).await?;
     }
-    (backends.ports.media, backends.media_store) =
-        crate::media::connect(&config.media, config.listen).await?;
+    backends.ports = media(&config.media, config.listen, backends.ports).await?;
     Ok(backends)
 }
 
@@ -93,9 +93,7 @@ async fn postgres(backends: &mut Backends, url: &str) -> Result<(), BackendError
             backend: "postgres",
             source,
         })?;
-    // Postgres first, so its ports become the base: the durable ones on the database, the
-    // cache, rate limiter and bus in process until Redis and Kafka take theirs.
-    backends.ports = pg.ports();
+    backends.ports = pg.ports(backends.ports.clone());
     backends.probes.push(Probe::new(
         "postgres",
         pg,
@@ -147,7 +145,7 @@ async fn kafka(backends: &mut Backends, brokers: &str) -> Result<(), BackendErro
             backend: "kafka",
             source,
         })?;
-    backends.ports.bus = Arc::new(bus.clone());
+    backends.ports = bus.ports(backends.ports.clone());
     backends.probes.push(Probe::new(
         "kafka",
         bus,
@@ -164,47 +162,56 @@ async fn kafka(_: &mut Backends, _: &str) -> Result<(), BackendError> {
     })
 }
 
-#[cfg(any(feature = "postgres", feature = "redis", feature = "kafka"))]
-/// The future a [`Probe`] runs.
-type Ping = Pin<Box<dyn Future<Output = livedrop_core::Result<()>> + Send>>;
-
-#[cfg(any(feature = "postgres", feature = "redis", feature = "kafka"))]
-/// A backend's own `ping` as a readiness probe.
-struct Probe {
-    name: &'static str,
-    ping: Box<dyn Fn() -> Ping + Send + Sync>,
+/// `base` with the media ports `config` names: a bucket's presigned uploads (S3), or this
+/// server's own upload URLs and image serving, objects in a directory or in memory.
+async fn media(
+    config: &MediaConfig,
+    listen: SocketAddr,
+    base: Ports,
+) -> Result<Ports, BackendError> {
+    if let Some(bucket) = &config.s3_bucket {
+        return s3(config, bucket, base);
+    }
+    let public = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{listen}"));
+    let signer = config
+        .media_secret
+        .as_ref()
+        .map_or_else(UploadSigner::random, |secret| {
+            UploadSigner::new(secret.as_bytes().to_vec())
+        });
+    let local = match &config.media_dir {
+        Some(dir) => LocalMedia::in_directory(&public, signer, dir)
+            .await
+            .map_err(|source| BackendError::Connect {
+                backend: "media directory",
+                source,
+            })?,
+        None => LocalMedia::in_memory(&public, signer),
+    };
+    Ok(Arc::new(local).ports(base))
 }
 
-#[cfg(any(feature = "postgres", feature = "redis", feature = "kafka"))]
-impl Probe {
-    /// Probes a clone of `backend` with `ping`.
-    fn new<B, F, Fut>(name: &'static str, backend: B, ping: F) -> Arc<Self>
-    where
-        B: Clone + Send + Sync + 'static,
-        F: Fn(B) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = livedrop_core::Result<()>> + Send + 'static,
-    {
-        Arc::new(Self {
-            name,
-            ping: Box::new(move || Box::pin(ping(backend.clone()))),
-        })
-    }
+#[cfg(feature = "s3")]
+fn s3(config: &MediaConfig, bucket: &str, base: Ports) -> Result<Ports, BackendError> {
+    use livedrop_adapters::media::{S3Config, S3Media};
+    let mut s3 = S3Config::new(bucket);
+    s3.endpoint.clone_from(&config.s3_endpoint);
+    s3.region.clone_from(&config.s3_region);
+    s3.public_base_url.clone_from(&config.s3_public_url);
+    let media = S3Media::new(s3).map_err(|source| BackendError::Connect {
+        backend: "s3",
+        source,
+    })?;
+    Ok(Arc::new(media).ports(base))
 }
 
-#[cfg(any(feature = "postgres", feature = "redis", feature = "kafka"))]
-impl fmt::Debug for Probe {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Probe").field("name", &self.name).finish()
-    }
-}
-
-#[cfg(any(feature = "postgres", feature = "redis", feature = "kafka"))]
-#[async_trait]
-impl ReadinessProbe for Probe {
-    fn name(&self) -> &'static str {
-        self.name
-    }
-    async fn check(&self) -> livedrop_core::Result<()> {
-        (self.ping)().await
-    }
+#[cfg(not(feature = "s3"))]
+fn s3(_: &MediaConfig, _: &str, _: Ports) -> Result<Ports, BackendError> {
+    Err(BackendError::NotBuilt {
+        setting: "LIVEDROP_S3_BUCKET",
+        backend: "s3",
+    })
 }

@@ -42,33 +42,6 @@ impl ApiError {
         Self::Problem(Problem::new(401, "unauthorized", "Unauthorized").with_detail(detail))
     }
 
-    /// `401 invalid_credentials`: the email and password do not match an account (which
-    /// of the two is wrong is never said).
-    pub fn invalid_credentials() -> Self {
-        Self::Problem(
-            Problem::new(401, "invalid_credentials", "Unauthorized")
-                .with_detail("the email or password is wrong"),
-        )
-    }
-
-    /// `401 invalid_refresh_token`: unknown, expired or revoked; sign in again.
-    pub fn invalid_refresh_token() -> Self {
-        Self::Problem(
-            Problem::new(401, "invalid_refresh_token", "Unauthorized")
-                .with_detail("the refresh token is invalid, expired or revoked"),
-        )
-    }
-
-    /// `401 refresh_token_reused`: an already spent refresh token came back, so its whole
-    /// family was revoked; sign in again.
-    pub fn refresh_token_reused() -> Self {
-        Self::Problem(
-            Problem::new(401, "refresh_token_reused", "Unauthorized").with_detail(
-                "this refresh token was already used; every token of its sign-in is revoked",
-            ),
-        )
-    }
-
     /// The problem this error renders as.
     pub fn problem(&self) -> Problem {
         match self {

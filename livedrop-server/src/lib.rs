@@ -19,21 +19,23 @@
 //!
 //! # Layout
 //! - [`config`]: the command line and `LIVEDROP_*` environment ([`Config`]).
-//! - [`auth`]: access and realtime tokens (JWT), the [`AuthUser`](auth::AuthUser)
-//!   extractor, argon2id [`Passwords`](auth::Passwords), refresh tokens and the sign-in
-//!   flows.
-//! - [`backends`]: the ports on memory, or on the Postgres, Redis and Kafka the
-//!   configuration names, with their readiness probes.
-//! - [`state`]: [`AppState`], the ports and the core services built from them, shared
-//!   by every handler.
+//! - [`auth`]: access and realtime tokens (JWT, the core's token issuer), the
+//!   [`AuthUser`](auth::AuthUser) extractor and argon2id [`Passwords`](auth::Passwords)
+//!   (the core's password hasher); the sign-in flows are the core's `SessionService`.
+//! - [`backends`]: the composition root: the ports on memory, overlaid by the Postgres,
+//!   Redis, Kafka and media backends the configuration names, with their readiness probes.
+//! - [`state`]: [`AppState`], the core services built on those ports, shared by every
+//!   handler (handlers extract, call one service and answer; they never call a port).
 //! - [`error`]: [`ApiError`], the one error type handlers return; it renders
 //!   `application/problem+json` and never leaks internal detail on 5xx.
+//! - `order_reply`: how an order's receipt is answered (status, body, `Location`,
+//!   `Idempotent-Replayed`), in one place.
 //! - [`extract`]: request extractors whose rejections are problems too
 //!   ([`PathId`](extract::PathId)).
 //! - `http_metrics`: request counts and latency histograms per route.
 //! - `rate_limit`: the token-bucket middleware (`429` with `Retry-After`).
-//! - [`realtime`]: the SSE stream's inbox feed and the signal that wakes it.
-//! - [`media`]: which media backend uploads are signed for (`--media-dir`, `--s3-bucket`).
+//! - [`realtime`]: the signal that wakes this instance's event streams.
+//! - [`media`]: the media settings (`--media-dir`, `--s3-bucket`, ...).
 //! - [`readiness`]: the probes `GET /readyz` runs, one per configured backend.
 //! - `routes`: one file per resource (`health`, `drops`, `auth`, ...) plus the 404/405
 //!   fallbacks; [`router`] assembles them, with `GET /openapi.json` and the `/docs` page.
@@ -52,6 +54,7 @@ pub mod extract;
 mod http_metrics;
 pub mod media;
 mod openapi;
+mod order_reply;
 mod rate_limit;
 pub mod readiness;
 pub mod realtime;

@@ -40,9 +40,6 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
             "no LIVEDROP_JWT_SECRET: tokens are signed with a random secret, so they do not survive a restart and other instances refuse them"
         ),
     }
-    if let Some(store) = backends.media_store {
-        state = state.media_store(store);
-    }
     for probe in backends.probes {
         state = state.probe(probe);
     }

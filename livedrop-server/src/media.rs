@@ -1,4 +1,5 @@
-//! Which media backend the server signs uploads for: the configuration and the wiring.
+//! Which media backend the server signs uploads for: the configuration (wired in
+//! [`backends`](crate::backends)).
 //!
 //! - nothing set: uploads come to this server and are kept in memory;
 //! - `--media-dir`: uploads come to this server and are written under that directory;
@@ -6,12 +7,6 @@
 //!   signs them and serves nothing.
 
 use std::path::PathBuf;
-use std::sync::Arc;
-
-use livedrop_adapters::media::{LocalMedia, UploadSigner};
-use livedrop_core::ports::Media;
-
-use crate::backends::BackendError;
 
 /// The media settings ([`Config`](crate::Config) flattens them in).
 #[derive(Clone, PartialEq, Eq, clap::Args)]
@@ -56,58 +51,4 @@ impl std::fmt::Debug for MediaConfig {
             .field("s3_public_url", &self.s3_public_url)
             .finish()
     }
-}
-
-/// The media port, and the store the server's `/media` routes serve when uploads come
-/// to the server (`None` with S3).
-pub(crate) async fn connect(
-    config: &MediaConfig,
-    listen: std::net::SocketAddr,
-) -> Result<(Arc<dyn Media>, Option<Arc<LocalMedia>>), BackendError> {
-    if let Some(bucket) = &config.s3_bucket {
-        return Ok((s3(config, bucket)?, None));
-    }
-    let base = config
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{listen}"));
-    let signer = config
-        .media_secret
-        .as_ref()
-        .map_or_else(UploadSigner::random, |secret| {
-            UploadSigner::new(secret.as_bytes().to_vec())
-        });
-    let local = match &config.media_dir {
-        Some(dir) => LocalMedia::in_directory(&base, signer, dir)
-            .await
-            .map_err(|source| BackendError::Connect {
-                backend: "media directory",
-                source,
-            })?,
-        None => LocalMedia::in_memory(&base, signer),
-    };
-    let local = Arc::new(local);
-    Ok((local.clone(), Some(local)))
-}
-
-#[cfg(feature = "s3")]
-fn s3(config: &MediaConfig, bucket: &str) -> Result<Arc<dyn Media>, BackendError> {
-    use livedrop_adapters::media::{S3Config, S3Media};
-    let mut s3 = S3Config::new(bucket);
-    s3.endpoint.clone_from(&config.s3_endpoint);
-    s3.region.clone_from(&config.s3_region);
-    s3.public_base_url.clone_from(&config.s3_public_url);
-    let media = S3Media::new(s3).map_err(|source| BackendError::Connect {
-        backend: "s3",
-        source,
-    })?;
-    Ok(Arc::new(media))
-}
-
-#[cfg(not(feature = "s3"))]
-fn s3(_: &MediaConfig, _: &str) -> Result<Arc<dyn Media>, BackendError> {
-    Err(BackendError::NotBuilt {
-        setting: "LIVEDROP_S3_BUCKET",
-        backend: "s3",
-    })
 }

@@ -54,3 +54,48 @@ pub async fn check_all(probes: &[Arc<dyn ReadinessProbe>]) -> Vec<ProbeResult> {
     }
     results
 }
+
+/// The future a [`Probe`] runs.
+#[cfg(any(feature = "postgres", feature = "redis", feature = "kafka"))]
+type Ping = std::pin::Pin<Box<dyn Future<Output = livedrop_core::Result<()>> + Send>>;
+
+/// A backend's own `ping` as a readiness probe.
+#[cfg(any(feature = "postgres", feature = "redis", feature = "kafka"))]
+pub(crate) struct Probe {
+    name: &'static str,
+    ping: Box<dyn Fn() -> Ping + Send + Sync>,
+}
+
+#[cfg(any(feature = "postgres", feature = "redis", feature = "kafka"))]
+impl Probe {
+    /// Probes a clone of `backend` with `ping`.
+    pub(crate) fn new<B, F, Fut>(name: &'static str, backend: B, ping: F) -> Arc<Self>
+    where
+        B: Clone + Send + Sync + 'static,
+        F: Fn(B) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = livedrop_core::Result<()>> + Send + 'static,
+    {
+        Arc::new(Self {
+            name,
+            ping: Box::new(move || Box::pin(ping(backend.clone()))),
+        })
+    }
+}
+
+#[cfg(any(feature = "postgres", feature = "redis", feature = "kafka"))]
+impl Debug for Probe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Probe").field("name", &self.name).finish()
+    }
+}
+
+#[cfg(any(feature = "postgres", feature = "redis", feature = "kafka"))]
+#[async_trait]
+impl ReadinessProbe for Probe {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    async fn check(&self) -> livedrop_core::Result<()> {
+        (self.ping)().await
+    }
+}

@@ -1,15 +1,14 @@
-//! [`AppState`]: the ports and the core services every handler shares.
+//! [`AppState`]: the core services every handler shares, built on one backend's ports.
 
 use std::{sync::Arc, time::Duration};
 
 use tokio::sync::watch;
 
-use livedrop_adapters::media::LocalMedia;
 use livedrop_core::clock::{Clock, SystemClock};
 use livedrop_core::ports::{CacheTtls, Ports};
 use livedrop_core::services::{
-    BrowseService, CachedReads, CatalogService, DatabaseUpdater, EventHandler, FollowService,
-    NotificationFeed, OrderService, Relay, Scheduler,
+    BrowseService, CacheInvalidator, CachedReads, CatalogService, EventHandler, FollowService,
+    InboxService, InboxWriter, MediaService, OrderService, Relay, Scheduler, SessionService,
 };
 
 use crate::auth::{JwtSecret, Passwords, TokenKeys};
@@ -27,18 +26,21 @@ pub const RELAY_BATCH: usize = 256;
 pub const RELAY_LEASE: Duration = Duration::from_secs(90);
 
 /// The server's shared state: one backend's [`Ports`] (trait objects, chosen at run
-/// time) and the core services built on them. Cloning is one `Arc` clone.
+/// time) and the core services built on them. Handlers call the services; the ports are
+/// here for the background loops and the rate-limit layer. Cloning is one `Arc` clone.
 #[derive(Clone, Debug)]
 pub struct AppState(Arc<Inner>);
 
 #[derive(Debug)]
 struct Inner {
     ports: Ports,
-    clock: Arc<dyn Clock>,
     catalog: CatalogService,
     orders: OrderService,
+    sessions: SessionService,
     browse: BrowseService,
     follows: FollowService,
+    inbox: InboxService,
+    media: MediaService,
     scheduler: Scheduler,
     relay: Relay,
     reads: CachedReads,
@@ -47,8 +49,6 @@ struct Inner {
     tokens: TokenKeys,
     inbox_signal: InboxSignal,
     closing: watch::Sender<bool>,
-    passwords: Passwords,
-    media_store: Option<Arc<LocalMedia>>,
 }
 
 impl AppState {
@@ -65,18 +65,13 @@ impl AppState {
             probes: Vec::new(),
             secret: None,
             passwords: Passwords::default(),
-            media_store: None,
         }
     }
 
-    /// The ports the services run on.
+    /// The ports the services run on: for the background loops, the rate-limit layer and
+    /// tests. Handlers go through the services.
     pub fn ports(&self) -> &Ports {
         &self.0.ports
-    }
-
-    /// The clock the services read.
-    pub fn clock(&self) -> &Arc<dyn Clock> {
-        &self.0.clock
     }
 
     /// Users, creators, products and drops.
@@ -87,6 +82,21 @@ impl AppState {
     /// Placing, cancelling and reading orders.
     pub fn orders(&self) -> &OrderService {
         &self.0.orders
+    }
+
+    /// Registration, sign-in, refresh, logout and realtime tokens.
+    pub fn sessions(&self) -> &SessionService {
+        &self.0.sessions
+    }
+
+    /// Inbox pages and live feeds.
+    pub fn inbox(&self) -> &InboxService {
+        &self.0.inbox
+    }
+
+    /// Uploads and images, when this server hosts them.
+    pub fn media(&self) -> &MediaService {
+        &self.0.media
     }
 
     /// Paginated lists.
@@ -115,12 +125,12 @@ impl AppState {
     }
 
     /// The event consumers' handlers (each run by [`background`](crate::background) in
-    /// its own consumer group): the database updater and the notification feed.
+    /// its own consumer group): the cache invalidator and the inbox writer.
     pub fn handlers(&self) -> &[Arc<dyn EventHandler>] {
         &self.0.handlers
     }
 
-    /// Signs and checks access and realtime tokens.
+    /// Checks access and realtime tokens (the sessions service signs them).
     pub fn tokens(&self) -> &TokenKeys {
         &self.0.tokens
     }
@@ -140,17 +150,6 @@ impl AppState {
         self.0.closing.send_replace(true);
     }
 
-    /// Hashes and checks passwords.
-    pub fn passwords(&self) -> &Passwords {
-        &self.0.passwords
-    }
-
-    /// The store `PUT`/`GET /media/{key}` accept into and serve from, when uploads come to
-    /// this server (memory or directory media); `None` when they go to S3.
-    pub fn media_store(&self) -> Option<&Arc<LocalMedia>> {
-        self.0.media_store.as_ref()
-    }
-
     /// What `GET /readyz` checks.
     pub fn probes(&self) -> &[Arc<dyn ReadinessProbe>] {
         &self.0.probes
@@ -166,16 +165,9 @@ pub struct AppStateBuilder {
     probes: Vec<Arc<dyn ReadinessProbe>>,
     secret: Option<JwtSecret>,
     passwords: Passwords,
-    media_store: Option<Arc<LocalMedia>>,
 }
 
 impl AppStateBuilder {
-    /// Serves uploads and images from `store` (the one behind `ports.media`).
-    pub fn media_store(mut self, store: Arc<LocalMedia>) -> Self {
-        self.media_store = Some(store);
-        self
-    }
-
     /// Signs tokens with `secret` (instances sharing users need the same one). Without
     /// one, a random secret: tokens die with the process.
     pub fn jwt_secret(mut self, secret: JwtSecret) -> Self {
@@ -210,7 +202,6 @@ impl AppStateBuilder {
             probes,
             secret,
             passwords,
-            media_store,
         } = self;
         let tokens = TokenKeys::new(&secret.unwrap_or_else(JwtSecret::random));
         // Install the recorder before anything (the background loops) records.
@@ -223,14 +214,28 @@ impl AppStateBuilder {
         );
         let inbox_signal = InboxSignal::new();
         let handlers: Vec<Arc<dyn EventHandler>> = vec![
-            Arc::new(DatabaseUpdater::new(reads.clone())),
+            Arc::new(CacheInvalidator::new(reads.clone())),
             Arc::new(SignallingHandler::new(
-                Arc::new(NotificationFeed::new(ports.notifier.clone())),
+                Arc::new(InboxWriter::new(ports.notifier.clone())),
                 inbox_signal.clone(),
             )),
         ];
         AppState(Arc::new(Inner {
-            catalog: CatalogService::new(ports.catalog.clone(), clock.clone()),
+            catalog: CatalogService::new(
+                ports.catalog.clone(),
+                ports.ledger.clone(),
+                ports.media.clone(),
+                clock.clone(),
+            ),
+            sessions: SessionService::new(
+                ports.catalog.clone(),
+                ports.credentials.clone(),
+                Arc::new(passwords),
+                Arc::new(tokens.clone()),
+                clock.clone(),
+            ),
+            inbox: InboxService::new(ports.notifier.clone(), clock.clone()),
+            media: MediaService::new(ports.media_host.clone(), clock.clone()),
             orders: OrderService::new(
                 ports.ledger.clone(),
                 ports.idempotency.clone(),
@@ -248,13 +253,10 @@ impl AppStateBuilder {
             reads,
             handlers,
             ports,
-            clock,
             probes,
             tokens,
             inbox_signal,
             closing: watch::channel(false).0,
-            passwords,
-            media_store,
         }))
     }
 }

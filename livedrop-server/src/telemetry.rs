@@ -103,3 +103,17 @@ pub fn record_cache_stats(stats: livedrop_core::ports::CacheStats) {
     };
     metrics::gauge!("livedrop_cache_hit_ratio").set(ratio);
 }
+
+/// Counts a settled order request in `livedrop_orders_total{outcome,reason}`: `confirmed`,
+/// or `rejected` with the refusal's code. A replay is not counted again.
+pub fn record_order(receipt: &livedrop_core::services::Receipt) {
+    if receipt.replayed {
+        return;
+    }
+    let (outcome, reason) = match &receipt.outcome {
+        Ok(_) => ("confirmed", "none"),
+        Err(rejection) => ("rejected", rejection.code()),
+    };
+    metrics::counter!("livedrop_orders_total", "outcome" => outcome, "reason" => reason)
+        .increment(1);
+}

@@ -102,7 +102,7 @@ async fn postgres_auth_flows() {
     let Some(pg) = backends::postgres::backend(LedgerMode::default()).await else {
         return;
     };
-    auth_flows(pg.ports()).await;
+    auth_flows(pg.ports(backends::postgres::base())).await;
 }
 
 async fn auth_flows(ports: Ports) {

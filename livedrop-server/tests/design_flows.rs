@@ -54,7 +54,7 @@ async fn postgres_redis_kafka_walk_the_design_flows() {
     };
     let ports = redis.ports(Ports {
         bus: Arc::new(bus),
-        ..pg.ports()
+        ..pg.ports(backends::postgres::base())
     });
     walk_the_design_flows(ports).await;
 }
@@ -92,13 +92,9 @@ async fn walk_the_design_flows(ports: Ports) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let media = Arc::new(LocalMedia::in_memory(&base, UploadSigner::random()));
-    let state = AppState::builder(Ports {
-        media: media.clone(),
-        ..ports
-    })
-    .media_store(media)
-    .passwords(Passwords::for_tests())
-    .build();
+    let state = AppState::builder(media.ports(ports))
+        .passwords(Passwords::for_tests())
+        .build();
     let background = Background::spawn(
         &state,
         BackgroundConfig {

@@ -1,6 +1,6 @@
 //! The event pipeline end to end, with the server's own background loops: orders append
 //! events to the outbox, the relay publishes them on the bus, and the two consumers (the
-//! notification feed and the database updater) apply them.
+//! inbox writer and the cache invalidator) apply them.
 //!
 //! The same scenario runs on the memory backend and, with features `postgres` and
 //! `kafka`, on PostgreSQL plus a Kafka broker (`LIVEDROP_TEST_DATABASE_URL`,
@@ -52,7 +52,7 @@ async fn postgres_and_kafka_orders_reach_consumers_and_apply_once() {
     };
     orders_reach_consumers_and_apply_once(Ports {
         bus: std::sync::Arc::new(bus),
-        ..pg.ports()
+        ..pg.ports(backends::postgres::base())
     })
     .await;
 }
@@ -178,7 +178,7 @@ pub async fn orders_reach_consumers_and_apply_once(ports: Ports) {
     .await;
     assert_notified_once(&state, follower, &follower_kinds, &confirmed).await;
 
-    // The database updater rebuilt the live-drops read model after the sell-out.
+    // The cache invalidator rebuilt the live-drops read model after the sell-out.
     eventually(
         "the live-drops read model drops the sold-out drop",
         || async {

@@ -45,7 +45,7 @@ async fn events_wait_out_a_broker_outage_and_all_arrive() {
     let bus = KafkaEventBus::new(config).await.expect("the test's broker");
     let ports = Ports {
         bus: Arc::new(bus),
-        ..pg.ports()
+        ..pg.ports(backends::postgres::base())
     };
     let state = AppState::new(ports.clone());
     let mut watcher = ports.bus.subscribe("outage-watcher").await.unwrap();

@@ -12,7 +12,9 @@ use chrono::Utc;
 use livedrop_adapters::media::{LocalMedia, UploadSigner};
 use livedrop_adapters::memory::MemoryBackend;
 use livedrop_core::ids::ProductId;
-use livedrop_core::ports::{ImageType, Media, MediaKey, PresignedUpload, UploadRequest};
+use livedrop_core::ports::{
+    ImageType, Media, MediaHost, MediaKey, Ports, PresignedUpload, UploadRequest,
+};
 use livedrop_server::AppState;
 use reqwest::StatusCode;
 
@@ -28,9 +30,7 @@ async fn server() -> (String, Arc<LocalMedia>) {
             .await
             .unwrap(),
     );
-    let mut ports = MemoryBackend::default().ports();
-    ports.media = media.clone();
-    let state = AppState::builder(ports).media_store(media.clone()).build();
+    let state = AppState::new(media.ports(MemoryBackend::default().ports()));
     (support::serve(state).await, media)
 }
 
@@ -174,7 +174,12 @@ async fn an_expired_url_is_refused() {
 
 #[tokio::test]
 async fn without_a_media_store_the_routes_are_404() {
-    let base = support::serve(AppState::new(MemoryBackend::default().ports())).await;
+    // Media on a bucket: no host.
+    let ports = Ports {
+        media_host: None,
+        ..MemoryBackend::default().ports()
+    };
+    let base = support::serve(AppState::new(ports)).await;
     let key = MediaKey::product_image(ProductId::new(), ImageType::Png);
     let response = reqwest::get(format!("{base}/media/{key}")).await.unwrap();
     assert_problem(response, StatusCode::NOT_FOUND, "not_found").await;

@@ -17,13 +17,11 @@ use super::admin::ensure_topic;
 use super::config::KafkaConfig;
 use super::error::to_error;
 use super::poller::Shared;
+use super::producer::SharedProducer;
 use super::subscription::KafkaSubscription;
 
 /// How long a publish waits before trying again when librdkafka's send queue is full.
 const QUEUE_FULL_BACKOFF: Duration = Duration::from_millis(5);
-
-/// The bus's current producer, replaced in place when it cannot send again.
-pub(super) type SharedProducer = Arc<parking_lot::RwLock<FutureProducer>>;
 
 /// The [`EventBus`] on one Kafka topic: events keyed by [`Event::key`] (so one drop's, or
 /// else one creator's, events share a partition and keep their order), JSON values,

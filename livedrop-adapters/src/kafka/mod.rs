@@ -8,6 +8,8 @@
 //! - [`KafkaEventBus`] (`bus`): the [`EventBus`](livedrop_core::ports::EventBus) port. An
 //!   idempotent producer (`acks=all`) keyed by [`Event::key`](livedrop_core::domain::Event::key),
 //!   so the events of one drop (else creator) share a partition and keep their order.
+//! - `producer`: the producer handle the bus shares with its subscriptions (they query
+//!   watermarks through it), replaced in place when it cannot send again.
 //! - `subscription`: one consumer group member; `poller` runs its librdkafka consumer on a
 //!   thread of its own so group rebalances are served even while nobody asks for the next
 //!   event.
@@ -20,6 +22,7 @@ mod bus;
 mod config;
 mod error;
 mod poller;
+mod producer;
 mod subscription;
 
 pub use bus::KafkaEventBus;
@@ -27,3 +30,13 @@ pub use config::KafkaConfig;
 
 /// The backend name in errors and logs.
 const BACKEND: &str = "kafka";
+
+impl KafkaEventBus {
+    /// `base` with its event bus replaced by this Kafka topic.
+    pub fn ports(&self, base: livedrop_core::ports::Ports) -> livedrop_core::ports::Ports {
+        livedrop_core::ports::Ports {
+            bus: std::sync::Arc::new(self.clone()),
+            ..base
+        }
+    }
+}

@@ -13,10 +13,10 @@ use rdkafka::producer::{FutureProducer, Producer};
 use rdkafka::{Offset, TopicPartitionList};
 
 use super::BACKEND;
-use super::bus::SharedProducer;
 use super::config::KafkaConfig;
 use super::error::{lost_ownership, to_error};
 use super::poller::{self, GroupContext, Shared};
+use super::producer::SharedProducer;
 
 /// A member of a consumer group on the bus's topic.
 pub(super) struct KafkaSubscription {

@@ -5,31 +5,8 @@
 use std::fmt::Debug;
 
 use async_trait::async_trait;
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use livedrop_core::Result;
-use livedrop_core::ports::{ImageType, MediaKey};
-use sha2::{Digest, Sha256};
-
-/// A stored object, ready to serve.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StoredObject {
-    /// Its type (from the key's extension, which the upload had to match).
-    pub kind: ImageType,
-    /// The bytes.
-    pub bytes: Vec<u8>,
-    /// A strong entity tag, quoted (`"..."`): a hash of the bytes.
-    pub etag: String,
-}
-
-impl StoredObject {
-    /// `bytes` of `kind`, with their entity tag.
-    pub fn new(kind: ImageType, bytes: Vec<u8>) -> Self {
-        // 128 bits of SHA-256 are plenty to tell versions apart, and keep the header short.
-        let digest = Sha256::digest(&bytes);
-        let etag = format!("\"{}\"", URL_SAFE_NO_PAD.encode(&digest[..16]));
-        Self { kind, bytes, etag }
-    }
-}
+use livedrop_core::ports::MediaKey;
 
 /// Whole objects by key. A put is all or nothing: a reader sees the old object (or none)
 /// or the new one, never part of it.

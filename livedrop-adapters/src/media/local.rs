@@ -6,57 +6,18 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use livedrop_core::ports::{ImageType, Media, MediaKey, PresignedUpload, UploadRequest};
+use livedrop_core::ports::{
+    AuthorizedUpload, ImageType, Media, MediaHost, MediaKey, Ports, PresignedUpload, StoredObject,
+    UploadGrant, UploadRefused, UploadRequest,
+};
 use livedrop_core::{Error, Result};
 
-use super::blobs::{BlobStore, MemoryBlobs, StoredObject};
+use super::blobs::{BlobStore, MemoryBlobs};
 use super::dir::DirBlobs;
-use super::signing::{UploadGrant, UploadSigner};
+use super::signing::UploadSigner;
 
 /// S3's limit on presigned URLs, kept here so a URL lives no longer on any backend.
 const LONGEST_URL_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
-
-/// Why an upload was refused. Nothing is stored in every case.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum UploadRefused {
-    /// The signature does not match the key, limit and expiry (tampered or foreign URL).
-    #[error("upload signature does not match")]
-    BadSignature,
-    /// The URL's expiry has passed.
-    #[error("upload URL has expired")]
-    Expired,
-    /// The declared content type is not the one the key was signed for.
-    #[error("content type {content_type:?} differs from the signed one")]
-    WrongType {
-        /// What the upload declared.
-        content_type: String,
-    },
-    /// The body is larger than the signed limit.
-    #[error("upload is larger than the signed limit of {max_bytes} bytes")]
-    TooLarge {
-        /// The limit.
-        max_bytes: u64,
-    },
-    /// The store failed.
-    #[error(transparent)]
-    Store(#[from] Error),
-}
-
-/// An upload whose URL checked out; the body still has to fit
-/// ([`LocalMedia::store`] checks).
-#[derive(Debug)]
-pub struct AuthorizedUpload {
-    key: MediaKey,
-    max_bytes: u64,
-}
-
-impl AuthorizedUpload {
-    /// The largest body to read.
-    pub fn max_bytes(&self) -> u64 {
-        self.max_bytes
-    }
-}
 
 /// Media the server accepts and serves itself: the memory backend's (objects in process
 /// memory) and the local directory backend's (objects as files).
@@ -96,12 +57,40 @@ impl LocalMedia {
         Ok(Self::new(base_url, signer, Arc::new(blobs)))
     }
 
+    /// [`authorize`](MediaHost::authorize) then [`store`](MediaHost::store), for a body
+    /// already read.
+    ///
+    /// # Errors
+    /// See both.
+    pub async fn accept_upload(
+        &self,
+        grant: &UploadGrant,
+        content_type: &str,
+        body: Vec<u8>,
+        now: DateTime<Utc>,
+    ) -> Result<(), UploadRefused> {
+        let upload = self.authorize(grant, content_type, now)?;
+        self.store(upload, body).await
+    }
+
+    /// `base` with its media port and media host replaced by this store.
+    pub fn ports(self: &Arc<Self>, base: Ports) -> Ports {
+        Ports {
+            media: self.clone(),
+            media_host: Some(self.clone()),
+            ..base
+        }
+    }
+}
+
+#[async_trait]
+impl MediaHost for LocalMedia {
     /// Checks an upload's URL and declared type before its body is read: the signature
     /// must match, the URL must not have expired, and `content_type` must be the key's.
     ///
     /// # Errors
     /// [`UploadRefused`] saying which check failed.
-    pub fn authorize(
+    fn authorize(
         &self,
         grant: &UploadGrant,
         content_type: &str,
@@ -119,49 +108,27 @@ impl LocalMedia {
                 content_type: content_type.to_owned(),
             });
         }
-        Ok(AuthorizedUpload {
-            key: grant.key.clone(),
-            max_bytes: grant.max_bytes,
-        })
+        Ok(AuthorizedUpload::new(grant.key.clone(), grant.max_bytes))
     }
 
     /// Stores an authorized upload's body, if it fits.
     ///
     /// # Errors
     /// [`UploadRefused::TooLarge`], or the store's failure.
-    pub async fn store(
-        &self,
-        upload: AuthorizedUpload,
-        body: Vec<u8>,
-    ) -> Result<(), UploadRefused> {
-        if body.len() as u64 > upload.max_bytes {
+    async fn store(&self, upload: AuthorizedUpload, body: Vec<u8>) -> Result<(), UploadRefused> {
+        if body.len() as u64 > upload.max_bytes() {
             return Err(UploadRefused::TooLarge {
-                max_bytes: upload.max_bytes,
+                max_bytes: upload.max_bytes(),
             });
         }
-        Ok(self.blobs.put(&upload.key, body).await?)
-    }
-
-    /// [`authorize`](Self::authorize) then [`store`](Self::store), for a body already read.
-    ///
-    /// # Errors
-    /// See both.
-    pub async fn accept_upload(
-        &self,
-        grant: &UploadGrant,
-        content_type: &str,
-        body: Vec<u8>,
-        now: DateTime<Utc>,
-    ) -> Result<(), UploadRefused> {
-        let upload = self.authorize(grant, content_type, now)?;
-        self.store(upload, body).await
+        Ok(self.blobs.put(upload.key(), body).await?)
     }
 
     /// A stored object, to serve.
     ///
     /// # Errors
     /// The store's failure.
-    pub async fn object(&self, key: &MediaKey) -> Result<Option<StoredObject>> {
+    async fn object(&self, key: &MediaKey) -> Result<Option<StoredObject>> {
         let Some(kind) = key.image_type() else {
             return Ok(None);
         };

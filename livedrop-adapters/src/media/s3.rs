@@ -5,11 +5,12 @@
 //! (HMACs over the request): the server makes no request to S3 at all, and is built
 //! without an HTTP client for it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use livedrop_core::ports::{Media, MediaKey, PresignedUpload, UploadRequest};
+use livedrop_core::ports::{Media, MediaKey, Ports, PresignedUpload, UploadRequest};
 use livedrop_core::{Error, Result};
 use object_store::ClientOptions;
 use object_store::aws::{AmazonS3, AmazonS3Builder};
@@ -136,6 +137,18 @@ impl S3Media {
             store,
             public_base_url,
         })
+    }
+}
+
+impl S3Media {
+    /// `base` with its media port replaced by this bucket's signer; the bucket takes the
+    /// uploads and serves the images, so there is no media host.
+    pub fn ports(self: &Arc<Self>, base: Ports) -> Ports {
+        Ports {
+            media: self.clone(),
+            media_host: None,
+            ..base
+        }
     }
 }
 

@@ -4,33 +4,8 @@
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use hmac::{Hmac, KeyInit, Mac};
-use livedrop_core::ports::MediaKey;
+use livedrop_core::ports::{MediaKey, UploadGrant};
 use sha2::Sha256;
-
-/// The signed parts of an upload URL, as the server parses them back from the query
-/// (`?max=..&expires=..&sig=..`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UploadGrant {
-    /// Object key.
-    pub key: MediaKey,
-    /// Largest accepted body.
-    pub max_bytes: u64,
-    /// Expiry, Unix seconds.
-    pub expires: i64,
-    /// Base64url HMAC-SHA256 over the above.
-    pub signature: String,
-}
-
-impl UploadGrant {
-    /// The query string of the URL carrying this grant (without the `?`). Every value is
-    /// a number or base64url, so none needs escaping.
-    pub fn query(&self) -> String {
-        format!(
-            "max={}&expires={}&sig={}",
-            self.max_bytes, self.expires, self.signature
-        )
-    }
-}
 
 /// Signs and verifies [`UploadGrant`]s with one secret.
 #[derive(Clone)]

@@ -6,7 +6,7 @@ use std::{
 };
 
 use async_trait::async_trait;
-use livedrop_core::clock::{Clock, SystemClock};
+use chrono::{DateTime, Utc};
 use livedrop_core::domain::announcement::{self, Announcement};
 use livedrop_core::domain::{Creator, Drop, DropBook, DropStatus, Email, Handle, Product, User};
 use livedrop_core::ids::{CreatorId, DropId, ProductId, UserId};
@@ -34,6 +34,18 @@ pub(crate) struct Tables {
     products_by_creator: FastHashMap<CreatorId, BTreeSet<Position>>,
 }
 
+impl Tables {
+    /// Adds a new user, refusing a taken email.
+    pub(crate) fn insert_user(&mut self, user: &User) -> Result<()> {
+        if self.emails.contains_key(&user.email) {
+            return Err(Error::already_exists(Entity::User, &user.email));
+        }
+        self.emails.insert(user.email.clone(), user.id);
+        self.users.insert(user.id, user.clone());
+        Ok(())
+    }
+}
+
 /// The catalog port over the shared tables and drop books.
 #[derive(Debug, Clone)]
 pub struct MemoryCatalog {
@@ -53,12 +65,7 @@ fn empty<T>() -> Page<T> {
 #[async_trait]
 impl Catalog for MemoryCatalog {
     async fn create_user(&self, user: &User) -> Result<()> {
-        let mut tables = write(&self.tables);
-        if tables.emails.contains_key(&user.email) {
-            return Err(Error::already_exists(Entity::User, &user.email));
-        }
-        tables.emails.insert(user.email.clone(), user.id);
-        tables.users.insert(user.id, user.clone());
+        write(&self.tables).insert_user(user)?;
         self.audit.record(announcement::user_registered(user));
         Ok(())
     }
@@ -120,7 +127,7 @@ impl Catalog for MemoryCatalog {
             .ok_or_else(|| Error::not_found(Entity::Creator, handle))
     }
 
-    async fn update_creator(&self, creator: &Creator) -> Result<()> {
+    async fn update_creator(&self, creator: &Creator, now: DateTime<Utc>) -> Result<()> {
         let mut tables = write(&self.tables);
         let Some(old) = tables.creators.get(&creator.id).cloned() else {
             return Err(Error::not_found(Entity::Creator, creator.id));
@@ -139,7 +146,7 @@ impl Catalog for MemoryCatalog {
             ..old
         };
         tables.creators.insert(creator.id, updated.clone());
-        self.announce(announcement::creator_updated(&updated, now()));
+        self.announce(announcement::creator_updated(&updated, now));
         Ok(())
     }
 
@@ -169,7 +176,12 @@ impl Catalog for MemoryCatalog {
             .ok_or_else(|| Error::not_found(Entity::Product, id))
     }
 
-    async fn update_product(&self, product: &Product, actor: UserId) -> Result<()> {
+    async fn update_product(
+        &self,
+        product: &Product,
+        actor: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         let mut tables = write(&self.tables);
         let Some(stored) = tables.products.get_mut(&product.id) else {
             return Err(Error::not_found(Entity::Product, product.id));
@@ -177,7 +189,7 @@ impl Catalog for MemoryCatalog {
         stored.details = product.details.clone();
         stored.images = product.images.clone();
         let stored = stored.clone();
-        self.announce(announcement::product_updated(&stored, actor, now()));
+        self.announce(announcement::product_updated(&stored, actor, now));
         Ok(())
     }
 
@@ -230,13 +242,12 @@ impl Catalog for MemoryCatalog {
         Ok(drop)
     }
 
-    async fn update_drop(&self, drop: &Drop, actor: UserId) -> Result<()> {
+    async fn update_drop(&self, drop: &Drop, actor: UserId, now: DateTime<Utc>) -> Result<()> {
         let cell = self
             .books
             .cell(drop.id)
             .ok_or_else(|| Error::not_found(Entity::Drop, drop.id))?;
         let mut cell = cell.lock();
-        let now = now();
         let before = IndexSlot::of(&cell.book);
         // A drop whose start has passed is live even if no scheduler has said so yet.
         let due = cell.book.advance(now);
@@ -281,9 +292,4 @@ impl MemoryCatalog {
         self.outbox.append([announcement.event]);
         self.audit.record(announcement.audit);
     }
-}
-
-/// The time of a write, kept to the microsecond like every stored instant.
-fn now() -> chrono::DateTime<chrono::Utc> {
-    SystemClock.now()
 }

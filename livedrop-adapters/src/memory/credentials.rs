@@ -10,13 +10,16 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use livedrop_core::domain::User;
+use livedrop_core::domain::announcement;
 use livedrop_core::ids::{FamilyId, UserId};
 use livedrop_core::ports::{Credentials, PasswordHash, RefreshRefusal, RefreshTokenHash, Rotation};
 use livedrop_core::{Entity, Error, Result};
 
 use super::FastHashMap;
+use super::audit_log::MemoryAuditLog;
 use super::catalog::Tables;
-use super::sync::{lock, read};
+use super::sync::{lock, read, write};
 
 #[derive(Debug)]
 struct Token {
@@ -42,13 +45,15 @@ struct State {
 #[derive(Debug)]
 pub struct MemoryCredentials {
     tables: Arc<RwLock<Tables>>,
+    audit: Arc<MemoryAuditLog>,
     state: Mutex<State>,
 }
 
 impl MemoryCredentials {
-    pub(crate) fn new(tables: Arc<RwLock<Tables>>) -> Self {
+    pub(crate) fn new(tables: Arc<RwLock<Tables>>, audit: Arc<MemoryAuditLog>) -> Self {
         Self {
             tables,
+            audit,
             state: Mutex::default(),
         }
     }
@@ -64,6 +69,17 @@ impl MemoryCredentials {
 
 #[async_trait]
 impl Credentials for MemoryCredentials {
+    async fn register(&self, user: &User, hash: &PasswordHash) -> Result<()> {
+        // The tables' lock is held across both writes: nobody sees the user without its
+        // password (lock order: tables, then state, as nowhere takes them the other way).
+        let mut tables = write(&self.tables);
+        tables.insert_user(user)?;
+        lock(&self.state).passwords.insert(user.id, hash.clone());
+        drop(tables);
+        self.audit.record(announcement::user_registered(user));
+        Ok(())
+    }
+
     async fn set_password(&self, user_id: UserId, hash: &PasswordHash) -> Result<()> {
         self.require_user(user_id)?;
         lock(&self.state).passwords.insert(user_id, hash.clone());

@@ -9,7 +9,7 @@ use livedrop_core::ids::UserId;
 use livedrop_core::ports::IdempotencyRecord;
 
 use super::FastMap;
-use super::order_index::KeyHolder;
+use super::order_place::KeyHolder;
 
 /// The idempotency store's record under a key, with its lifetime.
 #[derive(Debug)]

@@ -13,21 +13,20 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use livedrop_core::domain::{
-    AuditAction, AuditDetail, AuditEntry, AuditTarget, DropStock, Event, Order, OrderRejection,
-    OrderStatus,
+    AuditAction, AuditDetail, AuditEntry, AuditTarget, Cancellation, DropStock, Event, Order,
+    OrderRejection, OrderStatus,
 };
 use livedrop_core::ids::{DropId, OrderId, UserId};
 use livedrop_core::pagination::{Page, PageRequest};
-use livedrop_core::ports::{
-    Cancellation, DropTransition, Ledger, LedgerSummary, OrderRequest, Placement,
-};
+use livedrop_core::ports::{DropTransition, Ledger, LedgerSummary, OrderRequest, Placement};
 use livedrop_core::{Entity, Error, Result};
 
 use super::audit_log::MemoryAuditLog;
 use super::books::{Books, CellLock, DropCell, IndexSlot};
 use super::key_table::{KeyEntry, KeyId};
 use super::keyset;
-use super::order_index::{KeyHolder, OrderIndexes, OrderPlace};
+use super::order_index::OrderIndexes;
+use super::order_place::{KeyHolder, OrderPlace};
 use super::order_record::OrderRecord;
 use super::outbox::MemoryOutbox;
 

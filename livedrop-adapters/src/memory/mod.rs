@@ -6,6 +6,36 @@
 //! size-bounded, inboxes keep their newest entries, idle rate buckets are forgotten, the
 //! bus trims what every group committed). Orders, the audit trail and an outbox nobody
 //! relays grow with use. It is not durable: everything is gone when the process exits.
+//!
+//! # Layout
+//! One file per port, and one per table that several ports share. [`MemoryBackend::new`]
+//! builds each shared table once and hands it to every port that uses it; that is how a
+//! write and its event (or audit entry) land in one critical section, and how one port
+//! sees rows another created:
+//! - `books`: the drops' books, one lock per drop (the ledger's atomic unit), plus the
+//!   status and due-time indexes. Shared by the catalog (creates and edits drops), the
+//!   ledger (orders, stock, transitions) and the audit log (reads the orders' trails).
+//! - `key_table`: one entry per `(user, idempotency key)`, shared by the idempotency
+//!   store (its `record` half) and the ledger (its `holder` half, the unique index), so an
+//!   order's three touches of a key find one hot entry.
+//! - `order_index`: the order-id and per-buyer indexes, and the key table as the unique
+//!   index; shared by the ledger and the audit log. `order_place`: where an order lives in
+//!   its drop's cell, the type both the indexes and the key table point with.
+//!   `order_record`: an order as its cell keeps it, its audit entries built when read.
+//! - `catalog`: the catalog port; users, creators and products in one locked table set
+//!   (`Tables`), shared with `credentials` (a user and its password are registered under
+//!   one lock) and `follows` (which checks users and creators exist).
+//! - `follows`: the follow store and its graph, shared with `notifier` (inboxes), which
+//!   fans a creator's feed out to a follower when the follower reads.
+//! - `outbox`: events partitioned by key; the ledger, catalog and follow store append
+//!   inside their own critical sections, and the relay drains it as the outbox port.
+//! - `audit_log`: append-only entries per target; the ledger, catalog, follow store and
+//!   credentials store record into it.
+//! - `idempotency`: the idempotency store, its records in the key table.
+//! - Ports that share nothing: `event_bus`, `cache`, `rate_limiter` (and the media store,
+//!   [`LocalMedia`](crate::media::LocalMedia) over memory blobs).
+//! - Helpers: `keyset` (keyset pages over sorted indexes), `sync` (locks that recover
+//!   from poisoning instead of propagating it).
 
 mod audit_log;
 mod books;
@@ -20,6 +50,7 @@ mod keyset;
 mod ledger;
 mod notifier;
 mod order_index;
+mod order_place;
 mod order_record;
 mod outbox;
 mod rate_limiter;
@@ -139,7 +170,10 @@ impl MemoryBackend {
                 outbox: Arc::clone(&outbox),
                 audit: Arc::clone(&audit),
             }),
-            credentials: Arc::new(MemoryCredentials::new(Arc::clone(&tables))),
+            credentials: Arc::new(MemoryCredentials::new(
+                Arc::clone(&tables),
+                Arc::clone(&audit),
+            )),
             follows: Arc::new(MemoryFollowStore {
                 graph: Arc::clone(&graph),
                 tables,
@@ -172,6 +206,7 @@ impl MemoryBackend {
             rate_limiter: self.rate_limiter.clone(),
             audit: self.audit.clone(),
             media: self.media.clone(),
+            media_host: Some(self.media.clone()),
         }
     }
 

@@ -2,29 +2,14 @@
 
 use std::sync::Arc;
 
-use livedrop_core::domain::Quantity;
-use livedrop_core::ids::{DropId, OrderId, UserId};
+use livedrop_core::ids::{OrderId, UserId};
 
 use super::FastMap;
 use super::books::Books;
 use super::key_table::KeyTable;
 use super::keyset::Position;
+use super::order_place::OrderPlace;
 use super::order_record::OrderRecord;
-
-/// Where an order lives: its drop's cell, and its position in the cell's order list.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct OrderPlace {
-    pub(crate) drop_id: DropId,
-    pub(crate) position: usize,
-}
-
-/// What the unique index remembers of the order holding a `(user, key)`: enough to tell a
-/// replay from a mismatch without touching another drop's lock, and to find the order.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct KeyHolder {
-    pub(crate) place: OrderPlace,
-    pub(crate) qty: Quantity,
-}
 
 /// Indexes over every drop's orders.
 #[derive(Debug, Default)]

@@ -11,7 +11,6 @@ use std::{
 };
 
 use async_trait::async_trait;
-use chrono::Utc;
 use livedrop_core::Result;
 use livedrop_core::domain::Event;
 use livedrop_core::ports::{Outbox, OutboxBatch, OutboxLag, OutboxRecord};
@@ -21,9 +20,18 @@ use super::sync::lock;
 
 #[derive(Debug, Default)]
 struct Partition {
-    queue: VecDeque<OutboxRecord>,
+    queue: VecDeque<Pending>,
     /// Who holds the front `count` records, and until when.
     lease: Option<Lease>,
+}
+
+/// A record and when it entered the outbox, on the coarse monotonic clock: what the lag's
+/// age is measured from (as the Postgres outbox measures from its row's insertion), without
+/// a wall-clock read per appended event.
+#[derive(Debug)]
+struct Pending {
+    record: OutboxRecord,
+    appended: coarsetime::Instant,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -60,9 +68,10 @@ impl MemoryOutbox {
             let hash = foldhash::fast::FixedState::default().hash_one(event.key());
             let index = (hash % self.partitions.len() as u64) as usize;
             let seq = self.seq.fetch_add(1, Ordering::Relaxed);
-            lock(&self.partitions[index])
-                .queue
-                .push_back(OutboxRecord { seq, event });
+            lock(&self.partitions[index]).queue.push_back(Pending {
+                record: OutboxRecord { seq, event },
+                appended: super::key_table::coarse_now(),
+            });
         }
     }
 }
@@ -70,7 +79,8 @@ impl MemoryOutbox {
 #[async_trait]
 impl Outbox for MemoryOutbox {
     async fn claim(&self, max: usize, lease_for: Duration) -> Result<OutboxBatch> {
-        let lease_id = Uuid::now_v7();
+        // A lease id only has to be unique: random, no clock involved.
+        let lease_id = Uuid::new_v4();
         let now = Instant::now();
         let mut records = Vec::new();
         let start = self.next_claim.fetch_add(1, Ordering::Relaxed);
@@ -85,7 +95,13 @@ impl Outbox for MemoryOutbox {
                 continue;
             }
             let take = partition.queue.len().min(max - records.len());
-            records.extend(partition.queue.iter().take(take).cloned());
+            records.extend(
+                partition
+                    .queue
+                    .iter()
+                    .take(take)
+                    .map(|pending| pending.record.clone()),
+            );
             partition.lease = Some(Lease {
                 id: lease_id,
                 until: now + lease_for,
@@ -122,12 +138,11 @@ impl Outbox for MemoryOutbox {
 
     async fn lag(&self) -> Result<OutboxLag> {
         let mut lag = OutboxLag::default();
-        let now = Utc::now();
         for partition in &self.partitions {
             let partition = lock(partition);
             lag.pending += partition.queue.len() as u64;
             if let Some(front) = partition.queue.front() {
-                let age = (now - front.event.occurred_at).to_std().unwrap_or_default();
+                let age = Duration::from(front.appended.elapsed());
                 lag.oldest = Some(lag.oldest.map_or(age, |a| a.max(age)));
             }
         }

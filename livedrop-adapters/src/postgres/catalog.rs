@@ -10,7 +10,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use livedrop_core::domain::announcement::{self, Announcement};
+use livedrop_core::domain::announcement;
 use livedrop_core::domain::{Creator, Drop, DropStatus, Email, Handle, Product, User};
 use livedrop_core::ids::{CreatorId, DropId, ProductId, UserId};
 use livedrop_core::pagination::{Page, PageRequest};
@@ -22,10 +22,11 @@ use super::catalog_drops;
 use super::catalog_rows::{
     CreatorRow, ProductRow, UserRow, creator_columns, product_columns, user_columns,
 };
+use super::codec::micros;
 use super::db_error;
 use super::error::is_unique_violation;
 use super::keyset;
-use super::writes::{append_audit, append_events};
+use super::writes::{announce, append_audit};
 
 /// The catalog port over the primary (writes, lookups by key) and the read pool (lists).
 #[derive(Debug, Clone)]
@@ -40,16 +41,26 @@ impl PgCatalog {
     }
 }
 
-/// The current instant at the precision Postgres stores, so what a write returns or
-/// announces equals what a later read decodes.
-pub(crate) fn now() -> DateTime<Utc> {
-    super::codec::micros(Utc::now())
-}
-
-/// Appends a write's event and audit entry on its transaction.
-pub(crate) async fn announce(conn: &mut PgConnection, announcement: Announcement) -> Result<()> {
-    append_events(conn, &[announcement.event]).await?;
-    append_audit(conn, &[announcement.audit]).await
+/// Inserts a new user and its audit entry on the caller's transaction; `AlreadyExists` for
+/// a taken email or id.
+pub(crate) async fn insert_user(conn: &mut PgConnection, user: &User) -> Result<()> {
+    sqlx::query("INSERT INTO users (id, email, name, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(user.id.as_uuid())
+        .bind(user.email.as_str())
+        .bind(user.name.as_str())
+        .bind(user.created_at)
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e, "users_email_key") {
+                Error::already_exists(Entity::User, &user.email)
+            } else if is_unique_violation(&e, "users_pkey") {
+                Error::already_exists(Entity::User, user.id)
+            } else {
+                db_error(e)
+            }
+        })?;
+    append_audit(conn, &[announcement::user_registered(user)]).await
 }
 
 /// Locks a creator's row for the rest of the transaction; `NotFound` if there is none.
@@ -83,23 +94,7 @@ fn creator_conflict(error: sqlx::Error, creator: &Creator) -> Error {
 impl Catalog for PgCatalog {
     async fn create_user(&self, user: &User) -> Result<()> {
         let mut tx = self.primary.begin().await.map_err(db_error)?;
-        sqlx::query("INSERT INTO users (id, email, name, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(user.id.as_uuid())
-            .bind(user.email.as_str())
-            .bind(user.name.as_str())
-            .bind(user.created_at)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| {
-                if is_unique_violation(&e, "users_email_key") {
-                    Error::already_exists(Entity::User, &user.email)
-                } else if is_unique_violation(&e, "users_pkey") {
-                    Error::already_exists(Entity::User, user.id)
-                } else {
-                    db_error(e)
-                }
-            })?;
-        append_audit(&mut tx, &[announcement::user_registered(user)]).await?;
+        insert_user(&mut tx, user).await?;
         tx.commit().await.map_err(db_error)
     }
 
@@ -182,7 +177,7 @@ impl Catalog for PgCatalog {
         .into_creator()
     }
 
-    async fn update_creator(&self, creator: &Creator) -> Result<()> {
+    async fn update_creator(&self, creator: &Creator, now: DateTime<Utc>) -> Result<()> {
         let mut tx = self.primary.begin().await.map_err(db_error)?;
         // Only the editable fields change; id, owner and creation time stay the stored ones.
         let updated = sqlx::query_as::<_, CreatorRow>(concat!(
@@ -197,7 +192,11 @@ impl Catalog for PgCatalog {
         .map_err(|e| creator_conflict(e, creator))?
         .ok_or_else(|| Error::not_found(Entity::Creator, creator.id))?
         .into_creator()?;
-        announce(&mut tx, announcement::creator_updated(&updated, now())).await?;
+        announce(
+            &mut tx,
+            announcement::creator_updated(&updated, micros(now)),
+        )
+        .await?;
         tx.commit().await.map_err(db_error)
     }
 
@@ -244,7 +243,12 @@ impl Catalog for PgCatalog {
         .into_product()
     }
 
-    async fn update_product(&self, product: &Product, actor: UserId) -> Result<()> {
+    async fn update_product(
+        &self,
+        product: &Product,
+        actor: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         let not_found = || Error::not_found(Entity::Product, product.id);
         let mut tx = self.primary.begin().await.map_err(db_error)?;
         // A product never changes creator, so its stored creator is the row to lock.
@@ -275,7 +279,7 @@ impl Catalog for PgCatalog {
         .into_product()?;
         announce(
             &mut tx,
-            announcement::product_updated(&stored, actor, now()),
+            announcement::product_updated(&stored, actor, micros(now)),
         )
         .await?;
         tx.commit().await.map_err(db_error)
@@ -321,8 +325,8 @@ impl Catalog for PgCatalog {
         catalog_drops::get(&self.primary, id).await
     }
 
-    async fn update_drop(&self, drop: &Drop, actor: UserId) -> Result<()> {
-        catalog_drops::update(&self.primary, drop, actor).await
+    async fn update_drop(&self, drop: &Drop, actor: UserId, now: DateTime<Utc>) -> Result<()> {
+        catalog_drops::update(&self.primary, drop, actor, micros(now)).await
     }
 
     async fn drops_by_status(&self, status: DropStatus, page: PageRequest) -> Result<Page<Drop>> {

@@ -17,11 +17,10 @@ use livedrop_core::{Entity, Error, Result};
 use sqlx::{AssertSqlSafe, PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::catalog::{announce, now};
 use super::codec::{BOOK_COLUMNS, BookRow, int};
 use super::error::is_unique_violation;
 use super::ledger::{lock_book, save_book, status_change};
-use super::writes::{append_audit, append_events};
+use super::writes::{announce, append_audit, append_events};
 use super::{db_error, keyset};
 
 static BOOK_BY_ID: LazyLock<String> = LazyLock::new(|| {
@@ -130,13 +129,19 @@ async fn save_transition(
 }
 
 /// Replaces a scheduled drop's window and plan, resetting its stock.
-pub(crate) async fn update(pool: &PgPool, drop: &Drop, actor: UserId) -> Result<()> {
+/// `at` is the edit's instant, at the precision Postgres stores (what the edit announces
+/// equals what a later read decodes).
+pub(crate) async fn update(
+    pool: &PgPool,
+    drop: &Drop,
+    actor: UserId,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
     let mut tx = pool.begin().await.map_err(db_error)?;
     // The ledger's own lock: the stock row, then a fresh read of the drop.
     let mut book = lock_book(&mut tx, drop.id)
         .await?
         .ok_or_else(|| Error::not_found(Entity::Drop, drop.id))?;
-    let at = now();
     let from = book.drop.status;
     let due = book.advance(at);
     if !due.is_empty() {

@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use crate::memory::MemoryConfig;
 use crate::redacted_url::redacted;
+use livedrop_core::ports::IdempotencyPolicy;
 
 /// How the ledger writes orders.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,8 +45,8 @@ pub struct PgConfig {
     pub skip_migrations: bool,
     /// How the ledger writes orders.
     pub ledger: LedgerMode,
-    /// Settings of the in-memory ports used beside Postgres.
-    pub memory: MemoryConfig,
+    /// Lifetimes of the idempotency records the database keeps as the fallback.
+    pub idempotency: IdempotencyPolicy,
 }
 
 impl PgConfig {
@@ -61,7 +61,7 @@ impl PgConfig {
             statement_timeout: Duration::from_secs(5),
             skip_migrations: false,
             ledger: LedgerMode::default(),
-            memory: MemoryConfig::default(),
+            idempotency: IdempotencyPolicy::default(),
         }
     }
 }

@@ -10,12 +10,14 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use livedrop_core::ids::{FamilyId, UserId};
+use livedrop_core::domain::User;
+use livedrop_core::ids::{FamilyId, UserId, v7_at};
 use livedrop_core::ports::{Credentials, PasswordHash, RefreshRefusal, RefreshTokenHash, Rotation};
 use livedrop_core::{Entity, Error, Result};
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use super::catalog::insert_user;
 use super::db_error;
 
 /// The credentials port; every query on the primary (a replica's lag would let a spent
@@ -43,6 +45,18 @@ fn user_error(error: sqlx::Error, user_id: UserId) -> Error {
 
 #[async_trait]
 impl Credentials for PgCredentials {
+    async fn register(&self, user: &User, hash: &PasswordHash) -> Result<()> {
+        let mut tx = self.primary.begin().await.map_err(db_error)?;
+        insert_user(&mut tx, user).await?;
+        sqlx::query("INSERT INTO user_passwords (user_id, password_hash) VALUES ($1, $2)")
+            .bind(user.id.as_uuid())
+            .bind(hash.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)
+    }
+
     async fn set_password(&self, user_id: UserId, hash: &PasswordHash) -> Result<()> {
         sqlx::query(
             "INSERT INTO user_passwords (user_id, password_hash) VALUES ($1, $2) \
@@ -86,7 +100,7 @@ impl Credentials for PgCredentials {
         .bind(family_id.as_uuid())
         .bind(user_id.as_uuid())
         .bind(now)
-        .bind(Uuid::now_v7())
+        .bind(v7_at(now))
         .bind(hash.as_bytes().as_slice())
         .bind(expires_at)
         .execute(&self.primary)
@@ -153,7 +167,7 @@ impl Credentials for PgCredentials {
             .bind(old.as_bytes().as_slice())
             .bind(new.as_bytes().as_slice())
             .bind(now)
-            .bind(Uuid::now_v7())
+            .bind(v7_at(now))
             .bind(user)
             .bind(family)
             .bind(expires_at)

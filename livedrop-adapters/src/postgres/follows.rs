@@ -20,8 +20,8 @@ use livedrop_core::{Entity, Error, Result};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::catalog::announce;
 use super::codec::corrupt;
+use super::writes::announce;
 use super::{db_error, keyset};
 
 /// The follow store port: changes and point reads on the primary, lists on the read pool.

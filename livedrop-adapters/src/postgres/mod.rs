@@ -14,8 +14,9 @@
 //!   `outbox`, `idempotency` (+ `single_flight`, coalescing concurrent begins of one key),
 //!   `notifier`.
 //!
-//! Ports Postgres does not own (cache, rate limiter, media, event bus) come from the
-//! in-memory backend in [`PgBackend::ports`]; the Redis and Kafka adapters replace them.
+//! [`PgBackend::ports`] overlays a base set of ports (the in-memory backend's, in the
+//! server) with the ones Postgres owns; the rest (cache, rate limiter, media, event bus)
+//! stay the base's until the Redis, Kafka and media overlays replace them.
 
 mod audit_log;
 mod catalog;
@@ -51,8 +52,6 @@ use livedrop_core::ports::Ports;
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
-use crate::memory::MemoryBackend;
-
 pub(crate) use error::db_error;
 
 /// The schema migrations, embedded in the binary.
@@ -65,7 +64,6 @@ pub struct PgBackend {
     /// Browse and read paths; the primary when no replica is configured.
     reads: PgPool,
     config: Arc<PgConfig>,
-    memory: MemoryBackend,
 }
 
 impl PgBackend {
@@ -90,7 +88,6 @@ impl PgBackend {
         Ok(Self {
             primary,
             reads,
-            memory: MemoryBackend::new(config.memory.clone()),
             config: Arc::new(config),
         })
     }
@@ -100,9 +97,9 @@ impl PgBackend {
         &self.primary
     }
 
-    /// The ports: Postgres for what it owns, memory for the rest (see the module docs).
-    pub fn ports(&self) -> Ports {
-        let rest = self.memory.ports();
+    /// `base` with the ports Postgres owns replaced by Postgres's: the ledger, catalog,
+    /// credentials, follows, idempotency fallback, outbox, notifier and audit log.
+    pub fn ports(&self, base: Ports) -> Ports {
         Ports {
             ledger: Arc::new(PgLedger::new(
                 self.primary.clone(),
@@ -114,15 +111,12 @@ impl PgBackend {
             follows: Arc::new(PgFollowStore::new(self.primary.clone(), self.reads.clone())),
             idempotency: Arc::new(PgIdempotencyStore::new(
                 self.primary.clone(),
-                self.config.memory.idempotency,
+                self.config.idempotency,
             )),
             outbox: Arc::new(PgOutbox::new(self.primary.clone())),
-            bus: rest.bus,
             notifier: Arc::new(PgNotifier::new(self.primary.clone(), self.reads.clone())),
-            cache: rest.cache,
-            rate_limiter: rest.rate_limiter,
             audit: Arc::new(PgAuditLog::new(self.primary.clone(), self.reads.clone())),
-            media: rest.media,
+            ..base
         }
     }
 

@@ -51,7 +51,8 @@ impl PgOutbox {
 #[async_trait]
 impl Outbox for PgOutbox {
     async fn claim(&self, max: usize, lease_for: Duration) -> Result<OutboxBatch> {
-        let lease = Uuid::now_v7();
+        // A lease id only has to be unique: random, no clock involved.
+        let lease = Uuid::new_v4();
         let empty = OutboxBatch {
             lease,
             records: Vec::new(),

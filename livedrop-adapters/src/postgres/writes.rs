@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use livedrop_core::Result;
+use livedrop_core::domain::announcement::Announcement;
 use livedrop_core::domain::{AuditEntry, AuditTarget, Event};
 use sqlx::postgres::PgArguments;
 use sqlx::{AssertSqlSafe, PgConnection, Postgres};
@@ -156,4 +157,10 @@ fn action_text(entry: &AuditEntry) -> Result<String> {
         serde_json::Value::String(text) => Ok(text),
         other => Err(corrupt("audit action", other)),
     }
+}
+
+/// Appends a catalog write's event and audit entry on its transaction.
+pub(crate) async fn announce(conn: &mut PgConnection, announcement: Announcement) -> Result<()> {
+    append_events(conn, &[announcement.event]).await?;
+    append_audit(conn, &[announcement.audit]).await
 }

@@ -49,7 +49,6 @@ pub(crate) fn decode(value: &[u8]) -> Result<IdempotencyRecord> {
 
 #[cfg(test)]
 mod tests {
-    use livedrop_core::clock::{Clock, SystemClock};
     use livedrop_core::domain::{IdempotencyKey, OrderRejection, Quantity};
     use livedrop_core::ids::{DropId, OrderId, UserId};
     use livedrop_core::ports::OrderRequest;
@@ -62,8 +61,8 @@ mod tests {
 
     #[test]
     fn records_read_back_as_written() {
-        // The wire keeps whole microseconds, which is what the system clock gives.
-        let now = SystemClock.now();
+        // The wire keeps whole microseconds, as every clock's instants have.
+        let now = chrono::DateTime::from_timestamp_micros(1_764_000_000_123_456).unwrap();
         let order = OrderRequest {
             order_id: OrderId::at(now),
             user_id: UserId::new(),

@@ -21,10 +21,7 @@ pub async fn local_dir() -> LocalMedia {
 
 /// The memory ports with directory media.
 pub async fn local_dir_ports() -> Ports {
-    Ports {
-        media: Arc::new(local_dir().await),
-        ..super::memory_ports()
-    }
+    Arc::new(local_dir().await).ports(super::memory_ports())
 }
 
 #[cfg(feature = "s3")]
@@ -77,9 +74,6 @@ pub mod s3 {
     pub async fn ports() -> Option<Ports> {
         let endpoint = endpoint()?;
         let (media, _) = bucket(&endpoint).await;
-        Some(Ports {
-            media: Arc::new(media),
-            ..super::super::memory_ports()
-        })
+        Some(Arc::new(media).ports(super::super::memory_ports()))
     }
 }

@@ -4,6 +4,21 @@
 //! `containers` feature and with a Docker engine answering, testcontainers starts one (how
 //! users with Docker run the suite). Otherwise the test is skipped with a printed reason,
 //! or fails when `LIVEDROP_REQUIRE_BACKENDS=1` (what `.ci/run` sets).
+//!
+//! The server's tests include this module too (by path), for the same backends.
+//!
+//! # Layout
+//! One file per backend, behind the feature that builds its adapter (media's local
+//! directory needs none), so a test binary compiles only the services it can run against:
+//! - `postgres`: a fresh schema per test, in either ledger mode.
+//! - `redis`: a backend per test under a key prefix of its own.
+//! - `kafka`: a bus per test on a topic of its own.
+//! - `media`: a local directory (always) and an S3 bucket (feature `s3`).
+//! - `redis_server`, `tansu`: a Redis server (stopped and restarted) or a Kafka broker
+//!   (paused and resumed) the test starts itself, for outage tests; apart from `redis`
+//!   and `kafka`, which reach a service other tests share and no test may stop.
+//! - This file: what they share: the memory ports with the testkit's idempotency
+//!   lifetimes, the skip-or-fail rule, and starting a container once per binary.
 
 #![allow(dead_code)]
 // Each test binary uses the part it needs.

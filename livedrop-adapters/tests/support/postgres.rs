@@ -1,6 +1,6 @@
 //! A fresh PostgreSQL schema per test.
 
-use livedrop_adapters::memory::MemoryConfig;
+use livedrop_adapters::memory::{MemoryBackend, MemoryConfig};
 use livedrop_adapters::postgres::{LedgerMode, PgBackend, PgConfig};
 use livedrop_core::ports::{IdempotencyPolicy, Ports};
 use sqlx::Connection;
@@ -46,10 +46,7 @@ pub async fn backend(ledger: LedgerMode) -> Option<PgBackend> {
     config.schema = Some(schema);
     config.max_connections = 8;
     config.ledger = ledger;
-    config.memory = MemoryConfig {
-        idempotency: IdempotencyPolicy::for_tests(),
-        ..MemoryConfig::default()
-    };
+    config.idempotency = IdempotencyPolicy::for_tests();
     Some(
         PgBackend::connect(config)
             .await
@@ -57,14 +54,24 @@ pub async fn backend(ledger: LedgerMode) -> Option<PgBackend> {
     )
 }
 
+/// The in-memory ports Postgres's overlay replaces its own in (cache, rate limiter, bus
+/// and media stay these), with test-length idempotency lifetimes.
+pub fn base() -> Ports {
+    MemoryBackend::new(MemoryConfig {
+        idempotency: IdempotencyPolicy::for_tests(),
+        ..MemoryConfig::default()
+    })
+    .ports()
+}
+
 /// The ports of a fresh batched-ledger backend, for the conformance suite.
 pub async fn batched_ports() -> Option<Ports> {
-    Some(backend(LedgerMode::default()).await?.ports())
+    Some(backend(LedgerMode::default()).await?.ports(base()))
 }
 
 /// The ports of a fresh one-transaction-per-order backend.
 pub async fn per_order_ports() -> Option<Ports> {
-    Some(backend(LedgerMode::PerOrder).await?.ports())
+    Some(backend(LedgerMode::PerOrder).await?.ports(base()))
 }
 
 #[cfg(feature = "containers")]

@@ -17,7 +17,7 @@ use livedrop_core::domain::Creator;
 use livedrop_core::domain::{
     CurrencyCode, Description, DisplayName, Drop, Handle, PriceCents, Product, Title,
 };
-use livedrop_core::ports::{BucketPolicy, Ports, RateLimits};
+use livedrop_core::ports::{BucketPolicy, RateLimits};
 use livedrop_core::wire::{CreateCreatorBody, CreateDropBody, CreateProductBody};
 use livedrop_server::AppState;
 use livedrop_server::auth::Passwords;
@@ -54,13 +54,9 @@ pub async fn start(limits: RateLimits, background: bool) -> Server {
     .ports();
     // Uploads go to this server's own /media routes, so the store signs for its address.
     let media = Arc::new(LocalMedia::in_memory(&base, UploadSigner::random()));
-    let state = AppState::builder(Ports {
-        media: media.clone(),
-        ..ports
-    })
-    .media_store(media)
-    .passwords(Passwords::for_tests())
-    .build();
+    let state = AppState::builder(media.ports(ports))
+        .passwords(Passwords::for_tests())
+        .build();
     let background = background.then(|| {
         Background::spawn(
             &state,

@@ -1,4 +1,5 @@
-//! The event envelope of ARCHITECTURE.md and every event LiveDrop emits.
+//! The event envelope every event travels in (outbox, bus, consumers), and every event
+//! LiveDrop emits.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

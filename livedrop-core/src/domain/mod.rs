@@ -1,5 +1,17 @@
 //! Domain types and rules. Everything here validates on construction and never panics on
 //! bad input; nothing here does I/O.
+//!
+//! # Layout
+//! - Values that validate on construction: `text` (titles, names, handles, emails),
+//!   `money`, `password`, and the `validation` error naming the field and rule.
+//! - Entities: `user` (users, creators, follows), `product`, `drop` (the drop, its window,
+//!   stock plan and stock), `order` (orders, their refusals and cancellations).
+//! - Rules: `lifecycle` (the drop statuses and their legal transitions) and `book`
+//!   ([`DropBook`], one drop's stock and orders as a pure state machine every ledger runs).
+//! - What changes cause: `event` (the outbox and bus envelope), `notification` (who hears
+//!   of an event), `audit` (the trail's entries) and [`announcement`] (a catalog write's
+//!   event and audit entry, built once for every backend).
+//! - `sign_in`: why a sign-in or refresh was refused.
 
 pub mod announcement;
 mod audit;
@@ -12,6 +24,7 @@ mod notification;
 mod order;
 mod password;
 mod product;
+mod sign_in;
 mod text;
 mod user;
 mod validation;
@@ -23,9 +36,10 @@ pub use event::{Event, EventData};
 pub use lifecycle::{DropStatus, IllegalTransition};
 pub use money::{CurrencyCode, PriceCents};
 pub use notification::{Notification, Recipient};
-pub use order::{IdempotencyKey, Order, OrderRejection, OrderStatus, Quantity};
+pub use order::{Cancellation, IdempotencyKey, Order, OrderRejection, OrderStatus, Quantity};
 pub use password::Password;
 pub use product::{Product, ProductDetails};
+pub use sign_in::SignInRefusal;
 pub use text::{Description, DisplayName, Email, Handle, PersonName, Title};
 pub use user::{Creator, Follow, FollowChange, User};
 pub use validation::ValidationError;

@@ -140,15 +140,26 @@ pub struct Order {
     /// The key the buyer sent; unique per buyer.
     pub idempotency_key: IdempotencyKey,
     /// When it was confirmed.
-    #[serde(serialize_with = "crate::wire::timestamp::serialize")]
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub created_at: DateTime<Utc>,
     /// When it was cancelled, if it was.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        serialize_with = "crate::wire::timestamp::serialize_option"
+        serialize_with = "crate::timestamp::serialize_option"
     )]
     pub cancelled_at: Option<DateTime<Utc>>,
+}
+
+/// What cancelling an order did ([`Ledger::cancel_order`](crate::ports::Ledger::cancel_order)).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Cancellation {
+    /// The order, now cancelled.
+    pub order: Order,
+    /// False when it was already cancelled (nothing was returned this time).
+    pub changed: bool,
 }
 
 /// Why the ledger refused an order. These are answers, not failures: they are stored

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::{
     AuditLog, Cache, Catalog, Credentials, EventBus, FollowStore, IdempotencyStore, Ledger, Media,
-    Notifier, Outbox, RateLimiter,
+    MediaHost, Notifier, Outbox, RateLimiter,
 };
 
 /// Every port, each chosen independently at run time (Postgres ledger with a Redis
@@ -35,4 +35,7 @@ pub struct Ports {
     pub audit: Arc<dyn AuditLog>,
     /// Upload URLs.
     pub media: Arc<dyn Media>,
+    /// Where uploads `media` signs are accepted and served, when this server does it
+    /// itself (the local media backends); `None` when they go to a bucket.
+    pub media_host: Option<Arc<dyn MediaHost>>,
 }

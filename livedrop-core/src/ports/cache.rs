@@ -62,7 +62,7 @@ pub mod keys {
         format!("stock:{id}")
     }
     /// The first page (default size) of live drops: the read model behind "browse live
-    /// drops", refreshed by the database updater when a drop's status changes.
+    /// drops", refreshed by the cache invalidator when a drop's status changes.
     pub fn live_drops() -> String {
         "drops:live:first".to_owned()
     }

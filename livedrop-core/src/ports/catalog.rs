@@ -3,6 +3,7 @@
 use std::fmt::Debug;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
 // `Drop` is used by path: mockall's generated `impl Drop for MockCatalog` needs the std trait.
 use crate::Result;
@@ -23,7 +24,9 @@ use crate::pagination::{Page, PageRequest};
 ///   an audit entry with `actor`, in the same atomic unit as the write.
 /// - [`create_drop`](Catalog::create_drop) MUST create the drop's stock (its
 ///   [`DropBook`](crate::domain::DropBook)) in the same unit: a drop is never visible without it.
-/// - [`update_drop`](Catalog::update_drop) MUST only change a drop that is still scheduled,
+/// - Updates take the instant they happen at (`now`, from the caller's clock): their events,
+///   audit entries and `updated_at` carry it, and a drop's lifecycle is judged at it.
+/// - [`update_drop`](Catalog::update_drop) MUST only change a drop that is still scheduled
 ///   otherwise [`Error::DropNotEditable`](crate::Error::DropNotEditable); it replaces the window
 ///   and stock plan (stock resets to the new initial stock: no order can exist yet).
 /// - [`get_drop`](Catalog::get_drop) returns the drop with its current status.
@@ -46,15 +49,20 @@ pub trait Catalog: Send + Sync + Debug + 'static {
     async fn get_creator(&self, id: CreatorId) -> Result<Creator>;
     /// A creator by handle.
     async fn creator_by_handle(&self, handle: &Handle) -> Result<Creator>;
-    /// Replaces a creator's display name and handle.
-    async fn update_creator(&self, creator: &Creator) -> Result<()>;
+    /// Replaces a creator's display name and handle, at `now`.
+    async fn update_creator(&self, creator: &Creator, now: DateTime<Utc>) -> Result<()>;
 
     /// Stores a new product; `actor` is audited.
     async fn create_product(&self, product: &Product, actor: UserId) -> Result<()>;
     /// A product by id.
     async fn get_product(&self, id: ProductId) -> Result<Product>;
-    /// Replaces a product's details and images; `actor` is audited.
-    async fn update_product(&self, product: &Product, actor: UserId) -> Result<()>;
+    /// Replaces a product's details and images at `now`; `actor` is audited.
+    async fn update_product(
+        &self,
+        product: &Product,
+        actor: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
     /// A creator's products, newest first.
     async fn products_by_creator(
         &self,
@@ -66,8 +74,13 @@ pub trait Catalog: Send + Sync + Debug + 'static {
     async fn create_drop(&self, drop: &domain::Drop, actor: UserId) -> Result<()>;
     /// A drop by id, with its current status.
     async fn get_drop(&self, id: DropId) -> Result<domain::Drop>;
-    /// Replaces a scheduled drop's window and plan; `actor` is audited.
-    async fn update_drop(&self, drop: &domain::Drop, actor: UserId) -> Result<()>;
+    /// Replaces a scheduled drop's window and plan at `now`; `actor` is audited.
+    async fn update_drop(
+        &self,
+        drop: &domain::Drop,
+        actor: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
     /// Drops in `status`, by `(start_at, id)` ascending.
     async fn drops_by_status(
         &self,

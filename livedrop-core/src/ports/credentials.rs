@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::Result;
+use crate::domain::User;
 use crate::ids::{FamilyId, UserId};
 
 /// A password hash as a PHC string (`$argon2id$v=19$m=...$salt$hash`), made by the server.
@@ -105,6 +106,10 @@ pub enum RefreshRefusal {
 /// (`now < expires_at`) and its family is not revoked.
 ///
 /// # Contract
+/// - [`register`](Credentials::register) stores a new user (exactly as
+///   [`Catalog::create_user`](super::Catalog::create_user) would, with its uniqueness
+///   errors and audit entry) and their password hash in one atomic unit: after an error
+///   neither is stored, so no account ever exists without its password.
 /// - [`set_password`](Credentials::set_password) stores or replaces the user's hash;
 ///   [`password`](Credentials::password) returns the last one stored, `None` if none. An
 ///   unknown user is [`Error::NotFound`](crate::Error::NotFound) for `set_password` and
@@ -127,6 +132,8 @@ pub enum RefreshRefusal {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait Credentials: Send + Sync + Debug + 'static {
+    /// Stores a new user with their password hash, atomically.
+    async fn register(&self, user: &User, hash: &PasswordHash) -> Result<()>;
     /// Stores (or replaces) `user_id`'s password hash.
     async fn set_password(&self, user_id: UserId, hash: &PasswordHash) -> Result<()>;
     /// `user_id`'s password hash, if one was stored.

@@ -56,10 +56,9 @@ impl Fingerprint {
 }
 
 /// What an order request settled to: the order, or why it was refused. Refusals are
-/// answers too. The store keeps the answer itself, not its HTTP encoding: the encoding
-/// ([`order_response`](crate::wire::order_response)) is deterministic, so a replay is still
-/// byte for byte the first response, and the order path does not pay for bytes an
-/// embedding caller may never need.
+/// answers too. The store keeps the answer itself, not its HTTP encoding: the server's
+/// encoding of an answer is deterministic, so a replay is still byte for byte the first
+/// response, and the order path does not pay for bytes an embedding caller may never need.
 pub type OrderAnswer = Result<Order, OrderRejection>;
 
 /// What is stored under a key.

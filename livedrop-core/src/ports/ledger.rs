@@ -7,7 +7,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::Result;
-use crate::domain::{DropStatus, DropStock, IdempotencyKey, Order, OrderStatus, Quantity};
+use crate::domain::{
+    Cancellation, DropStatus, DropStock, IdempotencyKey, Order, OrderStatus, Quantity,
+};
 use crate::ids::{DropId, OrderId, UserId};
 use crate::pagination::{Page, PageRequest};
 
@@ -63,17 +65,6 @@ impl Placement {
     }
 }
 
-/// A successful [`Ledger::cancel_order`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Cancellation {
-    /// The order, now cancelled.
-    pub order: Order,
-    /// False when it was already cancelled (nothing was returned this time).
-    pub changed: bool,
-}
-
 /// A status change the ledger applied.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -105,7 +96,7 @@ pub struct LedgerSummary {
 }
 
 impl LedgerSummary {
-    /// The invariant of ARCHITECTURE.md: `available + confirmed units == initial stock`
+    /// The invariant (the crate docs' "The invariant"): `available + confirmed units == initial stock`
     /// (and `available >= 0`, which `u32` already guarantees).
     pub fn invariant_holds(&self) -> bool {
         u64::from(self.available) + self.confirmed_units == u64::from(self.initial_stock)

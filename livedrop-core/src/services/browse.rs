@@ -32,7 +32,7 @@ impl BrowseService {
     }
 
     /// Drops in `status`, soonest start first. The first page of live drops (where most
-    /// browsing starts) comes from the cached read model the database updater rebuilds
+    /// browsing starts) comes from the cached read model the cache invalidator rebuilds
     /// when a drop's status changes; it may lag by at most the drop TTL when a reader's
     /// fill races the rebuild.
     pub async fn drops(&self, status: DropStatus, page: PageRequest) -> Result<Page<Drop>> {

@@ -10,7 +10,7 @@ use crate::Result;
 use crate::domain::{Creator, Drop, DropStatus, DropStock, Event, EventData, Product};
 use crate::ids::{CreatorId, DropId, ProductId};
 use crate::pagination::{Page, PageRequest};
-use crate::ports::{Cache, CacheTtls, Catalog, Ledger, cache_keys as keys};
+use crate::ports::{Cache, CacheStats, CacheTtls, Catalog, Ledger, cache_keys as keys};
 
 /// Read-through reads of creators, products, drops and stock, with the design's TTLs.
 ///
@@ -78,12 +78,17 @@ impl CachedReads {
         self.read(keys::live_drops(), self.ttls.drop, load).await
     }
 
+    /// The cache's hit and miss counters.
+    pub fn cache_stats(&self) -> CacheStats {
+        self.cache.stats()
+    }
+
     /// Removes `keys` (what [`stale_keys`] names for an event) from the cache.
     pub async fn invalidate(&self, keys: &[String]) -> Result<()> {
         self.cache.invalidate(keys).await
     }
 
-    /// Rebuilds the live-drops read model from the catalog (the database updater calls this
+    /// Rebuilds the live-drops read model from the catalog (the cache invalidator calls this
     /// when a drop's status changes, so browsing sees it before the TTL would).
     pub async fn refresh_live_drops(&self) -> Result<()> {
         let page = self

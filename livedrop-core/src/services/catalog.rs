@@ -1,27 +1,49 @@
-//! Users, creators, products and drops: creation and edits, with ownership checks.
+//! Users, creators, products and drops: creation and edits, with ownership checks; a
+//! drop's authoritative stock; upload URLs for product images.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::clock::Clock;
+use crate::domain::DropStock;
 use crate::domain::{
     Creator, DisplayName, Drop, DropStatus, DropWindow, Email, Handle, PersonName, Product,
     ProductDetails, StockPlan, User,
 };
 use crate::ids::{CreatorId, DropId, ProductId, UserId};
-use crate::ports::Catalog;
+use crate::ports::{Catalog, ImageType, Ledger, Media, MediaKey, PresignedUpload, UploadRequest};
 use crate::{Error, Result};
+
+/// The largest product image accepted.
+pub const MAX_IMAGE_BYTES: u64 = 5 * 1024 * 1024;
+/// How long an image upload URL works: long enough for a slow phone upload, short enough
+/// that a leaked one is soon useless.
+pub const UPLOAD_URL_TTL: Duration = Duration::from_secs(10 * 60);
 
 /// The catalog use cases. Only a creator's owner may manage its products and drops.
 #[derive(Clone, Debug)]
 pub struct CatalogService {
     catalog: Arc<dyn Catalog>,
+    ledger: Arc<dyn Ledger>,
+    media: Arc<dyn Media>,
     clock: Arc<dyn Clock>,
 }
 
 impl CatalogService {
-    /// A service over these ports.
-    pub fn new(catalog: Arc<dyn Catalog>, clock: Arc<dyn Clock>) -> Self {
-        Self { catalog, clock }
+    /// A service over these ports: the ledger for drops' stock, the media port for image
+    /// upload URLs.
+    pub fn new(
+        catalog: Arc<dyn Catalog>,
+        ledger: Arc<dyn Ledger>,
+        media: Arc<dyn Media>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            catalog,
+            ledger,
+            media,
+            clock,
+        }
     }
 
     /// Registers a user.
@@ -54,7 +76,9 @@ impl CatalogService {
         let mut creator = self.owned_creator(actor, creator_id).await?;
         creator.display_name = display_name;
         creator.handle = handle;
-        self.catalog.update_creator(&creator).await?;
+        self.catalog
+            .update_creator(&creator, self.clock.now())
+            .await?;
         Ok(creator)
     }
 
@@ -80,7 +104,9 @@ impl CatalogService {
     ) -> Result<Product> {
         let mut product = self.owned_product(actor, product_id).await?;
         product.details = details;
-        self.catalog.update_product(&product, actor).await?;
+        self.catalog
+            .update_product(&product, actor, self.clock.now())
+            .await?;
         Ok(product)
     }
 
@@ -121,8 +147,39 @@ impl CatalogService {
         }
         drop.window = window;
         drop.plan = plan;
-        self.catalog.update_drop(&drop, actor).await?;
+        self.catalog
+            .update_drop(&drop, actor, self.clock.now())
+            .await?;
         Ok(drop)
+    }
+
+    /// A drop and its live stock, both from the authority (never a cache).
+    pub async fn drop_with_stock(&self, id: DropId) -> Result<(Drop, DropStock)> {
+        let (mut drop, stock) =
+            futures_util::future::try_join(self.catalog.get_drop(id), self.ledger.stock(id))
+                .await?;
+        // The two reads are separate instants; the stock row's status goes with its count.
+        drop.status = stock.status;
+        Ok((drop, stock))
+    }
+
+    /// A signed URL `actor` uploads one image of `content_type` for their product to,
+    /// straight to the media backend (at most [`MAX_IMAGE_BYTES`], for
+    /// [`UPLOAD_URL_TTL`]).
+    pub async fn image_upload_url(
+        &self,
+        actor: UserId,
+        product_id: ProductId,
+        content_type: ImageType,
+    ) -> Result<PresignedUpload> {
+        let product = self.owned_product(actor, product_id).await?;
+        let request = UploadRequest {
+            key: MediaKey::product_image(product.id, content_type),
+            content_type,
+            max_bytes: MAX_IMAGE_BYTES,
+            expires_in: UPLOAD_URL_TTL,
+        };
+        self.media.presign_upload(&request, self.clock.now()).await
     }
 
     /// A user by id.
@@ -171,7 +228,7 @@ mod tests {
     use super::*;
     use crate::clock::ManualClock;
     use crate::domain::{CurrencyCode, Description, PriceCents, Title};
-    use crate::ports::MockCatalog;
+    use crate::ports::{MockCatalog, MockLedger, MockMedia};
 
     fn details() -> ProductDetails {
         ProductDetails {
@@ -192,7 +249,12 @@ mod tests {
     }
 
     fn service(catalog: MockCatalog) -> CatalogService {
-        CatalogService::new(Arc::new(catalog), Arc::new(ManualClock::new(Utc::now())))
+        CatalogService::new(
+            Arc::new(catalog),
+            Arc::new(MockLedger::new()),
+            Arc::new(MockMedia::new()),
+            Arc::new(ManualClock::new(Utc::now())),
+        )
     }
 
     #[tokio::test]

@@ -1,25 +1,45 @@
-//! Use cases, written only against ports.
+//! Use cases, written only against ports: what a request or a background loop runs.
+//!
+//! # Layout
+//! - `catalog`: [`CatalogService`], users' creators, products (and their image upload
+//!   URLs) and drops, with ownership checks, and a drop's authoritative stock.
+//! - `orders`: [`OrderService`], placing (idempotent), cancelling and reading orders.
+//! - `sessions`: [`SessionService`], registration, sign-in, refresh-token rotation,
+//!   logout and realtime tokens.
+//! - `follows`, `browse`: [`FollowService`] and the paginated lists of [`BrowseService`].
+//! - `cached_reads`: [`CachedReads`], catalog and stock reads through the cache, and what
+//!   each event makes stale.
+//! - `inbox/`: [`InboxService`] (inbox pages and live feeds) and the [`InboxWriter`]
+//!   consumer that fills inboxes.
+//! - `media`: [`MediaService`], uploads and images when this server hosts them.
+//! - Background: `scheduler` ([`Scheduler`], drop lifecycles), `relay` ([`Relay`], outbox to
+//!   bus), `event_handler` (the [`EventHandler`] a consumer runs) and `cache_invalidator`
+//!   ([`CacheInvalidator`], the design's "database updater").
 
 mod browse;
+mod cache_invalidator;
 mod cached_reads;
 mod catalog;
-mod database_updater;
 mod event_handler;
 mod follows;
-mod notification_feed;
+mod inbox;
+mod media;
 mod orders;
 mod relay;
 mod scheduler;
+mod sessions;
 
 pub use browse::BrowseService;
+pub use cache_invalidator::CacheInvalidator;
 pub use cached_reads::{CachedReads, stale_keys};
-pub use catalog::CatalogService;
-pub use database_updater::DatabaseUpdater;
+pub use catalog::{CatalogService, MAX_IMAGE_BYTES, UPLOAD_URL_TTL};
 pub use event_handler::EventHandler;
 #[cfg(any(test, feature = "mocks"))]
 pub use event_handler::MockEventHandler;
 pub use follows::FollowService;
-pub use notification_feed::NotificationFeed;
+pub use inbox::{InboxFeed, InboxService, InboxWriter, LATE_WINDOW};
+pub use media::MediaService;
 pub use orders::{OrderService, Receipt};
 pub use relay::Relay;
 pub use scheduler::Scheduler;
+pub use sessions::{REFRESH_TTL, SessionService, SignedIn};

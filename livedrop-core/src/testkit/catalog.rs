@@ -124,7 +124,7 @@ pub async fn creator_writes_append_events_and_move_the_handle(ports: &Ports) {
     let mut renamed = seller.creator.clone();
     renamed.display_name = crate::domain::DisplayName::try_from("Renamed").unwrap();
     renamed.handle = Handle::try_from(unique("r").as_str()).unwrap();
-    ports.catalog.update_creator(&renamed).await.unwrap();
+    ports.catalog.update_creator(&renamed, now()).await.unwrap();
     assert_eq!(ports.catalog.get_creator(id).await.unwrap(), renamed);
     assert_eq!(
         ports
@@ -151,7 +151,7 @@ pub async fn creator_writes_append_events_and_move_the_handle(ports: &Ports) {
     let mut thief = renamed.clone();
     thief.handle = other.creator.handle.clone();
     assert_already_exists(
-        ports.catalog.update_creator(&thief).await,
+        ports.catalog.update_creator(&thief, now()).await,
         "renaming onto a taken handle",
     );
     assert_eq!(ports.catalog.get_creator(id).await.unwrap(), renamed);
@@ -200,7 +200,7 @@ pub async fn product_writes_are_evented_and_audited(ports: &Ports) {
     ];
     ports
         .catalog
-        .update_product(&edited, seller.owner.id)
+        .update_product(&edited, seller.owner.id, now())
         .await
         .unwrap();
     assert_eq!(ports.catalog.get_product(product.id).await.unwrap(), edited);

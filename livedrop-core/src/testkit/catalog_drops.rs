@@ -98,7 +98,7 @@ pub async fn update_drop_replaces_a_scheduled_drop(ports: &Ports) {
     edited.plan = plan(20, 5, Some(2));
     ports
         .catalog
-        .update_drop(&edited, shop.seller.owner.id)
+        .update_drop(&edited, shop.seller.owner.id, now())
         .await
         .unwrap();
 
@@ -150,7 +150,7 @@ pub async fn update_drop_after_start_is_not_editable(ports: &Ports) {
         edited.plan = plan(50, 0, None);
         match ports
             .catalog
-            .update_drop(&edited, shop.seller.owner.id)
+            .update_drop(&edited, shop.seller.owner.id, now())
             .await
         {
             Err(Error::DropNotEditable { status: got }) => assert_eq!(got, status),

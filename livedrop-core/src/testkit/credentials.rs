@@ -1,4 +1,5 @@
-//! The [`Credentials`](crate::ports::Credentials) contract: password hashes round-trip,
+//! The [`Credentials`](crate::ports::Credentials) contract: a registration stores the user
+//! and the password together or neither, password hashes round-trip,
 //! rotation spends a token for its successor in the same family, a replayed spent token
 //! revokes the family, expired, unknown and revoked tokens are refused without changing
 //! anything, logout revokes one family only, and of concurrent rotations of one token
@@ -52,6 +53,27 @@ pub async fn passwords_round_trip_and_need_a_user(ports: &Ports) {
             .await,
         "refresh for an unknown user",
     );
+}
+
+/// `register` stores a new user and their password together: both are there after it,
+/// and a taken email stores neither the second user nor its password.
+pub async fn register_stores_the_user_and_password_together(ports: &Ports) {
+    let store = &*ports.credentials;
+    let hash = PasswordHash::new("$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$first");
+    let user = new_user(now());
+    store.register(&user, &hash).await.unwrap();
+    assert_eq!(ports.catalog.get_user(user.id).await.unwrap(), user);
+    assert_eq!(
+        ports.catalog.user_by_email(&user.email).await.unwrap().id,
+        user.id
+    );
+    assert_eq!(store.password(user.id).await.unwrap(), Some(hash.clone()));
+
+    let mut twin = new_user(now());
+    twin.email = user.email.clone();
+    assert_already_exists(store.register(&twin, &hash).await, "a taken email");
+    assert_not_found(ports.catalog.get_user(twin.id).await, "the refused user");
+    assert_eq!(store.password(twin.id).await.unwrap(), None);
 }
 
 /// A live token rotates once into its successor, which rotates in turn; the family and

@@ -8,6 +8,29 @@
 //! Backends under test must be built with
 //! [`IdempotencyPolicy::for_tests`](crate::ports::IdempotencyPolicy::for_tests) so the
 //! expiry cases finish quickly.
+//!
+//! # Layout
+//! One module per port contract, named after the port, so a backend failing a case sees
+//! which port it broke from the test's path (`ledger::…`, `outbox::…`):
+//! - The ledger, the order path's heart, in five: [`ledger`] (placing orders, refusals,
+//!   reads), [`ledger_replays`] (retries under one key), [`ledger_events`] (the events and
+//!   audit entries an order writes), [`ledger_cancel`], [`ledger_schedule`] (the
+//!   scheduler's transitions).
+//! - The catalog in two: [`catalog`] (users, creators, products) and [`catalog_drops`].
+//! - One each for the other ports: [`credentials`], [`follows`], [`idempotency`],
+//!   [`outbox`], [`event_bus`], [`notifier`], [`cache`], [`rate_limiter`], [`audit_log`],
+//!   [`media`]. The bus and media cases also run on their own (`event_bus:` / `media:` in
+//!   the macro), for backends that provide only that port.
+//! - Races, on a multi-thread runtime: [`concurrency`] (oversell, one order per key,
+//!   follower counts, schedulers), [`concurrent_writes`] (cancellations, drop creation),
+//!   [`concurrent_pagination`] (keyset pages under inserts). The few concurrent cases of
+//!   one store (credentials, idempotency, rate limiter) stay in that store's module.
+//! - [`fixtures`]: the builders and checks the cases share, each making unique data so
+//!   cases can share one backend.
+//! - `suite`: the [`conformance_suite!`](crate::conformance_suite) macro, the one list of
+//!   every case; a test of this crate fails when a case is missing from it.
+//! - [`sim`]: the seeded simulation of the order path; not a case list but a run driven
+//!   by one seed, with its own oracle.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 pub mod sim;

@@ -133,6 +133,7 @@ macro_rules! conformance_suite {
             drops_by_status_are_ordered_by_start,
         ] []);
         $crate::conformance_suite!(@module ($make) ports credentials (&ports) [
+            register_stores_the_user_and_password_together,
             passwords_round_trip_and_need_a_user,
             rotation_spends_the_token_and_keeps_the_family,
             reusing_a_spent_token_revokes_the_family,

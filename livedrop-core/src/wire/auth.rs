@@ -8,6 +8,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::User;
+use crate::ports::IssuedToken;
+use crate::services::SignedIn;
 
 /// The `tokenType` of every [`TokenPair`]: send the access token as
 /// `Authorization: Bearer <accessToken>`.
@@ -64,6 +66,18 @@ pub struct TokenPair {
     pub refresh_token_expires_at: DateTime<Utc>,
 }
 
+impl From<SignedIn> for TokenPair {
+    fn from(signed_in: SignedIn) -> Self {
+        Self {
+            token_type: BEARER.to_owned(),
+            access_token: signed_in.access.token,
+            access_token_expires_at: signed_in.access.expires_at,
+            refresh_token: signed_in.refresh_token,
+            refresh_token_expires_at: signed_in.refresh_expires_at,
+        }
+    }
+}
+
 /// `201` answer of `POST /api/auth/register`: the new user, already signed in.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -85,6 +99,15 @@ pub struct RealtimeToken {
     pub token: String,
     /// When it stops working.
     pub expires_at: DateTime<Utc>,
+}
+
+impl From<IssuedToken> for RealtimeToken {
+    fn from(issued: IssuedToken) -> Self {
+        Self {
+            token: issued.token,
+            expires_at: issued.expires_at,
+        }
+    }
 }
 
 // Bodies carry secrets: their `Debug` names the fields but not the secrets.

@@ -1,5 +1,18 @@
 //! The HTTP contract shared by the server and the client, so the two cannot drift:
 //! request bodies, the problem+json error body and the canonical encoding of order answers.
+//!
+//! It sits at the edge of the core: it uses the domain, ports and services' types (and
+//! converts their results, such as a sign-in's tokens, into answers), and none of them use
+//! it.
+//!
+//! # Layout
+//! - `auth`: sign-up, sign-in and refresh bodies, the token pair and realtime token.
+//! - `catalog`: creator, product, drop, follow and image-upload bodies, the follow check.
+//! - `drops`: [`DropView`], a drop with its live stock.
+//! - `orders`: [`PlaceOrderBody`] and [`order_response`], the deterministic encoding an
+//!   order's answer is sent and replayed with.
+//! - `problem`: [`Problem`] (RFC 9457) and the status of every core error.
+//! - `health`: the health and readiness answers.
 
 mod auth;
 mod catalog;
@@ -7,7 +20,6 @@ mod drops;
 mod health;
 mod orders;
 mod problem;
-pub mod timestamp;
 
 pub use auth::{
     BEARER, LoginBody, RealtimeToken, RefreshBody, RegisterBody, Registered, TokenPair,

@@ -49,3 +49,46 @@ pub fn order_response(answer: &OrderAnswer) -> OrderResponse {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+
+    use super::*;
+    use crate::domain::{IdempotencyKey, OrderRejection};
+    use crate::ids::{OrderId, UserId};
+    use crate::ports::OrderRequest;
+
+    // Moved here from the order service's tests when the service stopped encoding HTTP
+    // answers: what a receipt's outcome is sent and replayed as.
+
+    #[test]
+    fn a_confirmation_is_201() {
+        let now = Utc::now();
+        let order = OrderRequest {
+            order_id: OrderId::at(now),
+            user_id: UserId::new(),
+            drop_id: DropId::new(),
+            qty: Quantity::ONE,
+            idempotency_key: IdempotencyKey::try_from("k-1").unwrap(),
+            now,
+        }
+        .confirmed_order();
+        assert_eq!(order_response(&Ok(order)).status, 201);
+    }
+
+    #[test]
+    fn a_stored_refusal_replays_byte_for_byte() {
+        let stored: OrderAnswer = Err(OrderRejection::SoldOut);
+        assert_eq!(
+            order_response(&stored),
+            order_response(&Err(OrderRejection::SoldOut)),
+            "replayed byte for byte"
+        );
+        let limit: OrderAnswer = Err(OrderRejection::LimitReached {
+            limit: 1,
+            already: 1,
+        });
+        assert_eq!(order_response(&limit).status, 409);
+    }
+}

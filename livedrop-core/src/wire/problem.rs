@@ -85,6 +85,7 @@ impl Problem {
             Error::AlreadyExists { .. } => "Already exists",
             Error::IdempotencyMismatch => "Idempotency key reused",
             Error::IdempotencyInFlight => "Request in progress",
+            Error::SignIn(_) => "Unauthorized",
             Error::Forbidden(_) => "Forbidden",
             Error::Unavailable { .. } => "Service unavailable",
             Error::Internal { .. } => "Internal error",
@@ -119,6 +120,7 @@ pub fn status_of(error: &Error) -> u16 {
         Error::Validation(_) => 400,
         Error::NotFound { .. } => 404,
         Error::Rejected(rejection) => status_of_rejection(rejection),
+        Error::SignIn(_) => 401,
         Error::Forbidden(_) => 403,
         Error::IdempotencyMismatch => 422,
         Error::AlreadyExists { .. }

@@ -3,18 +3,17 @@
 //! - [`tokens`]: the JWTs (access and realtime), HS256 only.
 //! - [`extract`]: [`AuthUser`], the extractor every authenticated handler takes.
 //! - [`passwords`]: argon2id hashing on the blocking pool ([`Passwords`]).
-//! - [`refresh`]: opaque refresh tokens, stored hashed.
-//! - `sessions`: the register, login, refresh and logout flows.
+//!
+//! The sign-in flows themselves (register, login, refresh, logout) are the core's
+//! `SessionService`, over these as its token issuer and password hasher.
 
 pub mod extract;
 pub mod passwords;
-pub mod refresh;
-pub(crate) mod sessions;
 pub mod tokens;
 
 pub use extract::AuthUser;
+pub use livedrop_core::services::REFRESH_TTL;
 pub use passwords::Passwords;
-pub use refresh::REFRESH_TTL;
 pub use tokens::{IssuedToken, JwtSecret, TokenKeys, TokenKind};
 
 use livedrop_core::ids::UserId;

@@ -131,6 +131,21 @@ impl Passwords {
 }
 
 /// A hash of a password nobody knows (random bytes), at `params`.
+#[async_trait::async_trait]
+impl livedrop_core::ports::PasswordHasher for Passwords {
+    async fn hash(&self, password: Password) -> Result<PasswordHash, Error> {
+        Passwords::hash(self, password).await
+    }
+
+    async fn verify(
+        &self,
+        stored: Option<PasswordHash>,
+        password: Password,
+    ) -> Result<bool, Error> {
+        Passwords::verify(self, stored, password).await
+    }
+}
+
 fn dummy_hash(params: &Params) -> Result<String, password_hash::Error> {
     let mut secret = [0u8; 32];
     getrandom::fill(&mut secret).map_err(|_| password_hash::Error::Crypto)?;

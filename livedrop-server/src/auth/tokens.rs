@@ -13,6 +13,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use livedrop_core::ids::UserId;
+use livedrop_core::ports::TokenIssuer;
+pub use livedrop_core::ports::{IssuedToken, TokenKind};
 use serde::{Deserialize, Serialize};
 
 /// How long an access token is valid.
@@ -24,28 +26,20 @@ const LEEWAY_SECS: u64 = 5;
 const ISSUER: &str = "livedrop";
 const ALGORITHM: Algorithm = Algorithm::HS256;
 
-/// What a token is for; each kind is its own audience.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TokenKind {
-    /// API calls (`Authorization: Bearer`).
-    Access,
-    /// Opening `GET /api/realtime/events?token=`.
-    Realtime,
+/// The audience a token of `kind` is for (each kind its own, so one is never taken for
+/// the other).
+fn audience(kind: TokenKind) -> &'static str {
+    match kind {
+        TokenKind::Access => "livedrop-api",
+        TokenKind::Realtime => "livedrop-realtime",
+    }
 }
 
-impl TokenKind {
-    fn audience(self) -> &'static str {
-        match self {
-            TokenKind::Access => "livedrop-api",
-            TokenKind::Realtime => "livedrop-realtime",
-        }
-    }
-
-    fn ttl(self) -> Duration {
-        match self {
-            TokenKind::Access => ACCESS_TTL,
-            TokenKind::Realtime => REALTIME_TTL,
-        }
+/// How long a token of `kind` lives.
+fn ttl(kind: TokenKind) -> Duration {
+    match kind {
+        TokenKind::Access => ACCESS_TTL,
+        TokenKind::Realtime => REALTIME_TTL,
     }
 }
 
@@ -98,15 +92,6 @@ impl fmt::Debug for JwtSecret {
     }
 }
 
-/// A signed token and when it stops working.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct IssuedToken {
-    /// The compact JWT.
-    pub token: String,
-    /// Its `exp`.
-    pub expires_at: DateTime<Utc>,
-}
-
 /// The claims of both kinds of token.
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
@@ -147,10 +132,10 @@ impl TokenKeys {
     /// Only if the claims cannot be serialized, which they always can.
     pub fn issue(&self, kind: TokenKind, user: UserId) -> Result<IssuedToken, TokenRefused> {
         let now = unix_now();
-        let exp = now + kind.ttl().as_secs();
+        let exp = now + ttl(kind).as_secs();
         let claims = Claims {
             sub: user,
-            aud: kind.audience().to_owned(),
+            aud: audience(kind).to_owned(),
             iss: ISSUER.to_owned(),
             iat: now,
             exp,
@@ -168,12 +153,18 @@ impl TokenKeys {
     /// signed with any algorithm but HS256 (`none` included).
     pub fn verify(&self, kind: TokenKind, token: &str) -> Result<UserId, TokenRefused> {
         let mut validation = Validation::new(ALGORITHM);
-        validation.set_audience(&[kind.audience()]);
+        validation.set_audience(&[audience(kind)]);
         validation.set_issuer(&[ISSUER]);
         validation.set_required_spec_claims(&["exp", "sub", "aud", "iss"]);
         validation.leeway = LEEWAY_SECS;
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)?;
         Ok(data.claims.sub)
+    }
+}
+
+impl TokenIssuer for TokenKeys {
+    fn issue(&self, kind: TokenKind, user: UserId) -> livedrop_core::Result<IssuedToken> {
+        TokenKeys::issue(self, kind, user).map_err(|e| livedrop_core::Error::internal("jwt", e))
     }
 }
 
@@ -223,7 +214,7 @@ mod tests {
         let secret = JwtSecret::random();
         let claims = Claims {
             sub: UserId::new(),
-            aud: TokenKind::Access.audience().to_owned(),
+            aud: audience(TokenKind::Access).to_owned(),
             iss: ISSUER.to_owned(),
             iat: unix_now() - 3600,
             exp: unix_now() - 60,

@@ -10,13 +10,13 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use livedrop_core::Error;
-use livedrop_core::domain::User;
+use livedrop_core::domain::{Email, Password, PersonName, SignInRefusal, User};
 use livedrop_core::wire::{
     LoginBody, RealtimeToken, RefreshBody, RegisterBody, Registered, TokenPair,
 };
 use serde::Serialize;
 
-use crate::auth::{AuthUser, TokenKind, sessions};
+use crate::auth::AuthUser;
 use crate::extract::JsonBody;
 use crate::openapi::{BadRequest, Conflict, TooManyRequests, Unauthorized};
 use crate::{ApiError, AppState};
@@ -52,7 +52,14 @@ async fn register(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<RegisterBody>,
 ) -> Result<Response, ApiError> {
-    let registered = sessions::register(&state, body).await?;
+    let email = Email::try_from(body.email)?;
+    let name = PersonName::try_from(body.name)?;
+    let password = Password::try_from(body.password)?;
+    let (user, signed_in) = state.sessions().register(email, name, password).await?;
+    let registered = Registered {
+        user,
+        tokens: signed_in.into(),
+    };
     Ok(no_store(StatusCode::CREATED, &registered))
 }
 
@@ -69,7 +76,14 @@ async fn login(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<LoginBody>,
 ) -> Result<Response, ApiError> {
-    let tokens = sessions::login(&state, body).await?;
+    let (Ok(email), Ok(password)) = (
+        Email::try_from(body.email),
+        Password::try_from(body.password),
+    ) else {
+        // Malformed input matches no account; saying so sooner reveals nothing.
+        return Err(Error::from(SignInRefusal::InvalidCredentials).into());
+    };
+    let tokens: TokenPair = state.sessions().login(&email, password).await?.into();
     Ok(no_store(StatusCode::OK, &tokens))
 }
 
@@ -86,7 +100,7 @@ async fn refresh(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<RefreshBody>,
 ) -> Result<Response, ApiError> {
-    let tokens = sessions::refresh(&state, body).await?;
+    let tokens: TokenPair = state.sessions().refresh(&body.refresh_token).await?.into();
     Ok(no_store(StatusCode::OK, &tokens))
 }
 
@@ -102,7 +116,7 @@ async fn logout(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<RefreshBody>,
 ) -> Result<StatusCode, ApiError> {
-    sessions::logout(&state, body).await?;
+    state.sessions().logout(&body.refresh_token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -114,7 +128,7 @@ async fn logout(
         (status = 429, response = TooManyRequests)
     ))]
 async fn me(State(state): State<AppState>, AuthUser(user): AuthUser) -> Result<Response, ApiError> {
-    let user: User = sessions::me(&state, user).await?;
+    let user: User = state.sessions().me(user).await?;
     Ok(no_store(StatusCode::OK, &user))
 }
 
@@ -129,14 +143,7 @@ async fn realtime_token(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
 ) -> Result<Response, ApiError> {
-    let issued = state
-        .tokens()
-        .issue(TokenKind::Realtime, user)
-        .map_err(|e| Error::internal("jwt", e))?;
-    let body = RealtimeToken {
-        token: issued.token,
-        expires_at: issued.expires_at,
-    };
+    let body = RealtimeToken::from(state.sessions().realtime_token(user)?);
     Ok(no_store(StatusCode::OK, &body))
 }
 

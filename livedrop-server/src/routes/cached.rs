@@ -1,6 +1,6 @@
 //! `GET /api/creators/{id}`, `/api/products/{id}` and `/api/drops/{id}`: the design's
 //! cached reads, through the cache port with its TTLs (profiles 5 min, products 2 min,
-//! drops 30 s), invalidated by the database updater as events arrive. `GET /drops/{id}`
+//! drops 30 s), invalidated by the cache invalidator as events arrive. `GET /drops/{id}`
 //! stays the authoritative read.
 
 use axum::Json;

@@ -34,9 +34,6 @@ async fn get_drop(
     State(state): State<AppState>,
     PathId(id): PathId<DropId>,
 ) -> Result<Json<DropView>, ApiError> {
-    let (mut drop, stock) =
-        tokio::try_join!(state.catalog().get_drop(id), state.ports().ledger.stock(id))?;
-    // The two reads are separate instants; the stock row's status goes with its count.
-    drop.status = stock.status;
+    let (drop, stock) = state.catalog().drop_with_stock(id).await?;
     Ok(Json(DropView { drop, stock }))
 }

@@ -2,13 +2,11 @@
 //! one image to directly (the media backend's own URL: this server's `/media/...` on the
 //! local backend, the bucket on S3), so image bytes never pass through the API.
 
-use std::time::Duration;
-
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use livedrop_core::ids::ProductId;
-use livedrop_core::ports::{MediaKey, PresignedUpload, UploadRequest};
+use livedrop_core::ports::PresignedUpload;
 use livedrop_core::wire::ImageUploadBody;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -21,12 +19,6 @@ use crate::openapi::{
     UnsupportedMediaType,
 };
 use crate::{ApiError, AppState};
-
-/// The largest image accepted.
-pub const MAX_IMAGE_BYTES: u64 = 5 * 1024 * 1024;
-/// How long an upload URL works: long enough for a slow phone upload, short enough that a
-/// leaked one is soon useless.
-pub const UPLOAD_URL_TTL: Duration = Duration::from_secs(10 * 60);
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(upload_url))
@@ -57,17 +49,9 @@ async fn upload_url(
     PathId(product_id): PathId<ProductId>,
     JsonBody(body): JsonBody<ImageUploadBody>,
 ) -> Result<(StatusCode, Json<PresignedUpload>), ApiError> {
-    let product = state.catalog().owned_product(user, product_id).await?;
-    let request = UploadRequest {
-        key: MediaKey::product_image(product.id, body.content_type),
-        content_type: body.content_type,
-        max_bytes: MAX_IMAGE_BYTES,
-        expires_in: UPLOAD_URL_TTL,
-    };
     let upload = state
-        .ports()
-        .media
-        .presign_upload(&request, state.clock().now())
+        .catalog()
+        .image_upload_url(user, product_id, body.content_type)
         .await?;
     Ok((StatusCode::CREATED, Json(upload)))
 }

@@ -1,5 +1,5 @@
 //! Uploads to and images from the server's own media store: `PUT /media/{key}?max&expires&sig`
-//! (the URL `LocalMedia` signs) and `GET /media/{key}`.
+//! (the URL the local media backend signs) and `GET /media/{key}`.
 //!
 //! With the S3 backend the server stores nothing and both answer 404: uploads and images
 //! go to the bucket's URLs.
@@ -10,8 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use livedrop_adapters::media::{UploadGrant, UploadRefused};
-use livedrop_core::ports::MediaKey;
+use livedrop_core::ports::{MediaKey, UploadGrant, UploadRefused};
 use livedrop_core::wire::Problem;
 use serde::Deserialize;
 
@@ -68,7 +67,10 @@ async fn upload(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let media = state.media_store().ok_or_else(no_store)?;
+    let media = state.media();
+    if !media.is_hosted() {
+        return Err(no_store());
+    }
     let Ok(Query(query)) = query else {
         return Err(refused(UploadRefused::BadSignature));
     };
@@ -83,10 +85,13 @@ async fn upload(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     let authorized = media
-        .authorize(&grant, content_type, state.clock().now())
+        .authorize_upload(&grant, content_type)
         .map_err(refused)?;
     let body = read_limited(body, authorized.max_bytes()).await?;
-    media.store(authorized, body).await.map_err(refused)?;
+    media
+        .store_upload(authorized, body)
+        .await
+        .map_err(refused)?;
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, format!("/media/{key}"))],
@@ -142,10 +147,13 @@ async fn serve(
     Path(key): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let media = state.media_store().ok_or_else(no_store)?;
+    let media = state.media();
+    if !media.is_hosted() {
+        return Err(no_store());
+    }
     let missing = || not_found("no media at this key");
     let key = MediaKey::parse(&key).map_err(|_| missing())?;
-    let object = media.object(&key).await?.ok_or_else(missing)?;
+    let object = media.image(&key).await?.ok_or_else(missing)?;
     let etag = HeaderValue::from_str(&object.etag)
         .map_err(|_| ApiError::Problem(Problem::new(500, "internal", "Internal error")))?;
     let cached = headers

@@ -24,7 +24,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
     ))
 )]
 async fn render(State(state): State<AppState>) -> impl IntoResponse {
-    crate::telemetry::record_cache_stats(state.ports().cache.stats());
+    crate::telemetry::record_cache_stats(state.reads().cache_stats());
     let handle = crate::telemetry::prometheus();
     // Histograms keep their samples until an upkeep folds them in; a scrape is a good time.
     handle.run_upkeep();

@@ -1,4 +1,24 @@
 //! The routes, one file per resource, assembled by [`routes`].
+//!
+//! # Layout
+//! Each file registers one resource's routes with their OpenAPI entries (`routes!`), and
+//! this module puts each file's router behind its rate-limit class; a file whose routes
+//! fall in two classes (`auth`, `orders`) hands out two routers.
+//! - `auth`: register, login, refresh, logout (the `auth` class), and the signed-in
+//!   caller's account and realtime token (the `read` class).
+//! - `orders`: placing an order (the `order` class, the hot path) apart from reading and
+//!   cancelling orders (`read`).
+//! - `catalog`: creator, product and drop writes, and a creator's products.
+//! - `drops`: the authoritative read of one drop; `cached`: the cached reads of creators,
+//!   products and drops through the cache port; `browse`: drops by status.
+//! - `follows`, `notifications`: follows and follower lists; the caller's inbox.
+//! - `realtime`: the caller's events as server-sent events.
+//! - `images`: signed upload URLs for product images; `media`: the server's own media
+//!   store (uploads and images), outside the JSON body limit since it reads up to the
+//!   signed size.
+//! - `health`, `metrics`: liveness, readiness and the Prometheus exposition, behind no
+//!   rate limit so probes and scrapes are never refused.
+//! - `fallback`: the problem+json 404 and 405 answers for requests no route takes.
 
 mod auth;
 mod browse;

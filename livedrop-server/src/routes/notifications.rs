@@ -37,5 +37,5 @@ async fn inbox(
     AuthUser(user): AuthUser,
     PageQuery(page): PageQuery,
 ) -> Result<Json<Page<Notification>>, ApiError> {
-    Ok(Json(state.ports().notifier.inbox(user, page).await?))
+    Ok(Json(state.inbox().inbox(user, page).await?))
 }

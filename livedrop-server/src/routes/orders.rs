@@ -4,13 +4,10 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use livedrop_core::domain::Order;
+use livedrop_core::domain::{Cancellation, Order};
 use livedrop_core::ids::{OrderId, UserId};
 use livedrop_core::pagination::Page;
-use livedrop_core::ports::Cancellation;
-use livedrop_core::wire::{PROBLEM_JSON, PlaceOrderBody};
+use livedrop_core::wire::PlaceOrderBody;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -20,10 +17,8 @@ use crate::openapi::{
     BadRequest, Conflict, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized, Unprocessable,
     UnsupportedMediaType,
 };
+use crate::order_reply::OrderReply;
 use crate::{ApiError, AppState};
-
-/// Set on the answer to a retry: the stored answer of the first request with its key.
-pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
 
 /// `POST /orders`, under the order rate-limit class.
 pub(super) fn place() -> OpenApiRouter<AppState> {
@@ -76,37 +71,13 @@ async fn place_order(
     AuthUser(user): AuthUser,
     IdempotencyKeyHeader(key): IdempotencyKeyHeader,
     JsonBody(body): JsonBody<PlaceOrderBody>,
-) -> Result<Response, ApiError> {
+) -> Result<OrderReply, ApiError> {
     let receipt = state
         .orders()
         .place_order(user, key, body.drop_id, body.qty)
         .await?;
-    if !receipt.replayed {
-        let (outcome, reason) = match &receipt.outcome {
-            Ok(_) => ("confirmed", "none"),
-            Err(rejection) => ("rejected", rejection.code()),
-        };
-        metrics::counter!("livedrop_orders_total", "outcome" => outcome, "reason" => reason)
-            .increment(1);
-    }
-    let answer = receipt.response();
-    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut response = (status, answer.body).into_response();
-    let headers = response.headers_mut();
-    let content_type = match &receipt.outcome {
-        Ok(order) => {
-            if let Ok(location) = HeaderValue::try_from(format!("/orders/{}", order.id)) {
-                headers.insert(header::LOCATION, location);
-            }
-            "application/json"
-        }
-        Err(_) => PROBLEM_JSON,
-    };
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if receipt.replayed {
-        headers.insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
-    }
-    Ok(response)
+    crate::telemetry::record_order(&receipt);
+    Ok(OrderReply(receipt))
 }
 
 /// One of the caller's orders.

@@ -30,8 +30,8 @@ use utoipa_axum::routes;
 use crate::auth::TokenKind;
 use crate::extract::QueryParams;
 use crate::openapi::{BadRequest, TooManyRequests, Unauthorized};
-use crate::realtime::InboxFeed;
 use crate::{ApiError, AppState};
+use livedrop_core::services::InboxFeed;
 
 /// How often a stream looks for notifications other instances stored; this instance's own
 /// wake it at once.
@@ -97,13 +97,7 @@ async fn events(
         .get("last-event-id")
         .map(|value| value.to_str().unwrap_or_default().parse::<Cursor>())
         .transpose()?;
-    let feed = InboxFeed::open(
-        state.ports().notifier.clone(),
-        user,
-        resume,
-        state.clock().now(),
-    )
-    .await?;
+    let feed = state.inbox().feed(user, resume).await?;
     let stream = notification_stream(&state, feed);
     let mut response = Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(KEEP_ALIVE))

@@ -13,8 +13,8 @@ use livedrop_core::domain::{DropBook, Event, Order};
 use sqlx::{AssertSqlSafe, PgConnection, Row};
 use uuid::Uuid;
 
+use super::batch_error::BatchError;
 use super::book::{bind_stock, stock_saved, update_stock_sql};
-use super::unit::BatchError;
 use crate::postgres::codec::{int, order_status};
 use crate::postgres::error::is_unique_violation;
 use crate::postgres::writes::{EventRows, PgQuery, insert_events_sql};

@@ -2,10 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use livedrop_core::domain::{
-    AuditAction, AuditDetail, AuditEntry, AuditTarget, Order, OrderStatus,
+    AuditAction, AuditDetail, AuditEntry, AuditTarget, Cancellation, Order, OrderStatus,
 };
 use livedrop_core::ids::{DropId, OrderId, UserId};
-use livedrop_core::ports::{Cancellation, DropTransition};
+use livedrop_core::ports::DropTransition;
 use livedrop_core::{Entity, Error, Result};
 use sqlx::{PgConnection, PgPool};
 

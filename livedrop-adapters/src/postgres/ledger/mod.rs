@@ -3,10 +3,13 @@
 //! # Layout
 //! - `unit`: the atomic unit, a batch of one drop's orders in one transaction.
 //! - `batch_write`: a decided batch's writes as one statement.
+//! - `batch_error`: why a batch's transaction failed; its own file because both of the
+//!   above produce it (a taken key surfaces in either) and the unit matches on it.
 //! - `batcher`: group commit, gathering a hot drop's concurrent orders into batches.
 //! - `book`: loading a drop's book under its stock-row lock and writing it back.
 //! - `changes`: cancelling and the scheduler's transitions.
 
+mod batch_error;
 mod batch_write;
 mod batcher;
 mod book;
@@ -15,12 +18,10 @@ mod unit;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use livedrop_core::domain::{DropStock, Order};
+use livedrop_core::domain::{Cancellation, DropStock, Order};
 use livedrop_core::ids::{DropId, OrderId, UserId};
 use livedrop_core::pagination::{Page, PageRequest};
-use livedrop_core::ports::{
-    Cancellation, DropTransition, Ledger, LedgerSummary, OrderRequest, Placement,
-};
+use livedrop_core::ports::{DropTransition, Ledger, LedgerSummary, OrderRequest, Placement};
 use livedrop_core::{Entity, Error, Result};
 use sqlx::PgPool;
 

@@ -16,6 +16,7 @@ use livedrop_core::{Error, Result};
 use sqlx::{Connection, PgConnection};
 use uuid::Uuid;
 
+use super::batch_error::BatchError;
 use super::batch_write::write_batch;
 use super::book::{lock_book, micros, status_change};
 use crate::postgres::codec::OrderRow;
@@ -241,27 +242,6 @@ async fn held_units(
             )
         })
         .collect())
-}
-
-/// Why a batch's transaction failed.
-pub(super) enum BatchError {
-    /// A `(user, key)` pair of the batch already has an order: rerun with the check.
-    KeyTaken,
-    Db(sqlx::Error),
-    Core(Error),
-}
-
-impl BatchError {
-    fn into_core(self) -> Error {
-        match self {
-            BatchError::KeyTaken => Error::unavailable(
-                "postgres",
-                "idempotency keys kept being taken by concurrent orders; retry",
-            ),
-            BatchError::Db(db) => db_error(db),
-            BatchError::Core(core) => core,
-        }
-    }
 }
 
 /// The error each order of a failed batch gets: the same kind (retryable or not) and

@@ -7,9 +7,9 @@ use chrono::{DateTime, Utc};
 
 use super::ops::{DropPick, History, Payload, PlaceKind};
 use super::oracle::{Oracle, SeenOrder, Violation, check_in_window};
-use crate::domain::{DropStatus, Order, OrderRejection, OrderStatus};
+use crate::domain::{Cancellation, DropStatus, Order, OrderRejection, OrderStatus};
 use crate::ids::OrderId;
-use crate::ports::{Cancellation, DropTransition};
+use crate::ports::DropTransition;
 use crate::services::Receipt;
 use crate::{Error, Result};
 

@@ -25,12 +25,12 @@ use chrono::{DateTime, Utc};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::domain::{DropStock, IdempotencyKey, Order};
+use crate::domain::{Cancellation, DropStock, IdempotencyKey, Order};
 use crate::ids::{DropId, OrderId, UserId};
 use crate::pagination::{Page, PageRequest};
 use crate::ports::{
-    Begin, Cancellation, DropTransition, Fingerprint, IdempotencyRecord, IdempotencyStore, Ledger,
-    LedgerSummary, OrderAnswer, OrderRequest, Placement,
+    Begin, DropTransition, Fingerprint, IdempotencyRecord, IdempotencyStore, Ledger, LedgerSummary,
+    OrderAnswer, OrderRequest, Placement,
 };
 use crate::{Error, Result};
 

@@ -20,6 +20,24 @@
 //! whose lifetimes exceed the run). [`SimReport::trace_digest`] hashes the step-by-step
 //! trace, so a test can check that one seed really replays.
 //!
+//! # Layout
+//! Generating, running and checking are apart, so each check can be read (and trusted)
+//! without the machinery that drives it:
+//! - This file: what to run ([`SimConfig`]), what a run did ([`SimReport`]) or where it
+//!   failed ([`SimFailure`]), and [`run`].
+//! - `world`: the buyers, creator and drops the seed builds.
+//! - [`ops`]: choosing the next operation from the history and the RNG; pure (no port),
+//!   so the same seed and history give the same operation, tested without a backend.
+//! - [`faults`]: the ledger and idempotency store wrapped so each call yields around
+//!   itself (the interleaving points) and fails as the seed says.
+//! - `runner`: the step loop: move the clock, start or poll one operation over the real
+//!   services, check every drop's books.
+//! - `settle`: a finished operation's answer, checked and filed into the history and
+//!   the report.
+//! - The checks: [`oracle`] (after every step, and of each order as the ledger commits
+//!   it), [`answers`] (of every answer an operation gets), `audit` (every order the ledger
+//!   holds, every few steps, and the outbox against the books at the end).
+//!
 //! [`OrderService`]: crate::services::OrderService
 //! [`Scheduler`]: crate::services::Scheduler
 //! [`ManualClock`]: crate::clock::ManualClock

@@ -18,8 +18,9 @@ use super::oracle::{Oracle, Violation, read};
 use super::{SimConfig, SimFailure, SimReport, stream, world};
 use crate::Result;
 use crate::clock::{Clock, ManualClock};
+use crate::domain::Cancellation;
 use crate::ids::{DropId, OrderId, UserId};
-use crate::ports::{Cancellation, DropTransition, IdempotencyStore, Ledger, Outbox, Ports};
+use crate::ports::{DropTransition, IdempotencyStore, Ledger, Outbox, Ports};
 use crate::services::{OrderService, Receipt, Scheduler};
 
 /// Chance per step that a new operation starts (when below the in-flight cap): a little

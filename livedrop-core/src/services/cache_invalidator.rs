@@ -1,4 +1,5 @@
-//! The database updater: caches and read models follow the events.
+//! The cache invalidator (the design's "database updater"): caches and read models follow
+//! the events.
 
 use async_trait::async_trait;
 
@@ -14,22 +15,24 @@ use crate::ports::cache_keys as keys;
 /// Idempotent by nature: deleting a key twice, or rebuilding a list from the catalog
 /// twice, leaves what doing it once leaves.
 #[derive(Clone, Debug)]
-pub struct DatabaseUpdater {
+pub struct CacheInvalidator {
     reads: CachedReads,
 }
 
-impl DatabaseUpdater {
-    /// The consumer group of database updaters.
+impl CacheInvalidator {
+    /// The consumer group of cache invalidators. Named after the design's "database
+    /// updater", as it was first deployed: a new name would start a new group at the
+    /// oldest event.
     pub const GROUP: &'static str = "livedrop-database-updater";
 
-    /// An updater of the cache `reads` reads through.
+    /// An invalidator of the cache `reads` reads through.
     pub fn new(reads: CachedReads) -> Self {
         Self { reads }
     }
 }
 
 #[async_trait]
-impl EventHandler for DatabaseUpdater {
+impl EventHandler for CacheInvalidator {
     fn group(&self) -> &str {
         Self::GROUP
     }
@@ -63,8 +66,8 @@ mod tests {
     use crate::pagination::Page;
     use crate::ports::{CacheTtls, MockCache, MockCatalog, MockLedger};
 
-    fn updater(cache: MockCache, catalog: MockCatalog) -> DatabaseUpdater {
-        DatabaseUpdater::new(CachedReads::new(
+    fn invalidator(cache: MockCache, catalog: MockCatalog) -> CacheInvalidator {
+        CacheInvalidator::new(CachedReads::new(
             Arc::new(cache),
             Arc::new(catalog),
             Arc::new(MockLedger::new()),
@@ -101,7 +104,7 @@ mod tests {
                 next_cursor: None,
             })
         });
-        let applied = updater(cache, catalog)
+        let applied = invalidator(cache, catalog)
             .handle(&event(EventData::DropSoldOut {}, drop_id))
             .await
             .unwrap();
@@ -117,7 +120,7 @@ mod tests {
             .with(eq(vec![keys::stock(drop_id)]))
             .times(1)
             .returning(|_| Ok(()));
-        let updater = updater(cache, MockCatalog::new());
+        let updater = invalidator(cache, MockCatalog::new());
         let confirmed = EventData::OrderConfirmed {
             order_id: OrderId::new(),
             user_id: UserId::new(),
@@ -137,7 +140,7 @@ mod tests {
         cache
             .expect_invalidate()
             .returning(|_| Err(crate::Error::unavailable("cache", "down")));
-        let updater = updater(cache, MockCatalog::new());
+        let updater = invalidator(cache, MockCatalog::new());
         let error = updater
             .handle(&event(EventData::DropSoldOut {}, DropId::new()))
             .await

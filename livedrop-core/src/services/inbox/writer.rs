@@ -1,13 +1,14 @@
-//! The notification consumer: events users are told about, into the notifier.
+//! [`InboxWriter`]: the notification consumer, storing what users are told about in their
+//! inboxes.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::EventHandler;
 use crate::Result;
 use crate::domain::{Event, Notification};
 use crate::ports::Notifier;
+use crate::services::EventHandler;
 
 /// Feeds the [`Notifier`] the notification each event causes
 /// ([`Notification::for_event`]): followers hear of drops starting, running low and
@@ -15,22 +16,22 @@ use crate::ports::Notifier;
 ///
 /// Idempotent because the notifier is: it stores a notification once per event id.
 #[derive(Clone, Debug)]
-pub struct NotificationFeed {
+pub struct InboxWriter {
     notifier: Arc<dyn Notifier>,
 }
 
-impl NotificationFeed {
+impl InboxWriter {
     /// The consumer group of notification consumers.
     pub const GROUP: &'static str = "livedrop-notifications";
 
-    /// A feed into `notifier`.
+    /// A writer into `notifier`'s inboxes.
     pub fn new(notifier: Arc<dyn Notifier>) -> Self {
         Self { notifier }
     }
 }
 
 #[async_trait]
-impl EventHandler for NotificationFeed {
+impl EventHandler for InboxWriter {
     fn group(&self) -> &str {
         Self::GROUP
     }

@@ -4,12 +4,12 @@ use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::Result;
+use crate::domain::Notification;
+use crate::ids::{EventId, UserId};
+use crate::pagination::{Cursor, Limit, PageRequest};
+use crate::ports::Notifier;
 use chrono::{DateTime, Utc};
-use livedrop_core::Result;
-use livedrop_core::domain::Notification;
-use livedrop_core::ids::{EventId, UserId};
-use livedrop_core::pagination::{Cursor, Limit, PageRequest};
-use livedrop_core::ports::Notifier;
 
 /// How far before the newest notification sent a stream still looks for ones it has not
 /// sent. The inbox is ordered by when events occurred, but events reach it through the
@@ -41,7 +41,7 @@ impl InboxFeed {
     ///
     /// # Errors
     /// When the inbox cannot be read to find where "now" is.
-    pub async fn open(
+    pub(crate) async fn open(
         notifier: Arc<dyn Notifier>,
         user: UserId,
         resume: Option<Cursor>,
