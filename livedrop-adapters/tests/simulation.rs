@@ -198,6 +198,9 @@ impl Ledger for BuysTwiceOnRetry {
     async fn advance_drops(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<DropTransition>> {
         self.0.advance_drops(now, limit).await
     }
+    async fn next_due(&self) -> Result<Option<DateTime<Utc>>> {
+        self.0.next_due().await
+    }
     async fn stock(&self, drop_id: DropId) -> Result<DropStock> {
         self.0.stock(drop_id).await
     }
@@ -232,6 +235,9 @@ impl Ledger for DecrementsTwice {
     }
     async fn advance_drops(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<DropTransition>> {
         self.inner.advance_drops(now, limit).await
+    }
+    async fn next_due(&self) -> Result<Option<DateTime<Utc>>> {
+        self.inner.next_due().await
     }
     async fn stock(&self, drop_id: DropId) -> Result<DropStock> {
         self.inner.stock(drop_id).await

@@ -122,6 +122,22 @@ impl EventSubscription for KafkaSubscription {
         }
     }
 
+    /// The first event as [`next`](EventSubscription::next) waits for it, then whatever
+    /// else the polling thread has already buffered, up to `max`.
+    async fn next_batch(&mut self, max: usize) -> Result<Vec<Delivery>> {
+        let first = self.next().await?;
+        let mut batch = vec![first];
+        let mut state = self.shared.state.lock();
+        // The polling thread resumes fetching on its own once the buffer is half read.
+        while batch.len() < max {
+            match state.buffer.pop_front() {
+                Some(fetched) => batch.push(fetched.delivery),
+                None => break,
+            }
+        }
+        Ok(batch)
+    }
+
     async fn commit(&mut self, delivery: &Delivery) -> Result<()> {
         let Some(consumer) = self.consumer.clone() else {
             return Ok(());

@@ -128,6 +128,13 @@ impl Books {
             .collect()
     }
 
+    /// The earliest instant a drop's transition falls due.
+    pub(crate) fn next_due(&self) -> Option<DateTime<Utc>> {
+        let indexes = lock(&self.indexes);
+        let &(micros, _) = indexes.due.first()?;
+        DateTime::from_timestamp_micros(micros)
+    }
+
     /// A page of drops in `status` by `(start_at, id)`.
     pub(crate) fn page_by_status(&self, status: DropStatus, page: PageRequest) -> Page<Position> {
         let indexes = lock(&self.indexes);

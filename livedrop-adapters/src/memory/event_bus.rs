@@ -123,6 +123,14 @@ struct MemorySubscription {
 #[async_trait]
 impl EventSubscription for MemorySubscription {
     async fn next(&mut self) -> Result<Delivery> {
+        let mut batch = self.next_batch(1).await?;
+        // `next_batch` returns at least one delivery.
+        batch
+            .pop()
+            .ok_or_else(|| livedrop_core::Error::internal("memory bus", "an empty batch"))
+    }
+
+    async fn next_batch(&mut self, max: usize) -> Result<Vec<Delivery>> {
         loop {
             // Register interest before looking, so a publish between the look and the
             // wait cannot be missed.
@@ -131,25 +139,30 @@ impl EventSubscription for MemorySubscription {
             published.as_mut().enable();
             {
                 let mut log = lock(&self.shared.log);
-                let base = log.base;
-                let end = log.end();
+                let (base, end) = (log.base, log.end());
                 let member = self.member;
+                let mut batch = Vec::new();
                 if let Some(group) = log.groups.get_mut(&self.group)
                     && *group.owner.get_or_insert(member) == member
                 {
                     group.next = group.next.max(base);
-                    if group.next < end {
-                        let offset = group.next;
-                        group.next += 1;
-                        let index = (offset - base) as usize;
-                        if let Some(event) = log.events.get(index) {
-                            return Ok(Delivery {
+                    let from = group.next;
+                    let to =
+                        end.min(from.saturating_add(i64::try_from(max.max(1)).unwrap_or(i64::MAX)));
+                    group.next = to;
+                    batch.extend((from..to).map(|offset| (offset, (offset - base) as usize)));
+                }
+                if !batch.is_empty() {
+                    return Ok(batch
+                        .into_iter()
+                        .filter_map(|(offset, index)| {
+                            log.events.get(index).map(|event| Delivery {
                                 event: event.clone(),
                                 partition: 0,
                                 offset,
-                            });
-                        }
-                    }
+                            })
+                        })
+                        .collect());
                 }
             }
             published.await;

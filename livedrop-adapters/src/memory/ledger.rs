@@ -254,6 +254,10 @@ impl Ledger for MemoryLedger {
         Ok(applied)
     }
 
+    async fn next_due(&self) -> Result<Option<DateTime<Utc>>> {
+        Ok(self.books.next_due())
+    }
+
     async fn stock(&self, drop_id: DropId) -> Result<DropStock> {
         let cell = self.cell(drop_id)?;
         let stock = cell.lock().book.stock();

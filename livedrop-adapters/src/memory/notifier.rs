@@ -6,7 +6,7 @@ use std::{collections::BTreeMap, sync::Arc};
 use super::FastMap;
 use async_trait::async_trait;
 use livedrop_core::Result;
-use livedrop_core::domain::{Notification, Recipient};
+use livedrop_core::domain::{Notification, Recipient, STOCK_NOTICE_WINDOW};
 use livedrop_core::ids::UserId;
 use livedrop_core::pagination::{Cursor, Page, PageRequest};
 use livedrop_core::ports::Notifier;
@@ -61,6 +61,23 @@ fn newest(
         .collect()
 }
 
+/// Whether `notification` is a stock-state notice with one of its kind stored in `feed`
+/// within the coalescing window of it (either side).
+fn repeats_a_stored_notice(feed: &Feed, notification: &Notification) -> bool {
+    let Some(key) = notification.coalesce_key() else {
+        return false;
+    };
+    let at = notification.event.occurred_at;
+    let window = STOCK_NOTICE_WINDOW.num_microseconds().unwrap_or(i64::MAX);
+    let (from, to) = (
+        at.timestamp_micros().saturating_sub(window),
+        at.timestamp_micros().saturating_add(window),
+    );
+    // Exclusive at both ends: a notice exactly a window away stands on its own.
+    feed.range((from + 1, Uuid::nil())..(to, Uuid::nil()))
+        .any(|(_, stored)| stored.coalesce_key() == Some(key))
+}
+
 #[async_trait]
 impl Notifier for MemoryNotifier {
     async fn deliver(&self, notification: &Notification) -> Result<bool> {
@@ -70,7 +87,7 @@ impl Notifier for MemoryNotifier {
         };
         let mut feed = feeds.entry(id).or_default();
         let key = position(notification);
-        if feed.contains_key(&key) {
+        if feed.contains_key(&key) || repeats_a_stored_notice(&feed, notification) {
             return Ok(false);
         }
         feed.insert(key, notification.clone());

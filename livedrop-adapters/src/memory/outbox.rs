@@ -50,6 +50,9 @@ pub struct MemoryOutbox {
     seq: AtomicU64,
     /// Where the next claim starts looking, so no partition starves.
     next_claim: AtomicUsize,
+    /// Woken by every append: an idle relay waits on it instead of polling. `notify_one`
+    /// keeps a permit when nobody waits, so an append between two waits is not missed.
+    appended: tokio::sync::Notify,
 }
 
 impl MemoryOutbox {
@@ -58,12 +61,15 @@ impl MemoryOutbox {
             partitions: (0..partitions.max(1)).map(|_| Mutex::default()).collect(),
             seq: AtomicU64::new(0),
             next_claim: AtomicUsize::new(0),
+            appended: tokio::sync::Notify::new(),
         }
     }
 
     /// Appends events inside the writer's critical section, so their order is commit order.
     pub(crate) fn append(&self, events: impl IntoIterator<Item = Event>) {
+        let mut any = false;
         for event in events {
+            any = true;
             // A fixed-seed hasher: the same key lands in the same partition every time.
             let hash = foldhash::fast::FixedState::default().hash_one(event.key());
             let index = (hash % self.partitions.len() as u64) as usize;
@@ -72,6 +78,9 @@ impl MemoryOutbox {
                 record: OutboxRecord { seq, event },
                 appended: super::key_table::coarse_now(),
             });
+        }
+        if any {
+            self.appended.notify_one();
         }
     }
 }
@@ -133,6 +142,12 @@ impl Outbox for MemoryOutbox {
                 partition.lease = None;
             }
         }
+        Ok(())
+    }
+
+    async fn wait_for_events(&self, at_most: Duration) -> Result<()> {
+        // Timing out is an answer too: the caller claims and finds what is there.
+        let _ = tokio::time::timeout(at_most, self.appended.notified()).await;
         Ok(())
     }
 

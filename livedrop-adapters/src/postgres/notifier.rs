@@ -13,7 +13,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use livedrop_core::Result;
-use livedrop_core::domain::{Event, Notification, Recipient};
+use livedrop_core::domain::{Event, Notification, Recipient, STOCK_NOTICE_WINDOW};
 use livedrop_core::ids::{CreatorId, UserId};
 use livedrop_core::pagination::{Page, PageRequest};
 use livedrop_core::ports::Notifier;
@@ -97,28 +97,117 @@ impl NotificationRow {
     }
 }
 
-#[async_trait]
-impl Notifier for PgNotifier {
-    async fn deliver(&self, notification: &Notification) -> Result<bool> {
-        let (kind, feed) = match notification.recipient {
-            Recipient::User(user) => ("user", user.as_uuid()),
-            Recipient::FollowersOf(creator) => ("creator", creator.as_uuid()),
+/// Where a notification is stored: its feed's kind and id.
+fn feed_of(notification: &Notification) -> (&'static str, Uuid) {
+    match notification.recipient {
+        Recipient::User(user) => ("user", user.as_uuid()),
+        Recipient::FollowersOf(creator) => ("creator", creator.as_uuid()),
+    }
+}
+
+fn body_of(notification: &Notification) -> Result<String> {
+    serde_json::to_string(&notification.event).map_err(|e| corrupt("notification event", e))
+}
+
+impl PgNotifier {
+    /// Stores notifications that coalesce with nothing, in one statement; for each,
+    /// whether it was new. A duplicate within the batch is stored once (its first).
+    async fn insert_plain(&self, notifications: &[&Notification]) -> Result<Vec<bool>> {
+        let mut kinds = Vec::with_capacity(notifications.len());
+        let mut feeds = Vec::with_capacity(notifications.len());
+        let mut ids = Vec::with_capacity(notifications.len());
+        let mut bodies = Vec::with_capacity(notifications.len());
+        let mut times = Vec::with_capacity(notifications.len());
+        for notification in notifications {
+            let (kind, feed) = feed_of(notification);
+            kinds.push(kind);
+            feeds.push(feed);
+            ids.push(notification.event.id.as_uuid());
+            bodies.push(body_of(notification)?);
+            times.push(notification.event.occurred_at);
+        }
+        let inserted: Vec<(String, Uuid, Uuid)> = sqlx::query_as(
+            "INSERT INTO notifications (feed_kind, feed_id, event_id, event, occurred_at) \
+             SELECT kind, feed, id, body::jsonb, at \
+             FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::text[], $5::timestamptz[]) \
+                 AS n(kind, feed, id, body, at) \
+             ON CONFLICT DO NOTHING \
+             RETURNING feed_kind, feed_id, event_id",
+        )
+        .bind(&kinds)
+        .bind(&feeds)
+        .bind(&ids)
+        .bind(&bodies)
+        .bind(&times)
+        .fetch_all(&self.primary)
+        .await
+        .map_err(db_error)?;
+        let mut new: std::collections::HashSet<(String, Uuid, Uuid)> =
+            inserted.into_iter().collect();
+        Ok((0..notifications.len())
+            // `remove`: a second copy of the same row in the batch was not the one stored.
+            .map(|at| new.remove(&(kinds[at].to_owned(), feeds[at], ids[at])))
+            .collect())
+    }
+
+    /// Stores a stock-state notice unless one of its kind for its drop sits within the
+    /// coalescing window of it in the same feed.
+    async fn insert_unless_repeated(&self, notification: &Notification) -> Result<bool> {
+        let (kind, feed) = feed_of(notification);
+        let Some((drop_id, event_type)) = notification.coalesce_key() else {
+            return Ok(self.insert_plain(&[notification]).await?[0]);
         };
-        let event = &notification.event;
-        let body = serde_json::to_value(event).map_err(|e| corrupt("notification event", e))?;
+        let window = STOCK_NOTICE_WINDOW.num_microseconds().unwrap_or(i64::MAX);
         let inserted = sqlx::query(
             "INSERT INTO notifications (feed_kind, feed_id, event_id, event, occurred_at) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+             SELECT $1, $2, $3, $4::jsonb, $5 \
+             WHERE NOT EXISTS ( \
+                 SELECT 1 FROM notifications \
+                 WHERE feed_kind = $1 AND feed_id = $2 \
+                   AND occurred_at > $5 - $6 * interval '1 microsecond' \
+                   AND occurred_at < $5 + $6 * interval '1 microsecond' \
+                   AND event->>'type' = $7 AND event->>'dropId' = $8) \
+             ON CONFLICT DO NOTHING",
         )
         .bind(kind)
         .bind(feed)
-        .bind(event.id.as_uuid())
-        .bind(body)
-        .bind(event.occurred_at)
+        .bind(notification.event.id.as_uuid())
+        .bind(body_of(notification)?)
+        .bind(notification.event.occurred_at)
+        .bind(window)
+        .bind(event_type)
+        .bind(drop_id.as_uuid().to_string())
         .execute(&self.primary)
         .await
         .map_err(db_error)?;
         Ok(inserted.rows_affected() == 1)
+    }
+}
+
+#[async_trait]
+impl Notifier for PgNotifier {
+    async fn deliver(&self, notification: &Notification) -> Result<bool> {
+        self.insert_unless_repeated(notification).await
+    }
+
+    /// Everything that coalesces with nothing (order notifications: nearly all of a sale's)
+    /// in one multi-row insert; stock-state notices, a handful per drop, one at a time
+    /// after it, each checked against what is stored (the earlier ones included). The two
+    /// sets never affect each other, so the answers are those of one-by-one delivery.
+    async fn deliver_all(&self, notifications: &[Notification]) -> Result<Vec<bool>> {
+        let (notices, plain): (Vec<usize>, Vec<usize>) =
+            (0..notifications.len()).partition(|&at| notifications[at].coalesce_key().is_some());
+        let mut stored = vec![false; notifications.len()];
+        if !plain.is_empty() {
+            let batch: Vec<&Notification> = plain.iter().map(|&at| &notifications[at]).collect();
+            for (at, new) in plain.iter().zip(self.insert_plain(&batch).await?) {
+                stored[*at] = new;
+            }
+        }
+        for at in notices {
+            stored[at] = self.insert_unless_repeated(&notifications[at]).await?;
+        }
+        Ok(stored)
     }
 
     async fn inbox(&self, user_id: UserId, page: PageRequest) -> Result<Page<Notification>> {

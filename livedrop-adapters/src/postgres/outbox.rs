@@ -6,8 +6,10 @@
 //! the key, and a record committed after the claim cannot overtake the leased ones.
 //! Partitions are taken with `FOR UPDATE SKIP LOCKED`, so concurrent relays never wait for
 //! each other and never share a partition. Leases run on the database clock, so relays on
-//! several servers agree on when one has expired.
+//! several servers agree on when one has expired. An idle relay waits on a `LISTEN` for the
+//! notification every outbox insert sends (migration 0010), whichever server wrote it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -15,15 +17,22 @@ use livedrop_core::Result;
 use livedrop_core::domain::Event;
 use livedrop_core::ports::{Outbox, OutboxBatch, OutboxLag, OutboxRecord};
 use sqlx::PgPool;
+use sqlx::postgres::PgListener;
 use uuid::Uuid;
 
 use super::codec::{corrupt, interval_micros};
 use super::db_error;
 
+/// The channel the `outbox_appended` trigger notifies (migration 0010).
+const APPENDED: &str = "livedrop_outbox";
+
 /// The relay's view of the `outbox` table and its leases (`outbox_partitions`).
 #[derive(Debug, Clone)]
 pub struct PgOutbox {
     pool: PgPool,
+    /// The connection LISTENing for appends, made on the first wait and kept (one of the
+    /// pool's connections). `None` until then, or after it broke.
+    listener: Arc<tokio::sync::Mutex<Option<PgListener>>>,
 }
 
 /// An unsent record as claimed.
@@ -44,8 +53,18 @@ struct LagRow {
 impl PgOutbox {
     /// The outbox on `pool` (the primary: claims write).
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            listener: Arc::default(),
+        }
     }
+}
+
+/// A listener on [`APPENDED`].
+async fn listen(pool: &PgPool) -> std::result::Result<PgListener, sqlx::Error> {
+    let mut listener = PgListener::connect_with(pool).await?;
+    listener.listen(APPENDED).await?;
+    Ok(listener)
 }
 
 #[async_trait]
@@ -166,6 +185,44 @@ impl Outbox for PgOutbox {
         .execute(&self.pool)
         .await
         .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn wait_for_events(&self, at_most: Duration) -> Result<()> {
+        let mut slot = self.listener.lock().await;
+        if slot.is_none() {
+            match listen(&self.pool).await {
+                Ok(listener) => *slot = Some(listener),
+                Err(error) => {
+                    // No listener (the database is away, say): fall back to polling.
+                    tracing::debug!(%error, "outbox: cannot LISTEN; polling");
+                    drop(slot);
+                    tokio::time::sleep(at_most).await;
+                    return Ok(());
+                }
+            }
+        }
+        let Some(listener) = slot.as_mut() else {
+            return Ok(());
+        };
+        match tokio::time::timeout(at_most, listener.try_recv()).await {
+            // Woken: take every notification already here too. They are for appends
+            // committed before the caller's next claim starts, which will find them; left
+            // in place, each would wake a later wait for nothing.
+            Ok(Ok(Some(_))) => {
+                while let Ok(Ok(Some(_))) =
+                    tokio::time::timeout(Duration::ZERO, listener.try_recv()).await
+                {
+                }
+            }
+            // The connection was lost (and is being remade): what was notified meanwhile
+            // is lost too, so the caller should look now.
+            Ok(Ok(None)) | Err(_) => {}
+            Ok(Err(error)) => {
+                tracing::debug!(%error, "outbox: listener failed; it is made again next wait");
+                *slot = None;
+            }
+        }
         Ok(())
     }
 

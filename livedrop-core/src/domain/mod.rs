@@ -35,7 +35,7 @@ pub use drop::{Drop, DropStock, DropWindow, StockPlan};
 pub use event::{Event, EventData};
 pub use lifecycle::{DropStatus, IllegalTransition};
 pub use money::{CurrencyCode, PriceCents};
-pub use notification::{Notification, Recipient};
+pub use notification::{Notification, Recipient, STOCK_NOTICE_WINDOW};
 pub use order::{Cancellation, IdempotencyKey, Order, OrderRejection, OrderStatus, Quantity};
 pub use password::Password;
 pub use product::{Product, ProductDetails};

@@ -1,9 +1,17 @@
 //! Notifications: which events reach which users.
 
+use chrono::TimeDelta;
 use serde::{Deserialize, Serialize};
 
 use super::{Event, EventData};
-use crate::ids::{CreatorId, UserId};
+use crate::ids::{CreatorId, DropId, UserId};
+
+/// How long a drop's stock-state notice (`stock.low`, `drop.sold_out`, `drop.restocked`)
+/// stands for repeats of itself: within this window of one, another of the same drop and
+/// type reaches no inbox. A buyer cycling an order and its cancellation on a drop's last
+/// unit would otherwise fill every follower's inbox; the events themselves (and the live
+/// stock figure they carry) still reach every consumer and stream.
+pub const STOCK_NOTICE_WINDOW: TimeDelta = TimeDelta::seconds(30);
 
 /// Who a notification is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -46,5 +54,17 @@ impl Notification {
             recipient,
             event: event.clone(),
         })
+    }
+
+    /// For a drop's stock-state notice, what repeats of it share: the drop and the event
+    /// type (see [`STOCK_NOTICE_WINDOW`]); `None` for every other notification, which is
+    /// always stored.
+    pub fn coalesce_key(&self) -> Option<(DropId, &'static str)> {
+        match self.event.data {
+            EventData::StockLow { .. }
+            | EventData::DropSoldOut {}
+            | EventData::DropRestocked { .. } => Some((self.event.drop_id?, self.event.kind())),
+            _ => None,
+        }
     }
 }

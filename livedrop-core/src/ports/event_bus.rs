@@ -25,6 +25,13 @@ pub trait EventSubscription: Send + Debug {
     /// Waits for the next event. Cancel safe: dropping the future before it completes
     /// loses no event (consumers race it against timers and stop signals).
     async fn next(&mut self) -> Result<Delivery>;
+    /// Waits for the next event, then takes up to `max` in all of those already at hand
+    /// (fetched, not waited for), in delivery order: what a consumer applies in one go.
+    /// Cancel safe like [`next`](EventSubscription::next).
+    async fn next_batch(&mut self, _max: usize) -> Result<Vec<Delivery>> {
+        // The simplest batch: one event. Backends that fetch ahead hand out more.
+        Ok(vec![self.next().await?])
+    }
     /// Commits `delivery` and everything before it in its partition, after processing.
     async fn commit(&mut self, delivery: &Delivery) -> Result<()>;
     /// Events of this member's partitions published but not yet committed by its group

@@ -129,6 +129,11 @@ impl LedgerSummary {
 /// - [`advance_drops`](Ledger::advance_drops) applies due time transitions to at most `limit`
 ///   drops. Concurrent callers (several scheduler instances) MUST NOT apply one transition
 ///   twice: each is returned by exactly one caller and emits its event once.
+/// - [`next_due`](Ledger::next_due) is the earliest instant at which `advance_drops` has
+///   something to apply (a drop's start or end), reflecting every write before the call;
+///   `None` when no drop will ever change by time alone. A drop's end stays due after a
+///   cancellation returns stock to it: the units come back, the drop stays ended once its
+///   window closes, so they are never sold.
 /// - Backend failures are [`Error::Unavailable`](crate::Error::Unavailable) and leave nothing
 ///   half done.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
@@ -147,6 +152,11 @@ pub trait Ledger: Send + Sync + Debug + 'static {
 
     /// Applies the lifecycle transitions due at `now` to at most `limit` drops.
     async fn advance_drops(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<DropTransition>>;
+
+    /// When the next lifecycle transition falls due (a scheduled drop's start, a live or
+    /// sold-out drop's end), `None` when no drop has one ahead: what a scheduler sleeps
+    /// until instead of polling.
+    async fn next_due(&self) -> Result<Option<DateTime<Utc>>>;
 
     /// The drop's current stock and status.
     async fn stock(&self, drop_id: DropId) -> Result<DropStock>;

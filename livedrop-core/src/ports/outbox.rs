@@ -46,6 +46,12 @@ pub struct OutboxLag {
 ///   [`release`](Outbox::release) returns them for a later claim, ahead of newer records.
 ///   A lease that expires releases its records the same way (the relay died).
 /// - Delivery is at least once: a record is only gone after `mark_sent`.
+/// - [`wait_for_events`](Outbox::wait_for_events) returns soon (well under a second) after
+///   an append committed while the caller waited or since its previous wait returned, and
+///   after `at_most` at the latest. It MAY return early for no reason (the caller then
+///   finds nothing to claim) but MUST NOT hold a caller past an append: an append in this
+///   process always wakes it; one in another process wakes it where the backend can tell
+///   (Postgres `NOTIFY`), else within `at_most`.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait Outbox: Send + Sync + Debug + 'static {
@@ -57,4 +63,7 @@ pub trait Outbox: Send + Sync + Debug + 'static {
     async fn release(&self, batch: &OutboxBatch) -> Result<()>;
     /// Unsent count and oldest age.
     async fn lag(&self) -> Result<OutboxLag>;
+    /// Waits until events may have been appended since this outbox last answered a wait
+    /// (or was created), or `at_most` passed: what an idle relay does instead of polling.
+    async fn wait_for_events(&self, at_most: Duration) -> Result<()>;
 }

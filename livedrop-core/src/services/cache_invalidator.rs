@@ -38,9 +38,29 @@ impl EventHandler for CacheInvalidator {
     }
 
     async fn handle(&self, event: &Event) -> Result<bool> {
-        let stale = stale_keys(event);
+        Ok(self.handle_batch(std::slice::from_ref(event)).await?[0])
+    }
+
+    /// One invalidation for the keys the whole batch made stale (each once), and at most
+    /// one rebuild of the live-drops list: a sale's thousand `order.confirmed` events name
+    /// the same few keys.
+    async fn handle_batch(&self, events: &[Event]) -> Result<Vec<bool>> {
+        let mut stale: Vec<String> = Vec::new();
+        let applied = events
+            .iter()
+            .map(|event| {
+                let keys = stale_keys(event);
+                let any = !keys.is_empty();
+                for key in keys {
+                    if !stale.contains(&key) {
+                        stale.push(key);
+                    }
+                }
+                any
+            })
+            .collect();
         if stale.is_empty() {
-            return Ok(false);
+            return Ok(applied);
         }
         // A failed invalidation is retried (the consumer does not commit past it): a stale
         // stock count would otherwise live for a whole TTL.
@@ -49,7 +69,7 @@ impl EventHandler for CacheInvalidator {
         if stale.contains(&keys::live_drops()) {
             self.reads.refresh_live_drops().await?;
         }
-        Ok(true)
+        Ok(applied)
     }
 }
 

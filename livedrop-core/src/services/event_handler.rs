@@ -30,4 +30,17 @@ pub trait EventHandler: Send + Sync + Debug + 'static {
     /// Applies `event`'s effects; `true` when something new was applied, `false` for an
     /// event this handler ignores or has already applied.
     async fn handle(&self, event: &Event) -> Result<bool>;
+
+    /// Applies a batch of events in order, with the effect of [`handle`](Self::handle) on
+    /// each, in one round trip where the backend allows; for each event, what `handle`
+    /// would have answered. An error means the batch may be partly applied: the consumer
+    /// retries it whole (handlers are idempotent) or, for an error retrying cannot help,
+    /// handles its events one by one to find the unusable one.
+    async fn handle_batch(&self, events: &[Event]) -> Result<Vec<bool>> {
+        let mut applied = Vec::with_capacity(events.len());
+        for event in events {
+            applied.push(self.handle(event).await?);
+        }
+        Ok(applied)
+    }
 }

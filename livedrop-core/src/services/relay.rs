@@ -50,6 +50,12 @@ impl Relay {
         Ok(events.len())
     }
 
+    /// Waits until the outbox may have new events, `at_most` (what an idle relay does
+    /// instead of polling).
+    pub async fn wait_for_events(&self, at_most: Duration) -> Result<()> {
+        self.outbox.wait_for_events(at_most).await
+    }
+
     /// How far behind the outbox is: unsent events and the age of the oldest.
     pub async fn lag(&self) -> Result<OutboxLag> {
         self.outbox.lag().await

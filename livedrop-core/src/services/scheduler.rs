@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
+
 use crate::Result;
 use crate::clock::Clock;
 use crate::ports::{DropTransition, Ledger};
@@ -23,6 +25,16 @@ impl Scheduler {
             clock,
             batch: batch.max(1),
         }
+    }
+
+    /// When the next transition falls due (`None`: no drop has one ahead).
+    pub async fn next_due(&self) -> Result<Option<DateTime<Utc>>> {
+        self.ledger.next_due().await
+    }
+
+    /// The scheduler's clock (its loop sleeps until a due time on it).
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
     }
 
     /// One tick: applies everything due now, batch by batch, and returns what changed.

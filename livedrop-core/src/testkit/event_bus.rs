@@ -131,6 +131,54 @@ pub async fn subscribers_receive_every_event_in_key_order(bus: &dyn EventBus) {
     }
 }
 
+/// `next_batch` hands out at least one and at most `max` events a call, every published
+/// event once, each key's in publish order, as `next` does one at a time.
+pub async fn batches_hand_out_every_event_in_key_order(bus: &dyn EventBus) {
+    let mut sub = bus.subscribe(&group()).await.unwrap();
+    let (a, b) = (DropId::new(), DropId::new());
+    let all: Vec<Event> = events(9, Some(a))
+        .into_iter()
+        .chain(events(8, Some(b)))
+        .collect();
+    bus.publish(&all).await.unwrap();
+    let wanted = ids(&all);
+    let mut got: Vec<Delivery> = Vec::new();
+    while got.len() < all.len() {
+        let batch = tokio::time::timeout(WAIT, sub.next_batch(4))
+            .await
+            .expect("a batch within the wait")
+            .unwrap();
+        assert!(
+            (1..=4).contains(&batch.len()),
+            "a batch holds 1 to max events, not {}",
+            batch.len()
+        );
+        for delivery in batch {
+            if wanted.contains(&delivery.event.id) {
+                sub.commit(&delivery).await.unwrap();
+                got.push(delivery);
+            }
+        }
+    }
+    assert_eq!(
+        ids(&got.iter().map(|d| d.event.clone()).collect::<Vec<_>>()),
+        wanted
+    );
+    assert_eq!(got.len(), all.len(), "each event once");
+    for key in [a.as_uuid(), b.as_uuid()] {
+        let published: Vec<EventId> = all
+            .iter()
+            .filter(|e| e.key() == key)
+            .map(|e| e.id)
+            .collect();
+        assert_eq!(
+            order_of(&got, key),
+            published,
+            "key order holds across batches"
+        );
+    }
+}
+
 /// Two groups each receive every event.
 pub async fn every_group_receives_every_event(bus: &dyn EventBus) {
     let mut one = bus.subscribe(&group()).await.unwrap();

@@ -1,5 +1,5 @@
 //! [`Ledger::advance_drops`](crate::ports::Ledger::advance_drops): each due transition is
-//! applied and announced once, at most `limit` per call. (Concurrent schedulers are in
+//! applied and announced once, at most `limit` per call; `next_due` names the earliest. (Concurrent schedulers are in
 //! [`concurrency`](super::concurrency).)
 //!
 //! These cases assume nobody else advances their drops between their calls (another case
@@ -9,7 +9,7 @@
 use chrono::TimeDelta;
 
 use super::fixtures::*;
-use crate::domain::{DropStatus, EventData};
+use crate::domain::{DropStatus, DropWindow, EventData};
 use crate::ids::DropId;
 use crate::ports::{DropTransition, Ports};
 
@@ -195,4 +195,34 @@ pub async fn advance_drops_respects_its_limit(ports: &Ports) {
         let events = drop_events(&*ports.outbox, id, 1).await;
         assert_eq!(count_kind(&events, "drop.started"), 1, "{events:?}");
     }
+}
+
+/// `next_due` names a time no later than a scheduled drop's start, and, once the drop is
+/// live, no later than its end; it never names a time before every drop's next change
+/// (it is the minimum over the backend, which other cases share).
+pub async fn next_due_is_the_earliest_transition_ahead(ports: &Ports) {
+    let window = DropWindow::new(now() + TimeDelta::minutes(1), now() + TimeDelta::minutes(2))
+        .expect("a valid window");
+    let shop = shop(&*ports.catalog, window, plan(4, 0, None)).await;
+    let due = ports.ledger.next_due().await.unwrap();
+    assert!(
+        due.is_some_and(|due| due <= window.start_at()),
+        "{due:?} is not at or before the start {}",
+        window.start_at()
+    );
+    ports
+        .ledger
+        .advance_drops(window.start_at(), 1000)
+        .await
+        .unwrap();
+    assert_eq!(
+        ports.ledger.stock(shop.drop.id).await.unwrap().status,
+        DropStatus::Live
+    );
+    let due = ports.ledger.next_due().await.unwrap();
+    assert!(
+        due.is_some_and(|due| due <= window.end_at()),
+        "{due:?} is not at or before the end {}",
+        window.end_at()
+    );
 }

@@ -1,6 +1,7 @@
 //! The [`Notifier`](crate::ports::Notifier) contract: idempotent delivery by event id,
 //! follower notifications seen by exactly the users who followed before and still follow,
-//! inboxes newest first and keyset-paginated.
+//! inboxes newest first and keyset-paginated, batches answered as one-by-one delivery,
+//! and a drop's stock-state notices coalesced within their window.
 
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -157,4 +158,113 @@ pub async fn inbox_is_newest_first_and_paginated(ports: &Ports) {
         let listed = collect_pages(limit(size), |page| ports.notifier.inbox(reader.id, page)).await;
         assert_eq!(listed, expected, "page size {size}");
     }
+}
+
+/// A stock-state notice of `drop`.
+fn stock_note(
+    creator: CreatorId,
+    drop: DropId,
+    data: EventData,
+    at: DateTime<Utc>,
+) -> Notification {
+    Notification {
+        recipient: Recipient::FollowersOf(creator),
+        event: Event::new(data, creator, Some(drop), at),
+    }
+}
+
+/// `deliver_all` answers what one-by-one delivery would: a duplicate within the batch and
+/// one stored before are `false`, the rest `true`, and each lands in its own inbox.
+pub async fn deliver_all_answers_as_one_by_one(ports: &Ports) {
+    let (a, b) = (user(&*ports.catalog).await, user(&*ports.catalog).await);
+    let t = now();
+    let earlier = order_note(a.id, t - TimeDelta::seconds(3));
+    assert!(ports.notifier.deliver(&earlier).await.unwrap());
+    let (a1, b1, a2) = (
+        order_note(a.id, t - TimeDelta::seconds(2)),
+        order_note(b.id, t - TimeDelta::seconds(1)),
+        order_note(a.id, t),
+    );
+    let batch = [
+        a1.clone(),
+        a1.clone(),
+        b1.clone(),
+        earlier.clone(),
+        a2.clone(),
+    ];
+    assert_eq!(
+        ports.notifier.deliver_all(&batch).await.unwrap(),
+        vec![true, false, true, false, true]
+    );
+    assert_eq!(
+        inbox_ids(ports, a.id).await,
+        vec![a2.event.id, a1.event.id, earlier.event.id]
+    );
+    assert_eq!(inbox_ids(ports, b.id).await, vec![b1.event.id]);
+    assert!(ports.notifier.deliver_all(&[]).await.unwrap().is_empty());
+}
+
+/// A drop's stock-state notice repeated within the window of a stored one of its kind is
+/// not stored, in a batch or alone: an order/cancel cycle on the last unit leaves
+/// followers one `drop.sold_out` and one `drop.restocked`, while another drop's, another
+/// kind's and one a whole window later are stored.
+pub async fn stock_notices_coalesce_within_their_window(ports: &Ports) {
+    let star = seller(&*ports.catalog).await;
+    let c = star.creator.id;
+    let fan = user(&*ports.catalog).await;
+    let t = now();
+    ports
+        .follows
+        .follow(fan.id, c, t - TimeDelta::seconds(60))
+        .await
+        .unwrap();
+    let (drop, other) = (DropId::new(), DropId::new());
+    let at = |seconds: i64| t - TimeDelta::seconds(40) + TimeDelta::seconds(seconds);
+    let sold = |seconds| stock_note(c, drop, EventData::DropSoldOut {}, at(seconds));
+    let back = |seconds| {
+        stock_note(
+            c,
+            drop,
+            EventData::DropRestocked { available: 1 },
+            at(seconds),
+        )
+    };
+    let cycles = [sold(0), back(1), sold(2), back(3), sold(4)];
+    assert_eq!(
+        ports.notifier.deliver_all(&cycles).await.unwrap(),
+        vec![true, true, false, false, false]
+    );
+    assert!(
+        !ports.notifier.deliver(&back(5)).await.unwrap(),
+        "alone too"
+    );
+    let low = stock_note(
+        c,
+        drop,
+        EventData::StockLow {
+            available: 1,
+            threshold: 1,
+        },
+        at(6),
+    );
+    let elsewhere = stock_note(c, other, EventData::DropSoldOut {}, at(7));
+    let later = sold(31);
+    assert_eq!(
+        ports
+            .notifier
+            .deliver_all(&[low.clone(), elsewhere.clone(), later.clone()])
+            .await
+            .unwrap(),
+        vec![true, true, true]
+    );
+    assert_eq!(
+        inbox_ids(ports, fan.id).await,
+        vec![
+            later.event.id,
+            elsewhere.event.id,
+            low.event.id,
+            cycles[1].event.id,
+            cycles[0].event.id
+        ]
+    );
 }

@@ -213,3 +213,36 @@ pub async fn lag_counts_unsent_records(ports: &Ports) {
         "leased records are still unsent: {leased:?}"
     );
 }
+
+/// A wait ends by `at_most` at the latest, and a waiter hears of an append soon: well
+/// before its `at_most` (spurious early ends are allowed, so that is all a shared backend
+/// lets a case check).
+pub async fn a_waiting_relay_hears_of_appends(ports: &Ports) {
+    let started = std::time::Instant::now();
+    ports
+        .outbox
+        .wait_for_events(Duration::from_millis(300))
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "a wait ends by its at_most"
+    );
+    let outbox = ports.outbox.clone();
+    let waiter = tokio::spawn(async move {
+        let started = std::time::Instant::now();
+        outbox
+            .wait_for_events(Duration::from_secs(60))
+            .await
+            .unwrap();
+        started.elapsed()
+    });
+    // Let the waiter start waiting (a backend may connect a listener first).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    live_drop(&*ports.catalog, 1).await;
+    let waited = tokio::time::timeout(Duration::from_secs(10), waiter)
+        .await
+        .expect("the append woke the waiter, long before its 60 s")
+        .unwrap();
+    assert!(waited < Duration::from_secs(10), "woken after {waited:?}");
+}

@@ -66,6 +66,7 @@ macro_rules! conformance_suite {
     (@run event_bus ($make:expr)) => {
         $crate::conformance_suite!(@module ($make) ports event_bus (&*ports.bus) [
             subscribers_receive_every_event_in_key_order,
+            batches_hand_out_every_event_in_key_order,
             every_group_receives_every_event,
             a_group_shares_events_between_its_members,
             uncommitted_events_are_redelivered,
@@ -117,6 +118,7 @@ macro_rules! conformance_suite {
             advance_drops_applies_each_transition_once,
             advance_drops_ends_closed_windows,
             advance_drops_respects_its_limit,
+            next_due_is_the_earliest_transition_ahead,
         ] []);
         $crate::conformance_suite!(@module ($make) ports catalog (&ports) [
             users_round_trip_and_emails_are_unique,
@@ -170,12 +172,15 @@ macro_rules! conformance_suite {
             small_claims_drain_a_key_once_in_order,
             expired_leases_release_their_records,
             lag_counts_unsent_records,
+            a_waiting_relay_hears_of_appends,
         ] []);
         $crate::conformance_suite!(@run event_bus ($make));
         $crate::conformance_suite!(@module ($make) ports notifier (&ports) [
             deliver_is_idempotent_by_event_id,
             followers_see_what_happened_while_they_followed,
             inbox_is_newest_first_and_paginated,
+            deliver_all_answers_as_one_by_one,
+            stock_notices_coalesce_within_their_window,
         ] []);
         $crate::conformance_suite!(@module ($make) ports cache (&*ports.cache) [
             get_returns_the_last_put,

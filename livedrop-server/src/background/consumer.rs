@@ -1,10 +1,11 @@
-//! One event handler's consumer: a member of its consumer group that handles each event,
-//! then commits it.
+//! One event handler's consumer: a member of its consumer group that handles events in
+//! batches (whatever the bus already has at hand, up to [`BATCH`]), then commits them.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
+use livedrop_core::domain::Event;
 use livedrop_core::ports::{Delivery, EventBus, EventSubscription};
 use livedrop_core::services::EventHandler;
 use tokio::sync::watch;
@@ -12,6 +13,11 @@ use tokio::time::Instant;
 
 use super::BackgroundConfig;
 use super::retry::{Delays, stopped_during};
+
+/// Most events handled in one go: one notifier round trip, one cache invalidation. Large
+/// enough that a backlog drains in a few round trips per second, small enough that one
+/// batch's statement stays short.
+pub const BATCH: usize = 512;
 
 /// Why a member's session ended.
 enum Ended {
@@ -65,7 +71,7 @@ pub(super) async fn run(
 enum Wake {
     Stop,
     Commit,
-    Next(livedrop_core::Result<Delivery>),
+    Next(livedrop_core::Result<Vec<Delivery>>),
 }
 
 /// One membership of the group.
@@ -97,7 +103,7 @@ impl Session<'_> {
                 () = sleep_until_some(commit_due) => Wake::Commit,
                 // Wake for the lag metric even when no event comes.
                 () = tokio::time::sleep_until(lag_due) => continue,
-                next = sub.next() => Wake::Next(next),
+                next = sub.next_batch(BATCH) => Wake::Next(next),
             };
             let next = match woke {
                 Wake::Stop => {
@@ -113,20 +119,22 @@ impl Session<'_> {
                 }
                 Wake::Next(next) => next,
             };
-            let delivery = match next {
-                Ok(delivery) => delivery,
+            let batch = match next {
+                Ok(batch) => batch,
                 Err(error) => {
                     tracing::warn!(group = self.group, %error, "consumer lost its subscription");
                     return self.pause_then(Ended::Broken, stop).await;
                 }
             };
-            if !self.handle(&delivery, stop).await {
-                // Stopped before the event was handled: it stays uncommitted and goes to
+            if !self.handle(&batch, stop).await {
+                // Stopped before the batch was handled: it stays uncommitted and goes to
                 // the group's next member; what was handled before it is committed.
                 self.commit(sub, &mut handled).await;
                 return Ended::Stopped;
             }
-            handled.insert(delivery.partition, delivery);
+            for delivery in batch {
+                handled.insert(delivery.partition, delivery);
+            }
             commit_due.get_or_insert_with(|| Instant::now() + self.config.commit_every);
         }
     }
@@ -148,44 +156,94 @@ impl Session<'_> {
         usable
     }
 
-    /// Handles `delivery` until it succeeds or fails for good; `false` if stopped first.
-    async fn handle(&self, delivery: &Delivery, stop: &mut watch::Receiver<bool>) -> bool {
-        let event = &delivery.event;
+    /// Handles `batch` until it succeeds or fails for good; `false` if stopped first.
+    async fn handle(&self, batch: &[Delivery], stop: &mut watch::Receiver<bool>) -> bool {
+        let events: Vec<Event> = batch.iter().map(|d| d.event.clone()).collect();
         // Event time to receipt, before handling adds its own time.
-        let age = (Utc::now() - event.occurred_at)
-            .to_std()
-            .unwrap_or_default();
+        let received = Utc::now();
         let mut delays: Option<Delays> = None;
         loop {
-            let outcome = match self.handler.handle(event).await {
-                Ok(true) => "applied",
-                Ok(false) => "skipped",
+            let outcomes = match self.handler.handle_batch(&events).await {
+                Ok(applied) => applied
+                    .into_iter()
+                    .map(|applied| if applied { "applied" } else { "skipped" })
+                    .collect(),
                 Err(error) if error.is_retryable() => {
                     let pause = delays
                         .get_or_insert_with(|| self.config.retry.delays())
                         .next_delay();
-                    tracing::warn!(group = self.group, event_id = %event.id, %error, ?pause, "event handling failed; retrying");
+                    tracing::warn!(group = self.group, events = events.len(), %error, ?pause, "event handling failed; retrying");
                     if stopped_during(stop, pause).await {
                         return false;
                     }
                     continue;
                 }
-                Err(error) => {
-                    // Retrying cannot help (a bug or an event this version cannot apply):
-                    // holding the partition would stop every later event, so log loudly
-                    // and move on.
+                // Retrying cannot help (a bug or an event this version cannot apply):
+                // holding the partition would stop every later event, so log loudly and
+                // move on past the event that cannot be applied.
+                Err(error) if events.len() == 1 => {
+                    let event = &events[0];
                     tracing::error!(group = self.group, event_id = %event.id, kind = event.kind(), %error, "event could not be applied; skipped");
-                    "failed"
+                    vec!["failed"]
+                }
+                // In a batch, find which event it is.
+                Err(_) => match self.one_by_one(&events, stop).await {
+                    Some(outcomes) => outcomes,
+                    None => return false,
+                },
+            };
+            self.record(&events, &outcomes, received);
+            return true;
+        }
+    }
+
+    /// Handles `events` one at a time: retryable failures are retried, an event that can
+    /// never be applied is logged and passed. `None` if stopped first.
+    async fn one_by_one(
+        &self,
+        events: &[Event],
+        stop: &mut watch::Receiver<bool>,
+    ) -> Option<Vec<&'static str>> {
+        let mut outcomes = Vec::with_capacity(events.len());
+        for event in events {
+            let mut delays: Option<Delays> = None;
+            let outcome = loop {
+                match self.handler.handle(event).await {
+                    Ok(true) => break "applied",
+                    Ok(false) => break "skipped",
+                    Err(error) if error.is_retryable() => {
+                        let pause = delays
+                            .get_or_insert_with(|| self.config.retry.delays())
+                            .next_delay();
+                        tracing::warn!(group = self.group, event_id = %event.id, %error, ?pause, "event handling failed; retrying");
+                        if stopped_during(stop, pause).await {
+                            return None;
+                        }
+                    }
+                    Err(error) => {
+                        tracing::error!(group = self.group, event_id = %event.id, kind = event.kind(), %error, "event could not be applied; skipped");
+                        break "failed";
+                    }
                 }
             };
-            metrics::counter!("livedrop_events_handled_total", "group" => self.group.to_owned(), "outcome" => outcome)
+            outcomes.push(outcome);
+        }
+        Some(outcomes)
+    }
+
+    /// Counts each event's outcome and, for first deliveries, its age at receipt.
+    fn record(&self, events: &[Event], outcomes: &[&'static str], received: DateTime<Utc>) {
+        let group = self.group.to_owned();
+        let delivery =
+            metrics::histogram!("livedrop_event_delivery_seconds", "group" => group.clone());
+        for (event, outcome) in events.iter().zip(outcomes) {
+            metrics::counter!("livedrop_events_handled_total", "group" => group.clone(), "outcome" => *outcome)
                 .increment(1);
             // First deliveries only: a redelivered event's age says nothing of the pipeline.
-            if outcome == "applied" {
-                metrics::histogram!("livedrop_event_delivery_seconds", "group" => self.group.to_owned())
-                    .record(age.as_secs_f64());
+            if *outcome == "applied" {
+                let age = (received - event.occurred_at).to_std().unwrap_or_default();
+                delivery.record(age.as_secs_f64());
             }
-            return true;
         }
     }
 
@@ -313,7 +371,7 @@ mod tests {
                     },
                     CreatorId::new(),
                     None,
-                    chrono::DateTime::from_timestamp_micros(offset).unwrap(),
+                    DateTime::from_timestamp_micros(offset).unwrap(),
                 ),
                 partition: 0,
                 offset,

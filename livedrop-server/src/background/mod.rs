@@ -10,8 +10,9 @@
 //! what was not committed; handlers are idempotent).
 //!
 //! # Layout
-//! - `scheduler`: the scheduler's fixed-period loop.
-//! - `relay`: moves the outbox to the bus as soon as it has events, and reports its lag.
+//! - `scheduler`: the scheduler's loop, asleep until the next transition is due.
+//! - `relay`: moves the outbox to the bus as soon as it has events (woken by the outbox),
+//!   and reports its lag.
 //! - `consumer`: one handler's consumer-group member: handle, then commit (batched).
 //! - `retry`: the backoff policy the relay and consumers share, and a stoppable sleep.
 
@@ -32,10 +33,13 @@ use crate::AppState;
 /// How often the loops run and how they retry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BackgroundConfig {
-    /// Period of [`Scheduler::tick`](livedrop_core::services::Scheduler::tick).
+    /// The longest the scheduler sleeps without asking when the next transition is due
+    /// (it sleeps until exactly then when it knows): how late a drop scheduled by another
+    /// instance, or due sooner than the last answer, can start. One small query per period.
     pub scheduler_every: Duration,
-    /// How long the relay waits after finding the outbox empty. It bounds the delay a new
-    /// event waits before it is published (one indexed query per period per node).
+    /// The longest the relay waits for word of new events once the outbox is empty. The
+    /// outbox wakes it when events are appended (Postgres `LISTEN/NOTIFY`, a signal in
+    /// memory); this is the safety net for a lost wake-up: one claim per period at rest.
     pub relay_idle: Duration,
     /// How long a consumer may hold handled events uncommitted: commits are batched, and
     /// a member that dies redelivers at most about this much (handlers are idempotent).
@@ -49,8 +53,8 @@ pub struct BackgroundConfig {
 impl Default for BackgroundConfig {
     fn default() -> Self {
         Self {
-            scheduler_every: Duration::from_millis(250),
-            relay_idle: Duration::from_millis(10),
+            scheduler_every: Duration::from_secs(1),
+            relay_idle: Duration::from_secs(2),
             commit_every: Duration::from_millis(100),
             lag_every: Duration::from_secs(1),
             retry: RetryPolicy::default(),

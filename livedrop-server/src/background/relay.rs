@@ -1,4 +1,5 @@
-//! The relay loop: publishes outbox events as soon as there are any.
+//! The relay loop: publishes outbox events as soon as there are any, and waits for word of
+//! new ones (not a poll) while there are none.
 
 use std::time::Duration;
 
@@ -9,19 +10,31 @@ use tokio::time::Instant;
 use super::BackgroundConfig;
 use super::retry::{is_stopped, stopped_during};
 
-/// Runs `relay` until `stop`: back to back while the outbox has events, every
-/// `relay_idle` while it is empty, and with growing delays while the bus (or the outbox)
-/// fails, the failed batch going back to the outbox for the next attempt. Refreshes the
-/// outbox lag metrics every `lag_every`.
+/// How often the outbox lag metrics are refreshed while the outbox is empty: the relay
+/// found nothing to send, so the figures are 0 unless another instance's relay holds
+/// events; at rest each refresh is a query the database would otherwise not see.
+const IDLE_LAG_EVERY: Duration = Duration::from_secs(30);
+
+/// Runs `relay` until `stop`: back to back while the outbox has events, waiting for the
+/// outbox's word of new ones (at most `relay_idle`) while it is empty, and with growing
+/// delays while the bus (or the outbox) fails, the failed batch going back to the outbox
+/// for the next attempt. Refreshes the outbox lag metrics every `lag_every` while busy,
+/// once on going idle, then every [`IDLE_LAG_EVERY`].
 pub(super) async fn run(relay: Relay, config: BackgroundConfig, mut stop: watch::Receiver<bool>) {
     tracing::debug!(idle = ?config.relay_idle, "relay started");
     let mut delays = config.retry.delays();
     let mut lag_due = Instant::now();
     let mut failing = false;
+    let mut idle = false;
     while !is_stopped(&stop) {
         if Instant::now() >= lag_due {
             record_lag(&relay).await;
-            lag_due = Instant::now() + config.lag_every;
+            let every = if idle {
+                IDLE_LAG_EVERY
+            } else {
+                config.lag_every
+            };
+            lag_due = Instant::now() + every;
         }
         let round = Instant::now();
         // A round cut short by the stop signal (a publish waiting on a silent broker, say)
@@ -39,8 +52,28 @@ pub(super) async fn run(relay: Relay, config: BackgroundConfig, mut stop: watch:
                     delays = config.retry.delays();
                 }
                 metrics::counter!("livedrop_relayed_events_total").increment(moved as u64);
-                if moved == 0 {
-                    config.relay_idle
+                if moved == 0 && !idle {
+                    // Just drained: the figures to show while idle, now.
+                    idle = true;
+                    lag_due = Instant::now();
+                    continue;
+                }
+                if moved > 0 && idle {
+                    // Busy again: back to the busy refresh period.
+                    lag_due = lag_due.min(Instant::now() + config.lag_every);
+                }
+                idle = moved == 0;
+                if idle {
+                    let waited = tokio::select! {
+                        _ = stop.wait_for(|stop| *stop) => break,
+                        waited = relay.wait_for_events(config.relay_idle) => waited,
+                    };
+                    if let Err(error) = waited {
+                        tracing::debug!(%error, "waiting for outbox events failed");
+                        config.relay_idle
+                    } else {
+                        Duration::ZERO
+                    }
                 } else {
                     Duration::ZERO
                 }

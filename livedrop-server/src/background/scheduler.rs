@@ -1,31 +1,51 @@
-//! The drop scheduler's loop: a tick every period.
+//! The drop scheduler's loop: it sleeps until the next transition falls due.
 
 use std::time::Duration;
 
 use livedrop_core::services::Scheduler;
 use tokio::sync::watch;
-use tokio::time::MissedTickBehavior;
 
-/// Ticks `scheduler` every `period` until `stop` turns true (or its sender is gone). A
-/// failed tick is logged; the next one retries what it left.
-pub(super) async fn run(scheduler: Scheduler, period: Duration, mut stop: watch::Receiver<bool>) {
-    let mut interval = tokio::time::interval(period);
-    interval.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    tracing::debug!(?period, "scheduler started");
+use super::retry::{is_stopped, stopped_during};
+
+/// Runs `scheduler` until `stop` turns true (or its sender is gone): asks when the next
+/// transition falls due, sleeps until then (at most `recheck`, so a drop another instance
+/// scheduled meanwhile is seen within that), and applies what is due. At rest that is one
+/// small query per `recheck` instead of a claim every tick. A failed round is logged and
+/// retried after `recheck`.
+pub(super) async fn run(scheduler: Scheduler, recheck: Duration, mut stop: watch::Receiver<bool>) {
+    tracing::debug!(?recheck, "scheduler started");
     loop {
-        tokio::select! {
-            _ = stop.wait_for(|stop| *stop) => break,
-            _ = interval.tick() => {}
-        }
-        match scheduler.tick().await {
-            Ok(applied) => {
-                for t in &applied {
-                    tracing::info!(drop_id = %t.drop_id, from = %t.from, to = %t.to, "drop status changed");
+        let pause = match scheduler.next_due().await {
+            Ok(Some(due)) if due <= scheduler.now() => match scheduler.tick().await {
+                Ok(applied) => {
+                    for t in &applied {
+                        tracing::info!(drop_id = %t.drop_id, from = %t.from, to = %t.to, "drop status changed");
+                    }
+                    // Ask again at once: another transition may be due already.
+                    Duration::ZERO
                 }
-            }
+                Err(error) => {
+                    tracing::warn!(%error, retryable = error.is_retryable(), "scheduler round failed");
+                    recheck
+                }
+            },
+            Ok(Some(due)) => (due - scheduler.now())
+                .to_std()
+                .unwrap_or_default()
+                .min(recheck),
+            Ok(None) => recheck,
             Err(error) => {
-                tracing::warn!(%error, retryable = error.is_retryable(), "scheduler round failed");
+                tracing::warn!(%error, retryable = error.is_retryable(), "scheduler could not read when the next drop is due");
+                recheck
             }
+        };
+        if pause.is_zero() {
+            if is_stopped(&stop) {
+                break;
+            }
+            tokio::task::yield_now().await;
+        } else if stopped_during(&mut stop, pause).await {
+            break;
         }
     }
     tracing::debug!("scheduler stopped");

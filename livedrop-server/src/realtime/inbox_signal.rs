@@ -66,4 +66,13 @@ impl EventHandler for SignallingHandler {
         }
         Ok(stored)
     }
+
+    /// One bump for the whole batch: the streams read everything new at once.
+    async fn handle_batch(&self, events: &[Event]) -> Result<Vec<bool>> {
+        let stored = self.inner.handle_batch(events).await?;
+        if stored.contains(&true) {
+            self.signal.bump();
+        }
+        Ok(stored)
+    }
 }

@@ -84,6 +84,14 @@ impl Ledger for PgLedger {
         changes::advance(&self.pool, now, limit).await
     }
 
+    async fn next_due(&self) -> Result<Option<DateTime<Utc>>> {
+        // One index probe (`drop_stock_due` holds only drops with a transition ahead).
+        sqlx::query_scalar("SELECT min(next_due) FROM drop_stock WHERE next_due IS NOT NULL")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error)
+    }
+
     async fn stock(&self, drop_id: DropId) -> Result<DropStock> {
         let row: Option<(String, i32, DateTime<Utc>)> = sqlx::query_as(
             "SELECT status, available, updated_at FROM drop_stock WHERE drop_id = $1",

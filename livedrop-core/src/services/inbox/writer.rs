@@ -42,4 +42,22 @@ impl EventHandler for InboxWriter {
             None => Ok(false),
         }
     }
+
+    /// Every notification of the batch in one [`Notifier::deliver_all`].
+    async fn handle_batch(&self, events: &[Event]) -> Result<Vec<bool>> {
+        let (positions, notifications): (Vec<usize>, Vec<Notification>) = events
+            .iter()
+            .enumerate()
+            .filter_map(|(at, event)| Some((at, Notification::for_event(event)?)))
+            .unzip();
+        let mut applied = vec![false; events.len()];
+        if notifications.is_empty() {
+            return Ok(applied);
+        }
+        let stored = self.notifier.deliver_all(&notifications).await?;
+        for (at, stored) in positions.into_iter().zip(stored) {
+            applied[at] = stored;
+        }
+        Ok(applied)
+    }
 }

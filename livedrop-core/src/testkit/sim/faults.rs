@@ -272,6 +272,11 @@ impl Ledger for FaultyLedger {
             .await
     }
 
+    async fn next_due(&self) -> Result<Option<DateTime<Utc>>> {
+        // A read: nothing to inject that the scheduler's own tick does not already meet.
+        self.inner.next_due().await
+    }
+
     async fn stock(&self, drop_id: DropId) -> Result<DropStock> {
         self.inner.stock(drop_id).await
     }
