@@ -65,6 +65,7 @@ impl AppState {
             probes: Vec::new(),
             secret: None,
             passwords: Passwords::default(),
+            extra_handlers: Vec::new(),
         }
     }
 
@@ -165,9 +166,18 @@ pub struct AppStateBuilder {
     probes: Vec<Arc<dyn ReadinessProbe>>,
     secret: Option<JwtSecret>,
     passwords: Passwords,
+    extra_handlers: Vec<Arc<dyn EventHandler>>,
 }
 
 impl AppStateBuilder {
+    /// Adds an event consumer of the embedder's own beside the inbox writer and the cache
+    /// invalidator: [`background`](crate::background) runs it in its own consumer group
+    /// (`handler.group()`), so it sees every event, and its lag is reported like theirs.
+    pub fn handler(mut self, handler: Arc<dyn EventHandler>) -> Self {
+        self.extra_handlers.push(handler);
+        self
+    }
+
     /// Signs tokens with `secret` (instances sharing users need the same one). Without
     /// one, a random secret: tokens die with the process.
     pub fn jwt_secret(mut self, secret: JwtSecret) -> Self {
@@ -202,6 +212,7 @@ impl AppStateBuilder {
             probes,
             secret,
             passwords,
+            extra_handlers,
         } = self;
         let tokens = TokenKeys::new(&secret.unwrap_or_else(JwtSecret::random));
         // Install the recorder before anything (the background loops) records.
@@ -213,13 +224,14 @@ impl AppStateBuilder {
             CacheTtls::default(),
         );
         let inbox_signal = InboxSignal::new();
-        let handlers: Vec<Arc<dyn EventHandler>> = vec![
+        let mut handlers: Vec<Arc<dyn EventHandler>> = vec![
             Arc::new(CacheInvalidator::new(reads.clone())),
             Arc::new(SignallingHandler::new(
                 Arc::new(InboxWriter::new(ports.notifier.clone())),
                 inbox_signal.clone(),
             )),
         ];
+        handlers.extend(extra_handlers);
         AppState(Arc::new(Inner {
             catalog: CatalogService::new(
                 ports.catalog.clone(),

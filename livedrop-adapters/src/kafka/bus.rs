@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use livedrop_core::domain::Event;
-use livedrop_core::ports::{EventBus, EventSubscription};
+use livedrop_core::ports::{EventBus, EventSubscription, PartitionLag};
 use livedrop_core::{Error, Result};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
@@ -16,6 +16,7 @@ use super::BACKEND;
 use super::admin::ensure_topic;
 use super::config::KafkaConfig;
 use super::error::to_error;
+use super::group_lag::{GroupReaders, group_lag};
 use super::poller::Shared;
 use super::producer::SharedProducer;
 use super::subscription::KafkaSubscription;
@@ -34,6 +35,8 @@ pub struct KafkaEventBus {
     producer: SharedProducer,
     /// This bus's members, by group, so a join can wait for the members still leaving.
     members: Arc<parking_lot::Mutex<HashMap<String, Vec<Arc<Shared>>>>>,
+    /// Readers of each group's committed offsets, for [`EventBus::lag`].
+    readers: Arc<GroupReaders>,
 }
 
 impl KafkaEventBus {
@@ -49,6 +52,7 @@ impl KafkaEventBus {
             config: Arc::new(config),
             producer: Arc::new(parking_lot::RwLock::new(producer)),
             members: Arc::default(),
+            readers: Arc::default(),
         })
     }
 
@@ -183,6 +187,17 @@ impl EventBus for KafkaEventBus {
             return Err(Error::unavailable(BACKEND, error));
         }
         Err(to_error(error))
+    }
+
+    /// Off the async workers: the broker calls block (each bounded by the configured
+    /// request timeout, all together).
+    async fn lag(&self, group: &str) -> Result<Vec<PartitionLag>> {
+        let reader = self.readers.reader(&self.config, group)?;
+        let (producer, topic) = (self.producer(), self.config.topic.clone());
+        let timeout = self.config.request_timeout;
+        tokio::task::spawn_blocking(move || group_lag(&reader, &producer, &topic, timeout))
+            .await
+            .map_err(|e| Error::internal(BACKEND, e))?
     }
 
     /// Joins `group`, once this bus's members of the group that were dropped have left

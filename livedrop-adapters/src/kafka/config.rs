@@ -30,7 +30,10 @@ pub struct KafkaConfig {
     pub request_timeout: Duration,
     /// Longest `subscribe` waits for the group to hand the new member its partitions.
     pub join_timeout: Duration,
-    /// Deliveries a member holds ahead of its consumer before it pauses fetching.
+    /// Deliveries a member holds ahead of its consumer. Past it the member polls the
+    /// brokers' client only now and then (librdkafka keeps prefetching, up to 16 MiB), so a
+    /// consumer slower than the brokers reads on without a fetch round trip; past twice it
+    /// pauses fetching.
     pub buffered_deliveries: usize,
     /// Longest a fetch waits at the broker for new events (`fetch.wait.max.ms`). Brokers
     /// should answer as soon as an event arrives, but some (tansu) hold every fetch this
@@ -54,7 +57,7 @@ impl KafkaConfig {
             delivery_timeout: Duration::from_secs(30),
             request_timeout: Duration::from_secs(10),
             join_timeout: Duration::from_secs(30),
-            buffered_deliveries: 1_000,
+            buffered_deliveries: 2_048,
             fetch_wait: Duration::from_millis(10),
         }
     }
@@ -100,7 +103,14 @@ impl KafkaConfig {
             .set("session.timeout.ms", millis(self.session_timeout))
             .set("heartbeat.interval.ms", millis(self.heartbeat_interval))
             .set("enable.partition.eof", "false")
-            .set("fetch.wait.max.ms", millis(self.fetch_wait));
+            .set("fetch.wait.max.ms", millis(self.fetch_wait))
+            // librdkafka waits this long before fetching again once its local queue is
+            // past its thresholds (default 1 s): with a member's buffer pausing the fetch
+            // when full, a backlog was read a buffer a second.
+            .set("fetch.queue.backoff.ms", millis(self.fetch_wait))
+            // What librdkafka prefetches per member while the member's own buffer is full
+            // (16 MiB rather than 64): the bound on a slow member's memory.
+            .set("queued.max.messages.kbytes", "16384");
         config
     }
 }

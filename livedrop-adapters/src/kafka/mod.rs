@@ -10,6 +10,8 @@
 //!   so the events of one drop (else creator) share a partition and keep their order.
 //! - `producer`: the producer handle the bus shares with its subscriptions (they query
 //!   watermarks through it), replaced in place when it cannot send again.
+//! - `group_lag`: a group's backlog per partition from the brokers (its commits against
+//!   the partitions' ends), for the lag metric, true however stuck its members are.
 //! - `subscription`: one consumer group member; `poller` runs its librdkafka consumer on a
 //!   thread of its own so group rebalances are served even while nobody asks for the next
 //!   event.
@@ -21,6 +23,7 @@ mod admin;
 mod bus;
 mod config;
 mod error;
+mod group_lag;
 mod poller;
 mod producer;
 mod subscription;

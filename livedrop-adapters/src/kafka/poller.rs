@@ -28,6 +28,12 @@ use super::BACKEND;
 
 /// How long one poll waits: also how soon the thread notices its member was dropped.
 const POLL: Duration = Duration::from_millis(50);
+/// How often a full buffer is looked at again while waiting for the reader.
+const ROOM_CHECK: Duration = Duration::from_millis(1);
+/// The buffer may grow past its capacity by one event per [`POLL`] while the reader is
+/// stuck (so rebalances are still served); at this many times the capacity the brokers'
+/// partitions are paused, which bounds it.
+const HARD_LIMIT: usize = 2;
 
 /// One fetched event (or the reason it could not be read), with its partition so a
 /// revocation can drop it.
@@ -142,6 +148,7 @@ fn run(consumer: Arc<BaseConsumer<GroupContext>>, shared: &Shared, capacity: usi
     // Assignment count at the last pause, while paused.
     let mut paused_at: Option<u64> = None;
     while !shared.stop.load(Ordering::Acquire) {
+        wait_for_room(shared, capacity);
         match consumer.poll(POLL) {
             None => {}
             Some(Ok(message)) => match decode(&message) {
@@ -160,7 +167,7 @@ fn run(consumer: Arc<BaseConsumer<GroupContext>>, shared: &Shared, capacity: usi
             },
             Some(Err(error)) => on_error(shared, &error),
         }
-        paused_at = apply_backpressure(&consumer, shared, capacity, paused_at);
+        paused_at = apply_backpressure(&consumer, shared, capacity * HARD_LIMIT, paused_at);
     }
     // Dropping the last handle closes the consumer: it leaves the group at once (rather
     // than after a session timeout), so its partitions, uncommitted events included, move
@@ -168,6 +175,23 @@ fn run(consumer: Arc<BaseConsumer<GroupContext>>, shared: &Shared, capacity: usi
     // (blocking) close happens here rather than on an async runtime's thread, unless a
     // commit or lag query still in flight holds the last handle (on a blocking thread).
     drop(consumer);
+}
+
+/// While the buffer is at `capacity`, waits (up to one [`POLL`]) for the reader to take
+/// some before polling again. librdkafka keeps prefetching into its own queue meanwhile
+/// (bounded by `queued.max.messages.kbytes`), so a reader that is merely slower than the
+/// brokers reads on from there; pausing instead would drop that prefetch and fetch again
+/// from the brokers after each pause (a round trip, each time, that capped a backlog's
+/// drain at about one buffer per round trip). One poll per [`POLL`] still goes through, so
+/// rebalances are served however slow the reader is.
+fn wait_for_room(shared: &Shared, capacity: usize) {
+    let until = std::time::Instant::now() + POLL;
+    while shared.state.lock().buffer.len() >= capacity
+        && std::time::Instant::now() < until
+        && !shared.stop.load(Ordering::Acquire)
+    {
+        std::thread::sleep(ROOM_CHECK);
+    }
 }
 
 /// Pauses fetching while the buffer is full, resumes it once half is read. A pause drops

@@ -139,53 +139,53 @@ impl EventSubscription for KafkaSubscription {
     }
 
     async fn commit(&mut self, delivery: &Delivery) -> Result<()> {
+        self.commit_all(std::slice::from_ref(delivery)).await
+    }
+
+    /// One synchronous commit of every delivery's partition this member still owns.
+    async fn commit_all(&mut self, deliveries: &[Delivery]) -> Result<()> {
         let Some(consumer) = self.consumer.clone() else {
             return Ok(());
         };
-        let mut offsets = TopicPartitionList::new();
+        if deliveries.is_empty() {
+            return Ok(());
+        }
+        let topic = self.topic.clone();
         // Kafka's committed offset is the next one to read.
-        offsets
-            .add_partition_offset(
-                &self.topic,
-                delivery.partition,
-                Offset::Offset(delivery.offset + 1),
-            )
-            .map_err(to_error)?;
-        let (topic, partition) = (self.topic.clone(), delivery.partition);
+        let wanted: Vec<(i32, i64)> = deliveries
+            .iter()
+            .map(|d| (d.partition, d.offset + 1))
+            .collect();
         // A synchronous commit blocks until the coordinator answers: off the runtime.
         let committed = tokio::task::spawn_blocking(move || {
             // A partition the group has since moved to another member is not this member's
             // to commit: its new owner may be past this offset, and the commit would send
             // it back (the brokers accept commits from any member of the generation).
-            let owned = consumer
-                .assignment()?
-                .find_partition(&topic, partition)
-                .is_some();
-            if owned {
-                consumer.commit(&offsets, CommitMode::Sync).map(|()| true)
-            } else {
-                Ok(false)
+            let assignment = consumer.assignment()?;
+            let mut offsets = TopicPartitionList::new();
+            for (partition, next) in wanted {
+                if assignment.find_partition(&topic, partition).is_some() {
+                    offsets.add_partition_offset(&topic, partition, Offset::Offset(next))?;
+                }
             }
+            if offsets.count() == 0 {
+                return Ok(false);
+            }
+            consumer.commit(&offsets, CommitMode::Sync).map(|()| true)
         })
         .await
         .map_err(|e| Error::internal(BACKEND, e))?;
         match committed {
             Ok(true) => Ok(()),
             Ok(false) => {
-                tracing::debug!(group = %self.group, partition, "kafka: not committing a partition moved away");
+                tracing::debug!(group = %self.group, "kafka: not committing partitions moved away");
                 Ok(())
             }
             Err(error) if lost_ownership(&error) => {
-                // The group moved the partition to another member meanwhile; it starts
-                // from the last commit, so the event is delivered again there (at least
+                // The group moved a partition to another member meanwhile; it starts from
+                // the last commit, so the events are delivered again there (at least
                 // once), and there is nothing to retry here.
-                tracing::debug!(
-                    group = %self.group,
-                    partition = delivery.partition,
-                    offset = delivery.offset,
-                    %error,
-                    "kafka: commit after losing the partition"
-                );
+                tracing::debug!(group = %self.group, %error, "kafka: commit after losing a partition");
                 Ok(())
             }
             Err(error) => Err(to_error(error)),

@@ -8,7 +8,7 @@ use std::{
 use async_trait::async_trait;
 use livedrop_core::Result;
 use livedrop_core::domain::Event;
-use livedrop_core::ports::{Delivery, EventBus, EventSubscription};
+use livedrop_core::ports::{Delivery, EventBus, EventSubscription, PartitionLag};
 use tokio::sync::Notify;
 
 use super::sync::lock;
@@ -91,6 +91,20 @@ impl EventBus for MemoryEventBus {
         drop(log);
         self.shared.published.notify_waiters();
         Ok(())
+    }
+
+    async fn lag(&self, group: &str) -> Result<Vec<PartitionLag>> {
+        let log = lock(&self.shared.log);
+        Ok(log
+            .groups
+            .get(group)
+            .map(|group| PartitionLag {
+                partition: 0,
+                end: log.end(),
+                committed: group.committed.max(log.base),
+            })
+            .into_iter()
+            .collect())
     }
 
     async fn subscribe(&self, group: &str) -> Result<Box<dyn EventSubscription>> {

@@ -18,6 +18,25 @@ pub struct Delivery {
     pub offset: i64,
 }
 
+/// A group's backlog on one partition of the bus.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PartitionLag {
+    /// The partition (0 where the bus has one).
+    pub partition: i32,
+    /// The offset after the newest event consumers can read.
+    pub end: i64,
+    /// Where the group resumes: its committed offset, or the oldest retained event's where
+    /// it committed none.
+    pub committed: i64,
+}
+
+impl PartitionLag {
+    /// Events published there that the group has not committed.
+    pub fn behind(&self) -> u64 {
+        u64::try_from(self.end - self.committed).unwrap_or(0)
+    }
+}
+
 /// A consumer's view of a group's stream.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
@@ -34,6 +53,16 @@ pub trait EventSubscription: Send + Debug {
     }
     /// Commits `delivery` and everything before it in its partition, after processing.
     async fn commit(&mut self, delivery: &Delivery) -> Result<()>;
+    /// [`commit`](EventSubscription::commit) for each delivery (at most one per partition),
+    /// in one round trip where the bus allows: a commit is a round trip to the group's
+    /// coordinator, and a consumer spread over many partitions would otherwise spend its
+    /// time committing.
+    async fn commit_all(&mut self, deliveries: &[Delivery]) -> Result<()> {
+        for delivery in deliveries {
+            self.commit(delivery).await?;
+        }
+        Ok(())
+    }
     /// Events of this member's partitions published but not yet committed by its group
     /// (0 while it owns none).
     async fn lag(&mut self) -> Result<u64>;
@@ -55,6 +84,11 @@ pub trait EventSubscription: Send + Debug {
 ///   group committed everything published or while the member owns no partition. It is
 ///   the group's backlog on those partitions whatever this member has already been
 ///   handed, so events read but not committed still count.
+/// - [`EventBus::lag`] reports every partition of the bus for `group` (of a group that
+///   has subscribed at least once; an unknown one MAY be reported from the oldest retained
+///   event): the sum of [`PartitionLag::behind`] grows with publishes, shrinks with the
+///   group's commits (whichever member made them), and is 0 once the group committed
+///   everything published, whether or not any member is running.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait EventBus: Send + Sync + Debug + 'static {
@@ -62,4 +96,7 @@ pub trait EventBus: Send + Sync + Debug + 'static {
     async fn publish(&self, events: &[Event]) -> Result<()>;
     /// Joins consumer group `group`.
     async fn subscribe(&self, group: &str) -> Result<Box<dyn EventSubscription>>;
+    /// `group`'s backlog on every partition, read from the bus itself (not from a member),
+    /// so it is true however slow or stuck the group's members are.
+    async fn lag(&self, group: &str) -> Result<Vec<PartitionLag>>;
 }

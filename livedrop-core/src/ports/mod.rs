@@ -36,7 +36,7 @@ pub use bundle::Ports;
 pub use cache::{Cache, CacheStats, CacheTtls, keys as cache_keys};
 pub use catalog::Catalog;
 pub use credentials::{Credentials, PasswordHash, RefreshRefusal, RefreshTokenHash, Rotation};
-pub use event_bus::{Delivery, EventBus, EventSubscription};
+pub use event_bus::{Delivery, EventBus, EventSubscription, PartitionLag};
 pub use follows::FollowStore;
 pub use idempotency::{
     Begin, Fingerprint, IdempotencyPolicy, IdempotencyRecord, IdempotencyStore, OrderAnswer,

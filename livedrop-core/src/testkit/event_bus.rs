@@ -3,8 +3,8 @@
 //! redelivery of what was not committed.
 //!
 //! Every case uses fresh group names and fresh events and ignores events it did not publish,
-//! so cases may share a bus, except [`lag_counts_what_the_group_has_not_committed`], which
-//! counts every event on it.
+//! so cases may share a bus, except [`lag_counts_what_the_group_has_not_committed`] and
+//! [`the_bus_counts_a_stalled_groups_backlog`], which count every event on it.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -132,7 +132,8 @@ pub async fn subscribers_receive_every_event_in_key_order(bus: &dyn EventBus) {
 }
 
 /// `next_batch` hands out at least one and at most `max` events a call, every published
-/// event once, each key's in publish order, as `next` does one at a time.
+/// event once, each key's in publish order, as `next` does one at a time; `commit_all`
+/// commits a batch's partitions together.
 pub async fn batches_hand_out_every_event_in_key_order(bus: &dyn EventBus) {
     let mut sub = bus.subscribe(&group()).await.unwrap();
     let (a, b) = (DropId::new(), DropId::new());
@@ -153,12 +154,14 @@ pub async fn batches_hand_out_every_event_in_key_order(bus: &dyn EventBus) {
             "a batch holds 1 to max events, not {}",
             batch.len()
         );
-        for delivery in batch {
-            if wanted.contains(&delivery.event.id) {
-                sub.commit(&delivery).await.unwrap();
-                got.push(delivery);
-            }
+        // The batch's last delivery of each partition, committed together.
+        let mut last = std::collections::HashMap::new();
+        for delivery in &batch {
+            last.insert(delivery.partition, delivery.clone());
         }
+        let last: Vec<Delivery> = last.into_values().collect();
+        sub.commit_all(&last).await.unwrap();
+        got.extend(batch.into_iter().filter(|d| wanted.contains(&d.event.id)));
     }
     assert_eq!(
         ids(&got.iter().map(|d| d.event.clone()).collect::<Vec<_>>()),
@@ -366,4 +369,43 @@ pub async fn lag_counts_what_the_group_has_not_committed(bus: &dyn EventBus) {
         sub.commit(delivery).await.unwrap();
     }
     assert_eq!(sub.lag().await.unwrap(), 0, "everything committed");
+}
+
+/// The bus's own count of a group's backlog (`EventBus::lag`): every event published and
+/// not committed, also while the group's member is stalled on them (it read them, commits
+/// nothing), falling with each commit to 0.
+pub async fn the_bus_counts_a_stalled_groups_backlog(bus: &dyn EventBus) {
+    let group = group();
+    let mut sub = bus.subscribe(&group).await.unwrap();
+    let behind = |lags: Vec<crate::ports::PartitionLag>| -> u64 {
+        lags.iter().map(|lag| lag.behind()).sum()
+    };
+    // One key, so one partition: a commit there covers exactly what came before it.
+    let published = events(5, Some(DropId::new()));
+    // One publish per event: a broker may report a multi-event batch's end late (tansu).
+    for event in &published {
+        bus.publish(std::slice::from_ref(event)).await.unwrap();
+    }
+    let read = read_until(&mut *sub, &ids(&published), false).await;
+    let all = published.len() as u64;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let lag = behind(bus.lag(&group).await.unwrap());
+        if lag == all {
+            break;
+        }
+        assert!(
+            lag < all && tokio::time::Instant::now() < deadline,
+            "backlog {lag} of {all} read, none committed"
+        );
+        tokio::time::sleep(RETRY).await;
+    }
+    sub.commit(&read[0]).await.unwrap();
+    assert_eq!(
+        behind(bus.lag(&group).await.unwrap()),
+        all - 1,
+        "one committed"
+    );
+    sub.commit(&read[read.len() - 1]).await.unwrap();
+    assert_eq!(behind(bus.lag(&group).await.unwrap()), 0, "all committed");
 }

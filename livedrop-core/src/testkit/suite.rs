@@ -15,7 +15,8 @@
 //! themselves: `outbox::mark_sent_removes_records_for_good` and
 //! `outbox::small_claims_drain_a_key_once_in_order` mark whole claimed batches sent (other
 //! cases' events included), `cache::stats_count_hits_and_misses` and
-//! `event_bus::lag_counts_what_the_group_has_not_committed` count exactly, and the
+//! `event_bus::lag_counts_what_the_group_has_not_committed` and
+//! `event_bus::the_bus_counts_a_stalled_groups_backlog` count exactly, and the
 //! `ledger_schedule` cases and `concurrency::concurrent_schedulers_apply_each_transition_once`
 //! expect their own `advance_drops` calls to apply their drops.
 //!
@@ -73,6 +74,7 @@ macro_rules! conformance_suite {
             a_dead_members_events_survive_a_committing_peer,
             a_group_catches_up_after_all_members_left,
             lag_counts_what_the_group_has_not_committed,
+            the_bus_counts_a_stalled_groups_backlog,
         ] []);
     };
     (@run media ($make:expr)) => {

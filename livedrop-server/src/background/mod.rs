@@ -13,10 +13,12 @@
 //! - `scheduler`: the scheduler's loop, asleep until the next transition is due.
 //! - `relay`: moves the outbox to the bus as soon as it has events (woken by the outbox),
 //!   and reports its lag.
-//! - `consumer`: one handler's consumer-group member: handle, then commit (batched).
+//! - `consumer`: one handler's consumer-group member: handle batches, then commit.
+//! - `lag`: the consumer lag metrics, read from the bus per group and partition.
 //! - `retry`: the backoff policy the relay and consumers share, and a stoppable sleep.
 
 mod consumer;
+mod lag;
 mod relay;
 mod retry;
 mod scheduler;
@@ -72,8 +74,8 @@ pub struct Background {
 }
 
 impl Background {
-    /// Spawns the scheduler, the relay and a consumer per handler of `state` on the
-    /// current runtime.
+    /// Spawns the scheduler, the relay, a consumer per handler of `state` and the consumer
+    /// lag metrics on the current runtime.
     pub fn spawn(state: &AppState, config: BackgroundConfig) -> Self {
         let (stop, stopped) = watch::channel(false);
         let mut tasks = vec![
@@ -90,6 +92,19 @@ impl Background {
                 tokio::spawn(relay::run(state.relay().clone(), config, stopped.clone())),
             ),
         ];
+        tasks.push((
+            "consumer lag".to_owned(),
+            tokio::spawn(lag::run(
+                state.ports().bus.clone(),
+                state
+                    .handlers()
+                    .iter()
+                    .map(|h| h.group().to_owned())
+                    .collect(),
+                config.lag_every,
+                stopped.clone(),
+            )),
+        ));
         for handler in state.handlers() {
             tasks.push((
                 format!("consumer {}", handler.group()),

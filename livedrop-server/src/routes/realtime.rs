@@ -36,6 +36,9 @@ use livedrop_core::services::InboxFeed;
 /// How often a stream looks for notifications other instances stored; this instance's own
 /// wake it at once.
 const POLL_EVERY: Duration = Duration::from_secs(1);
+/// The least time between two reads of one stream's inbox: at most five reads a second per
+/// stream however often its wake-up signal fires.
+const READ_GAP: Duration = Duration::from_millis(200);
 /// Idle streams get a comment this often, so proxies keep them open.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// How long one stream lasts before it asks the client to reconnect: an access token's
@@ -116,6 +119,8 @@ struct Streaming {
     wake: watch::Receiver<u64>,
     closing: watch::Receiver<bool>,
     ends_at: tokio::time::Instant,
+    /// When the inbox was last read: reads are at least [`READ_GAP`] apart.
+    last_read: tokio::time::Instant,
     /// The state the stream was opened on is gone (its signals' senders dropped): end
     /// rather than spin on signals that can no longer change.
     orphaned: bool,
@@ -134,6 +139,7 @@ fn notification_stream(
         wake: state.inbox_signal().subscribe(),
         closing: state.closing(),
         ends_at: tokio::time::Instant::now() + STREAM_LIFETIME,
+        last_read: tokio::time::Instant::now() - READ_GAP,
         orphaned: false,
         announced: false,
         done: false,
@@ -170,6 +176,10 @@ fn notification_stream(
                     .data(format!(r#"{{"reason":"{reason}"}}"#));
                 return Some((Ok(farewell), s));
             }
+            // During a sale every stored batch wakes every stream: spacing the reads bounds
+            // what a stream costs the database, and one read takes all that came meanwhile.
+            tokio::time::sleep_until(s.last_read + READ_GAP).await;
+            s.last_read = tokio::time::Instant::now();
             match s.feed.next_batch().await {
                 Ok(batch) if !batch.is_empty() => {
                     s.pending = batch.into_iter();

@@ -87,22 +87,15 @@ impl Session<'_> {
         sub: &mut dyn EventSubscription,
         stop: &mut watch::Receiver<bool>,
     ) -> Ended {
-        let mut lag_due = Instant::now();
         // Handled but not yet committed: the last delivery of each partition (a commit
         // covers everything before it in its partition). Committing each event would cost
         // the group coordinator a round trip per event.
         let mut handled: HashMap<i32, Delivery> = HashMap::new();
         let mut commit_due: Option<Instant> = None;
         loop {
-            if Instant::now() >= lag_due {
-                self.record_lag(sub).await;
-                lag_due = Instant::now() + self.config.lag_every;
-            }
             let woke = tokio::select! {
                 _ = stop.wait_for(|stop| *stop) => Wake::Stop,
                 () = sleep_until_some(commit_due) => Wake::Commit,
-                // Wake for the lag metric even when no event comes.
-                () = tokio::time::sleep_until(lag_due) => continue,
                 next = sub.next_batch(BATCH) => Wake::Next(next),
             };
             let next = match woke {
@@ -126,12 +119,14 @@ impl Session<'_> {
                     return self.pause_then(Ended::Broken, stop).await;
                 }
             };
+            let started = Instant::now();
             if !self.handle(&batch, stop).await {
                 // Stopped before the batch was handled: it stays uncommitted and goes to
                 // the group's next member; what was handled before it is committed.
                 self.commit(sub, &mut handled).await;
                 return Ended::Stopped;
             }
+            tracing::trace!(group = self.group, events = batch.len(), elapsed = ?started.elapsed(), "consumer batch");
             for delivery in batch {
                 handled.insert(delivery.partition, delivery);
             }
@@ -146,14 +141,18 @@ impl Session<'_> {
         sub: &mut dyn EventSubscription,
         handled: &mut HashMap<i32, Delivery>,
     ) -> bool {
-        let mut usable = true;
-        for (_, delivery) in handled.drain() {
-            if let Err(error) = sub.commit(&delivery).await {
+        let last: Vec<Delivery> = handled.drain().map(|(_, delivery)| delivery).collect();
+        if last.is_empty() {
+            return true;
+        }
+        // Every partition in one round trip to the coordinator.
+        match sub.commit_all(&last).await {
+            Ok(()) => true,
+            Err(error) => {
                 tracing::warn!(group = self.group, %error, "commit failed; events may come again");
-                usable &= error.is_retryable();
+                error.is_retryable()
             }
         }
-        usable
     }
 
     /// Handles `batch` until it succeeds or fails for good; `false` if stopped first.
@@ -247,21 +246,6 @@ impl Session<'_> {
         }
     }
 
-    /// Publishes this member's lag as `livedrop_consumer_lag{group}`.
-    async fn record_lag(&self, sub: &mut dyn EventSubscription) {
-        // Bounded: a slow broker must not hold up the events behind the query.
-        match tokio::time::timeout(self.config.lag_every, sub.lag()).await {
-            Ok(Ok(lag)) => {
-                metrics::gauge!("livedrop_consumer_lag", "group" => self.group.to_owned())
-                    .set(lag as f64);
-            }
-            Ok(Err(error)) => {
-                tracing::debug!(group = self.group, %error, "consumer lag unavailable")
-            }
-            Err(_) => tracing::debug!(group = self.group, "consumer lag query timed out"),
-        }
-    }
-
     /// Waits the first backoff delay (so a broken bus is not hammered), then returns `ended`
     /// or [`Ended::Stopped`] if the stop signal came meanwhile.
     async fn pause_then(&self, ended: Ended, stop: &mut watch::Receiver<bool>) -> Ended {
@@ -282,178 +266,4 @@ async fn sleep_until_some(deadline: Option<Instant>) {
 }
 
 #[cfg(test)]
-mod tests {
-    use std::collections::VecDeque;
-    use std::sync::Mutex;
-    use std::time::Duration;
-
-    use async_trait::async_trait;
-    use livedrop_core::domain::{Event, EventData};
-    use livedrop_core::ids::{CreatorId, UserId};
-    use livedrop_core::{Error, Result};
-
-    use super::*;
-    use crate::background::RetryPolicy;
-
-    /// A bus with one subscription that hands out `events` (partition 0, offsets from 0),
-    /// then waits forever; it records the offsets committed.
-    #[derive(Debug, Default)]
-    struct Script {
-        events: Mutex<VecDeque<Delivery>>,
-        committed: Mutex<Vec<i64>>,
-    }
-
-    #[derive(Debug)]
-    struct ScriptedBus(Arc<Script>);
-
-    #[derive(Debug)]
-    struct ScriptedSubscription(Arc<Script>);
-
-    #[async_trait]
-    impl EventBus for ScriptedBus {
-        async fn publish(&self, _events: &[Event]) -> Result<()> {
-            Ok(())
-        }
-        async fn subscribe(&self, _group: &str) -> Result<Box<dyn EventSubscription>> {
-            Ok(Box::new(ScriptedSubscription(self.0.clone())))
-        }
-    }
-
-    #[async_trait]
-    impl EventSubscription for ScriptedSubscription {
-        async fn next(&mut self) -> Result<Delivery> {
-            let next = self.0.events.lock().unwrap().pop_front();
-            match next {
-                Some(delivery) => Ok(delivery),
-                None => std::future::pending().await,
-            }
-        }
-        async fn commit(&mut self, delivery: &Delivery) -> Result<()> {
-            self.0.committed.lock().unwrap().push(delivery.offset);
-            Ok(())
-        }
-        async fn lag(&mut self) -> Result<u64> {
-            Ok(0)
-        }
-    }
-
-    /// A handler answering from a script of outcomes, then `Ok(true)`.
-    #[derive(Debug, Default)]
-    struct ScriptedHandler {
-        outcomes: Mutex<VecDeque<Result<bool>>>,
-        calls: Mutex<Vec<i64>>,
-    }
-
-    #[async_trait]
-    impl EventHandler for ScriptedHandler {
-        fn group(&self) -> &str {
-            "test"
-        }
-        async fn handle(&self, event: &Event) -> Result<bool> {
-            self.calls
-                .lock()
-                .unwrap()
-                .push(event.occurred_at.timestamp_micros());
-            self.outcomes
-                .lock()
-                .unwrap()
-                .pop_front()
-                .unwrap_or(Ok(true))
-        }
-    }
-
-    fn script(n: i64) -> Arc<Script> {
-        let events = (0..n)
-            .map(|offset| Delivery {
-                event: Event::new(
-                    EventData::FollowCreated {
-                        user_id: UserId::new(),
-                    },
-                    CreatorId::new(),
-                    None,
-                    DateTime::from_timestamp_micros(offset).unwrap(),
-                ),
-                partition: 0,
-                offset,
-            })
-            .collect();
-        Arc::new(Script {
-            events: Mutex::new(events),
-            committed: Mutex::default(),
-        })
-    }
-
-    fn config(commit_every: Duration) -> BackgroundConfig {
-        BackgroundConfig {
-            commit_every,
-            retry: RetryPolicy {
-                min: Duration::from_millis(1),
-                max: Duration::from_millis(2),
-            },
-            ..BackgroundConfig::default()
-        }
-    }
-
-    async fn until(what: &str, check: impl Fn() -> bool) {
-        tokio::time::timeout(Duration::from_secs(5), async {
-            while !check() {
-                tokio::time::sleep(Duration::from_millis(1)).await;
-            }
-        })
-        .await
-        .unwrap_or_else(|_| panic!("{what} within 5 s"));
-    }
-
-    #[tokio::test]
-    async fn a_retryable_failure_is_retried_before_the_event_is_committed() {
-        let script = script(1);
-        let handler = Arc::new(ScriptedHandler::default());
-        for _ in 0..2 {
-            let down = Error::unavailable("test", "down");
-            handler.outcomes.lock().unwrap().push_back(Err(down));
-        }
-        let (stop, stopped) = watch::channel(false);
-        let bus = Arc::new(ScriptedBus(script.clone()));
-        let task = tokio::spawn(run(bus, handler.clone(), config(Duration::ZERO), stopped));
-        until("the commit", || {
-            !script.committed.lock().unwrap().is_empty()
-        })
-        .await;
-        assert_eq!(
-            handler.calls.lock().unwrap().len(),
-            3,
-            "two failures, one success"
-        );
-        assert_eq!(*script.committed.lock().unwrap(), vec![0]);
-        stop.send(true).unwrap();
-        task.await.unwrap();
-    }
-
-    #[tokio::test]
-    async fn a_stop_commits_what_was_handled_and_an_unusable_event_is_passed() {
-        let script = script(3);
-        let handler = Arc::new(ScriptedHandler::default());
-        let unusable = Error::internal("test", "cannot apply");
-        handler.outcomes.lock().unwrap().push_back(Err(unusable));
-        let (stop, stopped) = watch::channel(false);
-        let bus = Arc::new(ScriptedBus(script.clone()));
-        // Commits would only come after an hour: the stop must bring them.
-        let every = Duration::from_secs(3600);
-        let task = tokio::spawn(run(bus, handler.clone(), config(every), stopped));
-        until("three events handled", || {
-            handler.calls.lock().unwrap().len() == 3
-        })
-        .await;
-        assert!(
-            script.committed.lock().unwrap().is_empty(),
-            "commits are batched"
-        );
-        stop.send(true).unwrap();
-        task.await.unwrap();
-        assert_eq!(
-            *script.committed.lock().unwrap(),
-            vec![2],
-            "one commit covers the partition up to the last event handled"
-        );
-    }
-}
+mod tests;

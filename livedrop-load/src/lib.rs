@@ -1,0 +1,35 @@
+//! `livedrop-load`'s library: each load mode is a function that runs it against a server
+//! and returns its summary, so the binary only parses arguments, prints and picks the
+//! exit code, and tests run a mode in process against a real server.
+//!
+//! Modes: [`pipeline`] (orders at a fixed rate and the event pipeline behind them). See
+//! the binary's `# Layout` for the files.
+
+mod accounts;
+mod config;
+mod delivery;
+mod inbox;
+mod lag;
+mod latency;
+mod listeners;
+mod orders;
+mod outcomes;
+pub mod pipeline;
+mod progress;
+mod prometheus;
+mod report;
+mod setup;
+mod summary;
+mod thresholds;
+
+pub use config::PipelineConfig;
+pub use lag::LagDrain;
+pub use latency::LatencyStats;
+pub use summary::{
+    DeliverySummary, InboxSummary, OrdersSummary, RunFigures, StockCheck, StreamSummary, Summary,
+};
+pub use thresholds::Thresholds;
+
+/// Errors that stop a run: set-up refusals, an unreachable server, bad figures. Any error
+/// type, since the tool only reports them.
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
