@@ -54,7 +54,12 @@ if [ "$ORDERS" -gt 0 ]; then
 fi
 
 echo "waiting for the outbox to drain"
-until [ "$(psql -d "$DB" -Atqc 'select count(*) from outbox')" = 0 ]; do sleep 1; done
+for _ in $(seq 1 600); do
+    [ "$(psql -d "$DB" -Atqc 'select count(*) from outbox')" = 0 ] && break
+    sleep 1
+done
+[ "$(psql -d "$DB" -Atqc 'select count(*) from outbox')" = 0 ] \
+    || { echo "the outbox did not drain in 10 minutes" >&2; exit 1; }
 sleep 5
 
 sample() {

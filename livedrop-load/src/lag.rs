@@ -1,5 +1,5 @@
 //! [`watch_drain`]: how long after the load the server's event consumers caught up, read
-//! from `livedrop_consumer_lag` (summed over every group and member) on `GET /metrics`.
+//! from `livedrop_consumer_lag` (summed over every consumer group) on `GET /metrics`.
 
 use std::time::{Duration, Instant};
 
@@ -22,7 +22,7 @@ pub struct LagDrain {
     /// Whether the server published the gauge at all.
     pub metric_present: bool,
     /// Time from the end of the load to the first reading of 0 (ms); `None` if it never
-    /// read 0 within the timeout. The consumers refresh the gauge about once a second,
+    /// read 0 within the timeout. The server refreshes the gauge about once a second,
     /// so this is accurate to about that.
     pub drained_after_ms: Option<f64>,
     /// The last reading (0 once drained).

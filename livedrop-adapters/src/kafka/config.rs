@@ -105,8 +105,8 @@ impl KafkaConfig {
             .set("enable.partition.eof", "false")
             .set("fetch.wait.max.ms", millis(self.fetch_wait))
             // librdkafka waits this long before fetching again once its local queue is
-            // past its thresholds (default 1 s): with a member's buffer pausing the fetch
-            // when full, a backlog was read a buffer a second.
+            // past its thresholds (default 1 s, which read a backlog about a buffer a
+            // second).
             .set("fetch.queue.backoff.ms", millis(self.fetch_wait))
             // What librdkafka prefetches per member while the member's own buffer is full
             // (16 MiB rather than 64): the bound on a slow member's memory.

@@ -80,6 +80,9 @@ pub(super) fn group_lag(
         wanted.add_partition(topic, partition);
     }
     let committed = reader.committed_offsets(wanted, left()).map_err(to_error)?;
+    // The reader never subscribes, so nothing else polls it: take what librdkafka queued
+    // for it (errors during an outage), or it would pile up.
+    while reader.poll(Duration::ZERO).is_some() {}
     let mut lags = Vec::with_capacity(partitions.len());
     for partition in committed.elements_for_topic(topic) {
         partition.error().map_err(to_error)?;

@@ -33,7 +33,7 @@ const ROOM_CHECK: Duration = Duration::from_millis(1);
 /// The buffer may grow past its capacity by one event per [`POLL`] while the reader is
 /// stuck (so rebalances are still served); at this many times the capacity the brokers'
 /// partitions are paused, which bounds it.
-const HARD_LIMIT: usize = 2;
+const PAUSE_FACTOR: usize = 2;
 
 /// One fetched event (or the reason it could not be read), with its partition so a
 /// revocation can drop it.
@@ -167,7 +167,7 @@ fn run(consumer: Arc<BaseConsumer<GroupContext>>, shared: &Shared, capacity: usi
             },
             Some(Err(error)) => on_error(shared, &error),
         }
-        paused_at = apply_backpressure(&consumer, shared, capacity * HARD_LIMIT, paused_at);
+        paused_at = apply_backpressure(&consumer, shared, capacity * PAUSE_FACTOR, paused_at);
     }
     // Dropping the last handle closes the consumer: it leaves the group at once (rather
     // than after a session timeout), so its partitions, uncommitted events included, move

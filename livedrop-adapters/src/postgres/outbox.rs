@@ -192,7 +192,12 @@ impl Outbox for PgOutbox {
         let mut slot = self.listener.lock().await;
         if slot.is_none() {
             match listen(&self.pool).await {
-                Ok(listener) => *slot = Some(listener),
+                Ok(listener) => {
+                    // An append that committed before the LISTEN took effect sent nothing
+                    // this listener will see: let the caller look now, then wait.
+                    *slot = Some(listener);
+                    return Ok(());
+                }
                 Err(error) => {
                     // No listener (the database is away, say): fall back to polling.
                     tracing::debug!(%error, "outbox: cannot LISTEN; polling");

@@ -185,16 +185,23 @@ pub async fn deliver_all_answers_as_one_by_one(ports: &Ports) {
         order_note(b.id, t - TimeDelta::seconds(1)),
         order_note(a.id, t),
     );
+    // Stock notices among them (coalescing with each other, not with the rest).
+    let star = seller(&*ports.catalog).await;
+    let drop = DropId::new();
+    let notice = stock_note(star.creator.id, drop, EventData::DropSoldOut {}, t);
+    let repeat = stock_note(star.creator.id, drop, EventData::DropSoldOut {}, t);
     let batch = [
         a1.clone(),
+        notice,
         a1.clone(),
         b1.clone(),
+        repeat,
         earlier.clone(),
         a2.clone(),
     ];
     assert_eq!(
         ports.notifier.deliver_all(&batch).await.unwrap(),
-        vec![true, false, true, false, true]
+        vec![true, true, false, true, false, false, true]
     );
     assert_eq!(
         inbox_ids(ports, a.id).await,

@@ -14,10 +14,14 @@ use tokio::sync::watch;
 
 use super::retry::stopped_during;
 
+/// The longest one group's lag query may take: the brokers answer a metadata, an offsets
+/// and a watermark request per partition, slowly during a sale.
+const QUERY_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Publishes `livedrop_consumer_lag{group}` (the group's backlog) and
 /// `livedrop_consumer_partition_lag{group,partition}` every `every` until `stop`. A bus
-/// that does not answer within `every` leaves the figures as they were (logged once per
-/// outage).
+/// that does not answer within [`QUERY_TIMEOUT`] leaves the figures as they were (logged
+/// once per outage).
 pub(super) async fn run(
     bus: Arc<dyn EventBus>,
     groups: Vec<String>,
@@ -27,7 +31,7 @@ pub(super) async fn run(
     let mut failing = false;
     loop {
         for group in &groups {
-            match tokio::time::timeout(every.max(Duration::from_secs(1)), bus.lag(group)).await {
+            match tokio::time::timeout(QUERY_TIMEOUT.max(every), bus.lag(group)).await {
                 Ok(Ok(partitions)) => {
                     let total: u64 = partitions.iter().map(|p| p.behind()).sum();
                     metrics::gauge!("livedrop_consumer_lag", "group" => group.clone())

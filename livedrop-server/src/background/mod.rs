@@ -46,7 +46,8 @@ pub struct BackgroundConfig {
     /// How long a consumer may hold handled events uncommitted: commits are batched, and
     /// a member that dies redelivers at most about this much (handlers are idempotent).
     pub commit_every: Duration,
-    /// How often the outbox and consumer lag metrics are refreshed.
+    /// How often the consumer lag metrics, and the outbox lag while the relay is busy, are
+    /// refreshed (an idle relay refreshes the outbox lag every 30 s).
     pub lag_every: Duration,
     /// Backoff of the relay and the consumers after a failure.
     pub retry: RetryPolicy,

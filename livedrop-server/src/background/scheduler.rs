@@ -7,6 +7,10 @@ use tokio::sync::watch;
 
 use super::retry::{is_stopped, stopped_during};
 
+/// How soon the scheduler asks again when a transition was due but another instance (or a
+/// transaction holding the drop's row) had it.
+const BUSY_RETRY: Duration = Duration::from_millis(50);
+
 /// Runs `scheduler` until `stop` turns true (or its sender is gone): asks when the next
 /// transition falls due, sleeps until then (at most `recheck`, so a drop another instance
 /// scheduled meanwhile is seen within that), and applies what is due. At rest that is one
@@ -17,6 +21,11 @@ pub(super) async fn run(scheduler: Scheduler, recheck: Duration, mut stop: watch
     loop {
         let pause = match scheduler.next_due().await {
             Ok(Some(due)) if due <= scheduler.now() => match scheduler.tick().await {
+                Ok(applied) if applied.is_empty() => {
+                    // Due, yet nothing applied: another scheduler holds the drop, or an
+                    // order batch its row. Ask again shortly rather than spin.
+                    BUSY_RETRY.min(recheck)
+                }
                 Ok(applied) => {
                     for t in &applied {
                         tracing::info!(drop_id = %t.drop_id, from = %t.from, to = %t.to, "drop status changed");
