@@ -37,7 +37,6 @@ use livedrop::core::ids::{DropId, EventId, UserId};
 use livedrop::core::ports::{EventBus, EventSubscription, Ports};
 use livedrop::core::testkit::fixtures;
 use livedrop::memory::MemoryBackend;
-use livedrop_adapters::kafka::{KafkaConfig, KafkaEventBus};
 use livedrop_adapters::postgres::LedgerMode;
 use livedrop_server::AppState;
 use livedrop_server::background::{Background, BackgroundConfig};
@@ -69,11 +68,11 @@ async fn main() {
     };
     println!("event_latency: {RATE} events/s for {SECONDS} s per phase, first {WARMUP} left out");
 
-    let baseline = bus_alone(&fresh_bus(&brokers).await).await;
+    let baseline = bus_alone(&support::kafka::fresh_bus(&brokers).await).await;
     report("bus alone (publish -> receipt)", &baseline);
     let (backend, schema) = support::postgres::fresh_backend(&db, LedgerMode::default(), 16).await;
     let pipeline = pipeline(Ports {
-        bus: fresh_bus(&brokers).await,
+        bus: support::kafka::fresh_bus(&brokers).await,
         ..backend.ports(MemoryBackend::default().ports())
     })
     .await;
@@ -91,16 +90,6 @@ async fn main() {
     if p99 > TARGET_P99 {
         std::process::exit(1);
     }
-}
-
-/// A bus on a topic of its own: each phase starts on an empty topic, so its new consumer
-/// groups (which start at the oldest event) never read through the other phase's events.
-async fn fresh_bus(brokers: &str) -> Arc<dyn EventBus> {
-    let mut config = KafkaConfig::new(brokers);
-    let run = uuid::Uuid::new_v4().simple();
-    config.topic = format!("livedrop.bench.{run}");
-    config.group_prefix = format!("livedrop.bench.{run}.");
-    Arc::new(KafkaEventBus::new(config).await.unwrap())
 }
 
 /// Publishes `RATE` events/s straight to the bus; returns their latencies.

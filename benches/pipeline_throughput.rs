@@ -36,7 +36,6 @@ use livedrop::core::domain::{Event, EventData, Quantity};
 use livedrop::core::ids::{CreatorId, DropId, EventId, OrderId, UserId};
 use livedrop::core::ports::EventBus;
 use livedrop::memory::MemoryBackend;
-use livedrop_adapters::kafka::{KafkaConfig, KafkaEventBus};
 use livedrop_adapters::postgres::LedgerMode;
 use livedrop_server::AppState;
 use livedrop_server::background::{Background, BackgroundConfig};
@@ -70,12 +69,12 @@ async fn main() {
         .unwrap_or(100_000);
     println!("pipeline_throughput: {events} events per phase");
 
-    let bus_rate = bus_alone(&fresh_bus(&brokers).await, events).await;
+    let bus_rate = bus_alone(&support::kafka::fresh_bus(&brokers).await, events).await;
     println!("pipeline_throughput/bus alone: {bus_rate:.0} events/s");
 
     let (backend, schema) = support::postgres::fresh_backend(&db, LedgerMode::default(), 16).await;
     fill_outbox(backend.pool(), events).await;
-    let bus = fresh_bus(&brokers).await;
+    let bus = support::kafka::fresh_bus(&brokers).await;
     let ports = backend.ports(MemoryBackend::default().ports());
     let ports = livedrop::core::ports::Ports { bus, ..ports };
     let rate = pipeline(AppState::new(ports), backend.pool(), events).await;
@@ -90,15 +89,6 @@ async fn main() {
     if rate < TARGET {
         std::process::exit(1);
     }
-}
-
-/// A bus on a topic of its own, so each phase's new groups read only its own events.
-async fn fresh_bus(brokers: &str) -> Arc<dyn EventBus> {
-    let mut config = KafkaConfig::new(brokers);
-    let run = uuid::Uuid::new_v4().simple();
-    config.topic = format!("livedrop.bench.{run}");
-    config.group_prefix = format!("livedrop.bench.{run}.");
-    Arc::new(KafkaEventBus::new(config).await.unwrap())
 }
 
 /// An `order.confirmed` of a buyer of its own (so each is a notification of its own).

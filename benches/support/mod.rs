@@ -38,3 +38,21 @@ pub mod postgres {
             .unwrap();
     }
 }
+
+#[cfg(feature = "kafka")]
+pub mod kafka {
+    use std::sync::Arc;
+
+    use livedrop::core::ports::EventBus;
+    use livedrop_adapters::kafka::{KafkaConfig, KafkaEventBus};
+
+    /// A bus on a topic of its own: each phase starts on an empty topic, so its new
+    /// consumer groups (which start at the oldest event) read only its own events.
+    pub async fn fresh_bus(brokers: &str) -> Arc<dyn EventBus> {
+        let mut config = KafkaConfig::new(brokers);
+        let run = uuid::Uuid::new_v4().simple();
+        config.topic = format!("livedrop.bench.{run}");
+        config.group_prefix = format!("livedrop.bench.{run}.");
+        Arc::new(KafkaEventBus::new(config).await.unwrap())
+    }
+}

@@ -90,10 +90,8 @@ pub(super) fn group_lag(
             .client()
             .fetch_watermarks(topic, partition.partition(), left())
             .map_err(to_error)?;
-        let from = match partition.offset() {
-            Offset::Offset(offset) => offset.max(low),
-            _ => low,
-        };
+        // Events before `low` are gone: nobody can read them any more.
+        let from = offset_or(partition.offset(), low).max(low);
         lags.push(PartitionLag {
             partition: partition.partition(),
             // Never behind a commit: a broker that reports a batch's first offset as its
@@ -103,4 +101,13 @@ pub(super) fn group_lag(
         });
     }
     Ok(lags)
+}
+
+/// `offset` when it is a position in the partition, else `otherwise` (nothing committed,
+/// nothing read yet).
+pub(super) fn offset_or(offset: Offset, otherwise: i64) -> i64 {
+    match offset {
+        Offset::Offset(offset) => offset,
+        _ => otherwise,
+    }
 }

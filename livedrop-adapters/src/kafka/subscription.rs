@@ -15,6 +15,7 @@ use rdkafka::{Offset, TopicPartitionList};
 use super::BACKEND;
 use super::config::KafkaConfig;
 use super::error::{lost_ownership, to_error};
+use super::group_lag::offset_or;
 use super::poller::{self, GroupContext, Shared};
 use super::producer::SharedProducer;
 
@@ -243,15 +244,6 @@ fn assigned_lag(
         lag += u64::try_from(high.max(read) - from).unwrap_or_default();
     }
     Ok(lag)
-}
-
-/// `offset` when it is a position in the partition, else `otherwise` (nothing committed,
-/// nothing read yet).
-fn offset_or(offset: Offset, otherwise: i64) -> i64 {
-    match offset {
-        Offset::Offset(offset) => offset,
-        _ => otherwise,
-    }
 }
 
 impl Drop for KafkaSubscription {
