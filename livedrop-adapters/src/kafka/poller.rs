@@ -17,7 +17,7 @@ use std::time::Duration;
 use livedrop_core::domain::Event;
 use livedrop_core::ports::Delivery;
 use livedrop_core::{Error, Result};
-use parking_lot::Mutex;
+use parking_lot::{Condvar, Mutex};
 use rdkafka::ClientContext;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, Rebalance};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
@@ -28,8 +28,6 @@ use super::BACKEND;
 
 /// How long one poll waits: also how soon the thread notices its member was dropped.
 const POLL: Duration = Duration::from_millis(50);
-/// How often a full buffer is looked at again while waiting for the reader.
-const ROOM_CHECK: Duration = Duration::from_millis(1);
 /// The buffer may grow past its capacity by one event per [`POLL`] while the reader is
 /// stuck (so rebalances are still served); at this many times the capacity the brokers'
 /// partitions are paused, which bounds it.
@@ -59,6 +57,9 @@ pub(super) struct Shared {
     pub(super) state: Mutex<State>,
     /// Signalled whenever `state` changes.
     pub(super) changed: Notify,
+    /// Signalled by the reader when it takes from the buffer: the polling thread waits on
+    /// it while the buffer is full.
+    pub(super) taken: Condvar,
     /// Set when the subscription is dropped: the thread closes the consumer and ends.
     pub(super) stop: AtomicBool,
     /// Set once the consumer has closed (left its group).
@@ -186,11 +187,11 @@ fn run(consumer: Arc<BaseConsumer<GroupContext>>, shared: &Shared, capacity: usi
 /// rebalances are served however slow the reader is.
 fn wait_for_room(shared: &Shared, capacity: usize) {
     let until = std::time::Instant::now() + POLL;
-    while shared.state.lock().buffer.len() >= capacity
-        && std::time::Instant::now() < until
-        && !shared.stop.load(Ordering::Acquire)
-    {
-        std::thread::sleep(ROOM_CHECK);
+    let mut state = shared.state.lock();
+    while state.buffer.len() >= capacity && !shared.stop.load(Ordering::Acquire) {
+        if shared.taken.wait_until(&mut state, until).timed_out() {
+            break;
+        }
     }
 }
 

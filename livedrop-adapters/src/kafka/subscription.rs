@@ -113,6 +113,7 @@ impl EventSubscription for KafkaSubscription {
             {
                 let mut state = self.shared.state.lock();
                 if let Some(fetched) = state.buffer.pop_front() {
+                    self.shared.taken.notify_one();
                     return Ok(fetched.delivery);
                 }
                 if let Some(fatal) = &state.fatal {
@@ -129,13 +130,14 @@ impl EventSubscription for KafkaSubscription {
         let first = self.next().await?;
         let mut batch = vec![first];
         let mut state = self.shared.state.lock();
-        // The polling thread resumes fetching on its own once the buffer is half read.
         while batch.len() < max {
             match state.buffer.pop_front() {
                 Some(fetched) => batch.push(fetched.delivery),
                 None => break,
             }
         }
+        // Room for the polling thread, should it be waiting for some.
+        self.shared.taken.notify_one();
         Ok(batch)
     }
 
