@@ -66,6 +66,14 @@ pub enum ClientError {
     /// dropped because its refresh token was refused).
     #[error("not signed in")]
     NotSignedIn,
+    /// The event stream could not be resumed exactly (the gap was older than the server's
+    /// window, or the id unreadable): events may have been missed, so reload the inbox
+    /// (`notifications().inbox(...)`). The stream goes on from the server's position.
+    #[error("the event stream was reset ({reason}): reload the inbox")]
+    StreamReset {
+        /// Why the server could not resume (`outside_window`, `unreadable_id`, ...).
+        reason: String,
+    },
 }
 
 /// What an [`ClientError::Api`] means, from its stable code (and status for codes this
@@ -132,7 +140,10 @@ impl ClientError {
         match self {
             Self::Api { status, .. } | Self::Decode { status, .. } => Some(*status),
             Self::Transport(error) => error.status(),
-            Self::InvalidUrl { .. } | Self::Invalid(_) | Self::NotSignedIn => None,
+            Self::InvalidUrl { .. }
+            | Self::Invalid(_)
+            | Self::NotSignedIn
+            | Self::StreamReset { .. } => None,
         }
     }
 

@@ -34,8 +34,8 @@
 //! reset), `5xx`, `429` (waiting at least `Retry-After`) and `409
 //! idempotency_key_in_flight`, with jittered exponential backoff ([`RetryPolicy`]): every
 //! GET; `orders().place`, which sends an `Idempotency-Key` (the same one on every repeat,
-//! so the server replays its first answer); follow, unfollow, cancel and image upload
-//! URLs, which leave the same state when repeated. Creating accounts, creators, products
+//! so the server replays its first answer); follow, unfollow, cancel, image upload URLs
+//! and marking the inbox read, which leave the same state when repeated. Creating accounts, creators, products
 //! and drops is never repeated (a lost answer would make a duplicate), nor is a token
 //! refresh (a repeat would revoke the sign-in).
 //!

@@ -16,16 +16,17 @@ use reqwest::{Method, StatusCode};
 use crate::call::Call;
 use crate::{Client, ClientError, Result};
 
-/// How many recent event ids are remembered to drop repeats: a resume repeats at most the
-/// events of the 30 s before its position.
+/// How many recent event ids are remembered to drop repeats. The server resumes exactly,
+/// so none are expected; a server from before exact resumes repeated up to the events of
+/// the 30 s before the position.
 const RECENT_IDS: usize = 1024;
 /// Reconnect delays: from 100 ms, doubling up to 10 s, jittered so clients cut off
 /// together (a server restart) do not come back together.
 const RECONNECT_MIN: Duration = Duration::from_millis(100);
 const RECONNECT_MAX: Duration = Duration::from_secs(10);
 
-/// One event of the stream: the domain event and its SSE `id` (the inbox position, for
-/// resuming with [`RealtimeHandler::events_after`]).
+/// One event of the stream: the domain event and its SSE `id` (its position on the bus,
+/// the same on every server, for resuming with [`RealtimeHandler::events_after`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RealtimeEvent {
     /// The SSE `id:`.
@@ -77,12 +78,14 @@ impl<'c> RealtimeHandler<'c> {
     ///
     /// Each connection fetches a fresh realtime token and opens
     /// `GET /api/realtime/events?token=`. When the connection ends, breaks, stays silent
-    /// past the read timeout, or the server says `event: reconnect` (shutting down), the
-    /// stream reconnects after a jittered backoff with `Last-Event-ID` set to the last id
-    /// seen. Delivery is at least once, so events whose id was recently yielded are
-    /// dropped. The stream yields an error and ends only when it cannot reconnect for good
-    /// (signed out, or a refusal a repeat cannot cure); a body that is not an event yields
-    /// an error and the stream goes on.
+    /// past the read timeout, or the server says `event: reconnect` (shutting down, the
+    /// stream's lifetime, a client too slow), the stream reconnects after a jittered
+    /// backoff with `Last-Event-ID` set to the last id seen, and the server replays exactly
+    /// the events missed. When it cannot (`event: reset`), the stream yields
+    /// [`ClientError::StreamReset`] (reload the inbox) and goes on. Repeats, which a
+    /// server resuming exactly never sends, are dropped anyway. The stream yields an error
+    /// and ends only when it cannot reconnect for good (signed out, or a refusal a repeat
+    /// cannot cure); a body that is not an event yields an error and the stream goes on.
     pub fn events_after(
         &self,
         last_event_id: Option<String>,
@@ -149,6 +152,13 @@ impl Feed {
             if sse.event == "reconnect" {
                 self.retry_later();
                 continue;
+            }
+            if sse.event == "reset" {
+                let reason = serde_json::from_str::<serde_json::Value>(&sse.data)
+                    .ok()
+                    .and_then(|data| data["reason"].as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                return Some(Err(ClientError::StreamReset { reason }));
             }
             if sse.event == "open" {
                 // The stream's starting position (kept above), so a cut before the first

@@ -1,6 +1,7 @@
 //! Safe retries: an order whose answer is lost after the server committed it is retried
 //! with the same Idempotency-Key and returns the same order, and exactly one exists; the
-//! event stream resumes after its connection is cut, without repeats.
+//! event stream resumes after its connection is cut, without repeats, and says so when it
+//! cannot resume exactly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
@@ -83,6 +84,39 @@ async fn the_event_stream_resumes_after_a_cut_without_repeats() {
     // Nothing else (no repeat of the first) within a moment.
     let more = tokio::time::timeout(Duration::from_millis(1500), events.recv()).await;
     assert!(more.is_err(), "unexpected {more:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_the_server_cannot_resume_says_reset_and_goes_on() {
+    let server = support::start(support::roomy_limits(), true).await;
+    let owner = support::signed_up(&server.base, "maker").await;
+    let creator = support::creator(&owner).await;
+    let product = support::product(&owner, &creator).await;
+    let drop = support::live_drop(&server, &owner, &product, 10, None).await;
+    let buyer = support::signed_up(&server.base, "buyer").await;
+
+    // An id from another server generation: the server cannot replay from it.
+    let mut events = support::spawn_stream(
+        buyer
+            .realtime()
+            .events_after(Some("not-a-position".to_owned())),
+    );
+    let reset = tokio::time::timeout(Duration::from_secs(10), events.recv())
+        .await
+        .expect("an item within 10 s")
+        .expect("the stream goes on");
+    match reset {
+        Err(livedrop_client::ClientError::StreamReset { reason }) => {
+            assert_eq!(reason, "unreadable_id");
+        }
+        other => panic!("expected a reset, got {other:?}"),
+    }
+    let order = buyer.orders().place(drop.id, 1).await.unwrap();
+    let event = next(&mut events).await;
+    assert!(
+        matches!(event.event.data, EventData::OrderConfirmed { order_id, .. } if order_id == order.id),
+        "{event:?}"
+    );
 }
 
 async fn next(

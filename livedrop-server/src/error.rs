@@ -18,6 +18,8 @@ pub enum ApiError {
     Core(Error),
     /// A problem decided by the HTTP layer itself (unknown route, wrong method, ...).
     Problem(Problem),
+    /// A refusal to try again later: the problem, answered with `Retry-After` seconds.
+    RetryLater(Problem, u64),
 }
 
 impl ApiError {
@@ -46,7 +48,7 @@ impl ApiError {
     pub fn problem(&self) -> Problem {
         match self {
             Self::Core(error) => Problem::from_error(error),
-            Self::Problem(problem) => problem.clone(),
+            Self::Problem(problem) | Self::RetryLater(problem, _) => problem.clone(),
         }
     }
 }
@@ -66,16 +68,24 @@ impl From<ValidationError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let problem = self.problem();
-        if problem.status >= 500 {
+        // A refusal to retry later is load shedding, not a failure: no error in the log.
+        if problem.status >= 500 && !matches!(self, Self::RetryLater(..)) {
             // The body says only what kind of failure it was; the cause goes to the log.
             match &self {
                 Self::Core(error) => {
                     tracing::error!(error = %chain(error), code = error.code(), "request failed")
                 }
-                Self::Problem(problem) => tracing::error!(code = %problem.code, "request failed"),
+                Self::Problem(problem) | Self::RetryLater(problem, _) => {
+                    tracing::error!(code = %problem.code, "request failed")
+                }
             }
         }
         let mut response = problem_response(&problem);
+        if let Self::RetryLater(_, seconds) = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         if problem.status == 401 {
             response
                 .headers_mut()

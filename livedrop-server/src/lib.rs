@@ -34,9 +34,13 @@
 //!   ([`PathId`](extract::PathId)).
 //! - `http_metrics`: request counts and latency histograms per route.
 //! - `rate_limit`: the token-bucket middleware (`429` with `Retry-After`).
-//! - [`realtime`]: the signal that wakes this instance's event streams.
+//! - [`realtime`]: the node's realtime hub (topics, one encode per event, bounded queues,
+//!   exact resumes) and the event streams it feeds.
 //! - [`media`]: the media settings (`--media-dir`, `--s3-bucket`, ...).
 //! - [`readiness`]: the probes `GET /readyz` runs, one per configured backend.
+//! - [`serve`](mod@serve): the accept loop [`run`] serves the router with (hyper, HTTP/1.1):
+//!   the header read timeout, each connection's [`ConnectionHandle`], the graceful
+//!   shutdown with a deadline ([`ServeConfig`]).
 //! - `routes`: one file per resource (`health`, `drops`, `auth`, ...) plus the 404/405
 //!   fallbacks; [`router`] assembles them, with `GET /openapi.json` and the `/docs` page.
 //! - `openapi`: the OpenAPI document's frame (info, `bearer` scheme, tags, problem
@@ -59,6 +63,7 @@ mod rate_limit;
 pub mod readiness;
 pub mod realtime;
 mod routes;
+pub mod serve;
 pub mod shutdown;
 pub mod state;
 pub mod telemetry;
@@ -72,6 +77,7 @@ use tower_http::trace::TraceLayer;
 
 pub use config::Config;
 pub use error::ApiError;
+pub use serve::{ConnectionHandle, ServeConfig, serve};
 pub use state::AppState;
 
 /// The header carrying a request's id: the caller's if it sent one, else a new UUID.
@@ -103,32 +109,45 @@ fn request_span<B>(request: &Request<B>) -> tracing::Span {
     tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
 }
 
-/// Serves [`router`] on `listener` until `shutdown` resolves, then stops accepting
-/// connections and returns once the requests in flight have been answered.
+/// Serves [`router`] on `listener` until `shutdown` resolves: [`run_with`] the default
+/// [`ServeConfig`] (10 s to send a request head, 10 s of grace at shutdown).
 ///
 /// Bind the listener to port 0 to get a free port (tests do).
 ///
 /// # Errors
-/// Fails only if the listener's address cannot be read or accepting fails fatally.
+/// Fails only if the listener's address cannot be read.
 pub async fn run(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let addr = listener.local_addr()?;
-    tracing::info!(%addr, "listening");
-    // Event streams never finish on their own: tell them to end (with a resumable id) when
-    // shutdown starts, or the graceful shutdown would wait for them forever.
+    run_with(listener, state, ServeConfig::default(), shutdown).await
+}
+
+/// Serves [`router`] on `listener` until `shutdown` resolves, with the realtime hub fed
+/// from the bus for as long (its feed and sweep start and stop with the server). Then
+/// stops accepting connections, ends the event streams (each with an id to resume from),
+/// and returns once the requests in flight have been answered, or once
+/// `config.shutdown_grace` has passed, dropping the connections still open. See
+/// [`serve`](fn@serve) for the limits it puts on clients.
+///
+/// # Errors
+/// Fails only if the listener's address cannot be read.
+pub async fn run_with(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    config: ServeConfig,
+    shutdown: impl Future<Output = ()> + Send,
+) -> std::io::Result<()> {
+    // Event streams never finish on their own: tell them to end when shutdown starts, or
+    // every stream would wait out the grace period and be cut without a resumable id.
     let closing = state.clone();
-    let shutdown = async move {
-        shutdown.await;
+    let realtime =
+        background::Background::realtime(&state, background::RetryPolicy::default()).await;
+    let served = serve(listener, router(state), config, shutdown, move || {
         closing.close_streams();
-    };
-    // With the peer's address, which the rate limiter keys anonymous callers by.
-    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await?;
-    tracing::info!(%addr, "stopped");
-    Ok(())
+    })
+    .await;
+    realtime.stop().await;
+    served
 }

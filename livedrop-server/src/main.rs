@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use livedrop_server::background::{Background, BackgroundConfig};
-use livedrop_server::{AppState, Config, backends, run, shutdown, telemetry};
+use livedrop_server::{AppState, Config, backends, run_with, shutdown, telemetry};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -25,6 +25,7 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    let serving = config.serve_config();
     let backends = backends::connect(&config).await?;
     let configured: Vec<&str> = backends.probes.iter().map(|p| p.name()).collect();
     tracing::info!(?configured, "backends connected; the rest run in process");
@@ -47,7 +48,7 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
 
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let background = Background::spawn(&state, BackgroundConfig::default());
-    let served = run(listener, state, shutdown::signal()).await;
+    let served = run_with(listener, state, serving, shutdown::signal()).await;
     background.stop().await;
     Ok(served?)
 }

@@ -33,7 +33,8 @@ pub const BEARER: &str = "bearer";
             UnsupportedMediaType,
             Unprocessable,
             TooManyRequests,
-            ServiceUnavailable
+            ServiceUnavailable,
+            StreamsUnavailable
         )
     ),
     tags(
@@ -123,7 +124,8 @@ pub struct UnsupportedMediaType(Problem);
 #[response(content_type = "application/problem+json")]
 pub struct Unprocessable(Problem);
 
-/// `rate_limited`: the caller's bucket for this route class is empty.
+/// `rate_limited`: the caller's bucket for this route class is empty; `too_many_streams`:
+/// the user already holds the most event streams a user may.
 #[derive(ToResponse)]
 #[response(
     content_type = "application/problem+json",
@@ -135,3 +137,12 @@ pub struct TooManyRequests(Problem);
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json")]
 pub struct ServiceUnavailable(Problem);
+
+/// `streams_full` (this server holds all the streams it can: another may not) or
+/// `realtime_unavailable` (starting or shutting down): retry after `Retry-After`.
+#[derive(ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    headers(("Retry-After" = u64, description = "Seconds to wait before reconnecting"))
+)]
+pub struct StreamsUnavailable(Problem);

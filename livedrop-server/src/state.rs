@@ -2,8 +2,6 @@
 
 use std::{sync::Arc, time::Duration};
 
-use tokio::sync::watch;
-
 use livedrop_core::clock::{Clock, SystemClock};
 use livedrop_core::ports::{CacheTtls, Ports};
 use livedrop_core::services::{
@@ -13,7 +11,7 @@ use livedrop_core::services::{
 
 use crate::auth::{JwtSecret, Passwords, TokenKeys};
 use crate::readiness::ReadinessProbe;
-use crate::realtime::{InboxSignal, SignallingHandler};
+use crate::realtime::{CloseReason, Hub, HubConfig, Streams};
 
 /// Drops the scheduler asks the ledger for per round trip.
 pub const SCHEDULER_BATCH: usize = 100;
@@ -47,8 +45,7 @@ struct Inner {
     handlers: Vec<Arc<dyn EventHandler>>,
     probes: Vec<Arc<dyn ReadinessProbe>>,
     tokens: TokenKeys,
-    inbox_signal: InboxSignal,
-    closing: watch::Sender<bool>,
+    streams: Streams,
 }
 
 impl AppState {
@@ -66,6 +63,7 @@ impl AppState {
             secret: None,
             passwords: Passwords::default(),
             extra_handlers: Vec::new(),
+            hub: HubConfig::default(),
         }
     }
 
@@ -136,19 +134,15 @@ impl AppState {
         &self.0.tokens
     }
 
-    /// Bumped when this instance stores a notification; wakes the event streams.
-    pub fn inbox_signal(&self) -> &InboxSignal {
-        &self.0.inbox_signal
+    /// The event streams: users' and drops', on this node's realtime hub.
+    pub fn streams(&self) -> &Streams {
+        &self.0.streams
     }
 
-    /// Becomes `true` when the server starts shutting down: event streams end then.
-    pub fn closing(&self) -> watch::Receiver<bool> {
-        self.0.closing.subscribe()
-    }
-
-    /// Tells every event stream to end (the server is shutting down).
+    /// Tells every event stream to end with a resumable `reconnect`, and refuses new ones
+    /// (the server is shutting down).
     pub fn close_streams(&self) {
-        self.0.closing.send_replace(true);
+        self.0.streams.hub().close_all(CloseReason::ShuttingDown);
     }
 
     /// What `GET /readyz` checks.
@@ -167,9 +161,16 @@ pub struct AppStateBuilder {
     secret: Option<JwtSecret>,
     passwords: Passwords,
     extra_handlers: Vec<Arc<dyn EventHandler>>,
+    hub: HubConfig,
 }
 
 impl AppStateBuilder {
+    /// Runs the realtime hub with `config` (its caps, queue sizes and window).
+    pub fn hub(mut self, config: HubConfig) -> Self {
+        self.hub = config;
+        self
+    }
+
     /// Adds an event consumer of the embedder's own beside the inbox writer and the cache
     /// invalidator: [`background`](crate::background) runs it in its own consumer group
     /// (`handler.group()`), so it sees every event, and its lag is reported like theirs.
@@ -213,6 +214,7 @@ impl AppStateBuilder {
             secret,
             passwords,
             extra_handlers,
+            hub,
         } = self;
         let tokens = TokenKeys::new(&secret.unwrap_or_else(JwtSecret::random));
         // Install the recorder before anything (the background loops) records.
@@ -223,22 +225,24 @@ impl AppStateBuilder {
             ports.ledger.clone(),
             CacheTtls::default(),
         );
-        let inbox_signal = InboxSignal::new();
         let mut handlers: Vec<Arc<dyn EventHandler>> = vec![
             Arc::new(CacheInvalidator::new(reads.clone())),
-            Arc::new(SignallingHandler::new(
-                Arc::new(InboxWriter::new(ports.notifier.clone())),
-                inbox_signal.clone(),
-            )),
+            Arc::new(InboxWriter::new(ports.notifier.clone())),
         ];
         handlers.extend(extra_handlers);
+        let catalog = CatalogService::new(
+            ports.catalog.clone(),
+            ports.ledger.clone(),
+            ports.media.clone(),
+            clock.clone(),
+        );
+        let follows = FollowService::new(ports.follows.clone(), clock.clone());
+        let hub = Hub::new(hub);
+        let mut probes = probes;
+        probes.push(Arc::new(hub.clone()));
         AppState(Arc::new(Inner {
-            catalog: CatalogService::new(
-                ports.catalog.clone(),
-                ports.ledger.clone(),
-                ports.media.clone(),
-                clock.clone(),
-            ),
+            streams: Streams::new(hub, follows.clone(), catalog.clone()),
+            catalog,
             sessions: SessionService::new(
                 ports.catalog.clone(),
                 ports.credentials.clone(),
@@ -254,7 +258,7 @@ impl AppStateBuilder {
                 clock.clone(),
             ),
             browse: BrowseService::new(ports.catalog.clone(), ports.follows.clone(), reads.clone()),
-            follows: FollowService::new(ports.follows.clone(), clock.clone()),
+            follows,
             scheduler: Scheduler::new(ports.ledger.clone(), clock.clone(), SCHEDULER_BATCH),
             relay: Relay::new(
                 ports.outbox.clone(),
@@ -267,8 +271,6 @@ impl AppStateBuilder {
             ports,
             probes,
             tokens,
-            inbox_signal,
-            closing: watch::channel(false).0,
         }))
     }
 }

@@ -220,9 +220,17 @@ async fn auth_flows(ports: Ports) {
     assert_eq!(logout.status(), StatusCode::NO_CONTENT);
     assert_401(api.refresh("never-issued").await, "invalid_refresh_token").await;
 
-    // A realtime token opens streams, not the API.
+    // A realtime token opens streams, not the API. (Every sign-in above has ended, and an
+    // ended sign-in gets no realtime token: a new one.)
+    let fresh: TokenPair = ok(api
+        .post(
+            "/api/auth/login",
+            json!({ "email": email, "password": password }),
+        )
+        .await)
+    .await;
     let realtime: RealtimeToken =
-        ok(api.get("/api/realtime/token", &other.access_token).await).await;
+        ok(api.get("/api/realtime/token", &fresh.access_token).await).await;
     assert_401(
         api.get("/api/auth/me", &realtime.token).await,
         "unauthorized",

@@ -161,7 +161,7 @@ async fn configured_it_serves_on_postgres_redis_and_kafka() {
         .iter()
         .map(|b| b["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["postgres", "redis", "kafka"]);
+    assert_eq!(names, ["postgres", "redis", "kafka", "realtime"]);
     assert!(
         body["backends"]
             .as_array()

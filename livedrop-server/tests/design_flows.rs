@@ -206,13 +206,10 @@ async fn walk_the_design_flows(ports: Ports) {
     )
     .await;
     assert_eq!(realtime.status, 200, "{realtime:?}");
-    let mut stream = Reader::open(
-        &format!(
-            "{base}/api/realtime/events?token={}",
-            realtime.body["token"].as_str().unwrap()
-        ),
-        None,
-    )
+    let mut stream = Reader::open(&format!(
+        "{base}/api/realtime/events?token={}",
+        realtime.body["token"].as_str().unwrap()
+    ))
     .await;
 
     // The scheduler makes the drops live; the stream tells the follower.

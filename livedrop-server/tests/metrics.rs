@@ -8,11 +8,10 @@ use chrono::{TimeDelta, Utc};
 use livedrop_adapters::memory::MemoryBackend;
 use livedrop_core::domain::StockPlan;
 use livedrop_server::AppState;
-use livedrop_server::auth::TokenKind;
 use serde_json::json;
 
 use support::sse::Reader;
-use support::{access_token, register_user, seed_drop, send, serve, window_from};
+use support::{access_token, realtime_token, register_user, seed_drop, send, serve, window_from};
 
 #[tokio::test]
 async fn metrics_cover_routes_orders_cache_and_streams() {
@@ -54,12 +53,8 @@ async fn metrics_cover_routes_orders_cache_and_streams() {
         )
         .await;
     }
-    let realtime = state.tokens().issue(TokenKind::Realtime, buyer).unwrap();
-    let _stream = Reader::open(
-        &format!("{base}/api/realtime/events?token={}", realtime.token),
-        None,
-    )
-    .await;
+    let realtime = realtime_token(&state, buyer).await;
+    let _stream = Reader::open(&format!("{base}/api/realtime/events?token={realtime}")).await;
 
     let body = reqwest::get(format!("{base}/metrics"))
         .await

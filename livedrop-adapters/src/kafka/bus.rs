@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use livedrop_core::domain::Event;
-use livedrop_core::ports::{EventBus, EventSubscription, PartitionLag};
+use livedrop_core::ports::{EventBus, EventSubscription, EventTail, PartitionLag};
 use livedrop_core::{Error, Result};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
@@ -20,6 +20,7 @@ use super::group_lag::{GroupReaders, group_lag};
 use super::poller::Shared;
 use super::producer::SharedProducer;
 use super::subscription::KafkaSubscription;
+use super::tail::KafkaTail;
 
 /// How long a publish waits before trying again when librdkafka's send queue is full.
 const QUEUE_FULL_BACKOFF: Duration = Duration::from_millis(5);
@@ -198,6 +199,19 @@ impl EventBus for KafkaEventBus {
         tokio::task::spawn_blocking(move || group_lag(&reader, &producer, &topic, timeout))
             .await
             .map_err(|e| Error::internal(BACKEND, e))?
+    }
+
+    /// Off the async workers: opening asks the brokers for the partitions and their ends,
+    /// then waits for the tail's consumer to reach each (all within the request timeout);
+    /// there is no group to wait for.
+    async fn tail(&self) -> Result<Box<dyn EventTail>> {
+        let (config, producer) = (Arc::clone(&self.config), self.producer());
+        // Should this call be dropped, the opened tail is dropped on the blocking thread,
+        // which stops it.
+        let tail = tokio::task::spawn_blocking(move || KafkaTail::open(&config, &producer))
+            .await
+            .map_err(|e| Error::internal(BACKEND, e))??;
+        Ok(Box::new(tail))
     }
 
     /// Joins `group`, once this bus's members of the group that were dropped have left

@@ -113,6 +113,29 @@ impl KafkaConfig {
             .set("queued.max.messages.kbytes", "16384");
         config
     }
+
+    /// A tail's consumer: assigned every partition by hand and never subscribed, so it
+    /// joins no group. librdkafka assigns only for a consumer with a `group.id`, so it gets
+    /// a throwaway one of its own (`{group_prefix}tail.{uuid}`) that no member ever joins
+    /// and under which nothing is committed: no automatic commits nor offset stores, and a
+    /// tail never commits. It reports each partition's end (`enable.partition.eof`), which
+    /// is how the tail learns where it starts.
+    pub(super) fn tail(&self) -> ClientConfig {
+        let mut config = self.client();
+        let throwaway = uuid::Uuid::new_v4().simple();
+        config
+            .set("group.id", format!("{}tail.{throwaway}", self.group_prefix))
+            .set("enable.auto.commit", "false")
+            .set("enable.auto.offset.store", "false")
+            // Only where a tail fell further behind than the retention: it reads on from the
+            // oldest event left rather than skip to the end.
+            .set("auto.offset.reset", "earliest")
+            .set("enable.partition.eof", "true")
+            .set("fetch.wait.max.ms", millis(self.fetch_wait))
+            .set("fetch.queue.backoff.ms", millis(self.fetch_wait))
+            .set("queued.max.messages.kbytes", "16384");
+        config
+    }
 }
 
 fn millis(duration: Duration) -> String {

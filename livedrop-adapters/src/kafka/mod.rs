@@ -1,4 +1,4 @@
-//! The Kafka backend: the event bus on a Kafka topic, with consumer groups.
+//! The Kafka backend: the event bus on a Kafka topic, with consumer groups and tails.
 //!
 //! # Layout
 //! - [`KafkaConfig`] (`config`): brokers, the topic and its partitions, group names and
@@ -15,6 +15,9 @@
 //! - `subscription`: one consumer group member; `poller` runs its librdkafka consumer on a
 //!   thread of its own so group rebalances are served even while nobody asks for the next
 //!   event.
+//! - `tail`: a reader of every partition outside any group (a node's realtime hub), its
+//!   consumer assigned each partition by hand at the partition's end, so it joins no group
+//!   and commits nothing; it reuses `poller`'s thread and buffer.
 //! - `error`: librdkafka's errors as the core's `Unavailable` (retry later) or `Internal`.
 //!
 //! Needs a librdkafka with the idempotent producer: the crate's bundled build (2.12).
@@ -27,6 +30,7 @@ mod group_lag;
 mod poller;
 mod producer;
 mod subscription;
+mod tail;
 
 pub use bus::KafkaEventBus;
 pub use config::KafkaConfig;

@@ -1,4 +1,4 @@
-//! A group member's librdkafka consumer, polled on a thread of its own.
+//! A group member's (or a tail's) librdkafka consumer, polled on a thread of its own.
 //!
 //! librdkafka hands a consumer its rebalances (partitions assigned or taken away) through
 //! the same queue as its messages, and a group cannot finish a rebalance until every
@@ -8,6 +8,10 @@
 //! fetched in a bounded buffer the subscription reads; when the group takes a partition
 //! away, its buffered events are dropped, since the partition's next owner starts again
 //! from the last commit (keeping them would hand the same event to two live members).
+//!
+//! A tail (`tail`) reuses the thread and its buffer: its consumer is assigned every
+//! partition by hand, so no rebalance ever comes, and the end-of-partition events it asks
+//! for are of use only while it opens.
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
@@ -51,7 +55,7 @@ pub(super) struct State {
     pub(super) fatal: Option<String>,
 }
 
-/// What the polling thread and the subscription share.
+/// What the polling thread and the subscription (or tail) share.
 #[derive(Debug, Default)]
 pub(super) struct Shared {
     pub(super) state: Mutex<State>,
@@ -237,6 +241,11 @@ fn pause(
 }
 
 fn on_error(shared: &Shared, error: &KafkaError) {
+    if let KafkaError::PartitionEOF(_) = error {
+        // A tail's consumer reports each partition's end: it found its start with them
+        // and has no use for the later ones.
+        return;
+    }
     if error.rdkafka_error_code() == Some(RDKafkaErrorCode::Fatal) {
         tracing::error!(%error, "kafka: consumer failed for good");
         shared.state.lock().fatal = Some(error.to_string());
@@ -249,7 +258,7 @@ fn on_error(shared: &Shared, error: &KafkaError) {
 }
 
 /// The event in `message` (a JSON [`Event`]).
-fn decode(message: &BorrowedMessage<'_>) -> Result<Delivery> {
+pub(super) fn decode(message: &BorrowedMessage<'_>) -> Result<Delivery> {
     let (partition, offset) = (message.partition(), message.offset());
     let event: Event =
         serde_json::from_slice(message.payload().unwrap_or_default()).map_err(|e| {

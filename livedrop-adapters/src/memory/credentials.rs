@@ -5,7 +5,13 @@
 //! each [`rotate`](Credentials::rotate) and revocation one critical section, which is
 //! the contract's atomicity. Spent and expired tokens are kept (a spent one must stay
 //! recognisable to detect its reuse); like orders, they grow with use.
+//!
+//! Spent single-use token ids have a lock of their own (a spend touches no family) and
+//! are forgotten once expired: each spend first drops the expired ones, found in expiry
+//! order on a min-heap, so the set holds only ids that could still be presented.
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::sync::{Arc, Mutex, RwLock};
 
 use async_trait::async_trait;
@@ -13,7 +19,9 @@ use chrono::{DateTime, Utc};
 use livedrop_core::domain::User;
 use livedrop_core::domain::announcement;
 use livedrop_core::ids::{FamilyId, UserId};
-use livedrop_core::ports::{Credentials, PasswordHash, RefreshRefusal, RefreshTokenHash, Rotation};
+use livedrop_core::ports::{
+    Credentials, PasswordHash, RefreshRefusal, RefreshTokenHash, Rotation, TokenId,
+};
 use livedrop_core::{Entity, Error, Result};
 
 use super::FastHashMap;
@@ -32,6 +40,9 @@ struct Token {
 struct Family {
     user_id: UserId,
     revoked: bool,
+    /// The expiry of the family's one unspent token (its newest): the sign-in is live
+    /// until then unless revoked.
+    live_until: DateTime<Utc>,
 }
 
 #[derive(Debug, Default)]
@@ -41,12 +52,34 @@ struct State {
     families: FastHashMap<FamilyId, Family>,
 }
 
+/// Spent single-use token ids, each until its expiry.
+#[derive(Debug, Default)]
+struct SpentIds {
+    ids: FastHashMap<TokenId, DateTime<Utc>>,
+    /// The same ids, soonest expiry first.
+    by_expiry: BinaryHeap<Reverse<(DateTime<Utc>, TokenId)>>,
+}
+
+impl SpentIds {
+    /// Forgets every id expired at `now`.
+    fn prune(&mut self, now: DateTime<Utc>) {
+        while let Some(Reverse((expires_at, id))) = self.by_expiry.peek().copied() {
+            if expires_at > now {
+                break;
+            }
+            self.by_expiry.pop();
+            self.ids.remove(&id);
+        }
+    }
+}
+
 /// The credentials port in memory; users come from the shared catalog tables.
 #[derive(Debug)]
 pub struct MemoryCredentials {
     tables: Arc<RwLock<Tables>>,
     audit: Arc<MemoryAuditLog>,
     state: Mutex<State>,
+    spent: Mutex<SpentIds>,
 }
 
 impl MemoryCredentials {
@@ -55,6 +88,7 @@ impl MemoryCredentials {
             tables,
             audit,
             state: Mutex::default(),
+            spent: Mutex::default(),
         }
     }
 
@@ -109,6 +143,7 @@ impl Credentials for MemoryCredentials {
             Family {
                 user_id,
                 revoked: false,
+                live_until: expires_at,
             },
         );
         state.tokens.insert(
@@ -157,6 +192,7 @@ impl Credentials for MemoryCredentials {
         if let Some(token) = tokens.get_mut(old) {
             token.spent = true;
         }
+        family.live_until = expires_at;
         tokens.insert(
             *new,
             Token {
@@ -181,5 +217,56 @@ impl Credentials for MemoryCredentials {
             family.revoked = true;
         }
         Ok(Some(family_id))
+    }
+
+    async fn family_live(&self, family: FamilyId, now: DateTime<Utc>) -> Result<bool> {
+        Ok(lock(&self.state)
+            .families
+            .get(&family)
+            .is_some_and(|family| !family.revoked && now < family.live_until))
+    }
+
+    async fn spend_once(
+        &self,
+        id: TokenId,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let mut spent = lock(&self.spent);
+        spent.prune(now);
+        if now >= expires_at || spent.ids.contains_key(&id) {
+            return Ok(false);
+        }
+        spent.ids.insert(id, expires_at);
+        spent.by_expiry.push(Reverse((expires_at, id)));
+        Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeDelta;
+
+    use super::*;
+
+    #[test]
+    fn spent_ids_are_forgotten_once_expired_soonest_first() {
+        let t = DateTime::<Utc>::from_timestamp(1_800_000_000, 0).unwrap();
+        let mut spent = SpentIds::default();
+        let ids: Vec<(TokenId, DateTime<Utc>)> = [3, 1, 2]
+            .into_iter()
+            .map(|minutes| (TokenId::new(), t + TimeDelta::minutes(minutes)))
+            .collect();
+        for &(id, expires_at) in &ids {
+            spent.ids.insert(id, expires_at);
+            spent.by_expiry.push(Reverse((expires_at, id)));
+        }
+        spent.prune(t);
+        assert_eq!(spent.ids.len(), 3);
+        spent.prune(t + TimeDelta::minutes(2));
+        assert_eq!(spent.ids.keys().copied().collect::<Vec<_>>(), [ids[0].0]);
+        assert_eq!(spent.by_expiry.len(), 1);
+        spent.prune(t + TimeDelta::minutes(3));
+        assert!(spent.ids.is_empty() && spent.by_expiry.is_empty());
     }
 }

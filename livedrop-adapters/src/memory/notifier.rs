@@ -1,10 +1,12 @@
 //! In-memory inboxes: personal notifications per user, follower notifications per creator
-//! (stored once, fanned out when a follower reads).
+//! (stored once, fanned out when a follower reads), and each user's read mark.
 
+use std::ops::Bound;
 use std::{collections::BTreeMap, sync::Arc};
 
 use super::FastMap;
 use async_trait::async_trait;
+use dashmap::Entry;
 use livedrop_core::Result;
 use livedrop_core::domain::{Notification, Recipient, STOCK_NOTICE_WINDOW};
 use livedrop_core::ids::UserId;
@@ -23,6 +25,8 @@ pub struct MemoryNotifier {
     pub(crate) graph: Arc<FollowGraph>,
     personal: FastMap<Uuid, Feed>,
     creators: FastMap<Uuid, Feed>,
+    /// Each user's read mark: the newest position they marked.
+    reads: FastMap<Uuid, Position>,
     per_feed: usize,
 }
 
@@ -32,6 +36,7 @@ impl MemoryNotifier {
             graph,
             personal: FastMap::default(),
             creators: FastMap::default(),
+            reads: FastMap::default(),
             per_feed: per_feed.max(1),
         }
     }
@@ -59,6 +64,21 @@ fn newest(
         .take(take)
         .cloned()
         .collect()
+}
+
+/// How many entries of `feed` sit strictly after `than` (all for `None`) and are accepted
+/// by `keep`, counting no further than `at_most`.
+fn count_after(
+    feed: &Feed,
+    than: Option<Position>,
+    at_most: usize,
+    keep: impl Fn(&Notification) -> bool,
+) -> usize {
+    let from = than.map_or(Bound::Unbounded, Bound::Excluded);
+    feed.range((from, Bound::Unbounded))
+        .filter(|(_, n)| keep(n))
+        .take(at_most)
+        .count()
 }
 
 /// Whether `notification` is a stock-state notice with one of its kind stored in `feed`
@@ -119,5 +139,54 @@ impl Notifier for MemoryNotifier {
         Ok(Page::from_overfetch(items, page.limit, |n| {
             Cursor::after(n.event.occurred_at, n.event.id)
         }))
+    }
+
+    async fn mark_read(&self, user_id: UserId, up_to: Cursor) -> Result<bool> {
+        let up_to = (up_to.key, up_to.id);
+        // The entry holds the user's shard locked: racing marks apply one at a time.
+        Ok(match self.reads.entry(user_id.as_uuid()) {
+            Entry::Vacant(first) => {
+                first.insert(up_to);
+                true
+            }
+            Entry::Occupied(mut stored) if up_to > *stored.get() => {
+                stored.insert(up_to);
+                true
+            }
+            Entry::Occupied(_) => false,
+        })
+    }
+
+    async fn read_mark(&self, user_id: UserId) -> Result<Option<Cursor>> {
+        Ok(self.reads.get(&user_id.as_uuid()).map(|mark| Cursor {
+            key: mark.0,
+            id: mark.1,
+        }))
+    }
+
+    async fn count_newer(
+        &self,
+        user_id: UserId,
+        than: Option<Cursor>,
+        at_most: u32,
+    ) -> Result<u32> {
+        let than = than.map(|c| (c.key, c.id));
+        let at_most = usize::try_from(at_most).unwrap_or(usize::MAX);
+        let mut counted = self
+            .personal
+            .get(&user_id.as_uuid())
+            .map(|feed| count_after(&feed, than, at_most, |_| true))
+            .unwrap_or_default();
+        for (creator, since) in self.graph.followed_by(user_id) {
+            if counted >= at_most {
+                break;
+            }
+            if let Some(feed) = self.creators.get(&creator.as_uuid()) {
+                counted += count_after(&feed, than, at_most - counted, |n| {
+                    n.event.occurred_at >= since
+                });
+            }
+        }
+        Ok(u32::try_from(counted.min(at_most)).unwrap_or(u32::MAX))
     }
 }

@@ -1,5 +1,5 @@
 //! Credentials on PostgreSQL: `user_passwords`, `refresh_families` and `refresh_tokens`
-//! (migrations 0008 and 0009).
+//! (migrations 0008 and 0009), and `spent_tokens` (migration 0011).
 //!
 //! Every rotation and revocation of a family takes the family row's lock first
 //! (`SELECT ... FOR UPDATE`, or the `UPDATE` itself), so they serialize per family. The
@@ -7,18 +7,30 @@
 //! READ COMMITTED each statement sees what committed before it started, so the second of
 //! two concurrent rotations sees the token the first one spent (a single statement that
 //! waited for the lock would re-check only the locked row and act on a stale token).
+//!
+//! A single-use token is spent by inserting its id into `spent_tokens` (primary key, `ON
+//! CONFLICT DO NOTHING`): the one insert that lands answers `true`, on whichever node. The
+//! same statement deletes up to [`PRUNE_PER_SPEND`] expired ids (skipping rows another
+//! spend is deleting), so the table stays near the ids that could still be presented
+//! without a sweeper of its own.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use livedrop_core::domain::User;
 use livedrop_core::ids::{FamilyId, UserId, v7_at};
-use livedrop_core::ports::{Credentials, PasswordHash, RefreshRefusal, RefreshTokenHash, Rotation};
+use livedrop_core::ports::{
+    Credentials, PasswordHash, RefreshRefusal, RefreshTokenHash, Rotation, TokenId,
+};
 use livedrop_core::{Entity, Error, Result};
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::catalog::insert_user;
 use super::db_error;
+
+/// Expired spent ids each spend deletes at most: more than the one it adds, so the table
+/// shrinks back after a burst.
+const PRUNE_PER_SPEND: i64 = 16;
 
 /// The credentials port; every query on the primary (a replica's lag would let a spent
 /// token look live).
@@ -198,5 +210,51 @@ impl Credentials for PgCredentials {
         .await
         .map_err(db_error)?;
         Ok(family.map(FamilyId::from_uuid))
+    }
+
+    async fn family_live(&self, family: FamilyId, now: DateTime<Utc>) -> Result<bool> {
+        // One statement, on the primary: a revocation committed before it is seen.
+        let live: Option<bool> = sqlx::query_scalar(
+            "SELECT f.revoked_at IS NULL AND EXISTS ( \
+                 SELECT 1 FROM refresh_tokens t \
+                 WHERE t.family_id = f.id AND t.used_at IS NULL AND t.expires_at > $2 \
+             ) \
+             FROM refresh_families f WHERE f.id = $1",
+        )
+        .bind(family.as_uuid())
+        .bind(now)
+        .fetch_optional(&self.primary)
+        .await
+        .map_err(db_error)?;
+        Ok(live.unwrap_or(false))
+    }
+
+    async fn spend_once(
+        &self,
+        id: TokenId,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        // The expired ids as an array: the delete then goes by primary key, whatever the
+        // planner thinks of the table's size.
+        let inserted: Option<Uuid> = sqlx::query_scalar(
+            "WITH pruned AS ( \
+                 DELETE FROM spent_tokens WHERE id = ANY(ARRAY( \
+                     SELECT id FROM spent_tokens WHERE expires_at <= $3 \
+                     ORDER BY expires_at LIMIT $4 FOR UPDATE SKIP LOCKED \
+                 )) \
+             ) \
+             INSERT INTO spent_tokens (id, expires_at) SELECT $1, $2 WHERE $2 > $3 \
+             ON CONFLICT (id) DO NOTHING \
+             RETURNING id",
+        )
+        .bind(id.as_uuid())
+        .bind(expires_at)
+        .bind(now)
+        .bind(PRUNE_PER_SPEND)
+        .fetch_optional(&self.primary)
+        .await
+        .map_err(db_error)?;
+        Ok(inserted.is_some())
     }
 }

@@ -9,13 +9,18 @@
 //!
 //! Unlike the memory backend, feeds are not trimmed here; retention is left to a
 //! maintenance job.
+//!
+//! Read marks live in `inbox_reads` (one row per user, migration 0012), written and read
+//! on the primary so a count right after a mark uses it; the count of what is newer than a
+//! mark runs on the read pool, as the inbox's merge bounded below by the mark and stopped
+//! at its bound in every branch.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use livedrop_core::Result;
 use livedrop_core::domain::{Event, Notification, Recipient, STOCK_NOTICE_WINDOW};
 use livedrop_core::ids::{CreatorId, UserId};
-use livedrop_core::pagination::{Page, PageRequest};
+use livedrop_core::pagination::{Cursor, Page, PageRequest};
 use livedrop_core::ports::Notifier;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -56,6 +61,41 @@ const NEXT_PAGE: &str = "\
                ORDER BY occurred_at DESC, event_id DESC LIMIT $2) n \
           WHERE f.user_id = $1) \
     ) inbox ORDER BY occurred_at DESC, event_id DESC LIMIT $2";
+
+/// How many notifications of an inbox there are, counting at most `$2`: `$1` the user. Each
+/// branch stops at the bound, and so does the whole.
+const COUNT_ALL: &str = "\
+    SELECT count(*) FROM ( \
+        (SELECT 1 FROM notifications \
+          WHERE feed_kind = 'user' AND feed_id = $1 \
+          LIMIT $2) \
+        UNION ALL \
+        (SELECT 1 FROM follows f CROSS JOIN LATERAL ( \
+              SELECT 1 FROM notifications \
+               WHERE feed_kind = 'creator' AND feed_id = f.creator_id \
+                 AND occurred_at >= f.created_at \
+               LIMIT $2) n \
+          WHERE f.user_id = $1) \
+        LIMIT $2 \
+    ) inbox";
+
+/// As [`COUNT_ALL`], of the notifications strictly after the position `($3, $4)`.
+const COUNT_NEWER: &str = "\
+    SELECT count(*) FROM ( \
+        (SELECT 1 FROM notifications \
+          WHERE feed_kind = 'user' AND feed_id = $1 \
+            AND (occurred_at, event_id) > ($3, $4) \
+          LIMIT $2) \
+        UNION ALL \
+        (SELECT 1 FROM follows f CROSS JOIN LATERAL ( \
+              SELECT 1 FROM notifications \
+               WHERE feed_kind = 'creator' AND feed_id = f.creator_id \
+                 AND occurred_at >= f.created_at \
+                 AND (occurred_at, event_id) > ($3, $4) \
+               LIMIT $2) n \
+          WHERE f.user_id = $1) \
+        LIMIT $2 \
+    ) newer";
 
 /// The notifier port: deliveries on the primary, inboxes from the read pool.
 #[derive(Debug, Clone)]
@@ -233,5 +273,58 @@ impl Notifier for PgNotifier {
             .collect::<Result<Vec<_>>>()?;
         let page = keyset::page_of(items, page, |(_, at, id)| (*at, *id));
         Ok(page.map(|(notification, _, _)| notification))
+    }
+
+    async fn mark_read(&self, user_id: UserId, up_to: Cursor) -> Result<bool> {
+        let (at, id) = keyset::position(up_to);
+        // The row lock of `ON CONFLICT DO UPDATE` orders racing marks, and the WHERE is
+        // checked against the row as the previous one left it: the latest position wins.
+        let moved = sqlx::query(
+            "INSERT INTO inbox_reads (user_id, occurred_at, event_id) VALUES ($1, $2, $3) \
+             ON CONFLICT (user_id) DO UPDATE \
+                 SET occurred_at = EXCLUDED.occurred_at, event_id = EXCLUDED.event_id \
+                 WHERE (inbox_reads.occurred_at, inbox_reads.event_id) \
+                     < (EXCLUDED.occurred_at, EXCLUDED.event_id)",
+        )
+        .bind(user_id.as_uuid())
+        .bind(at)
+        .bind(id)
+        .execute(&self.primary)
+        .await
+        .map_err(db_error)?;
+        Ok(moved.rows_affected() == 1)
+    }
+
+    async fn read_mark(&self, user_id: UserId) -> Result<Option<Cursor>> {
+        let mark: Option<(DateTime<Utc>, Uuid)> =
+            sqlx::query_as("SELECT occurred_at, event_id FROM inbox_reads WHERE user_id = $1")
+                .bind(user_id.as_uuid())
+                .fetch_optional(&self.primary)
+                .await
+                .map_err(db_error)?;
+        Ok(mark.map(|(at, id)| Cursor::after(at, id)))
+    }
+
+    async fn count_newer(
+        &self,
+        user_id: UserId,
+        than: Option<Cursor>,
+        at_most: u32,
+    ) -> Result<u32> {
+        let query = match than {
+            None => sqlx::query_scalar::<_, i64>(COUNT_ALL)
+                .bind(user_id.as_uuid())
+                .bind(i64::from(at_most)),
+            Some(than) => {
+                let (at, id) = keyset::position(than);
+                sqlx::query_scalar::<_, i64>(COUNT_NEWER)
+                    .bind(user_id.as_uuid())
+                    .bind(i64::from(at_most))
+                    .bind(at)
+                    .bind(id)
+            }
+        };
+        let counted = query.fetch_one(&self.reads).await.map_err(db_error)?;
+        u32::try_from(counted).map_err(|e| corrupt("unread count", e))
     }
 }

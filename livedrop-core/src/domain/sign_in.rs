@@ -1,4 +1,4 @@
-//! [`SignInRefusal`]: why a sign-in or a refresh was refused.
+//! [`SignInRefusal`]: why a sign-in, a refresh or a realtime stream was refused.
 
 /// Why credentials or a refresh token were refused. Like an order's refusal it is an
 /// answer, not a failure: the caller signs in again. Which part of an email and password
@@ -14,6 +14,13 @@ pub enum SignInRefusal {
     /// An already spent refresh token came back, so its whole family was revoked.
     #[error("this refresh token was already used; every token of its sign-in is revoked")]
     RefreshTokenReused,
+    /// The token's sign-in is over (logged out, revoked on refresh-token reuse, or
+    /// expired): it gets no realtime token and opens no stream. Sign in again.
+    #[error("the sign-in this token belongs to has ended; sign in again")]
+    SignInEnded,
+    /// A realtime token opens one stream; this one already did. Get a fresh one.
+    #[error("this realtime token was already used; get a fresh one")]
+    RealtimeTokenUsed,
 }
 
 impl SignInRefusal {
@@ -23,6 +30,8 @@ impl SignInRefusal {
             SignInRefusal::InvalidCredentials => "invalid_credentials",
             SignInRefusal::InvalidRefreshToken => "invalid_refresh_token",
             SignInRefusal::RefreshTokenReused => "refresh_token_reused",
+            SignInRefusal::SignInEnded => "sign_in_ended",
+            SignInRefusal::RealtimeTokenUsed => "realtime_token_used",
         }
     }
 }

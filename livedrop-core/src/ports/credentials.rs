@@ -1,4 +1,5 @@
-//! The credentials port: password hashes and rotating refresh-token families.
+//! The credentials port: password hashes, rotating refresh-token families, and the spent
+//! ids of single-use tokens.
 
 use std::fmt::{self, Debug};
 
@@ -9,6 +10,7 @@ use sha2::{Digest, Sha256};
 use crate::Result;
 use crate::domain::User;
 use crate::ids::{FamilyId, UserId};
+use crate::ports::TokenId;
 
 /// A password hash as a PHC string (`$argon2id$v=19$m=...$salt$hash`), made by the server.
 /// The core and the stores never hash or check passwords: they keep this text. Its
@@ -97,13 +99,15 @@ pub enum RefreshRefusal {
     Expired,
 }
 
-/// Password hashes and refresh-token families.
+/// Password hashes, refresh-token families, and spent single-use token ids.
 ///
 /// A **family** is what one sign-in starts: its first token comes from
 /// [`issue_refresh`](Credentials::issue_refresh), each
 /// [`rotate`](Credentials::rotate) spends one token and adds its successor, and the family
 /// is revoked as a whole. A token is **live** when it is known, unspent, unexpired
-/// (`now < expires_at`) and its family is not revoked.
+/// (`now < expires_at`) and its family is not revoked. A family is **live** (the sign-in
+/// is still on) when it is not revoked and its unspent token is live; a family holds at
+/// most one unspent token, since a rotation spends one for its successor.
 ///
 /// # Contract
 /// - [`register`](Credentials::register) stores a new user (exactly as
@@ -129,6 +133,22 @@ pub enum RefreshRefusal {
 ///   (live, spent or expired), idempotently, and returns it; `None` for an unknown token.
 ///   A revocation and a concurrent rotation of the same family never leave a live token:
 ///   either the rotation is refused or the revocation covers its new token.
+/// - [`family_live`](Credentials::family_live) answers whether the family is live at
+///   `now`: `false` for an unknown family, one revoked (by
+///   [`revoke_family`](Credentials::revoke_family) or reuse detection in
+///   [`rotate`](Credentials::rotate)), or one whose unspent token expired
+///   (`now >= expires_at`); otherwise `true`. It reads what committed before it: after a
+///   revocation returned, no call answers `true` for that family, on any node sharing the
+///   store. It changes nothing.
+/// - [`spend_once`](Credentials::spend_once) spends a single-use token's id, atomically
+///   across every node sharing the store: the first spend of an id answers `true`, every
+///   later one `false`; of concurrent spends of one id exactly one answers `true`. An id
+///   is spendable only before its `expires_at`: a spend with `now >= expires_at` answers
+///   `false` and stores nothing. A spent id is remembered at least until its `expires_at`
+///   (by the `now` later calls pass); after that the store may forget it, which is safe
+///   since it can no longer be spent. Spends of other ids never interfere, and keeping the
+///   spent ids bounded (forgetting expired ones) is the store's job, done cheaply as it
+///   goes.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait Credentials: Send + Sync + Debug + 'static {
@@ -162,4 +182,16 @@ pub trait Credentials: Send + Sync + Debug + 'static {
         token: &RefreshTokenHash,
         now: DateTime<Utc>,
     ) -> Result<Option<FamilyId>>;
+
+    /// Whether the sign-in `family` is still on at `now`: known, not revoked, and its
+    /// unspent refresh token unexpired.
+    async fn family_live(&self, family: FamilyId, now: DateTime<Utc>) -> Result<bool>;
+    /// Spends the single-use token `id`, valid until `expires_at`: `true` the first time
+    /// only (see the contract).
+    async fn spend_once(
+        &self,
+        id: TokenId,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
 }

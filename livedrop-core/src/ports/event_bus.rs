@@ -1,4 +1,5 @@
-//! The event bus port: fan-out of events to consumer groups.
+//! The event bus port: fan-out of events to consumer groups, and tails that read every
+//! event outside any group.
 
 use std::fmt::Debug;
 
@@ -68,6 +69,51 @@ pub trait EventSubscription: Send + Debug {
     async fn lag(&mut self) -> Result<u64>;
 }
 
+/// A reader of every partition of the bus outside any consumer group: what each server
+/// node's realtime hub reads. Every node must see every event, whichever node caused it,
+/// from the moment it starts; a group member would share the events with the other nodes'
+/// members, wait for the group to rebalance before reading, and commit positions nobody
+/// needs (a hub that restarts answers from its own retained window, not from the bus).
+///
+/// # Contract
+/// Positions are fixed when [`EventBus::tail`] returns: [`start`](EventTail::start) holds one
+/// offset per partition of the bus (at least one). Then:
+/// - The tail delivers every event of partition `p` at an offset `>= start()[p]` exactly
+///   once, and none below it. Every event whose [`publish`](EventBus::publish) returned
+///   before `tail` was called lies below `start`, and every event of a `publish` called
+///   after `tail` returned lies at or above it, so the first are never delivered and the
+///   second all are. (A publish overlapping the call falls on either side; `start` says
+///   which.)
+/// - Each delivery has `partition < start().len()`; within a partition offsets strictly
+///   increase (they need not be contiguous), so the events of one key come in publish
+///   order. Partitions interleave in any order.
+/// - Delivery starts at once: there is no group to join, so an event published right after
+///   `tail` returned is handed out as soon as the bus has it.
+/// - Any number of tails may be open, each getting every event.
+/// - A tail belongs to no consumer group: opening, reading or dropping it creates none,
+///   commits nothing and changes no group's [`EventBus::lag`].
+/// - Dropping the tail stops it. While it lives, a bus that trims its log keeps what the
+///   tail has not read yet (the memory bus); a bus with time-based retention (Kafka) may
+///   expire events before a tail that fell that far behind reads them, and its offsets
+///   then jump.
+///
+/// # Errors
+/// [`next_batch`](EventTail::next_batch) fails with `Internal` when the tail cannot go on
+/// (a client failed for good): open a new one.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait EventTail: Send + Debug {
+    /// Where the tail started: for each partition (index = partition number, so
+    /// `start().len()` is the partition count), the offset of the first event it can
+    /// deliver there. Everything published before the tail opened has a lower offset.
+    fn start(&self) -> &[i64];
+    /// Waits for the next event, then takes up to `max` (at least one) of those already at
+    /// hand (fetched, not waited for), in offset order within each partition: what a hub
+    /// applies in one go. Cancel safe: dropping the future before it completes loses no
+    /// event (a hub races it against its stop signal).
+    async fn next_batch(&mut self, max: usize) -> Result<Vec<Delivery>>;
+}
+
 /// Publish/subscribe with consumer groups.
 ///
 /// # Contract
@@ -89,6 +135,8 @@ pub trait EventSubscription: Send + Debug {
 ///   event): the sum of [`PartitionLag::behind`] grows with publishes, shrinks with the
 ///   group's commits (whichever member made them), and is 0 once the group committed
 ///   everything published, whether or not any member is running.
+/// - [`tail`](EventBus::tail) reads every partition outside any group, as [`EventTail`]
+///   says: it neither sees nor changes what groups committed.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait EventBus: Send + Sync + Debug + 'static {
@@ -99,4 +147,11 @@ pub trait EventBus: Send + Sync + Debug + 'static {
     /// `group`'s backlog on every partition, read from the bus itself (not from a member),
     /// so it is true however slow or stuck the group's members are.
     async fn lag(&self, group: &str) -> Result<Vec<PartitionLag>>;
+    /// Opens a tail: every event published from now on, on every partition (see
+    /// [`EventTail`]). Returns once the tail's [`start`](EventTail::start) is fixed, without
+    /// joining any group.
+    ///
+    /// # Errors
+    /// `Unavailable` when the bus does not answer in time.
+    async fn tail(&self) -> Result<Box<dyn EventTail>>;
 }

@@ -36,7 +36,7 @@ pub use bundle::Ports;
 pub use cache::{Cache, CacheStats, CacheTtls, keys as cache_keys};
 pub use catalog::Catalog;
 pub use credentials::{Credentials, PasswordHash, RefreshRefusal, RefreshTokenHash, Rotation};
-pub use event_bus::{Delivery, EventBus, EventSubscription, PartitionLag};
+pub use event_bus::{Delivery, EventBus, EventSubscription, EventTail, PartitionLag};
 pub use follows::FollowStore;
 pub use idempotency::{
     Begin, Fingerprint, IdempotencyPolicy, IdempotencyRecord, IdempotencyStore, OrderAnswer,
@@ -48,12 +48,12 @@ pub use notifier::Notifier;
 pub use outbox::{Outbox, OutboxBatch, OutboxLag, OutboxRecord};
 pub use password_hasher::PasswordHasher;
 pub use rate_limiter::{BucketPolicy, RateDecision, RateLimiter, RateLimits, RouteClass};
-pub use token_issuer::{IssuedToken, TokenIssuer, TokenKind};
+pub use token_issuer::{IssuedToken, TokenClaims, TokenId, TokenIssuer, TokenKind};
 
 #[cfg(any(test, feature = "mocks"))]
 pub use {
     audit_log::MockAuditLog, cache::MockCache, catalog::MockCatalog, credentials::MockCredentials,
-    event_bus::MockEventBus, event_bus::MockEventSubscription, follows::MockFollowStore,
-    idempotency::MockIdempotencyStore, ledger::MockLedger, media::MockMedia,
-    notifier::MockNotifier, outbox::MockOutbox, rate_limiter::MockRateLimiter,
+    event_bus::MockEventBus, event_bus::MockEventSubscription, event_bus::MockEventTail,
+    follows::MockFollowStore, idempotency::MockIdempotencyStore, ledger::MockLedger,
+    media::MockMedia, notifier::MockNotifier, outbox::MockOutbox, rate_limiter::MockRateLimiter,
 };

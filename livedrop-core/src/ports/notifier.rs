@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use crate::Result;
 use crate::domain::Notification;
 use crate::ids::UserId;
-use crate::pagination::{Page, PageRequest};
+use crate::pagination::{Cursor, Page, PageRequest};
 
 /// Stores notifications and serves each user's inbox.
 ///
@@ -27,6 +27,27 @@ use crate::pagination::{Page, PageRequest};
 ///   [`deliver`](Notifier::deliver) would have for each notification delivered one after
 ///   the other; backends make it one round trip where they can.
 /// - [`inbox`](Notifier::inbox) is newest first by `(occurred_at, event id)`, keyset-paginated.
+///
+/// # Read marks
+/// Each user has at most one read mark: an inbox position (a notification's
+/// `(occurred_at, event id)` as a [`Cursor`], see [`Cursor::after`]) up to which, inclusive,
+/// everything counts as read.
+/// - [`mark_read`](Notifier::mark_read) only moves the mark forward: a position at or
+///   before the stored one changes nothing (returns `false`); a later one, or a first one,
+///   replaces it (returns `true`). Concurrent marks of one user leave the latest position
+///   any of them named, whatever their order.
+/// - [`read_mark`](Notifier::read_mark) is `None` until the user marks anything, then the
+///   stored position; it reflects every `mark_read` that has returned (read from the
+///   primary, never a lagging replica), and one user's mark never moves another's.
+/// - [`count_newer`](Notifier::count_newer) counts the notifications [`inbox`](Notifier::inbox)
+///   would list that sit strictly after the given position (all of them for `None`), with
+///   exactly the inbox's visibility (own notifications; followed creators' since the
+///   follow), and stops counting at `at_most`: it answers `min(count, at_most)`, so its
+///   cost is bounded by `at_most` whatever the inbox's size. Like `inbox`, it may read a
+///   replica, and then misses notifications stored a moment ago.
+/// - A mark is a position, not a set: a notification stored after the user marked a later
+///   position (events reach inboxes through the outbox and the bus, so one can land after
+///   a newer one) counts as read.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait Notifier: Send + Sync + Debug + 'static {
@@ -43,4 +64,13 @@ pub trait Notifier: Send + Sync + Debug + 'static {
     }
     /// A user's notifications, newest first.
     async fn inbox(&self, user_id: UserId, page: PageRequest) -> Result<Page<Notification>>;
+    /// Moves `user_id`'s read mark forward to `up_to`; `false` if the mark was already
+    /// there or later (nothing changed).
+    async fn mark_read(&self, user_id: UserId, up_to: Cursor) -> Result<bool>;
+    /// `user_id`'s read mark, `None` before the first [`mark_read`](Notifier::mark_read).
+    async fn read_mark(&self, user_id: UserId) -> Result<Option<Cursor>>;
+    /// How many of `user_id`'s inbox notifications are newer than `than` (all for `None`),
+    /// counting no further than `at_most`.
+    async fn count_newer(&self, user_id: UserId, than: Option<Cursor>, at_most: u32)
+    -> Result<u32>;
 }

@@ -9,7 +9,7 @@
 //! - `follows`, `browse`: [`FollowService`] and the paginated lists of [`BrowseService`].
 //! - `cached_reads`: [`CachedReads`], catalog and stock reads through the cache, and what
 //!   each event makes stale.
-//! - `inbox/`: [`InboxService`] (inbox pages and live feeds) and the [`InboxWriter`]
+//! - `inbox/`: [`InboxService`] (inbox pages, read marks, unread counts) and the [`InboxWriter`]
 //!   consumer that fills inboxes.
 //! - `media`: [`MediaService`], uploads and images when this server hosts them.
 //! - Background: `scheduler` ([`Scheduler`], drop lifecycles), `relay` ([`Relay`], outbox to
@@ -37,7 +37,7 @@ pub use event_handler::EventHandler;
 #[cfg(any(test, feature = "mocks"))]
 pub use event_handler::MockEventHandler;
 pub use follows::FollowService;
-pub use inbox::{InboxFeed, InboxService, InboxWriter, LATE_WINDOW};
+pub use inbox::{InboxService, InboxWriter, MarkedRead, READ_MARK_LEAD, UNREAD_CAP, Unread};
 pub use media::MediaService;
 pub use orders::{OrderService, Receipt};
 pub use relay::Relay;

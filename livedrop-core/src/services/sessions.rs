@@ -1,5 +1,6 @@
 //! Sign-ins: register, log in, refresh (rotation with reuse detection, which the
-//! [`Credentials`] port enforces), log out, and the short-lived realtime token.
+//! [`Credentials`] port enforces), log out, and the short-lived, single-use realtime token,
+//! issued to and admitted for a live sign-in only.
 
 use std::sync::Arc;
 
@@ -9,10 +10,10 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::clock::Clock;
 use crate::domain::{Email, Password, PersonName, SignInRefusal, User};
-use crate::ids::UserId;
+use crate::ids::{FamilyId, UserId};
 use crate::ports::{
-    Catalog, Credentials, IssuedToken, PasswordHasher, RefreshTokenHash, Rotation, TokenIssuer,
-    TokenKind,
+    Catalog, Credentials, IssuedToken, PasswordHasher, RefreshTokenHash, Rotation, TokenClaims,
+    TokenIssuer, TokenKind,
 };
 use crate::{Error, Result};
 
@@ -20,6 +21,11 @@ use crate::{Error, Result};
 /// fresh lifetime, so a client that refreshes at least this often stays signed in; one
 /// idle for longer signs in again.
 pub const REFRESH_TTL: TimeDelta = TimeDelta::days(14);
+
+/// How long past its own expiry a spent realtime token's id is kept: more than the
+/// verifier's leeway on `exp` and the clock skew between nodes, so no node still accepting
+/// the token's signature finds its id forgotten.
+const SPENT_TOKEN_MARGIN: TimeDelta = TimeDelta::minutes(5);
 
 /// Random bytes per refresh token: 256 bits, beyond guessing, so a fast unsalted hash
 /// ([`RefreshTokenHash`]) is all a store needs to keep.
@@ -114,7 +120,7 @@ impl SessionService {
             .rotate(&old, &next.hash, next.expires_at, now)
             .await?
         {
-            Rotation::Rotated { user_id, .. } => self.pair(user_id, next),
+            Rotation::Rotated { user_id, family_id } => self.pair(user_id, family_id, next),
             Rotation::Reused { user_id, family_id } => {
                 // Either a thief or the user replayed a spent token; both are signed out.
                 tracing::warn!(%user_id, %family_id, "refresh token reused; family revoked");
@@ -142,25 +148,65 @@ impl SessionService {
         self.catalog.get_user(user).await
     }
 
-    /// A short-lived token that opens `user`'s realtime event stream.
-    pub fn realtime_token(&self, user: UserId) -> Result<IssuedToken> {
-        self.tokens.issue(TokenKind::Realtime, user)
+    /// A short-lived token that opens `user`'s realtime event stream once, for the caller
+    /// of an access token of the sign-in `family`. Refused with
+    /// [`SignInRefusal::SignInEnded`] when that sign-in is over (logged out, revoked after
+    /// refresh-token reuse, or expired): an access token outlives its sign-in by up to its
+    /// lifetime, a realtime token must not.
+    pub async fn realtime_token(&self, user: UserId, family: FamilyId) -> Result<IssuedToken> {
+        self.require_live(family).await?;
+        self.tokens.issue(TokenKind::Realtime, user, family)
+    }
+
+    /// Lets a verified realtime token open a stream, once: its sign-in must still be live
+    /// ([`SignInRefusal::SignInEnded`] otherwise, so a logout stops new streams even with
+    /// a token issued before it), and its id is spent in the shared store, so a second
+    /// use, on this node or any other, is [`SignInRefusal::RealtimeTokenUsed`]. The
+    /// stream's user on success.
+    pub async fn admit_stream(&self, token: &TokenClaims) -> Result<UserId> {
+        self.require_live(token.family).await?;
+        let keep_until = token.expires_at + SPENT_TOKEN_MARGIN;
+        let now = self.clock.now();
+        if self
+            .credentials
+            .spend_once(token.id, keep_until, now)
+            .await?
+        {
+            Ok(token.user)
+        } else {
+            tracing::debug!(user_id = %token.user, token_id = %token.id, "realtime token reused");
+            Err(SignInRefusal::RealtimeTokenUsed.into())
+        }
+    }
+
+    /// `Ok` while the sign-in `family` is live.
+    async fn require_live(&self, family: FamilyId) -> Result<()> {
+        if self
+            .credentials
+            .family_live(family, self.clock.now())
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(SignInRefusal::SignInEnded.into())
+        }
     }
 
     /// A new family for `user`, and its first pair.
     async fn sign_in(&self, user: UserId) -> Result<SignedIn> {
         let now = self.clock.now();
         let refresh = NewRefresh::generate(now)?;
-        self.credentials
+        let family = self
+            .credentials
             .issue_refresh(user, &refresh.hash, refresh.expires_at, now)
             .await?;
-        self.pair(user, refresh)
+        self.pair(user, family, refresh)
     }
 
-    /// An access token for `user` next to `refresh`, already stored.
-    fn pair(&self, user: UserId, refresh: NewRefresh) -> Result<SignedIn> {
+    /// An access token for `user`'s sign-in `family` next to `refresh`, already stored.
+    fn pair(&self, user: UserId, family: FamilyId, refresh: NewRefresh) -> Result<SignedIn> {
         Ok(SignedIn {
-            access: self.tokens.issue(TokenKind::Access, user)?,
+            access: self.tokens.issue(TokenKind::Access, user, family)?,
             refresh_token: refresh.token,
             refresh_expires_at: refresh.expires_at,
         })
@@ -192,7 +238,157 @@ impl NewRefresh {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Mutex;
+
+    use mockall::predicate::eq;
+
     use super::*;
+    use crate::clock::ManualClock;
+    use crate::ids::FamilyId;
+    use crate::ports::{MockCatalog, MockCredentials, PasswordHash, TokenId};
+
+    /// Never called by the realtime use cases.
+    #[derive(Debug)]
+    struct NoPasswords;
+
+    #[async_trait::async_trait]
+    impl PasswordHasher for NoPasswords {
+        async fn hash(&self, _: Password) -> Result<PasswordHash> {
+            unreachable!("no password is hashed here")
+        }
+        async fn verify(&self, _: Option<PasswordHash>, _: Password) -> Result<bool> {
+            unreachable!("no password is checked here")
+        }
+    }
+
+    /// Records what it was asked to sign.
+    #[derive(Debug, Default)]
+    struct RecordingIssuer(Mutex<Vec<(TokenKind, UserId, FamilyId)>>);
+
+    impl TokenIssuer for RecordingIssuer {
+        fn issue(&self, kind: TokenKind, user: UserId, family: FamilyId) -> Result<IssuedToken> {
+            self.0.lock().unwrap().push((kind, user, family));
+            Ok(IssuedToken {
+                token: "signed".to_owned(),
+                expires_at: Utc::now() + TimeDelta::seconds(60),
+            })
+        }
+    }
+
+    fn service(
+        credentials: MockCredentials,
+        at: DateTime<Utc>,
+    ) -> (SessionService, Arc<RecordingIssuer>) {
+        let issuer = Arc::new(RecordingIssuer::default());
+        let service = SessionService::new(
+            Arc::new(MockCatalog::new()),
+            Arc::new(credentials),
+            Arc::new(NoPasswords),
+            issuer.clone(),
+            Arc::new(ManualClock::new(at)),
+        );
+        (service, issuer)
+    }
+
+    fn claims(at: DateTime<Utc>) -> TokenClaims {
+        TokenClaims {
+            user: UserId::new(),
+            family: FamilyId::new(),
+            id: TokenId::new(),
+            expires_at: at + TimeDelta::seconds(60),
+        }
+    }
+
+    fn refusal<T: std::fmt::Debug>(result: Result<T>) -> SignInRefusal {
+        match result {
+            Err(Error::SignIn(refusal)) => refusal,
+            other => panic!("expected a sign-in refusal, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_realtime_token_is_signed_only_for_a_live_sign_in() {
+        let at = Utc::now();
+        let (user, live, ended) = (UserId::new(), FamilyId::new(), FamilyId::new());
+        let mut credentials = MockCredentials::new();
+        credentials
+            .expect_family_live()
+            .with(eq(live), eq(at))
+            .returning(|_, _| Ok(true));
+        credentials
+            .expect_family_live()
+            .with(eq(ended), eq(at))
+            .returning(|_, _| Ok(false));
+        let (service, issuer) = service(credentials, at);
+
+        service.realtime_token(user, live).await.unwrap();
+        assert_eq!(
+            refusal(service.realtime_token(user, ended).await),
+            SignInRefusal::SignInEnded
+        );
+        assert_eq!(
+            *issuer.0.lock().unwrap(),
+            [(TokenKind::Realtime, user, live)],
+            "nothing is signed for an ended sign-in"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_stream_is_admitted_once_for_a_live_sign_in() {
+        let at = Utc::now();
+        let token = claims(at);
+        let mut credentials = MockCredentials::new();
+        credentials
+            .expect_family_live()
+            .with(eq(token.family), eq(at))
+            .returning(|_, _| Ok(true));
+        // Kept past the token's own expiry by the margin; true once, then false.
+        let mut first = true;
+        credentials
+            .expect_spend_once()
+            .with(
+                eq(token.id),
+                eq(token.expires_at + SPENT_TOKEN_MARGIN),
+                eq(at),
+            )
+            .times(2)
+            .returning(move |_, _, _| Ok(std::mem::replace(&mut first, false)));
+        let (service, _) = service(credentials, at);
+
+        assert_eq!(service.admit_stream(&token).await.unwrap(), token.user);
+        assert_eq!(
+            refusal(service.admit_stream(&token).await),
+            SignInRefusal::RealtimeTokenUsed
+        );
+    }
+
+    #[tokio::test]
+    async fn an_ended_sign_in_opens_no_stream_and_spends_nothing() {
+        let at = Utc::now();
+        let token = claims(at);
+        let mut credentials = MockCredentials::new();
+        credentials.expect_family_live().returning(|_, _| Ok(false));
+        credentials.expect_spend_once().never();
+        let (service, _) = service(credentials, at);
+
+        assert_eq!(
+            refusal(service.admit_stream(&token).await),
+            SignInRefusal::SignInEnded
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failing_store_is_an_error_not_a_refusal() {
+        let at = Utc::now();
+        let mut credentials = MockCredentials::new();
+        credentials
+            .expect_family_live()
+            .returning(|_, _| Err(Error::unavailable("postgres", "down")));
+        let (service, _) = service(credentials, at);
+
+        let error = service.admit_stream(&claims(at)).await.unwrap_err();
+        assert!(matches!(error, Error::Unavailable { .. }), "{error:?}");
+    }
 
     #[test]
     fn refresh_tokens_are_random_url_safe_and_hashed() {

@@ -3,7 +3,9 @@
 //! rotation spends a token for its successor in the same family, a replayed spent token
 //! revokes the family, expired, unknown and revoked tokens are refused without changing
 //! anything, logout revokes one family only, and of concurrent rotations of one token
-//! exactly one wins and the family ends revoked.
+//! exactly one wins and the family ends revoked. A family is live until it is revoked
+//! (logout or reuse) or its unspent token expires; a single-use token id is spent once,
+//! once only under concurrency, and never after its expiry.
 //!
 //! Every case uses fresh users and tokens, so cases may share a backend.
 
@@ -12,8 +14,8 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::fixtures::*;
-use crate::ids::UserId;
-use crate::ports::{PasswordHash, Ports, RefreshRefusal, RefreshTokenHash, Rotation};
+use crate::ids::{FamilyId, UserId};
+use crate::ports::{PasswordHash, Ports, RefreshRefusal, RefreshTokenHash, Rotation, TokenId};
 
 /// A fresh token hash.
 fn token() -> RefreshTokenHash {
@@ -299,4 +301,182 @@ pub async fn logout_racing_a_rotation_leaves_no_live_token(ports: &Ports) {
             "{answer:?}"
         );
     }
+}
+
+/// A family is live from its first token until logout revokes it, through any of its
+/// tokens; the same user's other sign-in stays live, and an unknown family is not live.
+pub async fn a_family_is_live_until_logout_revokes_it(ports: &Ports) {
+    let store = &*ports.credentials;
+    let user = user(&*ports.catalog).await;
+    let t = now();
+    let (phone, phone_next, laptop) = (token(), token(), token());
+    let family = store
+        .issue_refresh(user.id, &phone, in_a_day(t), t)
+        .await
+        .unwrap();
+    let other = store
+        .issue_refresh(user.id, &laptop, in_a_day(t), t)
+        .await
+        .unwrap();
+    assert!(store.family_live(family, t).await.unwrap());
+    rotated(
+        store
+            .rotate(&phone, &phone_next, in_a_day(t), t)
+            .await
+            .unwrap(),
+    );
+    assert!(
+        store.family_live(family, t).await.unwrap(),
+        "a rotation keeps the sign-in on"
+    );
+
+    // Logout through the spent token still ends the family.
+    assert_eq!(store.revoke_family(&phone, t).await.unwrap(), Some(family));
+    assert!(!store.family_live(family, t).await.unwrap());
+    assert!(store.family_live(other, t).await.unwrap());
+    assert!(!store.family_live(FamilyId::new(), t).await.unwrap());
+}
+
+/// Reuse detection ends the sign-in: once a spent token comes back, the family is not live.
+pub async fn a_reused_refresh_token_ends_its_family(ports: &Ports) {
+    let store = &*ports.credentials;
+    let user = user(&*ports.catalog).await;
+    let t = now();
+    let (first, second) = (token(), token());
+    let family = store
+        .issue_refresh(user.id, &first, in_a_day(t), t)
+        .await
+        .unwrap();
+    rotated(store.rotate(&first, &second, in_a_day(t), t).await.unwrap());
+    assert!(store.family_live(family, t).await.unwrap());
+    let replay = store
+        .rotate(&first, &token(), in_a_day(t), t)
+        .await
+        .unwrap();
+    assert!(matches!(replay, Rotation::Reused { .. }), "{replay:?}");
+    assert!(!store.family_live(family, t).await.unwrap());
+}
+
+/// A family is live while its unspent token is: not from that token's expiry on, unless a
+/// rotation before it gave the family a successor with a later one.
+pub async fn a_family_is_live_while_its_refresh_token_is(ports: &Ports) {
+    let store = &*ports.credentials;
+    let user = user(&*ports.catalog).await;
+    let t = now();
+    let expiry = t + TimeDelta::minutes(1);
+    let idle = store
+        .issue_refresh(user.id, &token(), expiry, t)
+        .await
+        .unwrap();
+    assert!(store.family_live(idle, t).await.unwrap());
+    assert!(
+        store
+            .family_live(idle, expiry - TimeDelta::seconds(1))
+            .await
+            .unwrap()
+    );
+    assert!(!store.family_live(idle, expiry).await.unwrap());
+    assert!(
+        !store
+            .family_live(idle, expiry + TimeDelta::days(1))
+            .await
+            .unwrap()
+    );
+
+    let (old, new) = (token(), token());
+    let active = store.issue_refresh(user.id, &old, expiry, t).await.unwrap();
+    let before = expiry - TimeDelta::seconds(10);
+    rotated(
+        store
+            .rotate(&old, &new, in_a_day(before), before)
+            .await
+            .unwrap(),
+    );
+    assert!(
+        store
+            .family_live(active, expiry + TimeDelta::hours(1))
+            .await
+            .unwrap(),
+        "the successor's expiry counts, not the spent token's"
+    );
+    assert!(!store.family_live(active, in_a_day(before)).await.unwrap());
+}
+
+/// The first spend of a token id answers `true`, every later one `false` (right after it
+/// and until its expiry); other ids are spent independently.
+pub async fn a_token_id_is_spent_once(ports: &Ports) {
+    let store = &*ports.credentials;
+    let t = now();
+    let expiry = t + TimeDelta::minutes(1);
+    let (id, other) = (TokenId::new(), TokenId::new());
+    assert!(store.spend_once(id, expiry, t).await.unwrap());
+    assert!(!store.spend_once(id, expiry, t).await.unwrap());
+    let later = expiry - TimeDelta::seconds(1);
+    assert!(!store.spend_once(id, expiry, later).await.unwrap());
+    assert!(store.spend_once(other, expiry, later).await.unwrap());
+    assert!(!store.spend_once(other, expiry, later).await.unwrap());
+}
+
+/// An id is never spent at or after its expiry, whether or not it was spent before, and
+/// however many other spends came meanwhile (a store that forgets expired ids still
+/// refuses them); refusing an expired id stores nothing that would block anything else.
+pub async fn expired_token_ids_are_never_spent(ports: &Ports) {
+    let store = &*ports.credentials;
+    let t = now();
+    let expiry = t + TimeDelta::minutes(1);
+    let (spent, unspent) = (TokenId::new(), TokenId::new());
+    assert!(store.spend_once(spent, expiry, t).await.unwrap());
+    for at in [expiry, expiry + TimeDelta::minutes(5)] {
+        assert!(
+            !store.spend_once(unspent, expiry, at).await.unwrap(),
+            "at {at}"
+        );
+        assert!(
+            !store.spend_once(spent, expiry, at).await.unwrap(),
+            "at {at}"
+        );
+        // Fresh ids spent after the expiry (where a store prunes as it goes).
+        for _ in 0..3 {
+            assert!(
+                store
+                    .spend_once(TokenId::new(), at + TimeDelta::minutes(1), at)
+                    .await
+                    .unwrap()
+            );
+        }
+        assert!(
+            !store.spend_once(spent, expiry, at).await.unwrap(),
+            "at {at}"
+        );
+    }
+    // The refused id is spendable with a later expiry: the refusal stored nothing.
+    let renewed = expiry + TimeDelta::hours(1);
+    assert!(store.spend_once(unspent, renewed, expiry).await.unwrap());
+    assert!(!store.spend_once(unspent, renewed, expiry).await.unwrap());
+}
+
+/// Eight concurrent spends of one id: exactly one `true`. Eight concurrent spends of
+/// eight ids: all `true`.
+pub async fn concurrent_spends_of_one_id_let_exactly_one_win(ports: &Ports) {
+    const TASKS: usize = 8;
+    let store = Arc::clone(&ports.credentials);
+    let t = now();
+    let expiry = t + TimeDelta::minutes(1);
+    for _ in 0..5 {
+        let id = TokenId::new();
+        let answers = race(TASKS, |_| {
+            let store = Arc::clone(&store);
+            async move { store.spend_once(id, expiry, t).await.unwrap() }
+        })
+        .await;
+        assert_eq!(answers.iter().filter(|&&won| won).count(), 1, "{answers:?}");
+        assert!(!store.spend_once(id, expiry, t).await.unwrap());
+    }
+    let ids: Vec<TokenId> = (0..TASKS).map(|_| TokenId::new()).collect();
+    let answers = race(TASKS, |i| {
+        let (store, id) = (Arc::clone(&store), ids[i]);
+        async move { store.spend_once(id, expiry, t).await.unwrap() }
+    })
+    .await;
+    assert!(answers.iter().all(|&won| won), "{answers:?}");
 }

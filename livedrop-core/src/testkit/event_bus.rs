@@ -5,6 +5,9 @@
 //! Every case uses fresh group names and fresh events and ignores events it did not publish,
 //! so cases may share a bus, except [`lag_counts_what_the_group_has_not_committed`] and
 //! [`the_bus_counts_a_stalled_groups_backlog`], which count every event on it.
+//!
+//! Tails (reading outside any group) have their own module, `event_bus_tail`, which shares
+//! this one's builders.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -18,16 +21,16 @@ use crate::domain::{Event, EventData};
 use crate::ids::{CreatorId, DropId, EventId, UserId};
 use crate::ports::{Delivery, EventBus, EventSubscription};
 
-const WAIT: Duration = Duration::from_secs(10);
+pub(super) const WAIT: Duration = Duration::from_secs(10);
 /// How often a case asks again while waiting for a bus to catch up.
-const RETRY: Duration = Duration::from_millis(20);
+pub(super) const RETRY: Duration = Duration::from_millis(20);
 
-fn group() -> String {
+pub(super) fn group() -> String {
     unique("testkit-group-")
 }
 
 /// `n` events keyed by `drop_id` (when given) or a fresh creator.
-fn events(n: usize, drop_id: Option<DropId>) -> Vec<Event> {
+pub(super) fn events(n: usize, drop_id: Option<DropId>) -> Vec<Event> {
     let creator = CreatorId::new();
     (0..n)
         .map(|_| {
@@ -45,7 +48,7 @@ fn events(n: usize, drop_id: Option<DropId>) -> Vec<Event> {
 
 /// Reads from `sub` until every id in `wanted` was delivered at least once, committing each
 /// delivery when `commit` holds; returns the deliveries of `wanted` events, in order.
-async fn read_until(
+pub(super) async fn read_until(
     sub: &mut dyn EventSubscription,
     wanted: &HashSet<EventId>,
     commit: bool,
@@ -73,11 +76,11 @@ async fn read_until(
     got
 }
 
-fn ids(events: &[Event]) -> HashSet<EventId> {
+pub(super) fn ids(events: &[Event]) -> HashSet<EventId> {
     events.iter().map(|e| e.id).collect()
 }
 
-fn order_of(deliveries: &[Delivery], key: uuid::Uuid) -> Vec<EventId> {
+pub(super) fn order_of(deliveries: &[Delivery], key: uuid::Uuid) -> Vec<EventId> {
     let mut firsts = Vec::new();
     for d in deliveries.iter().filter(|d| d.event.key() == key) {
         if !firsts.contains(&d.event.id) {

@@ -19,8 +19,11 @@
 //! - The catalog in two: [`catalog`] (users, creators, products) and [`catalog_drops`].
 //! - One each for the other ports: [`credentials`], [`follows`], [`idempotency`],
 //!   [`outbox`], [`event_bus`], [`notifier`], [`cache`], [`rate_limiter`], [`audit_log`],
-//!   [`media`]. The bus and media cases also run on their own (`event_bus:` / `media:` in
-//!   the macro), for backends that provide only that port.
+//!   [`media`]; the bus in two, with its tails in [`event_bus_tail`]. The bus and media
+//!   cases also run on their own (`event_bus:` / `media:` in the macro), for backends that
+//!   provide only that port.
+//! - [`notifier_reads`]: the notifier's read marks and counts of what is newer, beside
+//!   [`notifier`]'s delivery and inboxes.
 //! - Races, on a multi-thread runtime: [`concurrency`] (oversell, one order per key,
 //!   follower counts, schedulers), [`concurrent_writes`] (cancellations, drop creation),
 //!   [`concurrent_pagination`] (keyset pages under inserts). The few concurrent cases of
@@ -44,6 +47,7 @@ pub mod concurrent_pagination;
 pub mod concurrent_writes;
 pub mod credentials;
 pub mod event_bus;
+pub mod event_bus_tail;
 pub mod fixtures;
 pub mod follows;
 pub mod idempotency;
@@ -54,6 +58,7 @@ pub mod ledger_replays;
 pub mod ledger_schedule;
 pub mod media;
 pub mod notifier;
+pub mod notifier_reads;
 pub mod outbox;
 pub mod rate_limiter;
 mod suite;

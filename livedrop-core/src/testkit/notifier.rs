@@ -11,7 +11,8 @@ use crate::ids::{CreatorId, DropId, EventId, OrderId, UserId};
 use crate::pagination::PageRequest;
 use crate::ports::Ports;
 
-fn order_note(user: UserId, at: DateTime<Utc>) -> Notification {
+/// `user`'s own `order.confirmed` notification, occurring at `at`.
+pub(super) fn order_note(user: UserId, at: DateTime<Utc>) -> Notification {
     let event = Event::new(
         EventData::OrderConfirmed {
             order_id: OrderId::new(),
@@ -29,7 +30,8 @@ fn order_note(user: UserId, at: DateTime<Utc>) -> Notification {
     }
 }
 
-fn drop_note(creator: CreatorId, at: DateTime<Utc>) -> Notification {
+/// A `drop.started` notification to `creator`'s followers, occurring at `at`.
+pub(super) fn drop_note(creator: CreatorId, at: DateTime<Utc>) -> Notification {
     let event = Event::new(
         EventData::DropStarted { available: 10 },
         creator,

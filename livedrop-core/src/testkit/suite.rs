@@ -16,15 +16,16 @@
 //! `outbox::small_claims_drain_a_key_once_in_order` mark whole claimed batches sent (other
 //! cases' events included), `cache::stats_count_hits_and_misses` and
 //! `event_bus::lag_counts_what_the_group_has_not_committed` and
-//! `event_bus::the_bus_counts_a_stalled_groups_backlog` count exactly, and the
+//! `event_bus::the_bus_counts_a_stalled_groups_backlog` and
+//! `event_bus_tail::tails_leave_groups_and_their_lag_alone` count exactly, and the
 //! `ledger_schedule` cases and `concurrency::concurrent_schedulers_apply_each_transition_once`
 //! expect their own `advance_drops` calls to apply their drops.
 //!
 //! Concurrency cases (`concurrency`, `concurrent_writes`, `concurrent_pagination` and the
-//! concurrent idempotency, rate-limit and credentials cases) run on a multi-thread runtime
-//! with two workers. The using crate needs `tokio` (features `macros`, `rt-multi-thread`) as a
-//! dev-dependency. The whole suite takes a few seconds against the memory backend (the
-//! expiry cases sleep in real time).
+//! concurrent idempotency, rate-limit, credentials and read-mark cases) run on a
+//! multi-thread runtime with two workers. The using crate needs `tokio` (features `macros`,
+//! `rt-multi-thread`) as a dev-dependency. The whole suite takes a few seconds against the
+//! memory backend (the expiry cases sleep in real time).
 
 /// Expands to one `#[tokio::test]` per conformance case, each building its
 /// [`Ports`](crate::ports::Ports) with the given factory, which is one of:
@@ -37,9 +38,9 @@
 ///   factory has said why.
 ///
 /// Prefixed with `event_bus:` (e.g. `conformance_suite!(event_bus: optional make)`), it
-/// expands to the [`EventBus`](crate::ports::EventBus) cases only (module `event_bus`), for
-/// a backend that provides nothing but the bus; `media:` likewise expands to the
-/// [`Media`](crate::ports::Media) cases only (module `media`).
+/// expands to the [`EventBus`](crate::ports::EventBus) cases only (modules `event_bus` and
+/// `event_bus_tail`), for a backend that provides nothing but the bus; `media:` likewise
+/// expands to the [`Media`](crate::ports::Media) cases only (module `media`).
 #[macro_export]
 macro_rules! conformance_suite {
     (@module ($make:expr) $ports:ident $module:ident ($arg:expr)
@@ -63,7 +64,8 @@ macro_rules! conformance_suite {
             )*
         }
     };
-    // The event bus cases on their own, for a backend that provides only the bus.
+    // The event bus cases (groups, then tails) on their own, for a backend that provides
+    // only the bus.
     (@run event_bus ($make:expr)) => {
         $crate::conformance_suite!(@module ($make) ports event_bus (&*ports.bus) [
             subscribers_receive_every_event_in_key_order,
@@ -75,6 +77,12 @@ macro_rules! conformance_suite {
             a_group_catches_up_after_all_members_left,
             lag_counts_what_the_group_has_not_committed,
             the_bus_counts_a_stalled_groups_backlog,
+        ] []);
+        $crate::conformance_suite!(@module ($make) ports event_bus_tail (&*ports.bus) [
+            a_tail_delivers_what_was_published_after_it_opened,
+            every_tail_gets_every_event,
+            a_tail_delivers_at_once,
+            tails_leave_groups_and_their_lag_alone,
         ] []);
     };
     (@run media ($make:expr)) => {
@@ -143,9 +151,15 @@ macro_rules! conformance_suite {
             reusing_a_spent_token_revokes_the_family,
             expired_and_unknown_tokens_are_refused,
             revoke_family_ends_one_family_only,
+            a_family_is_live_until_logout_revokes_it,
+            a_reused_refresh_token_ends_its_family,
+            a_family_is_live_while_its_refresh_token_is,
+            a_token_id_is_spent_once,
+            expired_token_ids_are_never_spent,
         ] [
             concurrent_rotations_of_one_token_let_exactly_one_win,
             logout_racing_a_rotation_leaves_no_live_token,
+            concurrent_spends_of_one_id_let_exactly_one_win,
         ]);
         $crate::conformance_suite!(@module ($make) ports follows (&ports) [
             follow_and_unfollow_are_idempotent,
@@ -184,6 +198,13 @@ macro_rules! conformance_suite {
             deliver_all_answers_as_one_by_one,
             stock_notices_coalesce_within_their_window,
         ] []);
+        $crate::conformance_suite!(@module ($make) ports notifier_reads (&ports) [
+            read_marks_only_move_forward,
+            count_newer_counts_what_the_inbox_lists_after_a_position,
+            count_newer_stops_at_at_most,
+        ] [
+            concurrent_marks_keep_the_latest_position,
+        ]);
         $crate::conformance_suite!(@module ($make) ports cache (&*ports.cache) [
             get_returns_the_last_put,
             entries_expire_after_their_ttl,

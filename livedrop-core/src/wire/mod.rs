@@ -9,6 +9,8 @@
 //! - `auth`: sign-up, sign-in and refresh bodies, the token pair and realtime token.
 //! - `catalog`: creator, product, drop, follow and image-upload bodies, the follow check.
 //! - `drops`: [`DropView`], a drop with its live stock.
+//! - `inbox`: [`MarkReadBody`] and [`UnreadCount`], the inbox's read mark and unread count,
+//!   both naming a notification by its [`InboxPosition`].
 //! - `orders`: [`PlaceOrderBody`] and [`order_response`], the deterministic encoding an
 //!   order's answer is sent and replayed with.
 //! - `problem`: [`Problem`] (RFC 9457) and the status of every core error.
@@ -18,6 +20,7 @@ mod auth;
 mod catalog;
 mod drops;
 mod health;
+mod inbox;
 mod orders;
 mod problem;
 
@@ -29,5 +32,6 @@ pub use catalog::{
 };
 pub use drops::DropView;
 pub use health::{BackendStatus, HealthStatus};
+pub use inbox::{InboxPosition, MarkReadBody, READ_MARK_IN_FUTURE, UnreadCount};
 pub use orders::{OrderResponse, PlaceOrderBody, order_response};
 pub use problem::{PROBLEM_JSON, Problem, status_of, status_of_rejection};

@@ -1,10 +1,11 @@
-//! [`AuthUser`]: the caller of an authenticated route, from its bearer token.
+//! [`AuthUser`]: the caller of an authenticated route, from its bearer token; and
+//! [`AuthSignIn`]: the caller and the sign-in their token belongs to.
 
 use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use livedrop_core::ids::UserId;
+use livedrop_core::ids::{FamilyId, UserId};
 
 use super::TokenKind;
 use crate::{ApiError, AppState};
@@ -38,6 +39,47 @@ impl FromRequestParts<AppState> for AuthUser {
                 ApiError::unauthorized("the access token is invalid or expired")
             })?;
         Ok(Self(user))
+    }
+}
+
+/// The user an `Authorization: Bearer <access token>` header names and the sign-in
+/// (refresh-token family) the token was issued to, for the routes that act on the sign-in
+/// itself. Refused like [`AuthUser`], and also when the token names no sign-in (one
+/// signed before tokens did: a refresh gets one that does). Whether the sign-in is still
+/// on is the core's to check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AuthSignIn {
+    /// The caller.
+    pub user: UserId,
+    /// Their sign-in.
+    pub family: FamilyId,
+}
+
+impl FromRequestParts<AppState> for AuthSignIn {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        // Not the rate limiter's `VerifiedUser`: that carries the user alone. One more
+        // HMAC on the few routes that need the sign-in.
+        if !parts.headers.contains_key(AUTHORIZATION) {
+            return Err(ApiError::unauthorized("this route needs an access token"));
+        }
+        let token = bearer(&parts.headers)
+            .ok_or_else(|| ApiError::unauthorized("expected `Authorization: Bearer <token>`"))?;
+        let claims = state
+            .tokens()
+            .verify_claims(TokenKind::Access, token)
+            .map_err(|refused| {
+                tracing::debug!(%refused, "access token refused");
+                ApiError::unauthorized("the access token is invalid or expired")
+            })?;
+        Ok(Self {
+            user: claims.user,
+            family: claims.family,
+        })
     }
 }
 

@@ -1,7 +1,10 @@
 //! Authentication: who a request is from.
 //!
 //! - [`tokens`]: the JWTs (access and realtime), HS256 only.
-//! - [`extract`]: [`AuthUser`], the extractor every authenticated handler takes.
+//! - [`extract`]: [`AuthUser`], the extractor every authenticated handler takes, and
+//!   [`AuthSignIn`], for the routes that need the caller's sign-in too.
+//! - [`realtime_admission`]: [`admit_realtime`], which lets a realtime token open one
+//!   event stream.
 //! - [`passwords`]: argon2id hashing on the blocking pool ([`Passwords`]).
 //!
 //! The sign-in flows themselves (register, login, refresh, logout) are the core's
@@ -9,12 +12,14 @@
 
 pub mod extract;
 pub mod passwords;
+pub mod realtime_admission;
 pub mod tokens;
 
-pub use extract::AuthUser;
+pub use extract::{AuthSignIn, AuthUser};
 pub use livedrop_core::services::REFRESH_TTL;
 pub use passwords::Passwords;
-pub use tokens::{IssuedToken, JwtSecret, TokenKeys, TokenKind};
+pub use realtime_admission::admit_realtime;
+pub use tokens::{IssuedToken, JwtSecret, TokenClaims, TokenKeys, TokenKind};
 
 use livedrop_core::ids::UserId;
 use livedrop_core::{Entity, Error};

@@ -6,15 +6,22 @@
 //! because it travels in a query string. Both are HS256 and the check accepts HS256 only:
 //! the algorithm comes from the server, never from the token's header, so `alg: none` and
 //! algorithm-swap tokens fail.
+//!
+//! Every token names its sign-in (`sid`, the refresh-token family) and carries a unique id
+//! (`jti`). [`TokenKeys::verify`] checks the signature alone and gives the user: enough for
+//! API calls, whose access tokens outlive a logout by at most [`ACCESS_TTL`].
+//! [`TokenKeys::verify_claims`] gives all of it, for the core to check what a signature
+//! cannot: that the sign-in is still on and that a realtime token is used once.
 
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, Utc};
+use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use livedrop_core::ids::UserId;
+use livedrop_core::ids::{FamilyId, UserId};
 use livedrop_core::ports::TokenIssuer;
-pub use livedrop_core::ports::{IssuedToken, TokenKind};
+pub use livedrop_core::ports::{IssuedToken, TokenClaims, TokenId, TokenKind};
 use serde::{Deserialize, Serialize};
 
 /// How long an access token is valid.
@@ -92,10 +99,16 @@ impl fmt::Debug for JwtSecret {
     }
 }
 
-/// The claims of both kinds of token.
+/// The claims of both kinds of token. `sid` and `jti` are always issued; they are optional
+/// when reading only so that access tokens signed before they existed keep working on the
+/// API until they expire ([`TokenKeys::verify_claims`] requires them).
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
     sub: UserId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sid: Option<FamilyId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    jti: Option<TokenId>,
     aud: String,
     iss: String,
     iat: u64,
@@ -126,24 +139,33 @@ impl TokenKeys {
         }
     }
 
-    /// A token of `kind` for `user`, valid from now for the kind's lifetime.
+    /// A token of `kind` for `user`'s sign-in `family`, with a fresh id, valid from now
+    /// for the kind's lifetime.
     ///
     /// # Errors
     /// Only if the claims cannot be serialized, which they always can.
-    pub fn issue(&self, kind: TokenKind, user: UserId) -> Result<IssuedToken, TokenRefused> {
+    pub fn issue(
+        &self,
+        kind: TokenKind,
+        user: UserId,
+        family: FamilyId,
+    ) -> Result<IssuedToken, TokenRefused> {
         let now = unix_now();
         let exp = now + ttl(kind).as_secs();
         let claims = Claims {
             sub: user,
+            sid: Some(family),
+            jti: Some(TokenId::new()),
             aud: audience(kind).to_owned(),
             iss: ISSUER.to_owned(),
             iat: now,
             exp,
         };
         let token = jsonwebtoken::encode(&Header::new(ALGORITHM), &claims, &self.encoding)?;
-        let expires_at = DateTime::from_timestamp(i64::try_from(exp).unwrap_or(i64::MAX), 0)
-            .unwrap_or(DateTime::<Utc>::MAX_UTC);
-        Ok(IssuedToken { token, expires_at })
+        Ok(IssuedToken {
+            token,
+            expires_at: timestamp(exp),
+        })
     }
 
     /// The user a valid, unexpired token of `kind` names.
@@ -152,19 +174,48 @@ impl TokenKeys {
     /// [`TokenRefused`] for a malformed, forged, expired or other-kind token, or one
     /// signed with any algorithm but HS256 (`none` included).
     pub fn verify(&self, kind: TokenKind, token: &str) -> Result<UserId, TokenRefused> {
+        Ok(self.decode(kind, token)?.sub)
+    }
+
+    /// Everything a valid, unexpired token of `kind` says: its user, sign-in, id and
+    /// expiry. Whether the sign-in is still on, or a single-use token still unused, is
+    /// the core's to decide ([`SessionService`](livedrop_core::services::SessionService)).
+    ///
+    /// # Errors
+    /// [`TokenRefused`] as for [`verify`](Self::verify), and for a token without `sid` or
+    /// `jti` (signed before tokens carried them).
+    pub fn verify_claims(&self, kind: TokenKind, token: &str) -> Result<TokenClaims, TokenRefused> {
+        let claims = self.decode(kind, token)?;
+        let missing =
+            |claim: &str| TokenRefused(ErrorKind::MissingRequiredClaim(claim.to_owned()).into());
+        Ok(TokenClaims {
+            user: claims.sub,
+            family: claims.sid.ok_or_else(|| missing("sid"))?,
+            id: claims.jti.ok_or_else(|| missing("jti"))?,
+            expires_at: timestamp(claims.exp),
+        })
+    }
+
+    /// The claims of a valid, unexpired token of `kind`.
+    fn decode(&self, kind: TokenKind, token: &str) -> Result<Claims, TokenRefused> {
         let mut validation = Validation::new(ALGORITHM);
         validation.set_audience(&[audience(kind)]);
         validation.set_issuer(&[ISSUER]);
         validation.set_required_spec_claims(&["exp", "sub", "aud", "iss"]);
         validation.leeway = LEEWAY_SECS;
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)?;
-        Ok(data.claims.sub)
+        Ok(jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)?.claims)
     }
 }
 
 impl TokenIssuer for TokenKeys {
-    fn issue(&self, kind: TokenKind, user: UserId) -> livedrop_core::Result<IssuedToken> {
-        TokenKeys::issue(self, kind, user).map_err(|e| livedrop_core::Error::internal("jwt", e))
+    fn issue(
+        &self,
+        kind: TokenKind,
+        user: UserId,
+        family: FamilyId,
+    ) -> livedrop_core::Result<IssuedToken> {
+        TokenKeys::issue(self, kind, user, family)
+            .map_err(|e| livedrop_core::Error::internal("jwt", e))
     }
 }
 
@@ -172,6 +223,12 @@ impl fmt::Debug for TokenKeys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("TokenKeys(..)")
     }
+}
+
+/// `exp` (Unix seconds) as a time.
+fn timestamp(exp: u64) -> DateTime<Utc> {
+    DateTime::from_timestamp(i64::try_from(exp).unwrap_or(i64::MAX), 0)
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 fn unix_now() -> u64 {
@@ -194,19 +251,76 @@ mod tests {
     #[test]
     fn a_token_names_its_user_for_its_own_kind_only() {
         let keys = keys();
-        let user = UserId::new();
-        let access = keys.issue(TokenKind::Access, user).unwrap();
+        let (user, family) = (UserId::new(), FamilyId::new());
+        let access = keys.issue(TokenKind::Access, user, family).unwrap();
         assert_eq!(keys.verify(TokenKind::Access, &access.token).unwrap(), user);
         assert!(keys.verify(TokenKind::Realtime, &access.token).is_err());
-        let realtime = keys.issue(TokenKind::Realtime, user).unwrap();
+        assert!(
+            keys.verify_claims(TokenKind::Realtime, &access.token)
+                .is_err()
+        );
+        let realtime = keys.issue(TokenKind::Realtime, user, family).unwrap();
         assert!(keys.verify(TokenKind::Access, &realtime.token).is_err());
         assert!(realtime.expires_at < access.expires_at);
     }
 
     #[test]
+    fn a_token_carries_its_sign_in_and_a_unique_id() {
+        let keys = keys();
+        let (user, family) = (UserId::new(), FamilyId::new());
+        let first = keys.issue(TokenKind::Realtime, user, family).unwrap();
+        let second = keys.issue(TokenKind::Realtime, user, family).unwrap();
+        let a = keys
+            .verify_claims(TokenKind::Realtime, &first.token)
+            .unwrap();
+        let b = keys
+            .verify_claims(TokenKind::Realtime, &second.token)
+            .unwrap();
+        assert_eq!(
+            (a.user, a.family, a.expires_at),
+            (user, family, first.expires_at)
+        );
+        assert_eq!((b.user, b.family), (user, family));
+        assert_ne!(a.id, b.id);
+    }
+
+    #[test]
+    fn a_token_without_sign_in_or_id_works_for_the_api_only() {
+        // Signed before tokens named their sign-in: still a user's access token, but no
+        // claims the core could check a sign-in or a single use by.
+        let secret = JwtSecret::random();
+        let user = UserId::new();
+        let claims = Claims {
+            sub: user,
+            sid: None,
+            jti: None,
+            aud: audience(TokenKind::Access).to_owned(),
+            iss: ISSUER.to_owned(),
+            iat: unix_now(),
+            exp: unix_now() + 60,
+        };
+        let token = jsonwebtoken::encode(
+            &Header::new(ALGORITHM),
+            &claims,
+            &EncodingKey::from_secret(&secret.0),
+        )
+        .unwrap();
+        let keys = TokenKeys::new(&secret);
+        assert_eq!(keys.verify(TokenKind::Access, &token).unwrap(), user);
+        assert!(keys.verify_claims(TokenKind::Access, &token).is_err());
+    }
+
+    #[test]
     fn another_secrets_tokens_are_refused() {
-        let token = keys().issue(TokenKind::Access, UserId::new()).unwrap();
+        let token = keys()
+            .issue(TokenKind::Access, UserId::new(), FamilyId::new())
+            .unwrap();
         assert!(keys().verify(TokenKind::Access, &token.token).is_err());
+        assert!(
+            keys()
+                .verify_claims(TokenKind::Access, &token.token)
+                .is_err()
+        );
     }
 
     #[test]
@@ -214,6 +328,8 @@ mod tests {
         let secret = JwtSecret::random();
         let claims = Claims {
             sub: UserId::new(),
+            sid: Some(FamilyId::new()),
+            jti: Some(TokenId::new()),
             aud: audience(TokenKind::Access).to_owned(),
             iss: ISSUER.to_owned(),
             iat: unix_now() - 3600,
@@ -225,17 +341,18 @@ mod tests {
             &EncodingKey::from_secret(&secret.0),
         )
         .unwrap();
-        assert!(
-            TokenKeys::new(&secret)
-                .verify(TokenKind::Access, &token)
-                .is_err()
-        );
+        let keys = TokenKeys::new(&secret);
+        assert!(keys.verify(TokenKind::Access, &token).is_err());
+        assert!(keys.verify_claims(TokenKind::Access, &token).is_err());
     }
 
     #[test]
     fn unsigned_tokens_are_refused() {
         let keys = keys();
-        let genuine = keys.issue(TokenKind::Access, UserId::new()).unwrap().token;
+        let genuine = keys
+            .issue(TokenKind::Access, UserId::new(), FamilyId::new())
+            .unwrap()
+            .token;
         let payload = genuine.split('.').nth(1).unwrap();
         let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
         for token in [
@@ -243,6 +360,10 @@ mod tests {
             format!("{header}.{payload}"),
         ] {
             assert!(keys.verify(TokenKind::Access, &token).is_err(), "{token}");
+            assert!(
+                keys.verify_claims(TokenKind::Access, &token).is_err(),
+                "{token}"
+            );
         }
     }
 

@@ -15,10 +15,13 @@
 //!   and reports its lag.
 //! - `consumer`: one handler's consumer-group member: handle batches, then commit.
 //! - `lag`: the consumer lag metrics, read from the bus per group and partition.
+//! - `realtime`: the realtime hub's feed (a tail of the bus) and its node-wide sweep,
+//!   spawned apart ([`Background::realtime`]) by the server itself.
 //! - `retry`: the backoff policy the relay and consumers share, and a stoppable sleep.
 
 mod consumer;
 mod lag;
+mod realtime;
 mod relay;
 mod retry;
 mod scheduler;
@@ -117,6 +120,37 @@ impl Background {
                 )),
             ));
         }
+        Self { stop, tasks }
+    }
+
+    /// Spawns the realtime hub's feed (a tail of the bus) and sweep: what the event streams
+    /// a server serves need, so [`run`](crate::run) starts them with the server, on every
+    /// node, whichever background loops it runs. Returns once the hub reads the bus (or
+    /// after a few seconds if the bus does not answer; the feed keeps trying).
+    pub async fn realtime(state: &AppState, retry: RetryPolicy) -> Self {
+        let (stop, stopped) = watch::channel(false);
+        let hub = state.streams().hub().clone();
+        let bus = state.ports().bus.clone();
+        let first = realtime::first_tail(&bus).await;
+        if let Some(tail) = &first {
+            hub.attach(tail.start());
+        }
+        let tasks = vec![
+            (
+                "realtime feed".to_owned(),
+                tokio::spawn(realtime::feed(
+                    bus,
+                    hub.clone(),
+                    retry,
+                    first,
+                    stopped.clone(),
+                )),
+            ),
+            (
+                "realtime sweep".to_owned(),
+                tokio::spawn(realtime::sweep(hub, stopped)),
+            ),
+        ];
         Self { stop, tasks }
     }
 

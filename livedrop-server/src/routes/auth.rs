@@ -16,7 +16,7 @@ use livedrop_core::wire::{
 };
 use serde::Serialize;
 
-use crate::auth::AuthUser;
+use crate::auth::{AuthSignIn, AuthUser};
 use crate::extract::JsonBody;
 use crate::openapi::{BadRequest, Conflict, TooManyRequests, Unauthorized};
 use crate::{ApiError, AppState};
@@ -132,18 +132,19 @@ async fn me(State(state): State<AppState>, AuthUser(user): AuthUser) -> Result<R
     Ok(no_store(StatusCode::OK, &user))
 }
 
-/// A realtime token for the caller's event stream.
+/// A single-use realtime token for the caller's event stream, while the access token's
+/// sign-in is on: `401 sign_in_ended` after its logout or revocation.
 #[utoipa::path(get, path = "/api/realtime/token", tag = "auth", security(("bearer" = [])),
     responses(
-        (status = 200, description = "A 60 s token that opens the event stream", body = RealtimeToken),
+        (status = 200, description = "A 60 s token that opens the event stream once", body = RealtimeToken),
         (status = 401, response = Unauthorized),
         (status = 429, response = TooManyRequests)
     ))]
 async fn realtime_token(
     State(state): State<AppState>,
-    AuthUser(user): AuthUser,
+    AuthSignIn { user, family }: AuthSignIn,
 ) -> Result<Response, ApiError> {
-    let body = RealtimeToken::from(state.sessions().realtime_token(user)?);
+    let body = RealtimeToken::from(state.sessions().realtime_token(user, family).await?);
     Ok(no_store(StatusCode::OK, &body))
 }
 

@@ -1,63 +1,55 @@
-//! `GET /api/realtime/events?token=...`: the caller's events as server-sent events.
+//! Server-sent event streams from the node's realtime hub:
+//! - `GET /api/realtime/events?token=...`: the caller's events (their orders, and the news
+//!   of every creator they follow).
+//! - `GET /api/drops/{id}/events`: a drop's status and live stock, for anyone.
 //!
-//! The token is a realtime token (`GET /api/realtime/token`): browsers' `EventSource`
-//! cannot send an `Authorization` header, so it travels in the query, which is why it is
-//! short-lived and good for nothing else. Each event has the notification's type as its
-//! `event:`, its inbox position as its `id:` and the event as JSON `data:`; a reconnect
-//! sends that id back as `Last-Event-ID` and resumes after it. A stream starts with an
-//! `open` event carrying its starting position, so a client cut off before the first
-//! notification still resumes from the right place. It ends with a `reconnect` event
-//! carrying the position to resume from when the server shuts down, and after
-//! [`STREAM_LIFETIME`]: the token is checked only when a stream opens, so a stream must
-//! not outlive the sign-in that opened it by much (a revoked sign-in cannot get the
-//! fresh realtime token a reconnect needs).
+//! The user stream's token is a single-use realtime token (`GET /api/realtime/token`):
+//! browsers' `EventSource` cannot send an `Authorization` header, so it travels in the
+//! query, which is why it is short-lived, spent on use and good for nothing else.
+//!
+//! Each event has its type as `event:`, its bus position as `id:` (the same on every
+//! server) and the event as JSON `data:`. A reconnect sends the last id back as
+//! `Last-Event-ID` and gets exactly the events missed, in order, without repeats; when
+//! that cannot be done (the gap is older than the server's window, or the id unreadable)
+//! the stream starts with one `reset` event instead: reload the inbox over REST, then go
+//! on. A fresh stream starts with an `open` event carrying its starting position. A
+//! stream ends with a `reconnect` event carrying the id to resume from: on shutdown, at
+//! the end of its lifetime (jittered around an access token's), or when the client reads
+//! too slowly to keep up.
 
-use std::convert::Infallible;
-use std::time::Duration;
-
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue};
-use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::body::Body;
+use axum::extract::{Extension, State};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use futures_util::stream::{self, Stream};
-use livedrop_core::domain::Notification;
-use livedrop_core::pagination::Cursor;
+use bytes::Bytes;
+use livedrop_core::ids::DropId;
 use serde::Deserialize;
-use tokio::sync::watch;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::TokenKind;
-use crate::extract::QueryParams;
-use crate::openapi::{BadRequest, TooManyRequests, Unauthorized};
+use crate::auth::admit_realtime;
+use crate::extract::{PathId, QueryParams};
+use crate::openapi::{BadRequest, NotFound, StreamsUnavailable, TooManyRequests, Unauthorized};
+use crate::realtime::{Resume, Subscription};
+use crate::serve::ConnectionHandle;
 use crate::{ApiError, AppState};
-use livedrop_core::services::InboxFeed;
-
-/// How often a stream looks for notifications other instances stored; this instance's own
-/// wake it at once.
-const POLL_EVERY: Duration = Duration::from_secs(1);
-/// The least time between two reads of one stream's inbox: at most five reads a second per
-/// stream however often its wake-up signal fires.
-const READ_GAP: Duration = Duration::from_millis(200);
-/// Idle streams get a comment this often, so proxies keep them open.
-const KEEP_ALIVE: Duration = Duration::from_secs(15);
-/// How long one stream lasts before it asks the client to reconnect: an access token's
-/// lifetime, the longest a sign-in goes unchecked elsewhere.
-pub const STREAM_LIFETIME: Duration = crate::auth::tokens::ACCESS_TTL;
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(events))
+    OpenApiRouter::new()
+        .routes(routes!(events))
+        .routes(routes!(drop_events))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct TokenQuery {
-    /// A realtime token from `GET /api/realtime/token` (an access token is refused).
+    /// A realtime token from `GET /api/realtime/token` (single use; an access token is
+    /// refused).
     #[param(required = true)]
     token: Option<String>,
 }
 
-/// The caller's notifications as they arrive, after `Last-Event-ID` when resuming.
+/// The caller's events as they happen, after `Last-Event-ID` when resuming.
 #[utoipa::path(
     get,
     path = "/api/realtime/events",
@@ -66,161 +58,102 @@ struct TokenQuery {
         TokenQuery,
         (
             "Last-Event-ID" = Option<String>, Header,
-            description = "The `id:` of the last event received; the stream resumes after it"
+            description = "The `id:` of the last event received; the stream resumes exactly after it (or starts with a `reset` event when it cannot)"
         )
     ),
     responses(
         (
             status = 200,
-            description = "Server-sent events: `event:` is the event's type, `id:` its inbox position, `data:` the event as JSON (schema `Event`); a `reconnect` event ends the stream on shutdown",
+            description = "Server-sent events: `event:` is the event's type (or `open`, `reset`, `reconnect`), `id:` its position, `data:` the event as JSON (schema `Event`)",
             content_type = "text/event-stream",
             body = String
         ),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
         (status = 429, response = TooManyRequests),
+        (status = 503, response = StreamsUnavailable),
     )
 )]
 async fn events(
     State(state): State<AppState>,
+    connection: Option<Extension<ConnectionHandle>>,
     headers: HeaderMap,
     QueryParams(query): QueryParams<TokenQuery>,
 ) -> Result<Response, ApiError> {
-    let token = query
-        .token
-        .ok_or_else(|| ApiError::unauthorized("this stream needs a realtime token (`?token=`)"))?;
-    let user = state
-        .tokens()
-        .verify(TokenKind::Realtime, &token)
-        .map_err(|refused| {
-            tracing::debug!(%refused, "realtime token refused");
-            ApiError::unauthorized("the realtime token is invalid or expired")
-        })?;
-    let resume = headers
-        .get("last-event-id")
-        .map(|value| value.to_str().unwrap_or_default().parse::<Cursor>())
-        .transpose()?;
-    let feed = state.inbox().feed(user, resume).await?;
-    let stream = notification_stream(&state, feed);
-    let mut response = Sse::new(stream)
-        .keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
-        .into_response();
-    // nginx buffers responses unless told not to, which would hold events back.
-    response
-        .headers_mut()
-        .insert("x-accel-buffering", HeaderValue::from_static("no"));
-    Ok(response)
-}
-
-/// The stream's state between events.
-struct Streaming {
-    feed: InboxFeed,
-    pending: std::vec::IntoIter<Notification>,
-    wake: watch::Receiver<u64>,
-    closing: watch::Receiver<bool>,
-    ends_at: tokio::time::Instant,
-    /// When the inbox was last read: reads are at least [`READ_GAP`] apart.
-    last_read: tokio::time::Instant,
-    /// The state the stream was opened on is gone (its signals' senders dropped): end
-    /// rather than spin on signals that can no longer change.
-    orphaned: bool,
-    announced: bool,
-    done: bool,
-    _open: OpenStream,
-}
-
-fn notification_stream(
-    state: &AppState,
-    feed: InboxFeed,
-) -> impl Stream<Item = Result<SseEvent, Infallible>> + use<> {
-    let streaming = Streaming {
-        feed,
-        pending: Vec::new().into_iter(),
-        wake: state.inbox_signal().subscribe(),
-        closing: state.closing(),
-        ends_at: tokio::time::Instant::now() + STREAM_LIFETIME,
-        last_read: tokio::time::Instant::now() - READ_GAP,
-        orphaned: false,
-        announced: false,
-        done: false,
-        _open: OpenStream::new(),
+    let user = admit_realtime(&state, query.token.as_deref()).await?;
+    let last_event_id = headers.get("last-event-id").map(HeaderValue::as_bytes);
+    let resume = Resume::from_last_event_id(last_event_id);
+    // A readable id the client resumed from is where a stream ending at once resumes.
+    let resumed_from = match &resume {
+        Resume::From(_) => last_event_id.map(Bytes::copy_from_slice),
+        _ => None,
     };
-    stream::unfold(streaming, |mut s| async move {
-        if s.done {
-            return None;
-        }
-        if !s.announced {
-            s.announced = true;
-            let open = SseEvent::default()
-                .event("open")
-                .id(s.feed.position().encode())
-                .data("{}");
-            return Some((Ok(open), s));
-        }
-        loop {
-            if let Some(notification) = s.pending.next() {
-                return Some((Ok(to_sse(&notification)), s));
-            }
-            let reason = if *s.closing.borrow() || s.orphaned {
-                Some("server shutting down")
-            } else if tokio::time::Instant::now() >= s.ends_at {
-                Some("stream lifetime reached")
-            } else {
-                None
-            };
-            if let Some(reason) = reason {
-                s.done = true;
-                let farewell = SseEvent::default()
-                    .event("reconnect")
-                    .id(s.feed.position().encode())
-                    .data(format!(r#"{{"reason":"{reason}"}}"#));
-                return Some((Ok(farewell), s));
-            }
-            // During a sale every stored batch wakes every stream: spacing the reads bounds
-            // what a stream costs the database, and one read takes all that came meanwhile.
-            tokio::time::sleep_until(s.last_read + READ_GAP).await;
-            s.last_read = tokio::time::Instant::now();
-            match s.feed.next_batch().await {
-                Ok(batch) if !batch.is_empty() => {
-                    s.pending = batch.into_iter();
-                    continue;
-                }
-                Ok(_) => {}
-                // The stream outlives a backend blip: the next poll retries.
-                Err(error) => tracing::warn!(%error, "inbox read failed; retrying"),
-            }
-            let signals_alive = tokio::select! {
-                woke = s.wake.changed() => woke.is_ok(),
-                closed = s.closing.changed() => closed.is_ok(),
-                () = tokio::time::sleep(POLL_EVERY) => true,
-                () = tokio::time::sleep_until(s.ends_at) => true,
-            };
-            s.orphaned = !signals_alive;
-        }
-    })
+    let subscription = state
+        .streams()
+        .open_user(user, resume, disconnect(connection))
+        .await?;
+    Ok(event_stream(subscription, resumed_from))
 }
 
-fn to_sse(notification: &Notification) -> SseEvent {
-    let event = &notification.event;
-    let data = serde_json::to_string(event).unwrap_or_default();
-    SseEvent::default()
-        .event(event.kind())
-        .id(Cursor::after(event.occurred_at, event.id).encode())
-        .data(data)
+/// A drop's status and live stock: its state now (`event: stock`), then each change, at
+/// most ten a second. No token; no resume (a reconnect starts from the state then).
+#[utoipa::path(
+    get,
+    path = "/api/drops/{id}/events",
+    tag = "drops",
+    params(("id" = uuid::Uuid, Path, description = "The drop")),
+    responses(
+        (
+            status = 200,
+            description = "Server-sent events `stock`: `data:` is `{dropId, available, status?, at}` (`status` when the news says it); a `reconnect` event ends the stream",
+            content_type = "text/event-stream",
+            body = String
+        ),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 429, response = TooManyRequests),
+        (status = 503, response = StreamsUnavailable),
+    )
+)]
+async fn drop_events(
+    State(state): State<AppState>,
+    connection: Option<Extension<ConnectionHandle>>,
+    PathId(drop): PathId<DropId>,
+) -> Result<Response, ApiError> {
+    let subscription = state
+        .streams()
+        .open_drop(drop, disconnect(connection))
+        .await?;
+    Ok(event_stream(subscription, None))
 }
 
-/// Counts open streams in `livedrop_sse_connections` for as long as it lives.
-struct OpenStream;
+/// The connection's handle as the hub's way to cut it (absent when the router is served
+/// by something other than [`crate::serve`], e.g. in a unit test).
+fn disconnect(
+    connection: Option<Extension<ConnectionHandle>>,
+) -> Option<Box<dyn crate::realtime::Disconnect>> {
+    connection.map(|Extension(handle)| Box::new(handle) as Box<dyn crate::realtime::Disconnect>)
+}
 
-impl OpenStream {
-    fn new() -> Self {
-        metrics::gauge!("livedrop_sse_connections").increment(1.0);
-        Self
+impl crate::realtime::Disconnect for ConnectionHandle {
+    fn disconnect(&self) {
+        self.close();
     }
 }
 
-impl Drop for OpenStream {
-    fn drop(&mut self) {
-        metrics::gauge!("livedrop_sse_connections").decrement(1.0);
-    }
+/// The response: `text/event-stream`, never cached or buffered on the way.
+fn event_stream(subscription: Subscription, resumed_from: Option<Bytes>) -> Response {
+    let mut response = Body::from_stream(subscription.into_body(resumed_from)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    // A stream ends only to be reopened by a new request: keeping its connection alive
+    // would hold an idle socket per reconnect.
+    headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    // nginx buffers responses unless told not to, which would hold events back.
+    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    response
 }

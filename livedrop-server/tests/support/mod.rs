@@ -10,7 +10,8 @@ use livedrop_core::domain::{
     CurrencyCode, Description, DisplayName, Drop, DropWindow, Email, Handle, PersonName,
     PriceCents, ProductDetails, StockPlan, Title,
 };
-use livedrop_core::ids::UserId;
+use livedrop_core::ids::{FamilyId, UserId};
+use livedrop_core::ports::RefreshTokenHash;
 use livedrop_server::AppState;
 
 /// A user who owns a creator with one product, and a drop of it over `window`.
@@ -70,7 +71,7 @@ pub async fn register_user(state: &AppState) -> UserId {
 pub async fn serve(state: AppState) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(axum::serve(listener, livedrop_server::router(state)).into_future());
+    serve_on(listener, state);
     base
 }
 
@@ -91,11 +92,36 @@ pub async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> T {
     response.json().await.unwrap()
 }
 
-/// An access token for `user`, signed by `state`'s keys (what logging in would return).
+/// An access token for `user`, signed by `state`'s keys, good for every API route. Its
+/// sign-in is made up, not stored, so it gets no realtime token: use [`realtime_token`]
+/// (or sign in over HTTP) for the event stream.
 pub fn access_token(state: &AppState, user: UserId) -> String {
     state
         .tokens()
-        .issue(livedrop_server::auth::TokenKind::Access, user)
+        .issue(
+            livedrop_server::auth::TokenKind::Access,
+            user,
+            FamilyId::new(),
+        )
+        .unwrap()
+        .token
+}
+
+/// A realtime token for `user`, of a live sign-in started in `state`'s store (as logging
+/// in would): it opens one event stream.
+pub async fn realtime_token(state: &AppState, user: UserId) -> String {
+    let now = Utc::now();
+    let refresh = RefreshTokenHash::of(&format!("refresh-{}", UserId::new()));
+    let family = state
+        .ports()
+        .credentials
+        .issue_refresh(user, &refresh, now + TimeDelta::days(1), now)
+        .await
+        .unwrap();
+    state
+        .sessions()
+        .realtime_token(user, family)
+        .await
         .unwrap()
         .token
 }

@@ -23,14 +23,25 @@ impl Message {
 pub struct Reader {
     response: reqwest::Response,
     buffer: String,
-    /// The id of the `open` event every stream starts with: where it started.
+    /// The id of the `open` event a fresh stream starts with: where it started.
     pub opened: String,
 }
 
 impl Reader {
-    /// Opens `url`, sending `last_event_id` if given; the answer must be a 200 stream
-    /// starting with an `open` event that carries an id.
-    pub async fn open(url: &str, last_event_id: Option<&str>) -> Self {
+    /// Opens `url` afresh; the answer must be a 200 stream starting with an `open` event
+    /// that carries an id.
+    pub async fn open(url: &str) -> Self {
+        let mut reader = Self::connect(url, None).await;
+        let open = reader.next(Duration::from_secs(5)).await.unwrap();
+        assert_eq!(open.event, "open", "{open:?}");
+        assert!(!open.id.is_empty(), "{open:?}");
+        reader.opened = open.id;
+        reader
+    }
+
+    /// Opens `url`, sending `last_event_id` if given; the answer must be a 200 stream.
+    /// Nothing is read yet.
+    pub async fn connect(url: &str, last_event_id: Option<&str>) -> Self {
         let mut request = reqwest::Client::new().get(url);
         if let Some(id) = last_event_id {
             request = request.header("last-event-id", id);
@@ -39,16 +50,20 @@ impl Reader {
         assert_eq!(response.status(), 200, "{url}");
         assert_eq!(response.headers()["content-type"], "text/event-stream");
         assert_eq!(response.headers()["x-accel-buffering"], "no");
-        let mut reader = Self {
+        Self {
             response,
             buffer: String::new(),
             opened: String::new(),
-        };
-        let open = reader.next(Duration::from_secs(5)).await.unwrap();
-        assert_eq!(open.event, "open", "{open:?}");
-        assert!(!open.id.is_empty(), "{open:?}");
-        reader.opened = open.id;
-        reader
+        }
+    }
+
+    /// Every event that arrives until none has for `quiet`.
+    pub async fn drain(&mut self, quiet: Duration) -> Vec<Message> {
+        let mut seen = Vec::new();
+        while let Some(message) = self.next(quiet).await {
+            seen.push(message);
+        }
+        seen
     }
 
     /// The next event, or `None` when the stream ends or `patience` passes first.

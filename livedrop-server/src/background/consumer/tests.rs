@@ -36,6 +36,25 @@ impl EventBus for ScriptedBus {
     async fn lag(&self, _group: &str) -> Result<Vec<livedrop_core::ports::PartitionLag>> {
         Ok(Vec::new())
     }
+    /// The script's publishes go nowhere, so a tail of one partition, from offset 0, waits
+    /// forever.
+    async fn tail(&self) -> Result<Box<dyn livedrop_core::ports::EventTail>> {
+        Ok(Box::new(ScriptedTail))
+    }
+}
+
+/// A tail of a bus nothing is published to.
+#[derive(Debug)]
+struct ScriptedTail;
+
+#[async_trait]
+impl livedrop_core::ports::EventTail for ScriptedTail {
+    fn start(&self) -> &[i64] {
+        &[0]
+    }
+    async fn next_batch(&mut self, _max: usize) -> Result<Vec<Delivery>> {
+        std::future::pending().await
+    }
 }
 
 #[async_trait]
