@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use crate::auth::JwtSecret;
+use crate::auth::{JwtSecret, Passwords};
+use crate::realtime::HubConfig;
 use crate::serve::ServeConfig;
 use crate::telemetry::LogFormat;
 
@@ -54,6 +55,25 @@ pub struct Config {
     /// connections (`10s`, `500ms`, `0`).
     #[arg(long, env = "LIVEDROP_SHUTDOWN_GRACE", default_value = "10s", value_parser = duration)]
     pub shutdown_grace: Duration,
+    /// Event streams this node serves at most; one more is `503 streams_full` with
+    /// `Retry-After`. Each stream is a socket: stay under the open-file limit.
+    #[arg(long, env = "LIVEDROP_MAX_STREAMS", default_value_t = 18_000)]
+    pub max_streams: usize,
+    /// Event streams one user may hold open on this node; one more is `429`.
+    #[arg(long, env = "LIVEDROP_STREAMS_PER_USER", default_value_t = 5)]
+    pub streams_per_user: usize,
+    /// How long sent events are kept for exact resumes (`Last-Event-ID`); a gap older is
+    /// a `reset` (`2m`, `90s`).
+    #[arg(long, env = "LIVEDROP_REALTIME_HISTORY", default_value = "2m", value_parser = positive_duration)]
+    pub realtime_history: Duration,
+    /// The most memory the resume window holds, in MiB (the oldest events go first).
+    #[arg(long, env = "LIVEDROP_REALTIME_HISTORY_MIB", default_value_t = 128)]
+    pub realtime_history_mib: usize,
+    /// argon2id cost for new password hashes: `MEMORY_KIB,PASSES,LANES` (OWASP's
+    /// `19456,2,1` by default). Stored hashes keep their own cost, so lowering it (say,
+    /// for a load-test environment) affects only new passwords.
+    #[arg(long, env = "LIVEDROP_PASSWORD_HASH", default_value = "19456,2,1", value_parser = password_cost)]
+    pub password_hash: (u32, u32, u32),
 }
 
 impl Config {
@@ -65,6 +85,43 @@ impl Config {
             shutdown_grace: self.shutdown_grace,
         }
     }
+
+    /// The realtime hub's limits: the flags above, the rest at their defaults.
+    #[must_use]
+    pub fn hub_config(&self) -> HubConfig {
+        HubConfig {
+            max_streams: self.max_streams,
+            streams_per_user: self.streams_per_user,
+            history: self.realtime_history,
+            history_bytes: self.realtime_history_mib.saturating_mul(1 << 20),
+            ..HubConfig::default()
+        }
+    }
+
+    /// The password hasher for `--password-hash`.
+    ///
+    /// # Errors
+    /// When argon2 refuses the cost (checked again here: the parser cannot build it).
+    pub fn passwords(&self) -> Result<Passwords, String> {
+        let (memory_kib, passes, lanes) = self.password_hash;
+        Passwords::new(memory_kib, passes, lanes)
+    }
+}
+
+/// `MEMORY_KIB,PASSES,LANES`, each a positive whole number argon2 accepts.
+fn password_cost(text: &str) -> Result<(u32, u32, u32), String> {
+    let parts: Vec<u32> = text
+        .split(',')
+        .map(|part| part.trim().parse::<u32>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| format!("`{text}` is not MEMORY_KIB,PASSES,LANES (like 19456,2,1)"))?;
+    let [memory_kib, passes, lanes] = parts[..] else {
+        return Err(format!(
+            "`{text}` is not MEMORY_KIB,PASSES,LANES (like 19456,2,1)"
+        ));
+    };
+    Passwords::new(memory_kib, passes, lanes)?;
+    Ok((memory_kib, passes, lanes))
 }
 
 /// A duration: a non-negative number with a unit, `ms`, `s` or `m` (seconds without one).
@@ -113,6 +170,11 @@ impl fmt::Debug for Config {
             .field("log_format", &self.log_format)
             .field("header_read_timeout", &self.header_read_timeout)
             .field("shutdown_grace", &self.shutdown_grace)
+            .field("max_streams", &self.max_streams)
+            .field("streams_per_user", &self.streams_per_user)
+            .field("realtime_history", &self.realtime_history)
+            .field("realtime_history_mib", &self.realtime_history_mib)
+            .field("password_hash", &self.password_hash)
             .finish()
     }
 }
@@ -169,6 +231,36 @@ mod tests {
             assert!(
                 Config::try_parse_from(["livedrop-server", flag, value]).is_err(),
                 "{flag} {value}"
+            );
+        }
+    }
+
+    #[test]
+    fn realtime_limits_and_password_cost_come_from_flags() {
+        let config = Config::try_parse_from(["livedrop-server"]).unwrap();
+        let hub = config.hub_config();
+        assert_eq!((hub.max_streams, hub.streams_per_user), (18_000, 5));
+        assert_eq!(hub.history, Duration::from_secs(120));
+        assert_eq!(hub.history_bytes, 128 << 20);
+        assert_eq!(config.password_hash, (19_456, 2, 1));
+
+        let config = Config::try_parse_from([
+            "livedrop-server",
+            "--max-streams",
+            "100",
+            "--realtime-history",
+            "30s",
+            "--password-hash",
+            "1024,1,1",
+        ])
+        .unwrap();
+        assert_eq!(config.hub_config().max_streams, 100);
+        assert_eq!(config.hub_config().history, Duration::from_secs(30));
+        assert!(config.passwords().is_ok());
+        for bad in ["1024,1", "0,1,1", "1024,0,1", "a,b,c", "1024,1,1,1"] {
+            assert!(
+                Config::try_parse_from(["livedrop-server", "--password-hash", bad]).is_err(),
+                "{bad}"
             );
         }
     }

@@ -34,7 +34,9 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
             "no database configured (LIVEDROP_DATABASE_URL): orders and the catalog are kept in memory, not persisted, and lost when the server stops"
         );
     }
-    let mut state = AppState::builder(backends.ports);
+    let mut state = AppState::builder(backends.ports)
+        .hub(config.hub_config())
+        .passwords(config.passwords()?);
     match config.jwt_secret {
         Some(secret) => state = state.jwt_secret(secret),
         None => tracing::warn!(
