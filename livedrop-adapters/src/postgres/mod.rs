@@ -12,7 +12,7 @@
 //! - One file per port: `ledger/` (the atomic unit, group commit, scheduler and cancel),
 //!   `catalog` (+ `catalog_drops`, `catalog_rows`), `credentials`, `follows`, `audit_log`,
 //!   `outbox`, `idempotency` (+ `single_flight`, coalescing concurrent begins of one key),
-//!   `notifier`.
+//!   `notifier` (+ `inbox_sql`, the inbox merge and its bounds).
 //!
 //! [`PgBackend::ports`] overlays a base set of ports (the in-memory backend's, in the
 //! server) with the ones Postgres owns; the rest (cache, rate limiter, media, event bus)
@@ -28,6 +28,7 @@ mod credentials;
 mod error;
 mod follows;
 mod idempotency;
+mod inbox_sql;
 mod keyset;
 mod ledger;
 mod notifier;

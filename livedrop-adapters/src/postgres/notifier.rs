@@ -4,8 +4,7 @@
 //! stored once, in the creator's feed, and fanned out on read: a user's inbox is their
 //! feed merged with the feed of every creator they follow now, from the moment they
 //! started following (a new follower does not inherit the creator's history; one who left
-//! sees none of it). Each branch of the merge is an index range scan bounded by the page
-//! size, so an inbox page costs one small scan per followed creator.
+//! sees none of it). The merge queries are in `inbox_sql`.
 //!
 //! Unlike the memory backend, feeds are not trimmed here; retention is left to a
 //! maintenance job.
@@ -26,76 +25,8 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::codec::corrupt;
+use super::inbox_sql::{COUNT_ALL, COUNT_NEWER, FIRST_PAGE, NEXT_PAGE};
 use super::{db_error, keyset};
-
-/// The first page of an inbox: `$1` the user, `$2` the row bound.
-const FIRST_PAGE: &str = "\
-    SELECT feed_kind, feed_id, event, occurred_at, event_id FROM ( \
-        (SELECT feed_kind, feed_id, event, occurred_at, event_id FROM notifications \
-          WHERE feed_kind = 'user' AND feed_id = $1 \
-          ORDER BY occurred_at DESC, event_id DESC LIMIT $2) \
-        UNION ALL \
-        (SELECT n.feed_kind, n.feed_id, n.event, n.occurred_at, n.event_id \
-          FROM follows f CROSS JOIN LATERAL ( \
-              SELECT feed_kind, feed_id, event, occurred_at, event_id FROM notifications \
-               WHERE feed_kind = 'creator' AND feed_id = f.creator_id \
-                 AND occurred_at >= f.created_at \
-               ORDER BY occurred_at DESC, event_id DESC LIMIT $2) n \
-          WHERE f.user_id = $1) \
-    ) inbox ORDER BY occurred_at DESC, event_id DESC LIMIT $2";
-
-/// A later page: as [`FIRST_PAGE`], strictly before the cursor `($3, $4)`.
-const NEXT_PAGE: &str = "\
-    SELECT feed_kind, feed_id, event, occurred_at, event_id FROM ( \
-        (SELECT feed_kind, feed_id, event, occurred_at, event_id FROM notifications \
-          WHERE feed_kind = 'user' AND feed_id = $1 \
-            AND (occurred_at, event_id) < ($3, $4) \
-          ORDER BY occurred_at DESC, event_id DESC LIMIT $2) \
-        UNION ALL \
-        (SELECT n.feed_kind, n.feed_id, n.event, n.occurred_at, n.event_id \
-          FROM follows f CROSS JOIN LATERAL ( \
-              SELECT feed_kind, feed_id, event, occurred_at, event_id FROM notifications \
-               WHERE feed_kind = 'creator' AND feed_id = f.creator_id \
-                 AND occurred_at >= f.created_at \
-                 AND (occurred_at, event_id) < ($3, $4) \
-               ORDER BY occurred_at DESC, event_id DESC LIMIT $2) n \
-          WHERE f.user_id = $1) \
-    ) inbox ORDER BY occurred_at DESC, event_id DESC LIMIT $2";
-
-/// How many notifications of an inbox there are, counting at most `$2`: `$1` the user. Each
-/// branch stops at the bound, and so does the whole.
-const COUNT_ALL: &str = "\
-    SELECT count(*) FROM ( \
-        (SELECT 1 FROM notifications \
-          WHERE feed_kind = 'user' AND feed_id = $1 \
-          LIMIT $2) \
-        UNION ALL \
-        (SELECT 1 FROM follows f CROSS JOIN LATERAL ( \
-              SELECT 1 FROM notifications \
-               WHERE feed_kind = 'creator' AND feed_id = f.creator_id \
-                 AND occurred_at >= f.created_at \
-               LIMIT $2) n \
-          WHERE f.user_id = $1) \
-        LIMIT $2 \
-    ) inbox";
-
-/// As [`COUNT_ALL`], of the notifications strictly after the position `($3, $4)`.
-const COUNT_NEWER: &str = "\
-    SELECT count(*) FROM ( \
-        (SELECT 1 FROM notifications \
-          WHERE feed_kind = 'user' AND feed_id = $1 \
-            AND (occurred_at, event_id) > ($3, $4) \
-          LIMIT $2) \
-        UNION ALL \
-        (SELECT 1 FROM follows f CROSS JOIN LATERAL ( \
-              SELECT 1 FROM notifications \
-               WHERE feed_kind = 'creator' AND feed_id = f.creator_id \
-                 AND occurred_at >= f.created_at \
-                 AND (occurred_at, event_id) > ($3, $4) \
-               LIMIT $2) n \
-          WHERE f.user_id = $1) \
-        LIMIT $2 \
-    ) newer";
 
 /// The notifier port: deliveries on the primary, inboxes from the read pool.
 #[derive(Debug, Clone)]

@@ -162,6 +162,49 @@ pub async fn inbox_is_newest_first_and_paginated(ports: &Ports) {
     }
 }
 
+/// A user following many creators, whose notifications interleave (ties on `occurred_at`
+/// included) and one of whom they followed only midway, pages through exactly the
+/// newest-first merge at every page size: a backend that reads only the creators a page
+/// can reach must not drop one that can.
+pub async fn an_inbox_merges_many_creators_in_order_at_every_page_size(ports: &Ports) {
+    let reader = user(&*ports.catalog).await;
+    let base = now() - TimeDelta::hours(1);
+    let mut expected = Vec::new();
+    for c in 0..12_i64 {
+        let star = seller(&*ports.catalog).await;
+        // The last creator is followed midway: its older notifications are not the reader's.
+        let followed_at = if c == 11 {
+            base + TimeDelta::seconds(20)
+        } else {
+            base - TimeDelta::hours(1)
+        };
+        ports
+            .follows
+            .follow(reader.id, star.creator.id, followed_at)
+            .await
+            .unwrap();
+        for n in 0..4_i64 {
+            // Creators' notifications interleave; every third creator ties another's times.
+            let at = base + TimeDelta::seconds((n * 12 + c) / if c % 3 == 0 { 2 } else { 1 });
+            let note = drop_note(star.creator.id, at);
+            ports.notifier.deliver(&note).await.unwrap();
+            if at >= followed_at {
+                expected.push(note);
+            }
+        }
+    }
+    for n in 0..3_i64 {
+        let note = order_note(reader.id, base + TimeDelta::seconds(n * 17));
+        ports.notifier.deliver(&note).await.unwrap();
+        expected.push(note);
+    }
+    expected.sort_by_key(|n| std::cmp::Reverse((n.event.occurred_at, n.event.id)));
+    for size in [1, 5, 7, 100] {
+        let listed = collect_pages(limit(size), |page| ports.notifier.inbox(reader.id, page)).await;
+        assert_eq!(listed, expected, "page size {size}");
+    }
+}
+
 /// A stock-state notice of `drop`.
 fn stock_note(
     creator: CreatorId,

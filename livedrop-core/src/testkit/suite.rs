@@ -195,6 +195,7 @@ macro_rules! conformance_suite {
             deliver_is_idempotent_by_event_id,
             followers_see_what_happened_while_they_followed,
             inbox_is_newest_first_and_paginated,
+            an_inbox_merges_many_creators_in_order_at_every_page_size,
             deliver_all_answers_as_one_by_one,
             stock_notices_coalesce_within_their_window,
         ] []);
