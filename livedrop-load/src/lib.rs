@@ -2,8 +2,9 @@
 //! and returns its summary, so the binary only parses arguments, prints and picks the
 //! exit code, and tests run a mode in process against a real server.
 //!
-//! Modes: [`pipeline`] (orders at a fixed rate and the event pipeline behind them). See
-//! the binary's `# Layout` for the files.
+//! Modes: [`pipeline`] (orders at a fixed rate and the event pipeline behind them),
+//! [`sse`] (many event streams: exact delivery, resumes, and what they cost the server).
+//! See the binary's `# Layout` for the files.
 
 mod accounts;
 mod config;
@@ -19,12 +20,14 @@ mod progress;
 mod prometheus;
 mod report;
 mod setup;
+pub mod sse;
 mod summary;
 mod thresholds;
 
 pub use config::PipelineConfig;
 pub use lag::LagDrain;
 pub use latency::LatencyStats;
+pub use sse::{SseConfig, SseSummary};
 pub use summary::{
     DeliverySummary, InboxSummary, OrdersSummary, RunFigures, StockCheck, StreamSummary, Summary,
 };

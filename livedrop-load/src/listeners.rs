@@ -106,7 +106,7 @@ async fn listen(client: Client, index: usize, tally: Arc<Mutex<Tally>>) {
 }
 
 /// `POST /follow`, waiting out `429`s (the listener's client repeats nothing).
-async fn follow_creator(client: &Client, creator: CreatorId) -> Result<(), Error> {
+pub async fn follow_creator(client: &Client, creator: CreatorId) -> Result<(), Error> {
     let mut attempts = 0;
     loop {
         match client.follows().follow(creator).await {

@@ -5,6 +5,10 @@
 //! cargo run -p livedrop-load -- pipeline --buyers 200 --rate 300 --seconds 5 --listeners 20
 //! ```
 //!
+//! ```sh
+//! cargo run -p livedrop-load -- sse --streams 2000 --buyers 200 --storm 50 --server-pid "$(pgrep -n livedrop-server)"
+//! ```
+//!
 //! `pipeline` sets up one drop, sends orders at `--rate` a second for `--seconds` (open
 //! loop, spread over `--buyers`), and reports order throughput and latency, event latency
 //! to the listeners' streams and to the buyers' inboxes, the server's own delivery
@@ -12,6 +16,16 @@
 //! summary is printed for people, then as one JSON object on stdout's last line (and to
 //! `--json PATH`). Exit status: 0 passed, 1 the oversell check or a threshold failed,
 //! 2 the run could not be made.
+//!
+//! `sse` opens `--streams` event streams (round robin over every `--base-url`), starts a
+//! drop their users follow, has `--buyers` of them order through another server than
+//! their stream's, and checks each stream got exactly its events, once, in order, with
+//! no `reset`; optionally a storm of resumes (`--storm`, `--away-events`), resumes from
+//! before the window (`--storm-gap`: start the server with a `--realtime-history`
+//! shorter than `--idle-seconds`), and clients that never read (`--stuck`). It reports
+//! delivery latency, and per `--server-pid` RSS per stream and CPU while idle. Same
+//! output and exit status as `pipeline`. One process holds about 19,000 streams (one
+//! socket each, under the default open-file limit of 20,000); run several for more.
 //!
 //! # Layout
 //! - `main.rs`: the command line, printing, the exit code.
@@ -27,6 +41,16 @@
 //!   delivery histogram), `lag.rs` (consumer lag drain), `latency.rs` (percentiles).
 //! - Output: `summary.rs` (every figure, serializable), `report.rs` (the human-readable
 //!   form), `thresholds.rs` (the verdict), `progress.rs` (the progress bar).
+//! - `sse.rs`: the `sse` mode, one function from [`SseConfig`] to [`SseSummary`], over
+//!   `sse/`: `config.rs` (figures and checks), `users.rs` (a user per loopback address, a
+//!   client per server), `connection.rs` (one stream's connection task), `frames.rs` (SSE
+//!   parsing by hand), `log.rs` (what a stream received), `fleet.rs` (all the streams:
+//!   open, cut, resume, wait), `ordering.rs` (orders that cause events), `storm.rs` (the
+//!   storm and the gap), `stuck.rs` (clients that never read), `check.rs` (one stream
+//!   against what it should have received), `verdict.rs` (all streams, latencies,
+//!   failures), `host.rs` (RSS and CPU from `/proc`), `database.rs` (PostgreSQL's
+//!   statement count), `server_metrics.rs` (the hub's counters and histogram),
+//!   `servers.rs` (each server's figures), `summary.rs`, `report.rs`.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::path::PathBuf;
@@ -35,7 +59,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget};
-use livedrop_load::{PipelineConfig, Summary, Thresholds};
+use livedrop_load::{PipelineConfig, SseConfig, SseSummary, Summary, Thresholds};
+use serde::Serialize;
 
 #[derive(Parser)]
 #[command(
@@ -52,6 +77,8 @@ struct Cli {
 enum Mode {
     /// Orders at a fixed rate on one drop, and the event pipeline behind them.
     Pipeline(PipelineArgs),
+    /// Many event streams: exact delivery, resumes, stuck clients, and their cost.
+    Sse(SseArgs),
 }
 
 #[derive(Args)]
@@ -121,10 +148,117 @@ impl PipelineArgs {
     }
 }
 
+#[derive(Args)]
+struct SseArgs {
+    /// A server; repeat for several (streams go round robin over them, and each order
+    /// and storm resume goes to the next one: cross-node delivery).
+    #[arg(long = "base-url", default_value = "http://127.0.0.1:8080")]
+    base_urls: Vec<String>,
+    /// Event streams, one per user.
+    #[arg(long, default_value_t = 1000)]
+    streams: usize,
+    /// Users (the first ones) following the creator [default: all of them].
+    #[arg(long)]
+    followers: Option<usize>,
+    /// Users (the first ones) placing one order each.
+    #[arg(long, default_value_t = 100)]
+    buyers: usize,
+    /// The drop's stock [default: what the orders need].
+    #[arg(long)]
+    stock: Option<i64>,
+    /// Seconds from all streams open to the drop going live.
+    #[arg(long, default_value_t = 2.0)]
+    start_in: f64,
+    /// Streams (the last ones) that disconnect and resume with their Last-Event-ID.
+    #[arg(long, default_value_t = 0)]
+    storm: usize,
+    /// Orders each storm user places while its stream is away.
+    #[arg(long, default_value_t = 3)]
+    away_events: usize,
+    /// After the idle period, the storm's streams resume from the zero position and must
+    /// each get one `reset` (the server's --realtime-history must be shorter than
+    /// --idle-seconds, so its window no longer reaches back there).
+    #[arg(long)]
+    storm_gap: bool,
+    /// Extra streams that send their request and never read.
+    #[arg(long, default_value_t = 0)]
+    stuck: usize,
+    /// Events sent to each stuck stream (drops of a second creator starting together):
+    /// enough to fill its socket (about 150 frames) and the server's queue (256).
+    #[arg(long, default_value_t = 600)]
+    stuck_events: usize,
+    /// Seconds all streams sit idle while the servers' CPU is measured.
+    #[arg(long, default_value_t = 10.0)]
+    idle_seconds: f64,
+    /// A server's process id, for RSS and CPU; repeat, in --base-url order.
+    #[arg(long = "server-pid")]
+    server_pids: Vec<u32>,
+    /// PostgreSQL URL: statements per second while idle (build with feature `postgres`).
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Also write the JSON summary to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+impl SseArgs {
+    fn config(&self) -> Result<SseConfig, String> {
+        let seconds = |flag: &str, value: f64| {
+            Duration::try_from_secs_f64(value)
+                .map_err(|_| format!("{flag} {value}: not a duration"))
+        };
+        Ok(SseConfig {
+            base_urls: self.base_urls.clone(),
+            streams: self.streams,
+            followers: self.followers,
+            buyers: self.buyers,
+            stock: self.stock,
+            start_in: seconds("--start-in", self.start_in)?,
+            storm: self.storm,
+            away_events: self.away_events,
+            storm_gap: self.storm_gap,
+            stuck: self.stuck,
+            stuck_events: self.stuck_events,
+            idle: seconds("--idle-seconds", self.idle_seconds)?,
+            server_pids: self.server_pids.clone(),
+            database_url: self.database_url.clone(),
+            ..SseConfig::default()
+        })
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     match Cli::parse().mode {
         Mode::Pipeline(args) => pipeline(args).await,
+        Mode::Sse(args) => sse(args).await,
+    }
+}
+
+async fn sse(args: SseArgs) -> ExitCode {
+    let config = match args.config() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("livedrop-load: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    let summary: SseSummary = match livedrop_load::sse::run(&config, &bar).await {
+        Ok(summary) => summary,
+        Err(error) => {
+            bar.abandon();
+            eprintln!("livedrop-load: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    match print(&summary, args.json.as_ref()) {
+        Ok(()) if summary.passed => ExitCode::SUCCESS,
+        Ok(()) => ExitCode::FAILURE,
+        Err(error) => {
+            eprintln!("livedrop-load: {error}");
+            ExitCode::from(2)
+        }
     }
 }
 
@@ -134,7 +268,7 @@ async fn pipeline(args: PipelineArgs) -> ExitCode {
         eprintln!("warning: {warning}");
     }
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    let summary = match livedrop_load::pipeline::run(&config, &bar).await {
+    let summary: Summary = match livedrop_load::pipeline::run(&config, &bar).await {
         Ok(summary) => summary,
         Err(error) => {
             bar.abandon();
@@ -153,7 +287,10 @@ async fn pipeline(args: PipelineArgs) -> ExitCode {
 }
 
 /// The report, then the JSON on the last line (and into `json`, if given).
-fn print(summary: &Summary, json: Option<&PathBuf>) -> Result<(), livedrop_load::Error> {
+fn print(
+    summary: &(impl Serialize + std::fmt::Display),
+    json: Option<&PathBuf>,
+) -> Result<(), livedrop_load::Error> {
     let encoded = serde_json::to_string(summary)?;
     println!("{summary}");
     println!("{encoded}");

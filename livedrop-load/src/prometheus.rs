@@ -49,6 +49,11 @@ impl Metrics {
         Ok(Self::parse(&text))
     }
 
+    /// Every sample, in the order written (for a histogram's buckets).
+    pub fn samples(&self) -> &[Sample] {
+        &self.samples
+    }
+
     /// The sum of `name`'s samples whose labels include every `(label, value)` of
     /// `matching`; `None` when there is no such sample (the metric is absent, which is
     /// not the same as zero).
