@@ -135,9 +135,12 @@ fn farewell(last_id: Option<&[u8]>, reason: CloseReason) -> Frame {
     Frame::build(id, "reconnect", data.as_bytes())
 }
 
-/// `livedrop_realtime_fanout_seconds`: from when the news happened to its write.
+/// `livedrop_realtime_fanout_seconds`: from when the news happened to its write. The
+/// handle is looked up once: a fan-out records it once per stream, 18,000 times an event.
 fn record_fan_out(occurred_micros: i64) {
+    static FAN_OUT: std::sync::LazyLock<metrics::Histogram> =
+        std::sync::LazyLock::new(|| metrics::histogram!("livedrop_realtime_fanout_seconds"));
     let now = chrono::Utc::now().timestamp_micros();
     let seconds = (now - occurred_micros).max(0) as f64 / 1e6;
-    metrics::histogram!("livedrop_realtime_fanout_seconds").record(seconds);
+    FAN_OUT.record(seconds);
 }

@@ -1,5 +1,5 @@
-//! The accept loop: HTTP/1.1 connections served by hyper, with bounds on what a
-//! misbehaving client can hold.
+//! The accept loop: HTTP/1.1 connections served by hyper, event streams by a lean path of
+//! our own, with bounds on what a misbehaving client can hold.
 //!
 //! `axum::serve` has no header read timeout, gives handlers no way to drop their own
 //! connection, and its graceful shutdown waits for every connection however long it
@@ -15,31 +15,55 @@
 //! - a **graceful shutdown with a deadline** ([`ServeConfig::shutdown_grace`]): stop
 //!   accepting, run the caller's `on_shutdown` (the server ends its event streams there),
 //!   close idle keep-alive connections, let the others finish within the grace period,
-//!   then drop whatever is left.
+//!   then drop whatever is left;
+//! - a **fast path for event streams**: hyper keeps an 8 KiB read buffer and an 8 KiB
+//!   header buffer per connection for the connection's whole life, most of what an open
+//!   stream costs, though a stream never reads or writes a head again after its first.
+//!   So the loop reads each new connection's first request head itself, into a buffer of
+//!   1 KiB (growing to 16 KiB if need be), and when it is a bodiless `GET` (HTTP/1.0 or
+//!   1.1) of `/api/realtime/events` or `/api/drops/{id}/events` with nothing after it,
+//!   calls the same router (every layer runs) and writes the answer itself, always with
+//!   `Connection: close`: each event as a chunk, straight to the socket. Anything else,
+//!   any other request, a head that does not parse, a body, pipelined requests, goes to
+//!   hyper with the bytes read so far replayed ahead of the socket. Handles, the gauge,
+//!   the timeout and the shutdown behave alike on both paths.
 //!
 //! As with `axum::serve`: handlers can extract the peer's
 //! [`ConnectInfo<SocketAddr>`](axum::extract::ConnectInfo), sockets have `TCP_NODELAY`
 //! set, and failing to accept (`EMFILE`: out of file descriptors, ...) is logged and
 //! retried after a second rather than ending the server. The number of open connections
 //! is the gauge `livedrop_http_connections`.
+//!
+//! # Layout
+//!
+//! - `mod.rs`: [`ServeConfig`], [`serve`] (accepting, the shutdown), the gauge.
+//! - `handle.rs`: [`ConnectionHandle`].
+//! - `connection.rs`: one connection: its first head, then the fast path or hyper.
+//! - `head.rs`: reading the first head and sorting it (`httparse`).
+//! - `respond.rs`: the fast path's response writer and its watch on the client.
+//! - `replay.rs`: the socket as hyper reads it, the bytes already read first.
+
+mod connection;
+mod handle;
+mod head;
+mod replay;
+mod respond;
 
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
 use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::ConnectInfo;
-use hyper::body::Incoming;
 use hyper::server::conn::http1;
-use hyper::service::{Service as _, service_fn};
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioTimer;
 use hyper_util::service::TowerToHyperService;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
+
+pub use handle::ConnectionHandle;
 
 /// The gauge of open HTTP connections.
 const CONNECTIONS: &str = "livedrop_http_connections";
@@ -71,69 +95,14 @@ impl Default for ServeConfig {
     }
 }
 
-/// The connection a request arrived on, in every request's extensions: a handler drops
-/// its own connection with [`close`](Self::close).
-///
-/// That is how a handler streaming a response frees the connection of a client that
-/// stopped reading: while the socket is not writable the body is not polled, so ending
-/// the body does nothing, but closing the handle drops the connection at once (the client
-/// sees the connection reset or closed; the response is cut short).
-///
-/// Extract it with [`axum::Extension`]:
-///
-/// ```
-/// use axum::Extension;
-/// use livedrop_server::ConnectionHandle;
-///
-/// async fn handler(Extension(connection): Extension<ConnectionHandle>) -> &'static str {
-///     // Hand `connection` to whatever watches the client; `connection.close()` ends it.
-///     # let _ = connection;
-///     "ok"
-/// }
-/// # let _: axum::Router = axum::Router::new().route("/", axum::routing::get(handler));
-/// ```
-///
-/// A request served without this loop (a test calling the router directly) has none, and
-/// the extractor rejects it with `500`; take `Option<Extension<ConnectionHandle>>` to
-/// accept both. Clones share the connection.
-#[derive(Clone, Debug)]
-pub struct ConnectionHandle(Arc<watch::Sender<bool>>);
-
-impl ConnectionHandle {
-    fn new() -> Self {
-        Self(Arc::new(watch::Sender::new(false)))
-    }
-
-    /// Drops the connection: the request in flight on it, if any, is cut short, and no
-    /// further request is read from it. Calling it again, or after the connection has
-    /// ended, does nothing.
-    pub fn close(&self) {
-        self.0
-            .send_if_modified(|closed| !std::mem::replace(closed, true));
-    }
-
-    /// Whether the connection is closed or closing: [`close`](Self::close) was called, or
-    /// the connection has ended (the client left, the server shut down).
-    #[must_use]
-    pub fn is_closed(&self) -> bool {
-        *self.0.borrow()
-    }
-
-    /// Resolves once [`is_closed`](Self::is_closed) holds: at once if it already does.
-    pub async fn closed(&self) {
-        let mut closed = self.0.subscribe();
-        // Fails only once every sender is gone, and `self` holds one.
-        let _ = closed.wait_for(|closed| *closed).await;
-    }
-}
-
 /// Serves `router` on `listener` until `shutdown` resolves, then shuts down gracefully:
 /// stops accepting, calls `on_shutdown`, closes idle connections, gives the others up to
 /// [`ServeConfig::shutdown_grace`] to finish, drops the rest and returns.
 ///
-/// Every request carries the peer's [`ConnectInfo<SocketAddr>`](ConnectInfo) and its
-/// connection's [`ConnectionHandle`] in its extensions. Connections still open when the
-/// returned future is dropped are dropped with it.
+/// Every request carries the peer's
+/// [`ConnectInfo<SocketAddr>`](axum::extract::ConnectInfo) and its connection's
+/// [`ConnectionHandle`] in its extensions, on hyper's path and the event streams' alike.
+/// Connections still open when the returned future is dropped are dropped with it.
 ///
 /// # Errors
 /// Fails only if the listener's address cannot be read; failing to accept a connection is
@@ -147,12 +116,16 @@ pub async fn serve(
 ) -> io::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "listening");
-    // Turns the routes into services once, not on every request.
-    let router = router.with_state(());
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(config.header_read_timeout);
+    let shared = Arc::new(connection::Shared {
+        builder,
+        // Turns the routes into services once, not on every request.
+        app: TowerToHyperService::new(router.with_state(())),
+        config,
+    });
     // `true` once the shutdown starts: connections then finish their request and close.
     let (stopping, _) = watch::channel(false);
     let mut connections = JoinSet::new();
@@ -168,11 +141,10 @@ pub async fn serve(
             }
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
-                    let connection = serve_connection(
-                        &builder,
+                    let connection = connection::serve(
+                        shared.clone(),
                         stream,
                         peer,
-                        router.clone(),
                         stopping.subscribe(),
                     );
                     connections.spawn(connection);
@@ -216,58 +188,6 @@ pub async fn serve(
         tracing::info!(%addr, dropped, "stopped");
     }
     Ok(())
-}
-
-/// Serves one connection until it ends, its handle is closed, or the shutdown drops it
-/// (by aborting this task).
-fn serve_connection(
-    builder: &http1::Builder,
-    stream: TcpStream,
-    peer: SocketAddr,
-    router: Router,
-    mut stopping: watch::Receiver<bool>,
-) -> impl Future<Output = ()> + Send + 'static {
-    // Small responses (most of ours) are not held back waiting for an acknowledgement.
-    if let Err(error) = stream.set_nodelay(true) {
-        tracing::debug!(%error, %peer, "cannot set TCP_NODELAY");
-    }
-    let open = OpenConnection::new();
-    let handle = open.handle.clone();
-    let app = TowerToHyperService::new(router);
-    let service = service_fn(move |mut request: hyper::Request<Incoming>| {
-        request.extensions_mut().insert(ConnectInfo(peer));
-        request.extensions_mut().insert(handle.clone());
-        app.call(request)
-    });
-    // Boxed: the connection's buffers and state make a large future.
-    let mut connection = Box::pin(builder.serve_connection(TokioIo::new(stream), service));
-    async move {
-        let closed = open.handle.clone();
-        let mut closed = pin!(closed.closed());
-        let mut stop_asked = false;
-        loop {
-            tokio::select! {
-                served = connection.as_mut() => {
-                    if let Err(error) = served {
-                        // Timeouts, resets, malformed requests: the client's doing.
-                        tracing::debug!(%error, %peer, "connection ended with an error");
-                    }
-                    break;
-                }
-                () = &mut closed => {
-                    tracing::debug!(%peer, "connection closed by its handle");
-                    break;
-                }
-                // An error means the loop is gone: stopping too.
-                _ = stopping.wait_for(|stopping| *stopping), if !stop_asked => {
-                    stop_asked = true;
-                    connection.as_mut().graceful_shutdown();
-                }
-            }
-        }
-        drop(connection);
-        drop(open);
-    }
 }
 
 /// An open connection: counted in the gauge, and its handle marked closed when it ends
@@ -315,27 +235,6 @@ fn is_connection_error(error: &io::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[tokio::test]
-    async fn closing_a_handle_is_idempotent_and_seen_by_every_clone() {
-        let handle = ConnectionHandle::new();
-        let clone = handle.clone();
-        assert!(!clone.is_closed());
-        let waiting = tokio::spawn(async move { clone.closed().await });
-        tokio::task::yield_now().await;
-        assert!(!waiting.is_finished());
-        handle.close();
-        handle.close();
-        assert!(handle.is_closed());
-        tokio::time::timeout(Duration::from_secs(1), waiting)
-            .await
-            .expect("closed() resolves once closed")
-            .unwrap();
-        // Already closed: resolves at once.
-        tokio::time::timeout(Duration::from_millis(100), handle.closed())
-            .await
-            .expect("closed() resolves at once when already closed");
-    }
 
     #[test]
     fn ending_a_connection_closes_its_handle() {
