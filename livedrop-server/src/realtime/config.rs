@@ -15,7 +15,8 @@ pub struct HubConfig {
     /// what is queued, to resume from its position).
     pub queue_frames: usize,
     /// How long a stream whose queue overflowed may leave it unread before its connection
-    /// is cut.
+    /// is cut. The sweep looks once a second, so a stuck client is cut within this plus a
+    /// second: 9 s cuts it within 10 s of its queue filling.
     pub stuck_for: Duration,
     /// How long a stream lasts: its sign-in is checked again when it reconnects.
     pub lifetime: Duration,
@@ -43,7 +44,7 @@ impl Default for HubConfig {
             max_streams: 18_000,
             streams_per_user: 5,
             queue_frames: 256,
-            stuck_for: Duration::from_secs(10),
+            stuck_for: Duration::from_secs(9),
             lifetime: crate::auth::tokens::ACCESS_TTL,
             lifetime_jitter: 0.2,
             history: Duration::from_secs(120),
