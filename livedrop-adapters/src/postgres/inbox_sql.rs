@@ -14,68 +14,51 @@
 //!    then fetched by key. With 500 creators followed that is about 500 one-key probes
 //!    and a few dozen short scans, instead of 500 scans of a page each.
 
+/// An inbox page's query, with `$before` (a condition on `(occurred_at, event_id)`, or
+/// nothing) in each of its three reads of the feeds: one text for the first and the later
+/// pages, so they cannot drift apart.
+macro_rules! inbox_page {
+    ($before:literal) => {
+        concat!(
+            "WITH heads AS MATERIALIZED ( \
+                SELECT f.creator_id, f.created_at, h.occurred_at AS head \
+                  FROM follows f CROSS JOIN LATERAL ( \
+                      SELECT occurred_at FROM notifications \
+                       WHERE feed_kind = 'creator' AND feed_id = f.creator_id \
+                         AND occurred_at >= f.created_at ",
+            $before,
+            "      ORDER BY occurred_at DESC, event_id DESC LIMIT 1) h \
+                 WHERE f.user_id = $1), \
+            bar AS ( \
+                SELECT COALESCE((SELECT head FROM heads ORDER BY head DESC OFFSET $2 - 1 LIMIT 1), \
+                                '-infinity'::timestamptz) AS at), \
+            keys AS ( \
+                (SELECT feed_kind, feed_id, occurred_at, event_id FROM notifications \
+                  WHERE feed_kind = 'user' AND feed_id = $1 ",
+            $before,
+            "     ORDER BY occurred_at DESC, event_id DESC LIMIT $2) \
+                UNION ALL \
+                (SELECT 'creator'::text, c.creator_id, n.occurred_at, n.event_id \
+                  FROM heads c CROSS JOIN bar CROSS JOIN LATERAL ( \
+                      SELECT occurred_at, event_id FROM notifications \
+                       WHERE feed_kind = 'creator' AND feed_id = c.creator_id \
+                         AND occurred_at >= c.created_at AND occurred_at >= bar.at ",
+            $before,
+            "      ORDER BY occurred_at DESC, event_id DESC LIMIT $2) n \
+                  WHERE c.head >= bar.at) \
+                ORDER BY occurred_at DESC, event_id DESC LIMIT $2) \
+            SELECT n.feed_kind, n.feed_id, n.event, n.occurred_at, n.event_id \
+              FROM keys k JOIN notifications n USING (feed_kind, feed_id, event_id) \
+             ORDER BY n.occurred_at DESC, n.event_id DESC"
+        )
+    };
+}
+
 /// The first page of an inbox: `$1` the user, `$2` the row bound.
-pub(super) const FIRST_PAGE: &str = "\
-    WITH heads AS MATERIALIZED ( \
-        SELECT f.creator_id, f.created_at, h.occurred_at AS head \
-          FROM follows f CROSS JOIN LATERAL ( \
-              SELECT occurred_at FROM notifications \
-               WHERE feed_kind = 'creator' AND feed_id = f.creator_id \
-                 AND occurred_at >= f.created_at \
-               ORDER BY occurred_at DESC, event_id DESC LIMIT 1) h \
-         WHERE f.user_id = $1), \
-    bar AS ( \
-        SELECT COALESCE((SELECT head FROM heads ORDER BY head DESC OFFSET $2 - 1 LIMIT 1), \
-                        '-infinity'::timestamptz) AS at), \
-    keys AS ( \
-        (SELECT feed_kind, feed_id, occurred_at, event_id FROM notifications \
-          WHERE feed_kind = 'user' AND feed_id = $1 \
-          ORDER BY occurred_at DESC, event_id DESC LIMIT $2) \
-        UNION ALL \
-        (SELECT 'creator'::text, c.creator_id, n.occurred_at, n.event_id \
-          FROM heads c CROSS JOIN bar CROSS JOIN LATERAL ( \
-              SELECT occurred_at, event_id FROM notifications \
-               WHERE feed_kind = 'creator' AND feed_id = c.creator_id \
-                 AND occurred_at >= c.created_at AND occurred_at >= bar.at \
-               ORDER BY occurred_at DESC, event_id DESC LIMIT $2) n \
-          WHERE c.head >= bar.at) \
-        ORDER BY occurred_at DESC, event_id DESC LIMIT $2) \
-    SELECT n.feed_kind, n.feed_id, n.event, n.occurred_at, n.event_id \
-      FROM keys k JOIN notifications n USING (feed_kind, feed_id, event_id) \
-     ORDER BY n.occurred_at DESC, n.event_id DESC";
+pub(super) const FIRST_PAGE: &str = inbox_page!("");
 
 /// A later page: as [`FIRST_PAGE`], strictly before the cursor `($3, $4)`.
-pub(super) const NEXT_PAGE: &str = "\
-    WITH heads AS MATERIALIZED ( \
-        SELECT f.creator_id, f.created_at, h.occurred_at AS head \
-          FROM follows f CROSS JOIN LATERAL ( \
-              SELECT occurred_at FROM notifications \
-               WHERE feed_kind = 'creator' AND feed_id = f.creator_id \
-                 AND occurred_at >= f.created_at \
-                 AND (occurred_at, event_id) < ($3, $4) \
-               ORDER BY occurred_at DESC, event_id DESC LIMIT 1) h \
-         WHERE f.user_id = $1), \
-    bar AS ( \
-        SELECT COALESCE((SELECT head FROM heads ORDER BY head DESC OFFSET $2 - 1 LIMIT 1), \
-                        '-infinity'::timestamptz) AS at), \
-    keys AS ( \
-        (SELECT feed_kind, feed_id, occurred_at, event_id FROM notifications \
-          WHERE feed_kind = 'user' AND feed_id = $1 \
-            AND (occurred_at, event_id) < ($3, $4) \
-          ORDER BY occurred_at DESC, event_id DESC LIMIT $2) \
-        UNION ALL \
-        (SELECT 'creator'::text, c.creator_id, n.occurred_at, n.event_id \
-          FROM heads c CROSS JOIN bar CROSS JOIN LATERAL ( \
-              SELECT occurred_at, event_id FROM notifications \
-               WHERE feed_kind = 'creator' AND feed_id = c.creator_id \
-                 AND occurred_at >= c.created_at AND occurred_at >= bar.at \
-                 AND (occurred_at, event_id) < ($3, $4) \
-               ORDER BY occurred_at DESC, event_id DESC LIMIT $2) n \
-          WHERE c.head >= bar.at) \
-        ORDER BY occurred_at DESC, event_id DESC LIMIT $2) \
-    SELECT n.feed_kind, n.feed_id, n.event, n.occurred_at, n.event_id \
-      FROM keys k JOIN notifications n USING (feed_kind, feed_id, event_id) \
-     ORDER BY n.occurred_at DESC, n.event_id DESC";
+pub(super) const NEXT_PAGE: &str = inbox_page!("AND (occurred_at, event_id) < ($3, $4) ");
 
 /// How many notifications of an inbox there are, counting at most `$2`: `$1` the user. Each
 /// branch stops at the bound, and so does the whole.
