@@ -117,8 +117,10 @@ impl Hub {
     }
 
     /// Starts from a bus tail that begins at `start` (one offset per partition). Until
-    /// then streams are refused; attaching again (a new tail after a failure) starts a
-    /// new window, so resumes from before it are reset.
+    /// then streams are refused. Attaching again (a new tail after a failure) starts a new
+    /// window: what was published between the two tails never reached this node, so the
+    /// user streams open on the old one are ended to resume, and their resumes are reset
+    /// (never a replay with a hole in it).
     pub fn attach(&self, start: &[i64]) {
         let position = StreamPosition::starting_at(start);
         let config = &self.0.config;
@@ -128,7 +130,15 @@ impl Hub {
             config.history_bytes,
             config.max_replay,
         );
-        *self.0.sequencer() = Some(Sequencer { position, history });
+        let mut sequencer = self.0.sequencer();
+        let reattached = sequencer.replace(Sequencer { position, history }).is_some();
+        if reattached {
+            self.0.all.for_each_shard(|shard| {
+                for subscriber in shard.values().filter(|s| s.user.is_some()) {
+                    subscriber.mailbox.close(CloseReason::Resync);
+                }
+            });
+        }
     }
 
     /// Whether it reads the bus and takes streams.

@@ -412,3 +412,23 @@ async fn a_drop_stream_gets_one_update_per_flush_with_the_newest_stock() {
     let text = String::from_utf8(frames[0].bytes().to_vec()).unwrap();
     assert!(text.contains(r#""available":0"#), "{text}");
 }
+
+#[tokio::test]
+async fn a_node_that_reopens_its_tail_ends_user_streams_and_resets_their_resumes() {
+    let hub = hub(config(), 1);
+    let me = UserId::new();
+    let mut stream = hub.open_user(me, &[], Resume::Fresh, None).await.unwrap();
+    let opened = kind_and_id(&ready(&mut stream).await[0]).1;
+    // The tail failed; the new one starts after events this node never saw.
+    hub.attach(&[5]);
+    assert!(matches!(
+        stream.next().await,
+        Next::Close(CloseReason::Resync)
+    ));
+    let resume = Resume::from_last_event_id(Some(opened.as_bytes()));
+    let mut resumed = hub.open_user(me, &[], resume, None).await.unwrap();
+    assert_eq!(
+        kind_and_id(&ready(&mut resumed).await[0]),
+        ("reset".into(), "5".into())
+    );
+}

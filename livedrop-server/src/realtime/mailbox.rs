@@ -18,6 +18,9 @@ pub enum CloseReason {
     LifetimeReached,
     /// The client read too slowly and events for it were dropped: it must resume.
     SlowClient,
+    /// The node lost its place in the bus (its tail failed and was reopened further on):
+    /// the stream resumes, and gets a `reset` if it missed anything.
+    Resync,
 }
 
 impl CloseReason {
@@ -27,6 +30,7 @@ impl CloseReason {
             CloseReason::ShuttingDown => "server shutting down",
             CloseReason::LifetimeReached => "stream lifetime reached",
             CloseReason::SlowClient => "client too slow",
+            CloseReason::Resync => "server resynchronizing",
         }
     }
 }
