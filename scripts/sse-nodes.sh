@@ -40,7 +40,7 @@ for n in $(seq 1 "$NODES"); do
     # set-up here, so they hash cheaply.
     LIVEDROP_DATABASE_URL="postgres://$PGUSER@$PGHOST:$PGPORT/$DB" LIVEDROP_REDIS_URL="$REDIS" \
         LIVEDROP_KAFKA_BROKERS="$KAFKA" LIVEDROP_JWT_SECRET="sse-nodes-secret-of-at-least-32-bytes" \
-        LIVEDROP_PASSWORD_HASH=1024,1,1 LIVEDROP_MAX_STREAMS=$((STREAMS + 500)) \
+        LIVEDROP_PASSWORD_HASH=1024,1,1 LIVEDROP_MAX_STREAMS=19000 \
         LIVEDROP_LISTEN="127.0.0.1:$port" RUST_LOG=warn \
         "${pin_server[@]}" "$SERVER" >"/tmp/livedrop-sse-node-$n.log" 2>&1 &
     pids+=($!)
