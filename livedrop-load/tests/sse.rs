@@ -158,9 +158,16 @@ async fn resumes_from_before_the_window_get_one_reset_and_stuck_clients_are_cut(
         "{d:?}"
     );
 
+    // Each stuck stream's queue overflows; the server then ends it either way the hub
+    // may: cut when its queue stays full, or with a `reconnect` when what was queued still
+    // fit in the socket (which one depends on how the burst and the socket raced).
     let stuck = summary.stuck.as_ref().unwrap();
     assert!(stuck.all_closed, "{stuck:?}");
-    assert!(stuck.slow_closes >= 2.0, "{stuck:?}");
+    assert!(stuck.queue_overflows >= 2.0, "{stuck:?}");
+    assert!(
+        stuck.slow_closes + stuck.ended_with_reconnect as f64 >= 2.0,
+        "{stuck:?}"
+    );
     assert!(summary.passed, "{:?}", summary.failures);
 }
 
