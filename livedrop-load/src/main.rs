@@ -244,22 +244,13 @@ async fn sse(args: SseArgs) -> ExitCode {
         }
     };
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    let summary: SseSummary = match livedrop_load::sse::run(&config, &bar).await {
-        Ok(summary) => summary,
-        Err(error) => {
-            bar.abandon();
-            eprintln!("livedrop-load: {error}");
-            return ExitCode::from(2);
-        }
-    };
-    match print(&summary, args.json.as_ref()) {
-        Ok(()) if summary.passed => ExitCode::SUCCESS,
-        Ok(()) => ExitCode::FAILURE,
-        Err(error) => {
-            eprintln!("livedrop-load: {error}");
-            ExitCode::from(2)
-        }
-    }
+    let outcome = livedrop_load::sse::run(&config, &bar).await;
+    conclude(
+        outcome,
+        &bar,
+        |summary: &SseSummary| summary.passed,
+        args.json.as_ref(),
+    )
 }
 
 async fn pipeline(args: PipelineArgs) -> ExitCode {
@@ -268,7 +259,24 @@ async fn pipeline(args: PipelineArgs) -> ExitCode {
         eprintln!("warning: {warning}");
     }
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    let summary: Summary = match livedrop_load::pipeline::run(&config, &bar).await {
+    let outcome = livedrop_load::pipeline::run(&config, &bar).await;
+    conclude(
+        outcome,
+        &bar,
+        |summary: &Summary| summary.passed,
+        args.json.as_ref(),
+    )
+}
+
+/// Every mode's ending: the summary printed (and written to `json`), and the exit status:
+/// 0 passed, 1 a check failed, 2 the run could not be made.
+fn conclude<S: Serialize + std::fmt::Display>(
+    outcome: Result<S, impl std::fmt::Display>,
+    bar: &ProgressBar,
+    passed: impl Fn(&S) -> bool,
+    json: Option<&PathBuf>,
+) -> ExitCode {
+    let summary = match outcome {
         Ok(summary) => summary,
         Err(error) => {
             bar.abandon();
@@ -276,8 +284,8 @@ async fn pipeline(args: PipelineArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match print(&summary, args.json.as_ref()) {
-        Ok(()) if summary.passed => ExitCode::SUCCESS,
+    match print(&summary, json) {
+        Ok(()) if passed(&summary) => ExitCode::SUCCESS,
         Ok(()) => ExitCode::FAILURE,
         Err(error) => {
             eprintln!("livedrop-load: {error}");
