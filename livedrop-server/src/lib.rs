@@ -48,6 +48,8 @@
 //! - [`background`]: the drop scheduler, the outbox relay and the event consumers.
 //! - [`shutdown`]: the ctrl-c / SIGTERM signal that starts a graceful shutdown.
 //! - [`telemetry`]: the `tracing` subscriber (`RUST_LOG`) and the Prometheus recorder.
+//! - `web`: the web app (`web/`, embedded at build time) at `/`, its assets under
+//!   `/app/<version>/`.
 
 pub mod auth;
 pub mod backends;
@@ -67,6 +69,7 @@ pub mod serve;
 pub mod shutdown;
 pub mod state;
 pub mod telemetry;
+mod web;
 
 use std::future::Future;
 

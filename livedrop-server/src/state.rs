@@ -251,7 +251,7 @@ impl AppStateBuilder {
                 clock.clone(),
             ),
             inbox: InboxService::new(ports.notifier.clone(), clock.clone()),
-            media: MediaService::new(ports.media_host.clone(), clock.clone()),
+            media: MediaService::new(ports.media.clone(), ports.media_host.clone(), clock.clone()),
             orders: OrderService::new(
                 ports.ledger.clone(),
                 ports.idempotency.clone(),

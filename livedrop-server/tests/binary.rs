@@ -6,100 +6,11 @@
 #[path = "../../livedrop-adapters/tests/support/mod.rs"]
 mod backends;
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+mod support;
+
 use std::time::Duration;
 
-/// The variables that choose backends, cleared so the host's settings do not leak in.
-const BACKEND_VARIABLES: [&str; 3] = [
-    "LIVEDROP_DATABASE_URL",
-    "LIVEDROP_REDIS_URL",
-    "LIVEDROP_KAFKA_BROKERS",
-];
-
-/// A running binary and what it logs (read as it comes, so a full pipe never blocks it).
-struct Running {
-    child: Child,
-    logged: std::thread::JoinHandle<String>,
-}
-
-/// The binary, started with `variables` on a free port, and its base URL.
-fn start(variables: &[(&str, String)]) -> (Running, String) {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .unwrap()
-        .port();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_livedrop-server"));
-    for variable in BACKEND_VARIABLES {
-        command.env_remove(variable);
-    }
-    let mut child = command
-        .env("LIVEDROP_LISTEN", format!("127.0.0.1:{port}"))
-        .env("RUST_LOG", "warn")
-        .envs(variables.iter().map(|(k, v)| (k, v)))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    let logged = std::thread::spawn(move || {
-        let mut logged = String::new();
-        let _ = std::io::Read::read_to_string(&mut stderr, &mut logged);
-        logged
-    });
-    (
-        Running { child, logged },
-        format!("http://127.0.0.1:{port}"),
-    )
-}
-
-/// Polls `GET /readyz` until it answers 200; returns its body.
-async fn ready(base_url: &str) -> serde_json::Value {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Ok(response) = reqwest::get(format!("{base_url}/readyz")).await
-            && response.status() == reqwest::StatusCode::OK
-        {
-            return response.json().await.unwrap();
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "not ready within 60 s"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// Sends SIGTERM and waits for a clean exit; returns what the binary logged.
-fn terminate(running: Running) -> String {
-    let status = Command::new("kill")
-        .args(["-TERM", &running.child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let (exit, logged) = exited(running, Duration::from_secs(15));
-    assert!(
-        exit.success(),
-        "exit {exit:?} after SIGTERM; logged:\n{logged}"
-    );
-    logged
-}
-
-/// Waits up to `limit` for the binary to exit; its status and what it logged.
-fn exited(mut running: Running, limit: Duration) -> (std::process::ExitStatus, String) {
-    let deadline = std::time::Instant::now() + limit;
-    let exit = loop {
-        if let Some(exit) = running.child.try_wait().unwrap() {
-            break exit;
-        }
-        if std::time::Instant::now() >= deadline {
-            let _ = running.child.kill();
-            panic!("still running after {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    (exit, running.logged.join().unwrap())
-}
+use support::binary::{exited, ready, start, terminate};
 
 #[tokio::test]
 async fn with_nothing_configured_it_serves_in_memory_and_says_so() {

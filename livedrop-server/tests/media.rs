@@ -173,14 +173,40 @@ async fn an_expired_url_is_refused() {
 }
 
 #[tokio::test]
-async fn without_a_media_store_the_routes_are_404() {
+async fn without_a_media_store_images_redirect_to_the_bucket_and_uploads_are_404() {
     // Media on a bucket: no host.
     let ports = Ports {
         media_host: None,
         ..MemoryBackend::default().ports()
     };
+    let public = ports.media.clone();
     let base = support::serve(AppState::new(ports)).await;
     let key = MediaKey::product_image(ProductId::new(), ImageType::Png);
-    let response = reqwest::get(format!("{base}/media/{key}")).await.unwrap();
-    assert_problem(response, StatusCode::NOT_FOUND, "not_found").await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = client
+        .get(format!("{base}/media/{key}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FOUND);
+    assert_eq!(
+        response.headers()["location"],
+        public.public_url(&key).as_str()
+    );
+    let upload = put(
+        &format!("{base}/media/{key}?max=1&expires=1&sig=x"),
+        "image/png",
+        PNG.to_vec(),
+    )
+    .await;
+    assert_problem(upload, StatusCode::NOT_FOUND, "not_found").await;
+    let not_a_key = client
+        .get(format!("{base}/media/elsewhere/x.png"))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(not_a_key, StatusCode::NOT_FOUND, "not_found").await;
 }

@@ -32,6 +32,7 @@ pub(crate) struct Tables {
     owners: FastHashMap<UserId, CreatorId>,
     products: FastHashMap<ProductId, Product>,
     products_by_creator: FastHashMap<CreatorId, BTreeSet<Position>>,
+    drops_by_creator: FastHashMap<CreatorId, BTreeSet<Position>>,
 }
 
 impl Tables {
@@ -115,6 +116,16 @@ impl Catalog for MemoryCatalog {
             .get(&id)
             .cloned()
             .ok_or_else(|| Error::not_found(Entity::Creator, id))
+    }
+
+    async fn creator_of(&self, owner: UserId) -> Result<Creator> {
+        let tables = read(&self.tables);
+        tables
+            .owners
+            .get(&owner)
+            .and_then(|id| tables.creators.get(id))
+            .cloned()
+            .ok_or_else(|| Error::not_found(Entity::Creator, format!("creator of user {owner}")))
     }
 
     async fn creator_by_handle(&self, handle: &Handle) -> Result<Creator> {
@@ -214,15 +225,14 @@ impl Catalog for MemoryCatalog {
     }
 
     async fn create_drop(&self, drop: &Drop, actor: UserId) -> Result<()> {
-        {
-            let tables = read(&self.tables);
-            let belongs = tables
-                .products
-                .get(&drop.product_id)
-                .is_some_and(|p| p.creator_id == drop.creator_id);
-            if !belongs {
-                return Err(Error::not_found(Entity::Product, drop.product_id));
-            }
+        // Held across the insert, so the creator's index lists exactly the stored drops.
+        let mut tables = write(&self.tables);
+        let belongs = tables
+            .products
+            .get(&drop.product_id)
+            .is_some_and(|p| p.creator_id == drop.creator_id);
+        if !belongs {
+            return Err(Error::not_found(Entity::Product, drop.product_id));
         }
         let mut book = DropBook::new(drop.clone());
         book.drop.status = DropStatus::Scheduled;
@@ -230,6 +240,11 @@ impl Catalog for MemoryCatalog {
         if !self.books.insert(book, announce) {
             return Err(Error::already_exists(Entity::Drop, drop.id));
         }
+        tables
+            .drops_by_creator
+            .entry(drop.creator_id)
+            .or_default()
+            .insert((drop.created_at.timestamp_micros(), drop.id.as_uuid()));
         Ok(())
     }
 
@@ -267,6 +282,29 @@ impl Catalog for MemoryCatalog {
         self.books.refile(before, &cell.book);
         self.announce(announcement::drop_updated(&cell.book.drop, actor, now));
         Ok(())
+    }
+
+    async fn drops_by_creator(
+        &self,
+        creator_id: CreatorId,
+        page: PageRequest,
+    ) -> Result<Page<Drop>> {
+        let positions = {
+            let tables = read(&self.tables);
+            let Some(index) = tables.drops_by_creator.get(&creator_id) else {
+                return Ok(empty());
+            };
+            keyset::newest_first(index, page)
+        };
+        Ok(Page {
+            items: positions
+                .items
+                .iter()
+                .filter_map(|(_, id)| self.books.cell(DropId::from_uuid(*id)))
+                .map(|cell| cell.lock().book.drop.clone())
+                .collect(),
+            next_cursor: positions.next_cursor,
+        })
     }
 
     async fn drops_by_status(&self, status: DropStatus, page: PageRequest) -> Result<Page<Drop>> {

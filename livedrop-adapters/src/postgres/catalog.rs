@@ -163,6 +163,20 @@ impl Catalog for PgCatalog {
         .into_creator()
     }
 
+    async fn creator_of(&self, owner: UserId) -> Result<Creator> {
+        sqlx::query_as::<_, CreatorRow>(concat!(
+            "SELECT ",
+            creator_columns!(),
+            " FROM creators WHERE owner_id = $1"
+        ))
+        .bind(owner.as_uuid())
+        .fetch_optional(&self.reads)
+        .await
+        .map_err(db_error)?
+        .ok_or_else(|| Error::not_found(Entity::Creator, format!("creator of user {owner}")))?
+        .into_creator()
+    }
+
     async fn creator_by_handle(&self, handle: &Handle) -> Result<Creator> {
         sqlx::query_as::<_, CreatorRow>(concat!(
             "SELECT ",
@@ -327,6 +341,14 @@ impl Catalog for PgCatalog {
 
     async fn update_drop(&self, drop: &Drop, actor: UserId, now: DateTime<Utc>) -> Result<()> {
         catalog_drops::update(&self.primary, drop, actor, micros(now)).await
+    }
+
+    async fn drops_by_creator(
+        &self,
+        creator_id: CreatorId,
+        page: PageRequest,
+    ) -> Result<Page<Drop>> {
+        catalog_drops::by_creator(&self.reads, creator_id, page).await
     }
 
     async fn drops_by_status(&self, status: DropStatus, page: PageRequest) -> Result<Page<Drop>> {

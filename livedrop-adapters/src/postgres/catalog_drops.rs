@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 
 use livedrop_core::domain::announcement;
 use livedrop_core::domain::{Drop, DropBook, DropStatus, Event};
-use livedrop_core::ids::{DropId, UserId};
+use livedrop_core::ids::{CreatorId, DropId, UserId};
 use livedrop_core::pagination::{Page, PageRequest};
 use livedrop_core::{Entity, Error, Result};
 use sqlx::{AssertSqlSafe, PgConnection, PgPool};
@@ -41,6 +41,21 @@ static NEXT_BY_STATUS: LazyLock<String> = LazyLock::new(|| {
         "SELECT {BOOK_COLUMNS} FROM drop_stock s JOIN drops d ON d.id = s.drop_id \
          WHERE s.status = $1 AND (s.start_at, s.drop_id) > ($2, $3) \
          ORDER BY s.start_at, s.drop_id LIMIT $4"
+    )
+});
+
+static FIRST_BY_CREATOR: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {BOOK_COLUMNS} FROM drops d JOIN drop_stock s ON s.drop_id = d.id \
+         WHERE d.creator_id = $1 ORDER BY d.created_at DESC, d.id DESC LIMIT $2"
+    )
+});
+
+static NEXT_BY_CREATOR: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {BOOK_COLUMNS} FROM drops d JOIN drop_stock s ON s.drop_id = d.id \
+         WHERE d.creator_id = $1 AND (d.created_at, d.id) < ($2, $3) \
+         ORDER BY d.created_at DESC, d.id DESC LIMIT $4"
     )
 });
 
@@ -220,5 +235,36 @@ pub(crate) async fn by_status(
         .collect::<Result<Vec<_>>>()?;
     Ok(keyset::page_of(items, page, |d| {
         (d.window.start_at(), d.id.as_uuid())
+    }))
+}
+
+/// A creator's drops, any status, newest first by `(created_at, id)`.
+pub(crate) async fn by_creator(
+    pool: &PgPool,
+    creator: CreatorId,
+    page: PageRequest,
+) -> Result<Page<Drop>> {
+    let rows = match page.cursor {
+        None => sqlx::query_as::<_, BookRow>(AssertSqlSafe(FIRST_BY_CREATOR.as_str()))
+            .bind(creator.as_uuid())
+            .bind(keyset::fetch_limit(page)),
+        Some(cursor) => {
+            let (at, id) = keyset::position(cursor);
+            sqlx::query_as::<_, BookRow>(AssertSqlSafe(NEXT_BY_CREATOR.as_str()))
+                .bind(creator.as_uuid())
+                .bind(at)
+                .bind(id)
+                .bind(keyset::fetch_limit(page))
+        }
+    }
+    .fetch_all(pool)
+    .await
+    .map_err(db_error)?;
+    let items = rows
+        .into_iter()
+        .map(|row| row.into_book().map(|book| book.drop))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(keyset::page_of(items, page, |d| {
+        (d.created_at, d.id.as_uuid())
     }))
 }

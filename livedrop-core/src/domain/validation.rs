@@ -110,6 +110,18 @@ pub enum ValidationError {
         /// What was given.
         content_type: String,
     },
+    /// An image key that is not an upload URL's key for this product.
+    #[error("{key:?} is not an image key of this product")]
+    ImageNotOfProduct {
+        /// What was given.
+        key: String,
+    },
+    /// More images than a product may show.
+    #[error("a product has at most {max} images")]
+    TooManyImages {
+        /// The most accepted.
+        max: usize,
+    },
 }
 
 impl ValidationError {
@@ -136,6 +148,8 @@ impl ValidationError {
             ValidationError::InvalidCursor => "invalid_cursor",
             ValidationError::InvalidLimit { .. } => "invalid_limit",
             ValidationError::UnsupportedMediaType { .. } => "unsupported_media_type",
+            ValidationError::ImageNotOfProduct { .. } => "image_not_of_product",
+            ValidationError::TooManyImages { .. } => "too_many_images",
             ValidationError::PasswordLength { .. } => "invalid_password",
         }
     }

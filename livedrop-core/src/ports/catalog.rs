@@ -31,7 +31,8 @@ use crate::pagination::{Page, PageRequest};
 ///   and stock plan (stock resets to the new initial stock: no order can exist yet).
 /// - [`get_drop`](Catalog::get_drop) returns the drop with its current status.
 /// - Lists are keyset-paginated: products of a creator newest first by `(created_at, id)`;
-///   drops of a status by `(start_at, id)` ascending. A page never repeats or skips an item
+///   drops of a status by `(start_at, id)` ascending; drops of a creator newest first by
+///   `(created_at, id)`, whatever their status. A page never repeats or skips an item
 ///   that existed when the first page was read, whatever is inserted meanwhile.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
@@ -47,6 +48,8 @@ pub trait Catalog: Send + Sync + Debug + 'static {
     async fn create_creator(&self, creator: &Creator) -> Result<()>;
     /// A creator by id.
     async fn get_creator(&self, id: CreatorId) -> Result<Creator>;
+    /// The creator `owner` manages (a user has at most one); `NotFound` if none.
+    async fn creator_of(&self, owner: UserId) -> Result<Creator>;
     /// A creator by handle.
     async fn creator_by_handle(&self, handle: &Handle) -> Result<Creator>;
     /// Replaces a creator's display name and handle, at `now`.
@@ -81,6 +84,12 @@ pub trait Catalog: Send + Sync + Debug + 'static {
         actor: UserId,
         now: DateTime<Utc>,
     ) -> Result<()>;
+    /// A creator's drops, of any status, newest first by `(created_at, id)`.
+    async fn drops_by_creator(
+        &self,
+        creator_id: CreatorId,
+        page: PageRequest,
+    ) -> Result<Page<domain::Drop>>;
     /// Drops in `status`, by `(start_at, id)` ascending.
     async fn drops_by_status(
         &self,

@@ -129,6 +129,19 @@ impl MediaKey {
         }
     }
 
+    /// Parses `text` as a key of an image of `product` (as its upload URL named it).
+    pub fn of_product(text: &str, product: ProductId) -> Result<Self, ValidationError> {
+        let key = Self::parse(text).ok().filter(|key| {
+            key.0
+                .strip_prefix("products/")
+                .and_then(|rest| rest.split_once('/'))
+                .is_some_and(|(id, _)| id == product.to_string())
+        });
+        key.ok_or_else(|| ValidationError::ImageNotOfProduct {
+            key: text.chars().take(200).collect(),
+        })
+    }
+
     /// The key text.
     pub fn as_str(&self) -> &str {
         &self.0

@@ -51,6 +51,11 @@ impl BrowseService {
         self.catalog.products_by_creator(creator, page).await
     }
 
+    /// A creator's drops, of any status, newest first.
+    pub async fn drops_of(&self, creator: CreatorId, page: PageRequest) -> Result<Page<Drop>> {
+        self.catalog.drops_by_creator(creator, page).await
+    }
+
     /// A creator's followers, newest first.
     pub async fn followers_of(
         &self,

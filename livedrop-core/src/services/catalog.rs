@@ -8,7 +8,7 @@ use crate::clock::Clock;
 use crate::domain::DropStock;
 use crate::domain::{
     Creator, DisplayName, Drop, DropStatus, DropWindow, Email, Handle, PersonName, Product,
-    ProductDetails, StockPlan, User,
+    ProductDetails, StockPlan, User, ValidationError,
 };
 use crate::ids::{CreatorId, DropId, ProductId, UserId};
 use crate::ports::{Catalog, ImageType, Ledger, Media, MediaKey, PresignedUpload, UploadRequest};
@@ -16,6 +16,9 @@ use crate::{Error, Result};
 
 /// The largest product image accepted.
 pub const MAX_IMAGE_BYTES: u64 = 5 * 1024 * 1024;
+/// The most images a product shows.
+pub const MAX_PRODUCT_IMAGES: usize = 8;
+
 /// How long an image upload URL works: long enough for a slow phone upload, short enough
 /// that a leaked one is soon useless.
 pub const UPLOAD_URL_TTL: Duration = Duration::from_secs(10 * 60);
@@ -180,6 +183,39 @@ impl CatalogService {
             expires_in: UPLOAD_URL_TTL,
         };
         self.media.presign_upload(&request, self.clock.now()).await
+    }
+
+    /// Shows `keys` (images uploaded through [`image_upload_url`](Self::image_upload_url)
+    /// for this product, in display order) as the images of `actor`'s product, at most
+    /// [`MAX_PRODUCT_IMAGES`]. A key of another product, or not a key at all, changes
+    /// nothing.
+    pub async fn set_product_images(
+        &self,
+        actor: UserId,
+        product_id: ProductId,
+        keys: &[String],
+    ) -> Result<Product> {
+        if keys.len() > MAX_PRODUCT_IMAGES {
+            return Err(ValidationError::TooManyImages {
+                max: MAX_PRODUCT_IMAGES,
+            }
+            .into());
+        }
+        let images = keys
+            .iter()
+            .map(|key| MediaKey::of_product(key, product_id).map(|key| key.as_str().to_owned()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut product = self.owned_product(actor, product_id).await?;
+        product.images = images;
+        self.catalog
+            .update_product(&product, actor, self.clock.now())
+            .await?;
+        Ok(product)
+    }
+
+    /// The creator `owner` manages; `NotFound` if they have none.
+    pub async fn creator_of(&self, owner: UserId) -> Result<Creator> {
+        self.catalog.creator_of(owner).await
     }
 
     /// A user by id.

@@ -5,21 +5,32 @@ use std::sync::Arc;
 use crate::Result;
 use crate::clock::Clock;
 use crate::ports::{
-    AuthorizedUpload, MediaHost, MediaKey, StoredObject, UploadGrant, UploadRefused,
+    AuthorizedUpload, Media, MediaHost, MediaKey, StoredObject, UploadGrant, UploadRefused,
 };
 
 /// Accepting signed uploads and serving the stored images, when the media backend is this
 /// server; with a bucket (S3) there is no host and [`is_hosted`](Self::is_hosted) is false.
 #[derive(Clone, Debug)]
 pub struct MediaService {
+    media: Arc<dyn Media>,
     host: Option<Arc<dyn MediaHost>>,
     clock: Arc<dyn Clock>,
 }
 
 impl MediaService {
-    /// A service over the host, if this server is one.
-    pub fn new(host: Option<Arc<dyn MediaHost>>, clock: Arc<dyn Clock>) -> Self {
-        Self { host, clock }
+    /// A service over the media backend and its host, if this server is one.
+    pub fn new(
+        media: Arc<dyn Media>,
+        host: Option<Arc<dyn MediaHost>>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self { media, host, clock }
+    }
+
+    /// Where the media backend serves `key` (a bucket or CDN URL when this server is not
+    /// the host): pages may link every image as `/media/{key}` and be sent on.
+    pub fn public_url(&self, key: &MediaKey) -> String {
+        self.media.public_url(key)
     }
 
     /// Whether this server accepts uploads and serves images itself.

@@ -32,7 +32,7 @@ mod sessions;
 pub use browse::BrowseService;
 pub use cache_invalidator::CacheInvalidator;
 pub use cached_reads::{CachedReads, stale_keys};
-pub use catalog::{CatalogService, MAX_IMAGE_BYTES, UPLOAD_URL_TTL};
+pub use catalog::{CatalogService, MAX_IMAGE_BYTES, MAX_PRODUCT_IMAGES, UPLOAD_URL_TTL};
 pub use event_handler::EventHandler;
 #[cfg(any(test, feature = "mocks"))]
 pub use event_handler::MockEventHandler;

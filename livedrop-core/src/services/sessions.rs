@@ -35,6 +35,8 @@ const REFRESH_TOKEN_BYTES: usize = 32;
 /// next pair.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SignedIn {
+    /// Who signed in.
+    pub user: UserId,
     /// The access token.
     pub access: IssuedToken,
     /// The refresh token's text (the store keeps only its hash).
@@ -206,6 +208,7 @@ impl SessionService {
     /// An access token for `user`'s sign-in `family` next to `refresh`, already stored.
     fn pair(&self, user: UserId, family: FamilyId, refresh: NewRefresh) -> Result<SignedIn> {
         Ok(SignedIn {
+            user,
             access: self.tokens.issue(TokenKind::Access, user, family)?,
             refresh_token: refresh.token,
             refresh_expires_at: refresh.expires_at,

@@ -251,3 +251,19 @@ pub async fn products_by_creator_are_newest_first_and_paginated(ports: &Ports) {
         assert_eq!(listed, mine, "page size {size}");
     }
 }
+
+/// A user's creator is found by its owner; a user without one is `NotFound`.
+pub async fn creator_of_finds_the_owners_creator(ports: &Ports) {
+    let seller = seller(&*ports.catalog).await;
+    let found = ports
+        .catalog
+        .creator_of(seller.owner.id)
+        .await
+        .expect("the owner's creator");
+    assert_eq!(found, seller.creator);
+    let fan = user(&*ports.catalog).await;
+    assert!(matches!(
+        ports.catalog.creator_of(fan.id).await,
+        Err(crate::Error::NotFound { .. })
+    ));
+}

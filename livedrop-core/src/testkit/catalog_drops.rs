@@ -229,3 +229,51 @@ pub async fn drops_by_status_are_ordered_by_start(ports: &Ports) {
         "and no longer as scheduled"
     );
 }
+
+/// A creator's drops come newest first by `(created_at, id)`, whatever their status, each
+/// once, only theirs.
+pub async fn drops_by_creator_are_newest_first_and_paginated(ports: &Ports) {
+    let nobody = seller(&*ports.catalog).await;
+    let other = seller(&*ports.catalog).await;
+    let theirs = product(&*ports.catalog, &other).await;
+    let seller = seller(&*ports.catalog).await;
+    let product = product(&*ports.catalog, &seller).await;
+    let base = now() - TimeDelta::hours(1);
+    let mut mine = Vec::new();
+    for offset in [2, 0, 5, 1, 1, 3] {
+        let created = base + TimeDelta::seconds(offset);
+        // Some already started: the list is not by status.
+        let start = created + TimeDelta::minutes(if offset % 2 == 0 { 5 } else { 90 });
+        let plan = plan(3, 0, None);
+        let drop = Drop::new(
+            product.id,
+            seller.creator.id,
+            window(start, start + TimeDelta::hours(2)),
+            plan,
+            created,
+        );
+        ports
+            .catalog
+            .create_drop(&drop, seller.owner.id)
+            .await
+            .expect("create drop");
+        mine.push(ports.catalog.get_drop(drop.id).await.expect("stored drop"));
+        let window = window(start, start + TimeDelta::hours(2));
+        drop_of(&*ports.catalog, &other, &theirs, window, plan).await;
+    }
+    mine.sort_by_key(|d| std::cmp::Reverse((d.created_at, d.id)));
+    for size in [1, 2, 4, 100] {
+        let listed = collect_pages(limit(size), |page| {
+            ports.catalog.drops_by_creator(seller.creator.id, page)
+        })
+        .await;
+        let ids: Vec<DropId> = listed.iter().map(|d| d.id).collect();
+        let expected: Vec<DropId> = mine.iter().map(|d| d.id).collect();
+        assert_eq!(ids, expected, "page size {size}");
+    }
+    let none = collect_pages(limit(10), |page| {
+        ports.catalog.drops_by_creator(nobody.creator.id, page)
+    })
+    .await;
+    assert!(none.is_empty());
+}

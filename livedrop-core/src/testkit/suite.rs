@@ -136,6 +136,7 @@ macro_rules! conformance_suite {
             creator_writes_append_events_and_move_the_handle,
             product_writes_are_evented_and_audited,
             products_by_creator_are_newest_first_and_paginated,
+            creator_of_finds_the_owners_creator,
         ] []);
         $crate::conformance_suite!(@module ($make) ports catalog_drops (&ports) [
             create_drop_creates_its_stock_event_and_audit,
@@ -143,6 +144,7 @@ macro_rules! conformance_suite {
             update_drop_replaces_a_scheduled_drop,
             update_drop_after_start_is_not_editable,
             drops_by_status_are_ordered_by_start,
+            drops_by_creator_are_newest_first_and_paginated,
         ] []);
         $crate::conformance_suite!(@module ($make) ports credentials (&ports) [
             register_stores_the_user_and_password_together,

@@ -89,6 +89,33 @@ pub struct Registered {
     pub tokens: TokenPair,
 }
 
+/// The answer of the web app's sign-in routes (`POST /api/auth/web/{register,login,refresh}`):
+/// the user and an access token for page memory. The refresh token is not here: it travels
+/// only in an `HttpOnly` cookie, out of reach of page scripts (the OAuth 2.0 for
+/// Browser-Based Apps practice of keeping long-lived tokens away from JavaScript).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct WebSession {
+    /// The signed-in user.
+    pub user: User,
+    /// The JWT for `Authorization: Bearer`.
+    pub access_token: String,
+    /// When the access token stops working (refresh before).
+    pub access_token_expires_at: DateTime<Utc>,
+}
+
+impl WebSession {
+    /// `user`'s session from a sign-in (its refresh token goes in the cookie instead).
+    pub fn new(user: User, signed_in: &SignedIn) -> Self {
+        Self {
+            user,
+            access_token: signed_in.access.token.clone(),
+            access_token_expires_at: signed_in.access.expires_at,
+        }
+    }
+}
+
 /// `GET /api/realtime/token` answer: a short-lived token for
 /// `GET /api/realtime/events?token=`.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,6 +156,7 @@ redacted_debug!(LoginBody { email } hides [password]);
 redacted_debug!(RefreshBody {} hides [refresh_token]);
 redacted_debug!(TokenPair { token_type, access_token_expires_at, refresh_token_expires_at }
     hides [access_token, refresh_token]);
+redacted_debug!(WebSession { user, access_token_expires_at } hides [access_token]);
 redacted_debug!(RealtimeToken { expires_at } hides [token]);
 
 #[cfg(test)]

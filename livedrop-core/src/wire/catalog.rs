@@ -108,6 +108,24 @@ pub struct ImageUploadBody {
     pub content_type: ImageType,
 }
 
+/// `PUT /api/products/{id}/images`: the product's images, in display order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProductImagesBody {
+    /// Keys that upload URLs of this product named (`key` of their answer), at most 8.
+    pub keys: Vec<String>,
+}
+
+/// `GET /api/creators/{id}/follower-count` answer.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FollowerCount {
+    /// How many users follow the creator.
+    pub follower_count: u64,
+}
+
 /// `GET /follow/check?userId&creatorId` answer.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

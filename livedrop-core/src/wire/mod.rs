@@ -25,10 +25,11 @@ mod orders;
 mod problem;
 
 pub use auth::{
-    BEARER, LoginBody, RealtimeToken, RefreshBody, RegisterBody, Registered, TokenPair,
+    BEARER, LoginBody, RealtimeToken, RefreshBody, RegisterBody, Registered, TokenPair, WebSession,
 };
 pub use catalog::{
-    CreateCreatorBody, CreateDropBody, CreateProductBody, FollowBody, FollowCheck, ImageUploadBody,
+    CreateCreatorBody, CreateDropBody, CreateProductBody, FollowBody, FollowCheck, FollowerCount,
+    ImageUploadBody, ProductImagesBody,
 };
 pub use drops::DropView;
 pub use health::{BackendStatus, HealthStatus};

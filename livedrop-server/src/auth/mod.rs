@@ -6,6 +6,7 @@
 //! - [`realtime_admission`]: [`admit_realtime`], which lets a realtime token open one
 //!   event stream.
 //! - [`passwords`]: argon2id hashing on the blocking pool ([`Passwords`]).
+//! - [`session_cookie`]: the web app's refresh token as an `HttpOnly` cookie.
 //!
 //! The sign-in flows themselves (register, login, refresh, logout) are the core's
 //! `SessionService`, over these as its token issuer and password hasher.
@@ -13,6 +14,7 @@
 pub mod extract;
 pub mod passwords;
 pub mod realtime_admission;
+pub mod session_cookie;
 pub mod tokens;
 
 pub use extract::{AuthSignIn, AuthUser};

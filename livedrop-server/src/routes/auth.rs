@@ -11,6 +11,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use livedrop_core::Error;
 use livedrop_core::domain::{Email, Password, PersonName, SignInRefusal, User};
+use livedrop_core::services::SignedIn;
 use livedrop_core::wire::{
     LoginBody, RealtimeToken, RefreshBody, RegisterBody, Registered, TokenPair,
 };
@@ -52,10 +53,7 @@ async fn register(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<RegisterBody>,
 ) -> Result<Response, ApiError> {
-    let email = Email::try_from(body.email)?;
-    let name = PersonName::try_from(body.name)?;
-    let password = Password::try_from(body.password)?;
-    let (user, signed_in) = state.sessions().register(email, name, password).await?;
+    let (user, signed_in) = sign_up(&state, body).await?;
     let registered = Registered {
         user,
         tokens: signed_in.into(),
@@ -76,14 +74,7 @@ async fn login(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<LoginBody>,
 ) -> Result<Response, ApiError> {
-    let (Ok(email), Ok(password)) = (
-        Email::try_from(body.email),
-        Password::try_from(body.password),
-    ) else {
-        // Malformed input matches no account; saying so sooner reveals nothing.
-        return Err(Error::from(SignInRefusal::InvalidCredentials).into());
-    };
-    let tokens: TokenPair = state.sessions().login(&email, password).await?.into();
+    let tokens: TokenPair = sign_in(&state, body).await?.into();
     Ok(no_store(StatusCode::OK, &tokens))
 }
 
@@ -148,8 +139,33 @@ async fn realtime_token(
     Ok(no_store(StatusCode::OK, &body))
 }
 
+/// Registers `body`'s user (each field checked with its own code) and signs them in; the
+/// API's and the web app's sign-ups both go through here.
+pub(super) async fn sign_up(
+    state: &AppState,
+    body: RegisterBody,
+) -> Result<(User, SignedIn), ApiError> {
+    let email = Email::try_from(body.email)?;
+    let name = PersonName::try_from(body.name)?;
+    let password = Password::try_from(body.password)?;
+    Ok(state.sessions().register(email, name, password).await?)
+}
+
+/// Checks `body`'s email and password; the API's and the web app's logins both go through
+/// here.
+pub(super) async fn sign_in(state: &AppState, body: LoginBody) -> Result<SignedIn, ApiError> {
+    let (Ok(email), Ok(password)) = (
+        Email::try_from(body.email),
+        Password::try_from(body.password),
+    ) else {
+        // Malformed input matches no account; saying so sooner reveals nothing.
+        return Err(Error::from(SignInRefusal::InvalidCredentials).into());
+    };
+    Ok(state.sessions().login(&email, password).await?)
+}
+
 /// `body` as JSON with `status`, never to be cached.
-fn no_store(status: StatusCode, body: &impl Serialize) -> Response {
+pub(super) fn no_store(status: StatusCode, body: &impl Serialize) -> Response {
     let mut response = (status, Json(body)).into_response();
     response
         .headers_mut()

@@ -1,20 +1,21 @@
 //! Catalog writes: `POST /api/creators` (the caller becomes a creator), `POST /products`
 //! and `POST /drops`. Only a creator's owner adds products and drops to it (`403`
-//! otherwise). And `GET /browse/products?creatorId&cursor&limit`.
+//! otherwise). And `GET /browse/products?creatorId&cursor&limit`, and the caller's own
+//! creator, `GET /users/{id}/creator`.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use livedrop_core::domain::{Creator, Drop, Product};
-use livedrop_core::ids::CreatorId;
+use livedrop_core::ids::{CreatorId, UserId};
 use livedrop_core::pagination::Page;
 use livedrop_core::wire::{CreateCreatorBody, CreateDropBody, CreateProductBody};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::AuthUser;
-use crate::extract::{JsonBody, PageParams, PageQuery, QueryParams};
+use crate::auth::{AuthUser, only_owner};
+use crate::extract::{JsonBody, PageParams, PageQuery, PathId, QueryParams};
 use crate::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized,
     UnsupportedMediaType,
@@ -27,6 +28,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(create_product))
         .routes(routes!(create_drop))
         .routes(routes!(browse_products))
+        .routes(routes!(creator_of_user))
 }
 
 /// Makes the caller a creator; a taken handle is `409 already_exists`.
@@ -151,4 +153,29 @@ async fn browse_products(
     let creator: CreatorId = query.creator_id.parse()?;
     state.reads().creator(creator).await?;
     Ok(Json(state.browse().products_of(creator, page).await?))
+}
+
+/// The creator the caller manages (a user has at most one): `404` when they have none yet,
+/// or for another user's id (as every `/users/{id}/...` route).
+#[utoipa::path(
+    get,
+    path = "/users/{id}/creator",
+    tag = "catalog",
+    params(("id" = uuid::Uuid, Path, description = "The caller's own user id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller's creator", body = Creator),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+        (status = 429, response = TooManyRequests),
+    )
+)]
+async fn creator_of_user(
+    State(state): State<AppState>,
+    AuthUser(caller): AuthUser,
+    PathId(user): PathId<UserId>,
+) -> Result<Json<Creator>, ApiError> {
+    only_owner(caller, user)?;
+    Ok(Json(state.catalog().creator_of(user).await?))
 }

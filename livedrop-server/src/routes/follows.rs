@@ -1,13 +1,14 @@
 //! Follows: `POST /follow`, `DELETE /follow/{creatorId}`,
 //! `GET /creators/{id}/followers?cursor&limit`, `GET /users/{id}/following?cursor&limit`
-//! and `GET /follow/check?userId&creatorId`.
+//! `GET /follow/check?userId&creatorId` and `GET /api/creators/{id}/follower-count`.
 //!
 //! Follows are private, as the design asks ("only owners see their orders/follows"): the
 //! creators a user follows are the user's to see (`404` to anyone else, as for orders); a
 //! creator's followers are its owner's (`403` to anyone else: the creator itself is
 //! public); whether a user follows a creator is for either of those two to ask (`403`).
 //! Every other way to learn a follow would undo the others, so none is public. Follower
-//! counts stay public: they come back from follow and unfollow.
+//! counts stay public: they come back from follow and unfollow, and a creator's page reads
+//! them from `follower-count`.
 
 use axum::Json;
 use axum::extract::State;
@@ -16,7 +17,7 @@ use livedrop_core::ids::{CreatorId, UserId};
 use livedrop_core::pagination::Page;
 use serde::Deserialize;
 
-use livedrop_core::wire::{FollowBody, FollowCheck};
+use livedrop_core::wire::{FollowBody, FollowCheck, FollowerCount};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -35,6 +36,29 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(follow))
         .routes(routes!(unfollow))
         .routes(routes!(following))
+        .routes(routes!(follower_count))
+}
+
+/// How many users follow a creator (public, as on its page); `404` for an unknown creator.
+#[utoipa::path(
+    get,
+    path = "/api/creators/{id}/follower-count",
+    tag = "follows",
+    params(("id" = uuid::Uuid, Path, description = "The creator")),
+    responses(
+        (status = 200, description = "The creator's follower count", body = FollowerCount),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 429, response = TooManyRequests),
+    )
+)]
+async fn follower_count(
+    State(state): State<AppState>,
+    PathId(creator): PathId<CreatorId>,
+) -> Result<Json<FollowerCount>, ApiError> {
+    state.reads().creator(creator).await?;
+    let follower_count = state.follows().follower_count(creator).await?;
+    Ok(Json(FollowerCount { follower_count }))
 }
 
 /// The caller follows a creator (again: `changed: false`); `404` for an unknown creator.

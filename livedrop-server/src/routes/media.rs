@@ -1,8 +1,9 @@
 //! Uploads to and images from the server's own media store: `PUT /media/{key}?max&expires&sig`
 //! (the URL the local media backend signs) and `GET /media/{key}`.
 //!
-//! With the S3 backend the server stores nothing and both answer 404: uploads and images
-//! go to the bucket's URLs.
+//! With the S3 backend the server stores nothing: uploads go to the bucket's URLs (a `PUT`
+//! here is 404) and `GET /media/{key}` redirects to where the bucket serves the key, so a
+//! page links every image the same way whatever the backend.
 
 use axum::body::{Body, HttpBody};
 use axum::extract::rejection::QueryRejection;
@@ -138,21 +139,25 @@ fn refused(refusal: UploadRefused) -> ApiError {
     params(("key" = String, Path, description = "The object's key")),
     responses(
         (status = 200, description = "The image, cacheable for a year (`ETag`, immutable)", content_type = "image/*", body = Vec<u8>),
+        (status = 302, description = "With media on S3: where the bucket serves the key"),
         (status = 304, description = "Not modified (`If-None-Match` matched)"),
         (status = 404, response = NotFound)
     ))]
-/// One stored image, cacheable forever; `304` when the caller already has it.
+/// One stored image, cacheable forever; `304` when the caller already has it. Without a
+/// local store, a redirect to the bucket's URL of the key.
 async fn serve(
     State(state): State<AppState>,
     Path(key): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let media = state.media();
-    if !media.is_hosted() {
-        return Err(no_store());
-    }
     let missing = || not_found("no media at this key");
     let key = MediaKey::parse(&key).map_err(|_| missing())?;
+    if !media.is_hosted() {
+        let location = HeaderValue::from_str(&media.public_url(&key))
+            .map_err(|_| ApiError::Problem(Problem::new(500, "internal", "Internal error")))?;
+        return Ok((StatusCode::FOUND, [(header::LOCATION, location)]).into_response());
+    }
     let object = media.image(&key).await?.ok_or_else(missing)?;
     let etag = HeaderValue::from_str(&object.etag)
         .map_err(|_| ApiError::Problem(Problem::new(500, "internal", "Internal error")))?;

@@ -6,6 +6,9 @@
 //! fall in two classes (`auth`, `orders`) hands out two routers.
 //! - `auth`: register, login, refresh, logout (the `auth` class), and the signed-in
 //!   caller's account and realtime token (the `read` class).
+//! - `web_session`: the web app's sign-ins, with the refresh token in an `HttpOnly` cookie
+//!   (register and login in the `auth` class; refresh and logout, which guess nothing, in
+//!   `read`).
 //! - `orders`: placing an order (the `order` class, the hot path) apart from reading and
 //!   cancelling orders (`read`).
 //! - `catalog`: creator, product and drop writes, and a creator's products.
@@ -34,6 +37,7 @@ mod metrics;
 mod notifications;
 mod orders;
 mod realtime;
+mod web_session;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -59,13 +63,14 @@ pub const DOCS_PATH: &str = "/docs";
 /// last.
 pub(crate) fn routes(state: &AppState) -> Router<AppState> {
     let (api, doc) = documented(state).split_for_parts();
-    // The page and the document are not API routes: not in the document, not limited.
+    // The pages (the web app, the docs) and the document are not API routes: not in the document, not limited.
     // Swagger UI's files are compiled in (`vendored`), and its validator badge would call
     // validator.swagger.io, so it is off: the page loads nothing from other hosts.
     let docs = SwaggerUi::new(DOCS_PATH)
         .url(OPENAPI_PATH, with_openapi_templates(doc))
         .config(Config::new([OPENAPI_PATH]).validator_url("none"));
     api.merge(docs)
+        .merge(crate::web::routes())
         .fallback(fallback::no_route)
         .method_not_allowed_fallback(fallback::method_not_allowed)
 }
@@ -78,8 +83,10 @@ fn documented(state: &AppState) -> OpenApiRouter<AppState> {
     let orders = from_fn_with_state((state.clone(), RouteClass::Order), limit);
     let auth = from_fn_with_state((state.clone(), RouteClass::Auth), limit);
     let api = OpenApiRouter::new()
-        .merge(auth::routes().route_layer(auth))
+        .merge(auth::routes().route_layer(auth.clone()))
         .merge(auth::account_routes().route_layer(reads.clone()))
+        .merge(web_session::routes().route_layer(auth.clone()))
+        .merge(web_session::renewal_routes().route_layer(reads.clone()))
         .merge(drops::routes().route_layer(reads.clone()))
         .merge(browse::routes().route_layer(reads.clone()))
         .merge(cached::routes().route_layer(reads.clone()))

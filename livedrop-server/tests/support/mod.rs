@@ -2,6 +2,7 @@
 #![allow(dead_code)] // Each test binary uses the part it needs.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
+pub mod binary;
 pub mod schema;
 pub mod sse;
 

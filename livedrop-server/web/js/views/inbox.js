@@ -1,0 +1,123 @@
+// #/inbox: the user's notifications, newest first, paged, with "Mark all as read".
+// New notifications from the user stream are added to the top as they arrive; a stream
+// `reset` (events were missed) reloads the list from the API, which is the record.
+
+import { api, withQuery } from '../api.js';
+import { currentReadMark, markedRead, NOTIFICATION_TYPES } from '../badge.js';
+import { h, isAbort, pageHeading, setPageTitle, srOnly } from '../dom.js';
+import { feedback } from '../feedback.js';
+import { formatDateTime } from '../format.js';
+import { noticeText } from '../notice-text.js';
+import { currentUser } from '../session.js';
+import { onUserEvent } from '../user-events.js';
+import { signInPrompt } from './needs-sign-in.js';
+
+const PAGE_SIZE = 20;
+
+/** Whether `event` is newer than the read mark {eventId, occurredAt} (null: all unread). */
+function isUnread(event, mark) {
+  if (!mark) return true;
+  const when = Date.parse(event.occurredAt);
+  const markWhen = Date.parse(mark.occurredAt);
+  return when > markWhen || (when === markWhen && event.id > mark.eventId);
+}
+
+export function inboxView({ root, signal }) {
+  if (!currentUser()) {
+    signInPrompt(root, 'Inbox', 'Log in to see your notifications.');
+    return undefined;
+  }
+  setPageTitle('Inbox');
+  const list = h('ul', { id: 'inbox-list', class: 'rows' });
+  const empty = h('p', { class: 'muted', hidden: true }, 'Nothing yet. Follow creators to hear about their drops.');
+  const result = feedback();
+  const more = h('button', { type: 'button', hidden: true }, 'Load more');
+  const markAll = h('button', { type: 'button', class: 'secondary' }, 'Mark all as read');
+  const shown = new Map(); // event id → its row: at-least-once delivery must not duplicate
+  let newest = null;
+  let cursor = null;
+  let generation = 0;
+
+  function row(event) {
+    const text = h('span', { class: 'notice-text' }, 'Loading…');
+    const unread = isUnread(event, currentReadMark());
+    const item = h(
+      'li',
+      { class: unread ? 'row unread' : 'row', dataset: { eventId: event.id } },
+      h('div', { class: 'row-main' },
+        unread ? srOnly('Unread: ') : null,
+        event.dropId ? h('a', { href: `#/drops/${encodeURIComponent(event.dropId)}` }, text) : text,
+        h('p', { class: 'muted' }, h('time', { datetime: event.occurredAt }, formatDateTime(event.occurredAt)))),
+    );
+    noticeText(event).then((words) => {
+      text.textContent = words;
+    });
+    shown.set(event.id, item);
+    return item;
+  }
+
+  function noteNewest(event) {
+    if (!newest || Date.parse(event.occurredAt) >= Date.parse(newest.occurredAt)) newest = event;
+    empty.hidden = true;
+  }
+
+  async function load(reset) {
+    const mine = reset ? ++generation : generation;
+    if (reset) cursor = null;
+    more.disabled = true;
+    try {
+      const page = await api(withQuery('/api/notifications', { limit: PAGE_SIZE, cursor }), { signal });
+      if (mine !== generation) return;
+      if (reset) {
+        list.replaceChildren();
+        shown.clear();
+        newest = null;
+      }
+      for (const { event } of page.items) {
+        if (shown.has(event.id)) continue;
+        list.append(row(event));
+        noteNewest(event);
+      }
+      empty.hidden = list.children.length > 0;
+      cursor = page.nextCursor;
+      more.hidden = !cursor;
+    } catch (error) {
+      if (!isAbort(error)) result.error(error);
+    } finally {
+      more.disabled = false;
+    }
+  }
+
+  markAll.addEventListener('click', async () => {
+    if (!newest) return;
+    markAll.disabled = true;
+    result.clear();
+    const upTo = { eventId: newest.id, occurredAt: newest.occurredAt };
+    try {
+      await api('/api/notifications/read', { method: 'POST', body: { upTo } });
+      markedRead(upTo);
+      for (const item of list.querySelectorAll('.unread')) {
+        item.classList.remove('unread');
+        item.querySelector('.visually-hidden')?.remove();
+      }
+      result.success('All notifications are marked as read.');
+    } catch (error) {
+      result.error(error);
+    } finally {
+      markAll.disabled = false;
+    }
+  });
+  more.addEventListener('click', () => load(false));
+
+  const stopListening = onUserEvent((message) => {
+    if (message.type === 'reset') load(true);
+    else if (NOTIFICATION_TYPES.has(message.type) && message.data?.id && !shown.has(message.data.id)) {
+      list.prepend(row(message.data));
+      noteNewest(message.data);
+    }
+  });
+
+  root.append(pageHeading('Inbox'), h('p', {}, markAll), result.element, empty, list, h('p', {}, more));
+  load(true);
+  return stopListening;
+}
