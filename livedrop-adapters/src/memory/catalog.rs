@@ -297,12 +297,7 @@ impl Catalog for MemoryCatalog {
             keyset::newest_first(index, page)
         };
         Ok(Page {
-            items: positions
-                .items
-                .iter()
-                .filter_map(|(_, id)| self.books.cell(DropId::from_uuid(*id)))
-                .map(|cell| cell.lock().book.drop.clone())
-                .collect(),
+            items: self.drops_at(&positions.items).collect(),
             next_cursor: positions.next_cursor,
         })
     }
@@ -310,11 +305,8 @@ impl Catalog for MemoryCatalog {
     async fn drops_by_status(&self, status: DropStatus, page: PageRequest) -> Result<Page<Drop>> {
         let positions = self.books.page_by_status(status, page);
         Ok(Page {
-            items: positions
-                .items
-                .iter()
-                .filter_map(|(_, id)| self.books.cell(DropId::from_uuid(*id)))
-                .map(|cell| cell.lock().book.drop.clone())
+            items: self
+                .drops_at(&positions.items)
                 // The index was read first: a drop that changed status since is left out.
                 .filter(|drop| drop.status == status)
                 .collect(),
@@ -324,6 +316,14 @@ impl Catalog for MemoryCatalog {
 }
 
 impl MemoryCatalog {
+    /// The drops an index page names, as their books hold them now.
+    fn drops_at<'a>(&'a self, positions: &'a [Position]) -> impl Iterator<Item = Drop> + 'a {
+        positions
+            .iter()
+            .filter_map(|(_, id)| self.books.cell(DropId::from_uuid(*id)))
+            .map(|cell| cell.lock().book.drop.clone())
+    }
+
     /// Queues a write's event and records its audit entry, inside the write's critical
     /// section.
     fn announce(&self, announcement: Announcement) {

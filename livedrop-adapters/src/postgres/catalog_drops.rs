@@ -9,12 +9,13 @@
 
 use std::sync::LazyLock;
 
+use chrono::{DateTime, Utc};
 use livedrop_core::domain::announcement;
 use livedrop_core::domain::{Drop, DropBook, DropStatus, Event};
 use livedrop_core::ids::{CreatorId, DropId, UserId};
 use livedrop_core::pagination::{Page, PageRequest};
 use livedrop_core::{Entity, Error, Result};
-use sqlx::{AssertSqlSafe, PgConnection, PgPool};
+use sqlx::{AssertSqlSafe, PgConnection, PgPool, Postgres};
 use uuid::Uuid;
 
 use super::codec::{BOOK_COLUMNS, BookRow, int};
@@ -136,7 +137,7 @@ async fn save_transition(
     book: &DropBook,
     from: DropStatus,
     events: &[Event],
-    at: chrono::DateTime<chrono::Utc>,
+    at: DateTime<Utc>,
 ) -> Result<()> {
     save_book(conn, book, 0).await?;
     append_events(conn, events).await?;
@@ -150,7 +151,7 @@ pub(crate) async fn update(
     pool: &PgPool,
     drop: &Drop,
     actor: UserId,
-    at: chrono::DateTime<chrono::Utc>,
+    at: DateTime<Utc>,
 ) -> Result<()> {
     let mut tx = pool.begin().await.map_err(db_error)?;
     // The ledger's own lock: the stock row, then a fresh read of the drop.
@@ -213,29 +214,11 @@ pub(crate) async fn by_status(
     status: DropStatus,
     page: PageRequest,
 ) -> Result<Page<Drop>> {
-    let rows = match page.cursor {
-        None => sqlx::query_as::<_, BookRow>(AssertSqlSafe(FIRST_BY_STATUS.as_str()))
-            .bind(status.as_str())
-            .bind(keyset::fetch_limit(page)),
-        Some(cursor) => {
-            let (at, id) = keyset::position(cursor);
-            sqlx::query_as::<_, BookRow>(AssertSqlSafe(NEXT_BY_STATUS.as_str()))
-                .bind(status.as_str())
-                .bind(at)
-                .bind(id)
-                .bind(keyset::fetch_limit(page))
-        }
-    }
-    .fetch_all(pool)
-    .await
-    .map_err(db_error)?;
-    let items = rows
-        .into_iter()
-        .map(|row| row.into_book().map(|book| book.drop))
-        .collect::<Result<Vec<_>>>()?;
-    Ok(keyset::page_of(items, page, |d| {
+    let queries = (FIRST_BY_STATUS.as_str(), NEXT_BY_STATUS.as_str());
+    books_page(pool, queries, status.as_str(), page, |d| {
         (d.window.start_at(), d.id.as_uuid())
-    }))
+    })
+    .await
 }
 
 /// A creator's drops, any status, newest first by `(created_at, id)`.
@@ -244,14 +227,34 @@ pub(crate) async fn by_creator(
     creator: CreatorId,
     page: PageRequest,
 ) -> Result<Page<Drop>> {
+    let queries = (FIRST_BY_CREATOR.as_str(), NEXT_BY_CREATOR.as_str());
+    books_page(pool, queries, creator.as_uuid(), page, |d| {
+        (d.created_at, d.id.as_uuid())
+    })
+    .await
+}
+
+/// One keyset page of drops: `first` (`$1` the key, `$2` the limit) without a cursor,
+/// `next` (`$1` the key, `$2`/`$3` the cursor's position, `$4` the limit) after one;
+/// `position` is the order both sort by.
+async fn books_page<K>(
+    pool: &PgPool,
+    (first, next): (&'static str, &'static str),
+    key: K,
+    page: PageRequest,
+    position: impl Fn(&Drop) -> (DateTime<Utc>, Uuid),
+) -> Result<Page<Drop>>
+where
+    K: for<'q> sqlx::Encode<'q, Postgres> + sqlx::Type<Postgres> + Send + 'static,
+{
     let rows = match page.cursor {
-        None => sqlx::query_as::<_, BookRow>(AssertSqlSafe(FIRST_BY_CREATOR.as_str()))
-            .bind(creator.as_uuid())
+        None => sqlx::query_as::<_, BookRow>(AssertSqlSafe(first))
+            .bind(key)
             .bind(keyset::fetch_limit(page)),
         Some(cursor) => {
             let (at, id) = keyset::position(cursor);
-            sqlx::query_as::<_, BookRow>(AssertSqlSafe(NEXT_BY_CREATOR.as_str()))
-                .bind(creator.as_uuid())
+            sqlx::query_as::<_, BookRow>(AssertSqlSafe(next))
+                .bind(key)
                 .bind(at)
                 .bind(id)
                 .bind(keyset::fetch_limit(page))
@@ -264,7 +267,5 @@ pub(crate) async fn by_creator(
         .into_iter()
         .map(|row| row.into_book().map(|book| book.drop))
         .collect::<Result<Vec<_>>>()?;
-    Ok(keyset::page_of(items, page, |d| {
-        (d.created_at, d.id.as_uuid())
-    }))
+    Ok(keyset::page_of(items, page, position))
 }

@@ -72,7 +72,7 @@ impl StuckRun<'_> {
             sockets.push(open_stuck(user, &self.urls[j % self.urls.len()], j).await?);
         }
         let target = open_before + self.users.len() as f64;
-        self.gauge_until(|open| open >= target, Duration::from_secs(10))
+        self.until(|open, _| open >= target, Duration::from_secs(10))
             .await;
         let rss_before: Vec<Option<u64>> = self
             .pids
@@ -83,8 +83,16 @@ impl StuckRun<'_> {
         let burst = self.schedule_burst().await?;
         tokio::time::sleep((burst - Utc::now()).to_std().unwrap_or_default()).await;
         let burst_at = Instant::now();
+        // Back to the count before, and only once the burst reached every stuck stream:
+        // streams of an earlier phase whose clients left are noticed only when written to,
+        // so the burst itself can close some and bring the count down before any stuck
+        // stream was cut.
+        let overflowed = total(&before, OVERFLOWS) + self.users.len() as f64;
         let closed = self
-            .gauge_until(|open| open <= open_before, self.timeout)
+            .until(
+                |open, overflows| open <= open_before && overflows >= overflowed,
+                self.timeout,
+            )
             .await;
         let closed_after_ms = closed.then(|| burst_at.elapsed().as_secs_f64() * 1000.0);
 
@@ -121,11 +129,13 @@ impl StuckRun<'_> {
         scrapes
     }
 
-    /// Reads the stream gauge (all servers) until `done` holds or `timeout` passes.
-    async fn gauge_until(&self, done: impl Fn(f64) -> bool, timeout: Duration) -> bool {
+    /// Reads the stream gauge and the queue overflows (all servers) until `done` holds for
+    /// them or `timeout` passes.
+    async fn until(&self, done: impl Fn(f64, f64) -> bool, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
         loop {
-            if done(total(&self.scrape_all().await, SSE_CONNECTIONS)) {
+            let scraped = self.scrape_all().await;
+            if done(total(&scraped, SSE_CONNECTIONS), total(&scraped, OVERFLOWS)) {
                 return true;
             }
             if Instant::now() >= deadline {

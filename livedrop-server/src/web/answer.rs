@@ -17,12 +17,15 @@ pub(super) enum Caching {
     Immutable,
 }
 
-/// Scripts, styles, fonts and fetches only from this origin, and no inline code: an
-/// injected `<script>` cannot run, which is what stands between a markup bug and the
-/// access token the page holds in memory. Images may come from the media backend's host
-/// (a bucket or CDN, reached through `/media` redirects) and `blob:` (an upload's preview).
+/// Scripts, styles and fonts only from this origin, and no inline code: an injected
+/// `<script>` cannot run, which is what stands between a markup bug and the access token
+/// the page holds in memory. Images may come from the media backend's host (a bucket or
+/// CDN, reached through `/media` redirects) and `blob:` (an upload's preview); fetches from
+/// this origin or any HTTPS one, since image uploads go straight to the bucket's signed
+/// URL (the bucket must allow the page's origin in its CORS rules).
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data: blob: https:; \
-     object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+     connect-src 'self' https:; object-src 'none'; base-uri 'none'; form-action 'self'; \
+     frame-ancestors 'none'";
 
 /// `asset` for a request with `headers`.
 pub(super) fn answer(asset: &'static Asset, headers: &HeaderMap, caching: Caching) -> Response {

@@ -8,6 +8,7 @@ import { dropCard } from '../drop-card.js';
 import { h, isAbort, pageHeading, setPageTitle } from '../dom.js';
 import { feedback } from '../feedback.js';
 import { countdowns } from '../format.js';
+import { pager } from '../pager.js';
 import { currentUser } from '../session.js';
 
 const PAGE_SIZE = 12;
@@ -26,9 +27,16 @@ export function creatorView({ root, params, signal }) {
   const follow = h('button', { type: 'button', id: 'follow', 'aria-pressed': 'false', disabled: true }, 'Follow');
   const followResult = feedback();
   const list = h('div', { class: 'card-grid' });
-  const more = h('button', { type: 'button', hidden: true }, 'Load more');
   const dropsResult = feedback();
-  let cursor = null;
+  const dropPages = pager({
+    path: `/api/creators/${encodeURIComponent(creatorId)}/drops`,
+    limit: PAGE_SIZE,
+    signal,
+    feedback: dropsResult,
+    clearsFeedback: true,
+    show: (drops) => list.append(...drops.map((drop) => dropCard(drop, { countdowns: timers, level: 3 }))),
+    showEmpty: () => list.append(h('p', { class: 'muted' }, 'No drops yet.')),
+  });
   let following = false;
 
   function showCount(value) {
@@ -58,23 +66,6 @@ export function creatorView({ root, params, signal }) {
       if (!signal.aborted) followResult.error(error);
     } finally {
       follow.disabled = false;
-    }
-  }
-
-  async function loadDrops() {
-    more.disabled = true;
-    dropsResult.clear();
-    try {
-      const path = `/api/creators/${encodeURIComponent(creatorId)}/drops`;
-      const result = await api(withQuery(path, { limit: PAGE_SIZE, cursor }), { signal });
-      for (const drop of result.items) list.append(dropCard(drop, { countdowns: timers, level: 3 }));
-      if (!cursor && result.items.length === 0) list.append(h('p', { class: 'muted' }, 'No drops yet.'));
-      cursor = result.nextCursor;
-      more.hidden = !cursor;
-    } catch (error) {
-      if (!isAbort(error)) dropsResult.error(error);
-    } finally {
-      more.disabled = false;
     }
   }
 
@@ -108,11 +99,10 @@ export function creatorView({ root, params, signal }) {
       h('h2', {}, 'Drops'),
       list,
       dropsResult.element,
-      h('p', {}, more),
+      h('p', {}, dropPages.button),
     );
     follow.addEventListener('click', toggle);
-    more.addEventListener('click', loadDrops);
-    loadDrops();
+    dropPages.start();
     if (me) {
       try {
         const check = await api(withQuery('/follow/check', { userId: me.id, creatorId }), { signal });

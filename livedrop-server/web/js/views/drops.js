@@ -2,11 +2,11 @@
 // cards with a "Load more" button. The chosen tab is kept in the address (replaceState,
 // so it is not a new history entry and does not re-render) for back/forward and reloads.
 
-import { api, withQuery } from '../api.js';
 import { dropCard } from '../drop-card.js';
-import { h, isAbort, pageHeading, setPageTitle } from '../dom.js';
+import { h, pageHeading, setPageTitle } from '../dom.js';
 import { feedback } from '../feedback.js';
 import { countdowns } from '../format.js';
+import { pager } from '../pager.js';
 
 const TABS = [
   { id: 'live', label: 'Live', empty: 'No drops are live right now.' },
@@ -18,18 +18,26 @@ export function dropsView({ root, query, signal }) {
   setPageTitle('Drops');
   const timers = countdowns();
   let current = TABS.find((tab) => tab.id === query.get('tab')) ?? TABS[0];
-  let cursor = null;
-  let loading = null;
 
   const list = h('div', { class: 'card-grid' });
   const result = feedback();
-  const more = h('button', { type: 'button', hidden: true }, 'Load more');
+  // Choosing a tab starts the pager again, which drops the answer for the tab left.
+  const pages = pager({
+    path: '/browse/drops',
+    query: () => ({ status: current.id }),
+    limit: PAGE_SIZE,
+    signal,
+    feedback: result,
+    clearsFeedback: true,
+    show: (drops) => list.append(...drops.map((drop) => dropCard(drop, { countdowns: timers }))),
+    showEmpty: () => list.append(h('p', { class: 'muted' }, current.empty)),
+  });
   const panel = h(
     'div',
     { role: 'tabpanel', id: 'drops-panel', tabindex: '0' },
     list,
     result.element,
-    h('p', {}, more),
+    h('p', {}, pages.button),
   );
   const tabs = TABS.map((tab) =>
     h('button', { type: 'button', role: 'tab', id: `tab-${tab.id}`, 'aria-controls': 'drops-panel' }, tab.label),
@@ -47,28 +55,7 @@ export function dropsView({ root, query, signal }) {
     panel.setAttribute('aria-labelledby', `tab-${tab.id}`);
     history.replaceState(null, '', tab === TABS[0] ? '#/' : `#/?tab=${tab.id}`);
     list.replaceChildren();
-    cursor = null;
-    load(true);
-  }
-
-  async function load(first) {
-    const tab = current;
-    more.disabled = true;
-    result.clear();
-    const request = api(withQuery('/browse/drops', { status: tab.id, limit: PAGE_SIZE, cursor }), { signal });
-    loading = request;
-    try {
-      const page = await request;
-      if (loading !== request) return; // another tab was chosen meanwhile
-      for (const drop of page.items) list.append(dropCard(drop, { countdowns: timers }));
-      if (first && page.items.length === 0) list.append(h('p', { class: 'muted' }, tab.empty));
-      cursor = page.nextCursor;
-      more.hidden = !cursor;
-    } catch (error) {
-      if (!isAbort(error) && loading === request) result.error(error);
-    } finally {
-      if (loading === request) more.disabled = false;
-    }
+    pages.start();
   }
 
   tabs.forEach((button, index) => {
@@ -81,7 +68,6 @@ export function dropsView({ root, query, signal }) {
       select(TABS[(index + step + TABS.length) % TABS.length], true);
     });
   });
-  more.addEventListener('click', () => load(false));
 
   root.append(pageHeading('Drops'), tablist, panel);
   select(current);

@@ -2,12 +2,13 @@
 // New notifications from the user stream are added to the top as they arrive; a stream
 // `reset` (events were missed) reloads the list from the API, which is the record.
 
-import { api, withQuery } from '../api.js';
+import { api } from '../api.js';
 import { currentReadMark, markedRead, NOTIFICATION_TYPES } from '../badge.js';
-import { h, isAbort, pageHeading, setPageTitle, srOnly } from '../dom.js';
+import { h, pageHeading, setPageTitle, srOnly } from '../dom.js';
 import { feedback } from '../feedback.js';
 import { formatDateTime } from '../format.js';
 import { noticeText } from '../notice-text.js';
+import { pager } from '../pager.js';
 import { currentUser } from '../session.js';
 import { onUserEvent } from '../user-events.js';
 import { signInPrompt } from './needs-sign-in.js';
@@ -31,12 +32,9 @@ export function inboxView({ root, signal }) {
   const list = h('ul', { id: 'inbox-list', class: 'rows' });
   const empty = h('p', { class: 'muted', hidden: true }, 'Nothing yet. Follow creators to hear about their drops.');
   const result = feedback();
-  const more = h('button', { type: 'button', hidden: true }, 'Load more');
   const markAll = h('button', { type: 'button', class: 'secondary' }, 'Mark all as read');
   const shown = new Map(); // event id → its row: at-least-once delivery must not duplicate
   let newest = null;
-  let cursor = null;
-  let generation = 0;
 
   function row(event) {
     const text = h('span', { class: 'notice-text' }, 'Loading…');
@@ -61,32 +59,22 @@ export function inboxView({ root, signal }) {
     empty.hidden = true;
   }
 
-  async function load(reset) {
-    const mine = reset ? ++generation : generation;
-    if (reset) cursor = null;
-    more.disabled = true;
-    try {
-      const page = await api(withQuery('/api/notifications', { limit: PAGE_SIZE, cursor }), { signal });
-      if (mine !== generation) return;
-      if (reset) {
-        list.replaceChildren();
-        shown.clear();
-        newest = null;
-      }
-      for (const { event } of page.items) {
-        if (shown.has(event.id)) continue;
-        list.append(row(event));
-        noteNewest(event);
-      }
-      empty.hidden = list.children.length > 0;
-      cursor = page.nextCursor;
-      more.hidden = !cursor;
-    } catch (error) {
-      if (!isAbort(error)) result.error(error);
-    } finally {
-      more.disabled = false;
+  // A (re)start keeps the old rows on screen until the first page arrives to replace them.
+  function showPage(items, first) {
+    if (first) {
+      list.replaceChildren();
+      shown.clear();
+      newest = null;
     }
+    for (const { event } of items) {
+      if (shown.has(event.id)) continue;
+      list.append(row(event));
+      noteNewest(event);
+    }
+    empty.hidden = list.children.length > 0;
   }
+
+  const pages = pager({ path: '/api/notifications', limit: PAGE_SIZE, signal, feedback: result, show: showPage });
 
   markAll.addEventListener('click', async () => {
     if (!newest) return;
@@ -107,17 +95,16 @@ export function inboxView({ root, signal }) {
       markAll.disabled = false;
     }
   });
-  more.addEventListener('click', () => load(false));
 
   const stopListening = onUserEvent((message) => {
-    if (message.type === 'reset') load(true);
+    if (message.type === 'reset') pages.start();
     else if (NOTIFICATION_TYPES.has(message.type) && message.data?.id && !shown.has(message.data.id)) {
       list.prepend(row(message.data));
       noteNewest(message.data);
     }
   });
 
-  root.append(pageHeading('Inbox'), h('p', {}, markAll), result.element, empty, list, h('p', {}, more));
-  load(true);
+  root.append(pageHeading('Inbox'), h('p', {}, markAll), result.element, empty, list, h('p', {}, pages.button));
+  pages.start();
   return stopListening;
 }

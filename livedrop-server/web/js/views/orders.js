@@ -2,11 +2,12 @@
 // cancelled here (its stock goes back to the drop). Each row names the product, which is
 // looked up through the shared catalog cache.
 
-import { api, mine, withQuery } from '../api.js';
+import { api, mine } from '../api.js';
 import { dropTitle } from '../catalog.js';
-import { h, isAbort, pageHeading, setPageTitle } from '../dom.js';
+import { h, pageHeading, setPageTitle } from '../dom.js';
 import { feedback } from '../feedback.js';
 import { formatDateTime } from '../format.js';
+import { pager } from '../pager.js';
 import { currentUser } from '../session.js';
 import { signInPrompt } from './needs-sign-in.js';
 
@@ -20,8 +21,6 @@ export function ordersView({ root, signal }) {
   setPageTitle('My orders');
   const list = h('ul', { id: 'orders-list', class: 'rows' });
   const result = feedback();
-  const more = h('button', { type: 'button', hidden: true }, 'Load more');
-  let cursor = null;
 
   function row(order) {
     const titleId = `order-${order.id}-title`;
@@ -59,25 +58,17 @@ export function ordersView({ root, signal }) {
     return item;
   }
 
-  async function load() {
-    more.disabled = true;
-    try {
-      const page = await api(withQuery(mine('orders'), { limit: PAGE_SIZE, cursor }), { signal });
-      list.append(...page.items.map(row));
-      if (!cursor && page.items.length === 0) {
-        list.before(h('p', { class: 'muted' }, 'No orders yet. ', h('a', { href: '#/' }, 'Browse the drops'), '.'));
-      }
-      cursor = page.nextCursor;
-      more.hidden = !cursor;
-    } catch (error) {
-      if (!isAbort(error)) result.error(error);
-    } finally {
-      more.disabled = false;
-    }
-  }
+  // `result` also reports cancellations, so a load does not clear it.
+  const pages = pager({
+    path: mine('orders'),
+    limit: PAGE_SIZE,
+    signal,
+    feedback: result,
+    show: (orders) => list.append(...orders.map(row)),
+    showEmpty: () => list.before(h('p', { class: 'muted' }, 'No orders yet. ', h('a', { href: '#/' }, 'Browse the drops'), '.')),
+  });
 
-  more.addEventListener('click', load);
-  root.append(pageHeading('My orders'), result.element, list, h('p', {}, more));
-  load();
+  root.append(pageHeading('My orders'), result.element, list, h('p', {}, pages.button));
+  pages.start();
   return undefined;
 }
