@@ -4,9 +4,10 @@
 // six connections per server, so only the newest few are streamed and the rest are read
 // once.
 
-import { api, withQuery } from '../api.js';
+import { api } from '../api.js';
 import { productById } from '../catalog.js';
-import { h, isAbort } from '../dom.js';
+import { h } from '../dom.js';
+import { pager } from '../pager.js';
 import { newestFirst, watchDropStock } from '../drop-stream.js';
 import { feedback } from '../feedback.js';
 import { field } from '../fields.js';
@@ -119,21 +120,23 @@ export function dropsSection({ creator, signal }) {
       h('div', { class: 'row-main' }, title, h('p', { class: 'muted' }, status, ' · ', sold)));
   }
 
-  (async () => {
-    try {
-      const page = await api(withQuery(`/api/creators/${encodeURIComponent(creator.id)}/drops`, { limit: 50 }), { signal });
-      list.append(...page.items.map(row));
-      emptyNote.hidden = list.children.length > 0;
-    } catch (error) {
-      if (!isAbort(error)) listResult.error(error);
-    }
-  })();
+  const pages = pager({
+    path: `/api/creators/${encodeURIComponent(creator.id)}/drops`,
+    limit: 20,
+    signal,
+    feedback: listResult,
+    clearsFeedback: true,
+    show: (items) => list.append(...items.map((drop) => row(drop))),
+    showEmpty: () => { emptyNote.hidden = list.children.length > 0; },
+  });
+  pages.start();
 
   return {
     element: h('div', { class: 'stack' },
       form,
       h('section', { class: 'stack', 'aria-labelledby': 'studio-drops-heading' },
-        h('h2', { id: 'studio-drops-heading' }, 'Your drops'), emptyNote, listResult.element, list)),
+        h('h2', { id: 'studio-drops-heading' }, 'Your drops'), emptyNote, listResult.element, list,
+        h('p', {}, pages.button))),
     /** The product new drops are of. */
     useProduct(selected) {
       product = selected;
