@@ -134,7 +134,7 @@ impl PipelineConfig {
 }
 
 /// Whether `url` names this machine over IPv4 loopback (what the buyers' addresses reach).
-fn is_loopback(url: &Url) -> bool {
+pub fn is_loopback(url: &Url) -> bool {
     match url.host_str() {
         Some("localhost") => true,
         Some(host) => host.parse::<Ipv4Addr>().is_ok_and(|ip| ip.is_loopback()),

@@ -3,21 +3,26 @@
 //! exit code, and tests run a mode in process against a real server.
 //!
 //! Modes: [`pipeline`] (orders at a fixed rate and the event pipeline behind them),
-//! [`sse`] (many event streams: exact delivery, resumes, and what they cost the server).
+//! [`sse`] (many event streams: exact delivery, resumes, and what they cost the server),
+//! and the [`http`] modes (`orders`, `reads`, `mixed`, `baseline`: throughput and
+//! latency of the hottest routes against a bare-server floor).
 //! See the binary's `# Layout` for the files.
 
 mod accounts;
 mod config;
 mod delivery;
+pub mod http;
 mod inbox;
 mod lag;
 mod latency;
 mod listeners;
 mod orders;
 mod outcomes;
+mod oversell;
 pub mod pipeline;
 mod progress;
 mod prometheus;
+mod replay;
 mod report;
 mod setup;
 pub mod sse;
@@ -25,6 +30,7 @@ mod summary;
 mod thresholds;
 
 pub use config::PipelineConfig;
+pub use http::{HttpConfig, HttpSummary};
 pub use lag::LagDrain;
 pub use latency::LatencyStats;
 pub use sse::{SseConfig, SseSummary};

@@ -9,6 +9,15 @@
 //! cargo run -p livedrop-load -- sse --streams 2000 --buyers 200 --storm 50 --server-pid "$(pgrep -n livedrop-server)"
 //! ```
 //!
+//! ```sh
+//! cargo build --release -p livedrop-server -p livedrop-load
+//! target/release/livedrop-server --listen 127.0.0.1:8085 --no-rate-limits --password-hash 256,1,1 &
+//! target/release/livedrop-load orders --base-url http://127.0.0.1:8085 --seconds 10 --baseline --server-pid $!
+//! target/release/livedrop-load reads --base-url http://127.0.0.1:8085 --seconds 10 --baseline --server-pid $!
+//! target/release/livedrop-load mixed --base-url http://127.0.0.1:8085 --read-share 0.9
+//! target/release/livedrop-load baseline --read-share 0.5
+//! ```
+//!
 //! `pipeline` sets up one drop, sends orders at `--rate` a second for `--seconds` (open
 //! loop, spread over `--buyers`), and reports order throughput and latency, event latency
 //! to the listeners' streams and to the buyers' inboxes, the server's own delivery
@@ -27,6 +36,20 @@
 //! output and exit status as `pipeline`. One process holds about 19,000 streams (one
 //! socket each, under the default open-file limit of 20,000); run several for more.
 //!
+//! The HTTP modes measure the two hottest routes: `orders` (`POST /orders` on one hot
+//! drop, rotating over `--buyers` buyers' tokens, then the oversell check), `reads`
+//! (`GET /api/drops/{id}`, the cached read) and `mixed` (both, `--read-share` of them
+//! reads), from `--connections` workers with one keep-alive connection each, closed loop
+//! for `--seconds` or open loop at `--rate`. They report throughput, p50/p90/p99/p99.9/max
+//! latency, answers by status and problem code, and with `--server-pid` the server's
+//! CPU time per request and its RSS. `baseline` runs the same client against a bare axum
+//! app served in process (bodies the size of the real answers): the floor; `--baseline`
+//! runs it right after a real run and reports real/baseline for throughput and p99. Start
+//! the server with `--no-rate-limits` (else the per-user limits turn most of the load
+//! into 429s) and, for sign-ups that cost it next to nothing, `--password-hash 256,1,1`.
+//! Same output and exit status as `pipeline` (1: oversold, or a kind of request never
+//! succeeded).
+//!
 //! # Layout
 //! - `main.rs`: the command line, printing, the exit code.
 //! - `lib.rs`: the library the binary and the tests call; `pipeline.rs`: the mode, as
@@ -34,8 +57,10 @@
 //! - Set-up: `config.rs` (the figures, their checks, the buyers-versus-rate-limit
 //!   warning), `accounts.rs` (clients per loopback address, sign-ups), `setup.rs` (seller,
 //!   creator, product, the drop, waiting for it to go live).
-//! - Load: `orders.rs` (the open-loop ticker, the in-flight bound, replaying unanswered
-//!   orders), `outcomes.rs` (the live tally of answers).
+//! - Load: `orders.rs` (the open-loop ticker, the in-flight bound), `outcomes.rs` (the
+//!   live tally of answers), `replay.rs` (asking again about unanswered orders, with the
+//!   same key), `oversell.rs` (the server's sold units against the `201`s seen); the
+//!   HTTP modes use the last two as well.
 //! - Measures: `listeners.rs` (event streams), `inbox.rs` (inbox pollers),
 //!   `prometheus.rs` (scraping and parsing `/metrics`), `delivery.rs` (the server's
 //!   delivery histogram), `lag.rs` (consumer lag drain), `latency.rs` (percentiles).
@@ -51,7 +76,14 @@
 //!   failures), `host.rs` (RSS and CPU from `/proc`), `database.rs` (PostgreSQL's
 //!   statement count), `server_metrics.rs` (the hub's counters and histogram),
 //!   `servers.rs` (each server's figures), `summary.rs`, `report.rs`.
+//! - `http.rs`: the HTTP modes, `orders`, `reads`, `mixed` and `baseline`, each one
+//!   function from [`HttpConfig`] to [`HttpSummary`], over `http/` (its own `# Layout`):
+//!   the set-up, a hyper client with one connection per worker and pre-built requests,
+//!   the tally and HDR percentiles, the bare baseline server and the comparison with it,
+//!   the server's cost (through `sse/host.rs`), the summary and its report.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod http_args;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -59,7 +91,11 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget};
-use livedrop_load::{PipelineConfig, SseConfig, SseSummary, Summary, Thresholds};
+use livedrop_load::{
+    HttpConfig, HttpSummary, PipelineConfig, SseConfig, SseSummary, Summary, Thresholds, http,
+};
+
+use crate::http_args::{BaselineArgs, HttpMode, MixedArgs, OrdersArgs, ReadsArgs};
 use serde::Serialize;
 
 #[derive(Parser)]
@@ -79,6 +115,40 @@ enum Mode {
     Pipeline(PipelineArgs),
     /// Many event streams: exact delivery, resumes, stuck clients, and their cost.
     Sse(SseArgs),
+    /// `POST /orders` on one hot drop, as fast as the server answers; oversell check.
+    ///
+    /// Sets up a seller, a drop live now with --stock units and no per-user limit, and
+    /// --buyers buyers (each signing up from its own loopback address); then
+    /// --connections workers, one keep-alive connection each, send orders rotating over
+    /// the buyers' tokens, each with a fresh Idempotency-Key, for --seconds (closed
+    /// loop, or at --rate a second, open loop). Reports throughput, latency
+    /// percentiles, answers by status and problem code, and checks the drop's sold
+    /// units against the 201s seen.
+    ///
+    /// Start the server for it with `--no-rate-limits` (or LIVEDROP_NO_RATE_LIMITS=1):
+    /// otherwise each buyer gets 5 orders/s after a burst of 10 and the rest are 429s.
+    /// The sign-ups come from one loopback address each, so the per-address auth limit
+    /// does not hold them back, but the server hashes every password:
+    /// `--password-hash 256,1,1` makes that nearly free (at the default cost, 2,000
+    /// sign-ups keep a 2-core release server busy for about 15 s).
+    Orders(OrdersArgs),
+    /// `GET /api/drops/{id}` (the cached read) as fast as the server answers.
+    ///
+    /// Reads are anonymous, each worker from its own loopback address: with the
+    /// server's limits on, each address gets 50 reads/s after a burst of 100 (start it
+    /// with `--no-rate-limits` to measure without them).
+    Reads(ReadsArgs),
+    /// Reads and orders at once (--read-share of the requests are reads).
+    ///
+    /// Set-up and server flags as for `orders`.
+    Mixed(MixedArgs),
+    /// The same client against a bare axum app served in process: the HTTP floor.
+    ///
+    /// Its `POST /orders` parses the body and answers 201, its `GET /api/drops/{id}`
+    /// answers 200, each with a fixed body the size of the real answer. --read-share 0
+    /// sends orders, 1 reads, between both. `orders`, `reads` and `mixed` run it right
+    /// after themselves with --baseline, and report real/baseline.
+    Baseline(BaselineArgs),
 }
 
 #[derive(Args)]
@@ -232,7 +302,22 @@ async fn main() -> ExitCode {
     match Cli::parse().mode {
         Mode::Pipeline(args) => pipeline(args).await,
         Mode::Sse(args) => sse(args).await,
+        Mode::Orders(args) => http(HttpMode::Orders, args.config(), args.json()).await,
+        Mode::Reads(args) => http(HttpMode::Reads, args.config(), args.json()).await,
+        Mode::Mixed(args) => http(HttpMode::Mixed, args.config(), args.json()).await,
+        Mode::Baseline(args) => http(HttpMode::Baseline, args.config(), args.json()).await,
     }
+}
+
+async fn http(mode: HttpMode, config: HttpConfig, json: Option<&PathBuf>) -> ExitCode {
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    let outcome = match mode {
+        HttpMode::Orders => http::orders(&config, &bar).await,
+        HttpMode::Reads => http::reads(&config, &bar).await,
+        HttpMode::Mixed => http::mixed(&config, &bar).await,
+        HttpMode::Baseline => http::baseline(&config, &bar).await,
+    };
+    conclude(outcome, &bar, |summary: &HttpSummary| summary.passed, json)
 }
 
 async fn sse(args: SseArgs) -> ExitCode {

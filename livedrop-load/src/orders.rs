@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use livedrop_client::{ApiErrorKind, Client, ClientError};
+use livedrop_client::{Client, ClientError};
 use livedrop_core::domain::IdempotencyKey;
 use livedrop_core::ids::DropId;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -15,12 +15,10 @@ use tokio::time::MissedTickBehavior;
 
 use crate::inbox::InboxSampler;
 use crate::outcomes::{OrderOutcomes, Outcome};
+use crate::replay::replay_unanswered;
 
 /// The ticker's period: at 1 ms, a few orders go out per tick at thousands a second.
 const TICK: Duration = Duration::from_millis(1);
-/// How often an unanswered order is asked again after the load when the key is still in
-/// flight on the server.
-const REPLAY_ATTEMPTS: usize = 5;
 
 /// The orders' senders and where their answers go.
 #[derive(Clone, Debug)]
@@ -121,41 +119,10 @@ impl Load {
         )
     }
 
-    /// Asks again, with the same key, for each order that got no answer: the server
-    /// replays the first answer if it had one (so an order committed before its answer
-    /// was lost is counted), else it takes the order now. Returns `(confirmed, still
-    /// unknown)`; refusals need no count, they took no stock.
+    /// Asks again about each order that got no answer (see [`replay_unanswered`]).
+    /// Returns `(confirmed, still unknown)`.
     pub async fn replay_unanswered(&self) -> (u64, u64) {
-        let (mut confirmed, mut unknown) = (0, 0);
-        for (buyer, key) in self.outcomes.take_unanswered() {
-            let Some(client) = self.buyers.get(buyer) else {
-                unknown += 1;
-                continue;
-            };
-            let mut attempts = 0;
-            loop {
-                match client
-                    .orders()
-                    .place_with_key(self.drop, 1, key.clone())
-                    .await
-                {
-                    Ok(_) => confirmed += 1,
-                    Err(error) => match error.kind() {
-                        Some(
-                            ApiErrorKind::IdempotencyKeyInFlight | ApiErrorKind::RateLimited { .. },
-                        ) if attempts < REPLAY_ATTEMPTS => {
-                            attempts += 1;
-                            let wait = error.retry_after().unwrap_or(Duration::from_millis(200));
-                            tokio::time::sleep(wait).await;
-                            continue;
-                        }
-                        Some(_) if error.status().is_some_and(|s| s.is_client_error()) => {}
-                        _ => unknown += 1,
-                    },
-                }
-                break;
-            }
-        }
-        (confirmed, unknown)
+        let unanswered = self.outcomes.take_unanswered();
+        replay_unanswered(&self.buyers, self.drop, unanswered).await
     }
 }

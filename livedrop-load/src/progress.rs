@@ -2,7 +2,7 @@
 //! from the live counts (the order tasks only bump atomics; nothing waits on drawing).
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use tokio::task::JoinHandle;
@@ -63,6 +63,34 @@ pub fn follow_orders(
                 get(&outcomes.rate_limited),
                 get(&outcomes.skipped),
             ));
+        }
+    })
+}
+
+/// During a load that lasts `duration`: the bar fills with the time gone, its message is
+/// what `message` says now (live counts). Abort the task to stop.
+pub fn follow_timed(
+    bar: &ProgressBar,
+    duration: Duration,
+    message: impl Fn() -> String + Send + 'static,
+) -> JoinHandle<()> {
+    bar.disable_steady_tick();
+    if let Ok(style) = ProgressStyle::with_template("load {wide_bar} {elapsed}  {msg}") {
+        bar.set_style(style);
+    }
+    let millis = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+    bar.set_length(millis(duration));
+    bar.set_position(0);
+    bar.set_message("starting");
+    bar.reset_elapsed();
+    let bar = bar.clone();
+    let start = Instant::now();
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(REFRESH);
+        loop {
+            ticker.tick().await;
+            bar.set_position(millis(start.elapsed()));
+            bar.set_message(message());
         }
     })
 }

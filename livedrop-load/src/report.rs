@@ -106,16 +106,7 @@ impl fmt::Display for Summary {
             )?,
         }
 
-        let k = &self.stock;
-        writeln!(
-            f,
-            "oversell    {}: {} - {} available = {} sold, {} confirmed to this tool",
-            if k.ok { "none" } else { "CHECK FAILED" },
-            k.initial_stock,
-            k.available,
-            k.sold,
-            k.confirmed_seen
-        )?;
+        writeln!(f, "oversell    {}", self.stock)?;
         match self.failures.as_slice() {
             [] => write!(f, "verdict     passed"),
             failures => write!(f, "verdict     FAILED: {}", failures.join("; ")),
@@ -134,8 +125,8 @@ fn latency(stats: &LatencyStats) -> String {
     }
 }
 
-/// ` (a 1, b 2)`, or nothing when empty.
-fn counts(counts: &BTreeMap<String, u64>) -> String {
+/// ` (a 1, b 2)`, or nothing when empty (the HTTP modes' report too).
+pub fn counts(counts: &BTreeMap<String, u64>) -> String {
     if counts.is_empty() {
         return String::new();
     }

@@ -31,7 +31,8 @@ mod connection;
 mod database;
 mod fleet;
 mod frames;
-mod host;
+// Also the HTTP modes' reading of the server process.
+pub(crate) mod host;
 mod log;
 mod ordering;
 mod report;

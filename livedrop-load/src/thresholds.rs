@@ -21,14 +21,7 @@ impl Thresholds {
     /// could not be measured misses its threshold: an unmeasured run proves nothing.
     pub fn failures(&self, summary: &Summary) -> Vec<String> {
         let mut failures = Vec::new();
-        let stock = &summary.stock;
-        if !stock.ok {
-            failures.push(format!(
-                "oversell check: initial stock {} - available {} = {} sold, but {} orders \
-                 were confirmed to this tool",
-                stock.initial_stock, stock.available, stock.sold, stock.confirmed_seen
-            ));
-        }
+        failures.extend(summary.stock.failure());
         if let Some(max) = self.max_inbox_p99_ms {
             match summary.inbox.latency_ms.p99_ms {
                 Some(p99) if p99 <= max => {}

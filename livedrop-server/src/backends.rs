@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use livedrop_adapters::media::{LocalMedia, UploadSigner};
 use livedrop_adapters::memory::{MemoryBackend, MemoryConfig};
-use livedrop_core::ports::Ports;
+use livedrop_core::ports::{Ports, RateLimits};
 
 use crate::Config;
 use crate::media::MediaConfig;
@@ -67,7 +67,11 @@ pub enum BackendError {
 /// [`BackendError`] for a backend this build lacks or one that fails at start-up.
 pub async fn connect(config: &Config) -> Result<Backends, BackendError> {
     let mut backends = Backends {
-        ports: MemoryBackend::new(MemoryConfig::default()).ports(),
+        ports: MemoryBackend::new(MemoryConfig {
+            rate_limits: config.rate_limits.limits(),
+            ..MemoryConfig::default()
+        })
+        .ports(),
         probes: Vec::new(),
         durable: false,
     };
@@ -75,7 +79,7 @@ pub async fn connect(config: &Config) -> Result<Backends, BackendError> {
         postgres(&mut backends, url).await?;
     }
     if let Some(url) = &config.redis_url {
-        redis(&mut backends, url)?;
+        redis(&mut backends, url, config.rate_limits.limits())?;
     }
     if let Some(brokers) = &config.kafka_brokers {
         kafka(&mut backends, brokers).await?;
@@ -112,13 +116,16 @@ async fn postgres(_: &mut Backends, _: &str) -> Result<(), BackendError> {
 }
 
 #[cfg(feature = "redis")]
-fn redis(backends: &mut Backends, url: &str) -> Result<(), BackendError> {
+fn redis(backends: &mut Backends, url: &str, limits: RateLimits) -> Result<(), BackendError> {
     use livedrop_adapters::redis::{RedisBackend, RedisConfig};
-    let redis =
-        RedisBackend::new(RedisConfig::new(url)).map_err(|source| BackendError::Connect {
-            backend: "redis",
-            source,
-        })?;
+    let config = RedisConfig {
+        rate_limits: limits,
+        ..RedisConfig::new(url)
+    };
+    let redis = RedisBackend::new(config).map_err(|source| BackendError::Connect {
+        backend: "redis",
+        source,
+    })?;
     backends.ports = redis.ports(backends.ports.clone());
     backends
         .probes
@@ -129,7 +136,7 @@ fn redis(backends: &mut Backends, url: &str) -> Result<(), BackendError> {
 }
 
 #[cfg(not(feature = "redis"))]
-fn redis(_: &mut Backends, _: &str) -> Result<(), BackendError> {
+fn redis(_: &mut Backends, _: &str, _: RateLimits) -> Result<(), BackendError> {
     Err(BackendError::NotBuilt {
         setting: "LIVEDROP_REDIS_URL",
         backend: "redis",

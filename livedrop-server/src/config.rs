@@ -10,6 +10,7 @@ use std::time::Duration;
 use clap::Parser;
 
 use crate::auth::{JwtSecret, Passwords};
+use crate::rate_limit::RateLimitConfig;
 use crate::realtime::HubConfig;
 use crate::serve::ServeConfig;
 use crate::telemetry::LogFormat;
@@ -69,6 +70,9 @@ pub struct Config {
     /// The most memory the resume window holds, in MiB (the oldest events go first).
     #[arg(long, env = "LIVEDROP_REALTIME_HISTORY_MIB", default_value_t = 128)]
     pub realtime_history_mib: usize,
+    /// The rate limits per route class, or none (`--no-rate-limits`).
+    #[command(flatten)]
+    pub rate_limits: RateLimitConfig,
     /// argon2id cost for new password hashes: `MEMORY_KIB,PASSES,LANES` (OWASP's
     /// `19456,2,1` by default). Stored hashes keep their own cost, so lowering it (say,
     /// for a load-test environment) affects only new passwords.
@@ -146,7 +150,7 @@ fn duration(text: &str) -> Result<Duration, String> {
 }
 
 /// A [`duration`] other than zero.
-fn positive_duration(text: &str) -> Result<Duration, String> {
+pub(crate) fn positive_duration(text: &str) -> Result<Duration, String> {
     match duration(text)? {
         Duration::ZERO => Err("must be more than zero".to_owned()),
         duration => Ok(duration),
@@ -174,6 +178,7 @@ impl fmt::Debug for Config {
             .field("streams_per_user", &self.streams_per_user)
             .field("realtime_history", &self.realtime_history)
             .field("realtime_history_mib", &self.realtime_history_mib)
+            .field("rate_limits", &self.rate_limits)
             .field("password_hash", &self.password_hash)
             .finish()
     }

@@ -33,7 +33,8 @@
 //! - [`extract`]: request extractors whose rejections are problems too
 //!   ([`PathId`](extract::PathId)).
 //! - `http_metrics`: request counts and latency histograms per route.
-//! - `rate_limit`: the token-bucket middleware (`429` with `Retry-After`).
+//! - [`rate_limit`]: the token-bucket middleware (`429` with `Retry-After`) and its
+//!   settings ([`RateLimitConfig`](rate_limit::RateLimitConfig)).
 //! - [`realtime`]: the node's realtime hub (topics, one encode per event, bounded queues,
 //!   exact resumes) and the event streams it feeds.
 //! - [`media`]: the media settings (`--media-dir`, `--s3-bucket`, ...).
@@ -61,7 +62,7 @@ mod http_metrics;
 pub mod media;
 mod openapi;
 mod order_reply;
-mod rate_limit;
+pub mod rate_limit;
 pub mod readiness;
 pub mod realtime;
 mod routes;

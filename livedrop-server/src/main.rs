@@ -8,6 +8,10 @@ use clap::Parser;
 use livedrop_server::background::{Background, BackgroundConfig};
 use livedrop_server::{AppState, Config, backends, run_with, shutdown, telemetry};
 
+// See Cargo.toml: bounded memory after password hashes, and a faster hot path.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let config = Config::parse();
@@ -42,6 +46,12 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         None => tracing::warn!(
             "no LIVEDROP_JWT_SECRET: tokens are signed with a random secret, so they do not survive a restart and other instances refuse them"
         ),
+    }
+    if config.rate_limits.no_rate_limits {
+        tracing::warn!(
+            "RATE LIMITS ARE OFF (LIVEDROP_NO_RATE_LIMITS / --no-rate-limits): any caller may send as much as it likes; for load tests only"
+        );
+        state = state.without_rate_limits();
     }
     for probe in backends.probes {
         state = state.probe(probe);

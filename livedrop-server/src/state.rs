@@ -46,6 +46,7 @@ struct Inner {
     probes: Vec<Arc<dyn ReadinessProbe>>,
     tokens: TokenKeys,
     streams: Streams,
+    rate_limited: bool,
 }
 
 impl AppState {
@@ -64,6 +65,7 @@ impl AppState {
             passwords: Passwords::default(),
             extra_handlers: Vec::new(),
             hub: HubConfig::default(),
+            rate_limited: true,
         }
     }
 
@@ -145,6 +147,11 @@ impl AppState {
         self.0.streams.hub().close_all(CloseReason::ShuttingDown);
     }
 
+    /// Whether routes are rate limited (see [`AppStateBuilder::without_rate_limits`]).
+    pub fn rate_limited(&self) -> bool {
+        self.0.rate_limited
+    }
+
     /// What `GET /readyz` checks.
     pub fn probes(&self) -> &[Arc<dyn ReadinessProbe>] {
         &self.0.probes
@@ -162,9 +169,19 @@ pub struct AppStateBuilder {
     passwords: Passwords,
     extra_handlers: Vec<Arc<dyn EventHandler>>,
     hub: HubConfig,
+    rate_limited: bool,
 }
 
 impl AppStateBuilder {
+    /// Serves every route without rate limits (no bucket is taken, no `RateLimit-*`
+    /// header is sent): for load tests, which would otherwise measure the limiter's
+    /// refusals. Never in production: the limits are what keeps one caller from starving
+    /// the rest.
+    pub fn without_rate_limits(mut self) -> Self {
+        self.rate_limited = false;
+        self
+    }
+
     /// Runs the realtime hub with `config` (its caps, queue sizes and window).
     pub fn hub(mut self, config: HubConfig) -> Self {
         self.hub = config;
@@ -215,6 +232,7 @@ impl AppStateBuilder {
             passwords,
             extra_handlers,
             hub,
+            rate_limited,
         } = self;
         let tokens = TokenKeys::new(&secret.unwrap_or_else(JwtSecret::random));
         // Install the recorder before anything (the background loops) records.
@@ -271,6 +289,7 @@ impl AppStateBuilder {
             ports,
             probes,
             tokens,
+            rate_limited,
         }))
     }
 }

@@ -95,3 +95,37 @@ async fn a_backend_that_cannot_start_fails_the_start_with_its_reason() {
         "the failure names the backend: {logged}"
     );
 }
+
+/// The statuses of `n` reads of an unknown drop, and whether any carried rate-limit headers.
+async fn reads(base_url: &str, n: usize) -> (Vec<u16>, bool) {
+    let client = reqwest::Client::new();
+    let url = format!("{base_url}/drops/{}", uuid::Uuid::new_v4());
+    let (mut statuses, mut headers) = (Vec::new(), false);
+    for _ in 0..n {
+        let response = client.get(&url).send().await.unwrap();
+        statuses.push(response.status().as_u16());
+        headers |= response.headers().contains_key("ratelimit-limit");
+    }
+    (statuses, headers)
+}
+
+#[tokio::test]
+async fn rate_limits_follow_their_settings_and_can_be_turned_off_loudly() {
+    let (running, base_url) = start(&[("LIVEDROP_RATE_LIMIT_READ", "2,1m".to_owned())]);
+    ready(&base_url).await;
+    let (statuses, headers) = reads(&base_url, 3).await;
+    assert_eq!(statuses, [404, 404, 429]);
+    assert!(headers);
+    terminate(running);
+
+    let (running, base_url) = start(&[
+        ("LIVEDROP_RATE_LIMIT_READ", "2,1m".to_owned()),
+        ("LIVEDROP_NO_RATE_LIMITS", "1".to_owned()),
+    ]);
+    ready(&base_url).await;
+    let (statuses, headers) = reads(&base_url, 20).await;
+    assert!(statuses.iter().all(|s| *s == 404), "{statuses:?}");
+    assert!(!headers, "no rate-limit headers without rate limits");
+    let logged = terminate(running);
+    assert!(logged.contains("RATE LIMITS ARE OFF"), "{logged}");
+}

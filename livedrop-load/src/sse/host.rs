@@ -32,9 +32,15 @@ impl ProcSample {
 
     /// CPU used between `self` and `later`, as % of one core.
     pub fn cpu_percent_until(&self, later: &ProcSample) -> Option<f64> {
-        let ticks = later.cpu_ticks?.checked_sub(self.cpu_ticks?)?;
+        let cpu = self.cpu_seconds_until(later)?;
         let seconds = later.at.duration_since(self.at).as_secs_f64();
-        (seconds > 0.0).then(|| ticks as f64 / clock_ticks() / seconds * 100.0)
+        (seconds > 0.0).then(|| cpu / seconds * 100.0)
+    }
+
+    /// CPU time (user plus system) used between `self` and `later`, s.
+    pub fn cpu_seconds_until(&self, later: &ProcSample) -> Option<f64> {
+        let ticks = later.cpu_ticks?.checked_sub(self.cpu_ticks?)?;
+        Some(ticks as f64 / clock_ticks())
     }
 }
 

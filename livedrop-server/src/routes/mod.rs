@@ -77,30 +77,43 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
 
 /// The routes and their OpenAPI document, registered together by each file's `routes!`
 /// so neither can list a route the other lacks. Each resource's routes sit behind the
-/// rate limit of their class; health and metrics behind none.
+/// rate limit of their class (unless the state was built without rate limits); health and
+/// metrics behind none.
 fn documented(state: &AppState) -> OpenApiRouter<AppState> {
-    let reads = from_fn_with_state((state.clone(), RouteClass::Read), limit);
-    let orders = from_fn_with_state((state.clone(), RouteClass::Order), limit);
-    let auth = from_fn_with_state((state.clone(), RouteClass::Auth), limit);
+    let guard = |class: RouteClass| {
+        let state = state.clone();
+        move |routes: OpenApiRouter<AppState>| {
+            if state.rate_limited() {
+                routes.route_layer(from_fn_with_state((state.clone(), class), limit))
+            } else {
+                routes
+            }
+        }
+    };
+    let (reads, orders, auth) = (
+        guard(RouteClass::Read),
+        guard(RouteClass::Order),
+        guard(RouteClass::Auth),
+    );
     let api = OpenApiRouter::new()
-        .merge(auth::routes().route_layer(auth.clone()))
-        .merge(auth::account_routes().route_layer(reads.clone()))
-        .merge(web_session::routes().route_layer(auth.clone()))
-        .merge(web_session::renewal_routes().route_layer(reads.clone()))
-        .merge(drops::routes().route_layer(reads.clone()))
-        .merge(browse::routes().route_layer(reads.clone()))
-        .merge(cached::routes().route_layer(reads.clone()))
-        .merge(catalog::routes().route_layer(reads.clone()))
-        .merge(images::routes().route_layer(reads.clone()))
-        .merge(follows::routes().route_layer(reads.clone()))
-        .merge(notifications::routes().route_layer(reads.clone()))
-        .merge(orders::manage().route_layer(reads.clone()))
-        .merge(orders::place().route_layer(orders))
-        .merge(realtime::routes().route_layer(reads.clone()))
+        .merge(auth(auth::routes()))
+        .merge(reads(auth::account_routes()))
+        .merge(auth(web_session::routes()))
+        .merge(reads(web_session::renewal_routes()))
+        .merge(reads(drops::routes()))
+        .merge(reads(browse::routes()))
+        .merge(reads(cached::routes()))
+        .merge(reads(catalog::routes()))
+        .merge(reads(images::routes()))
+        .merge(reads(follows::routes()))
+        .merge(reads(notifications::routes()))
+        .merge(reads(orders::manage()))
+        .merge(orders(orders::place()))
+        .merge(reads(realtime::routes()))
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(health::routes())
         .merge(api)
-        .merge(media::routes().route_layer(reads))
+        .merge(reads(media::routes()))
         .merge(metrics::routes())
 }

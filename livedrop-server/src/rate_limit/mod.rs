@@ -1,9 +1,15 @@
 //! Rate limiting: a token bucket per caller and route class, taken before the handler runs.
 //!
+//! # Layout
+//! - this file: the middleware ([`limit`]) and its answers.
+//! - `config`: the policies' flags ([`RateLimitConfig`]).
+//!
 //! The caller is the user a valid access token names, else the client's IP address.
 //! Behind a reverse proxy every anonymous request shares the proxy's address, so run the
 //! anonymous limits at the proxy or give each instance its own budget. `/healthz`, `/readyz` and `/metrics`
 //! are never limited: probes and scrapers must always get through.
+
+mod config;
 
 use std::net::SocketAddr;
 
@@ -18,6 +24,8 @@ use livedrop_core::wire::Problem;
 use crate::auth::TokenKind;
 use crate::auth::extract::{VerifiedUser, bearer};
 use crate::{ApiError, AppState};
+
+pub use config::RateLimitConfig;
 
 const LIMIT: HeaderName = HeaderName::from_static("ratelimit-limit");
 const REMAINING: HeaderName = HeaderName::from_static("ratelimit-remaining");
