@@ -41,30 +41,36 @@ impl Default for CacheTtls {
     }
 }
 
-/// The cache keys LiveDrop uses, in one place so writers and invalidators agree.
+/// The cache keys LiveDrop uses, in one place so writers and invalidators agree. Each
+/// starts with the entries' encoding version ([`ENCODING`](keys::ENCODING)): cached JSON
+/// is answered as it is, so an instance must never read another encoding's entries.
 pub mod keys {
     use super::*;
 
+    /// The version of the cached values' JSON; change it whenever a cached type's `serde`
+    /// form changes, so instances of two versions sharing a cache keep apart.
+    pub const ENCODING: &str = "v1";
+
     /// A creator profile.
     pub fn creator(id: CreatorId) -> String {
-        format!("creator:{id}")
+        format!("{ENCODING}:creator:{id}")
     }
     /// A product.
     pub fn product(id: ProductId) -> String {
-        format!("product:{id}")
+        format!("{ENCODING}:product:{id}")
     }
     /// A drop.
     pub fn drop(id: DropId) -> String {
-        format!("drop:{id}")
+        format!("{ENCODING}:drop:{id}")
     }
     /// A drop's stock.
     pub fn stock(id: DropId) -> String {
-        format!("stock:{id}")
+        format!("{ENCODING}:stock:{id}")
     }
     /// The first page (default size) of live drops: the read model behind "browse live
     /// drops", refreshed by the cache invalidator when a drop's status changes.
     pub fn live_drops() -> String {
-        "drops:live:first".to_owned()
+        format!("{ENCODING}:drops:live:first")
     }
 }
 

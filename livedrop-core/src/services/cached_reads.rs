@@ -6,17 +6,20 @@ use std::time::Duration;
 
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::Result;
 use crate::domain::{Creator, Drop, DropStatus, DropStock, Event, EventData, Product};
 use crate::ids::{CreatorId, DropId, ProductId};
 use crate::pagination::{Page, PageRequest};
 use crate::ports::{Cache, CacheStats, CacheTtls, Catalog, Ledger, cache_keys as keys};
+use crate::services::Encoded;
+use crate::{Error, Result};
 
 /// Read-through reads of creators, products, drops and stock, with the design's TTLs.
 ///
 /// The cache only ever costs a lookup: a miss, an unreadable entry or an unavailable cache
 /// all fall through to the authoritative port, and a failed `put` is logged and ignored.
-/// Entries are JSON, so every server instance and version reads the others' entries.
+/// Entries are JSON, so every server instance reads the others' entries; their keys carry
+/// the encoding's version (see the cache port's `keys`), so an instance never reads an
+/// entry of another encoding. The `*_encoded` reads hand a hit's JSON on as it is.
 /// Writers do not touch the cache; the event consumer calls [`stale_keys`] and
 /// invalidates, and the short TTLs bound what a lost invalidation can cost.
 #[derive(Clone, Debug)]
@@ -60,6 +63,27 @@ impl CachedReads {
     pub async fn drop(&self, id: DropId) -> Result<Drop> {
         let load = self.catalog.get_drop(id);
         self.read(keys::drop(id), self.ttls.drop, load).await
+    }
+
+    /// [`creator`](Self::creator), as its JSON.
+    pub async fn creator_encoded(&self, id: CreatorId) -> Result<Encoded<Creator>> {
+        let load = self.catalog.get_creator(id);
+        self.read_encoded(keys::creator(id), self.ttls.creator, load)
+            .await
+    }
+
+    /// [`product`](Self::product), as its JSON.
+    pub async fn product_encoded(&self, id: ProductId) -> Result<Encoded<Product>> {
+        let load = self.catalog.get_product(id);
+        self.read_encoded(keys::product(id), self.ttls.product, load)
+            .await
+    }
+
+    /// [`drop`](Self::drop), as its JSON.
+    pub async fn drop_encoded(&self, id: DropId) -> Result<Encoded<Drop>> {
+        let load = self.catalog.get_drop(id);
+        self.read_encoded(keys::drop(id), self.ttls.drop, load)
+            .await
     }
 
     /// A drop's stock, at most one stock TTL old.
@@ -119,15 +143,35 @@ impl CachedReads {
         Ok(value)
     }
 
+    /// [`read`](Self::read) without decoding a hit: the entry's bytes are the value's JSON.
+    async fn read_encoded<T: Serialize>(
+        &self,
+        key: String,
+        ttl: Duration,
+        load: impl Future<Output = Result<T>>,
+    ) -> Result<Encoded<T>> {
+        match self.cache.get(&key).await {
+            Ok(Some(bytes)) => return Ok(Encoded::new(bytes)),
+            Ok(None) => {}
+            Err(error) => tracing::debug!(%key, %error, "cache bypassed"),
+        }
+        let value = load.await?;
+        let json = serde_json::to_vec(&value).map_err(|e| Error::internal("encode", e))?;
+        self.put(&key, json.clone(), ttl).await;
+        Ok(Encoded::new(json))
+    }
+
     /// Stores `value` under `key`; a cache that cannot take it only costs later misses.
     async fn fill<T: Serialize>(&self, key: &str, value: &T, ttl: Duration) {
         match serde_json::to_vec(value) {
-            Ok(bytes) => {
-                if let Err(error) = self.cache.put(key, bytes, ttl).await {
-                    tracing::debug!(%key, %error, "cache fill skipped");
-                }
-            }
+            Ok(bytes) => self.put(key, bytes, ttl).await,
             Err(error) => tracing::warn!(%key, %error, "value not cacheable"),
+        }
+    }
+
+    async fn put(&self, key: &str, json: Vec<u8>, ttl: Duration) {
+        if let Err(error) = self.cache.put(key, json, ttl).await {
+            tracing::debug!(%key, %error, "cache fill skipped");
         }
     }
 }
@@ -234,6 +278,29 @@ mod tests {
         let reads = reads(cache, catalog_loading(&ada, 1));
         assert_eq!(reads.creator(ada.id).await.unwrap(), ada);
         assert_eq!(reads.creator(ada.id).await.unwrap(), ada);
+    }
+
+    #[tokio::test]
+    async fn an_encoded_read_fills_with_the_json_and_hands_a_hit_on_as_it_is() {
+        let ada = creator();
+        let stored: Arc<Mutex<Option<Vec<u8>>>> = Arc::default();
+        let mut cache = MockCache::new();
+        let on_get = Arc::clone(&stored);
+        cache
+            .expect_get()
+            .returning(move |_| Ok(on_get.lock().unwrap().clone()));
+        let on_put = Arc::clone(&stored);
+        cache.expect_put().times(1).returning(move |_, value, _| {
+            *on_put.lock().unwrap() = Some(value);
+            Ok(())
+        });
+        let reads = reads(cache, catalog_loading(&ada, 1));
+        let missed = reads.creator_encoded(ada.id).await.unwrap().into_bytes();
+        assert_eq!(missed, serde_json::to_vec(&ada).unwrap());
+        // What the cache holds now is handed on byte for byte, whatever it is.
+        *stored.lock().unwrap() = Some(b"{\"as\":\"stored\"}".to_vec());
+        let hit = reads.creator_encoded(ada.id).await.unwrap().into_bytes();
+        assert_eq!(hit, b"{\"as\":\"stored\"}");
     }
 
     #[tokio::test]

@@ -7,6 +7,7 @@
 //! - `sessions`: [`SessionService`], registration, sign-in, refresh-token rotation,
 //!   logout and realtime tokens.
 //! - `follows`, `browse`: [`FollowService`] and the paginated lists of [`BrowseService`].
+//! - `encoded`: [`Encoded`], a value's JSON as the cache holds it.
 //! - `cached_reads`: [`CachedReads`], catalog and stock reads through the cache, and what
 //!   each event makes stale.
 //! - `inbox/`: [`InboxService`] (inbox pages, read marks, unread counts) and the [`InboxWriter`]
@@ -20,6 +21,7 @@ mod browse;
 mod cache_invalidator;
 mod cached_reads;
 mod catalog;
+mod encoded;
 mod event_handler;
 mod follows;
 mod inbox;
@@ -33,6 +35,7 @@ pub use browse::BrowseService;
 pub use cache_invalidator::CacheInvalidator;
 pub use cached_reads::{CachedReads, stale_keys};
 pub use catalog::{CatalogService, MAX_IMAGE_BYTES, MAX_PRODUCT_IMAGES, UPLOAD_URL_TTL};
+pub use encoded::Encoded;
 pub use event_handler::EventHandler;
 #[cfg(any(test, feature = "mocks"))]
 pub use event_handler::MockEventHandler;

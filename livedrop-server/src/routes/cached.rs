@@ -2,11 +2,16 @@
 //! cached reads, through the cache port with its TTLs (profiles 5 min, products 2 min,
 //! drops 30 s), invalidated by the cache invalidator as events arrive. `GET /drops/{id}`
 //! stays the authoritative read.
+//!
+//! A hit is answered with the cached JSON as it is (the cache holds each value's API
+//! encoding): decoding it only to encode it again was most of a cached read's own work.
 
-use axum::Json;
 use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 use livedrop_core::domain::{Creator, Drop, Product};
 use livedrop_core::ids::{CreatorId, DropId, ProductId};
+use livedrop_core::services::Encoded;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -38,8 +43,8 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 async fn creator(
     State(state): State<AppState>,
     PathId(id): PathId<CreatorId>,
-) -> Result<Json<Creator>, ApiError> {
-    Ok(Json(state.reads().creator(id).await?))
+) -> Result<Response, ApiError> {
+    Ok(json(state.reads().creator_encoded(id).await?))
 }
 
 /// The product, through the cache.
@@ -58,8 +63,8 @@ async fn creator(
 async fn product(
     State(state): State<AppState>,
     PathId(id): PathId<ProductId>,
-) -> Result<Json<Product>, ApiError> {
-    Ok(Json(state.reads().product(id).await?))
+) -> Result<Response, ApiError> {
+    Ok(json(state.reads().product_encoded(id).await?))
 }
 
 /// The drop, through the cache.
@@ -78,6 +83,18 @@ async fn product(
 async fn drop(
     State(state): State<AppState>,
     PathId(id): PathId<DropId>,
-) -> Result<Json<Drop>, ApiError> {
-    Ok(Json(state.reads().drop(id).await?))
+) -> Result<Response, ApiError> {
+    Ok(json(state.reads().drop_encoded(id).await?))
+}
+
+/// `200` with `encoded` as the body, typed `application/json` as `Json` would.
+fn json<T>(encoded: Encoded<T>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        encoded.into_bytes(),
+    )
+        .into_response()
 }
