@@ -6,7 +6,14 @@
 
 mod support;
 
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
 use livedrop_adapters::memory::{MemoryBackend, MemoryConfig};
+use livedrop_core::domain::User;
+use livedrop_core::ids::{FamilyId, UserId};
+use livedrop_core::ports::{Credentials, PasswordHash, Ports, RefreshTokenHash, Rotation, TokenId};
+use livedrop_core::{Error, Result};
 use livedrop_server::AppState;
 use reqwest::header::{self, HeaderMap};
 use serde_json::{Value, json};
@@ -290,7 +297,7 @@ async fn a_creators_drops_and_a_users_own_creator_are_listed() {
     let (token, user, creator, product) = seller(&base).await;
     let mut scheduled = Vec::new();
     for hours in [2, 1, 3] {
-        let start = chrono::Utc::now() + chrono::TimeDelta::hours(hours);
+        let start = Utc::now() + chrono::TimeDelta::hours(hours);
         let drop = send(client().post(format!("{base}/drops")).bearer_auth(&token).json(
             &json!({"productId": product, "startAt": start, "endAt": start + chrono::TimeDelta::hours(1), "initialStock": 5, "lowStockThreshold": 1}),
         ))
@@ -343,4 +350,71 @@ async fn a_creators_drops_and_a_users_own_creator_are_listed() {
     )))
     .await;
     assert_eq!(unknown.status, 404);
+}
+
+/// A credential store that is down: every call fails as an outage would.
+#[derive(Debug)]
+struct CredentialsDown;
+
+fn down() -> Error {
+    Error::unavailable("credentials", "the test's store is down")
+}
+
+#[async_trait::async_trait]
+impl Credentials for CredentialsDown {
+    async fn register(&self, _: &User, _: &PasswordHash) -> Result<()> {
+        Err(down())
+    }
+    async fn set_password(&self, _: UserId, _: &PasswordHash) -> Result<()> {
+        Err(down())
+    }
+    async fn password(&self, _: UserId) -> Result<Option<PasswordHash>> {
+        Err(down())
+    }
+    async fn issue_refresh(
+        &self,
+        _: UserId,
+        _: &RefreshTokenHash,
+        _: DateTime<Utc>,
+        _: DateTime<Utc>,
+    ) -> Result<FamilyId> {
+        Err(down())
+    }
+    async fn rotate(
+        &self,
+        _: &RefreshTokenHash,
+        _: &RefreshTokenHash,
+        _: DateTime<Utc>,
+        _: DateTime<Utc>,
+    ) -> Result<Rotation> {
+        Err(down())
+    }
+    async fn revoke_family(
+        &self,
+        _: &RefreshTokenHash,
+        _: DateTime<Utc>,
+    ) -> Result<Option<FamilyId>> {
+        Err(down())
+    }
+    async fn family_live(&self, _: FamilyId, _: DateTime<Utc>) -> Result<bool> {
+        Err(down())
+    }
+    async fn spend_once(&self, _: TokenId, _: DateTime<Utc>, _: DateTime<Utc>) -> Result<bool> {
+        Err(down())
+    }
+}
+
+#[tokio::test]
+async fn a_store_outage_during_a_refresh_keeps_the_cookie() {
+    let ports = Ports {
+        credentials: Arc::new(CredentialsDown),
+        ..MemoryBackend::default().ports()
+    };
+    let base = support::serve(AppState::new(ports)).await;
+    let answer = web(&base, "refresh", Some("some-session"), None).await;
+    assert_eq!(answer.status, 503, "{:?}", answer.body);
+    assert!(
+        answer.headers.get(header::SET_COOKIE).is_none(),
+        "an outage must not sign the page out"
+    );
 }

@@ -81,7 +81,7 @@ async fn web_login(
 
 /// Spends the cookie's refresh token: `200` with a new access token and the next cookie.
 /// Without a live one, `401` (`invalid_refresh_token`, `refresh_token_reused`) and the
-/// cookie is removed: the page is simply signed out.
+/// cookie is removed: the page is simply signed out. Any other failure leaves the cookie.
 #[utoipa::path(post, path = "/api/auth/web/refresh", tag = "auth",
     params(("livedrop_session" = String, Cookie, description = "The refresh token (HttpOnly cookie)")),
     responses(
@@ -101,7 +101,10 @@ async fn web_refresh(
     };
     let signed_in = match renewed {
         Ok(signed_in) => signed_in,
-        Err(error) => return Ok(signed_out(ApiError::from(error))),
+        // Only a refusal ends the sign-in; a store that failed keeps the cookie, so a
+        // passing outage does not sign anyone out.
+        Err(refusal @ Error::SignIn(_)) => return Ok(signed_out(ApiError::from(refusal))),
+        Err(error) => return Err(error.into()),
     };
     let user = state.sessions().me(signed_in.user).await?;
     Ok(session(StatusCode::OK, user, &signed_in))
