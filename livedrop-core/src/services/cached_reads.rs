@@ -256,17 +256,19 @@ mod tests {
         )
     }
 
-    #[tokio::test]
-    async fn a_miss_fills_the_cache_and_the_next_read_is_served_from_it() {
-        let ada = creator();
-        let stored: Arc<Mutex<Option<Vec<u8>>>> = Arc::default();
+    /// A one-entry cache over `stored` that must be filled exactly once, under `key` for
+    /// `ttl`.
+    fn one_entry_cache(
+        stored: &Arc<Mutex<Option<Vec<u8>>>>,
+        key: String,
+        ttl: Duration,
+    ) -> MockCache {
         let mut cache = MockCache::new();
-        let on_get = Arc::clone(&stored);
+        let on_get = Arc::clone(stored);
         cache
             .expect_get()
             .returning(move |_| Ok(on_get.lock().unwrap().clone()));
-        let on_put = Arc::clone(&stored);
-        let (key, ttl) = (keys::creator(ada.id), CacheTtls::default().creator);
+        let on_put = Arc::clone(stored);
         cache
             .expect_put()
             .times(1)
@@ -275,6 +277,14 @@ mod tests {
                 *on_put.lock().unwrap() = Some(value);
                 Ok(())
             });
+        cache
+    }
+
+    #[tokio::test]
+    async fn a_miss_fills_the_cache_and_the_next_read_is_served_from_it() {
+        let ada = creator();
+        let stored: Arc<Mutex<Option<Vec<u8>>>> = Arc::default();
+        let cache = one_entry_cache(&stored, keys::creator(ada.id), CacheTtls::default().creator);
         let reads = reads(cache, catalog_loading(&ada, 1));
         assert_eq!(reads.creator(ada.id).await.unwrap(), ada);
         assert_eq!(reads.creator(ada.id).await.unwrap(), ada);
@@ -284,16 +294,7 @@ mod tests {
     async fn an_encoded_read_fills_with_the_json_and_hands_a_hit_on_as_it_is() {
         let ada = creator();
         let stored: Arc<Mutex<Option<Vec<u8>>>> = Arc::default();
-        let mut cache = MockCache::new();
-        let on_get = Arc::clone(&stored);
-        cache
-            .expect_get()
-            .returning(move |_| Ok(on_get.lock().unwrap().clone()));
-        let on_put = Arc::clone(&stored);
-        cache.expect_put().times(1).returning(move |_, value, _| {
-            *on_put.lock().unwrap() = Some(value);
-            Ok(())
-        });
+        let cache = one_entry_cache(&stored, keys::creator(ada.id), CacheTtls::default().creator);
         let reads = reads(cache, catalog_loading(&ada, 1));
         let missed = reads.creator_encoded(ada.id).await.unwrap().into_bytes();
         assert_eq!(missed, serde_json::to_vec(&ada).unwrap());
