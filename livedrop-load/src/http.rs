@@ -49,8 +49,10 @@ mod workers;
 pub use baseline::{
     ACCESS_TOKEN_BYTES, BaselineServer, CACHED_DROP_ANSWER_BYTES, ORDER_ANSWER_BYTES,
 };
-pub use comparison::{BaselineComparison, Ratios};
 pub use config::HttpConfig;
 pub use modes::{baseline, mixed, orders, reads};
 pub use percentiles::Percentiles;
-pub use summary::{HttpFigures, HttpSummary, LoadFigures, OpFigures, ServerCost, Unanswered};
+pub use summary::{
+    BaselineComparison, HttpFigures, HttpSummary, LoadFigures, OpFigures, Ratios, ServerCost,
+    Unanswered,
+};

@@ -18,31 +18,18 @@ use livedrop_load::HttpConfig;
 use livedrop_load::http::{self, HttpSummary, OpFigures, Percentiles};
 use livedrop_server::AppState;
 use livedrop_server::auth::Passwords;
-use livedrop_server::background::{Background, BackgroundConfig};
+use livedrop_server::background::Background;
 
-/// Starts a server on a free port of 127.0.0.1 without rate limits and returns its base
-/// URL, with the background loops handle (they stop when it is dropped).
+mod support;
+
+/// A server without rate limits (as a load-test server runs): its base URL and loops.
 async fn start_server() -> (String, Background) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
     let ports = MemoryBackend::new(MemoryConfig::default()).ports();
     let state = AppState::builder(ports)
         .passwords(Passwords::for_tests())
         .without_rate_limits()
         .build();
-    let background = Background::spawn(
-        &state,
-        BackgroundConfig {
-            scheduler_every: Duration::from_millis(50),
-            ..BackgroundConfig::default()
-        },
-    );
-    tokio::spawn(livedrop_server::run(
-        listener,
-        state,
-        std::future::pending(),
-    ));
-    (base, background)
+    support::serve(state, None).await
 }
 
 /// 20 buyers, 8 connections, 2 seconds, the baseline after.

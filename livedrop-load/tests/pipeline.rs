@@ -9,31 +9,17 @@ use livedrop_adapters::memory::{MemoryBackend, MemoryConfig};
 use livedrop_load::PipelineConfig;
 use livedrop_server::AppState;
 use livedrop_server::auth::Passwords;
-use livedrop_server::background::{Background, BackgroundConfig};
+use livedrop_server::background::Background;
 
-/// Starts a server on a free port of 127.0.0.1 and returns its base URL, with the
-/// background loops handle (they stop when it is dropped).
+mod support;
+
+/// A server with its default rate limits: its base URL and loops.
 async fn start_server() -> (String, Background) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
     let ports = MemoryBackend::new(MemoryConfig::default()).ports();
     let state = AppState::builder(ports)
         .passwords(Passwords::for_tests())
         .build();
-    let background = Background::spawn(
-        &state,
-        BackgroundConfig {
-            scheduler_every: Duration::from_millis(50),
-            lag_every: Duration::from_millis(100),
-            ..BackgroundConfig::default()
-        },
-    );
-    tokio::spawn(livedrop_server::run(
-        listener,
-        state,
-        std::future::pending(),
-    ));
-    (base, background)
+    support::serve(state, Some(Duration::from_millis(100))).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -15,7 +15,9 @@ use livedrop_adapters::memory::{MemoryBackend, MemoryConfig};
 use livedrop_load::{SseConfig, SseSummary};
 use livedrop_server::AppState;
 use livedrop_server::auth::{JwtSecret, Passwords};
-use livedrop_server::background::{Background, BackgroundConfig};
+use livedrop_server::background::Background;
+
+mod support;
 use livedrop_server::realtime::HubConfig;
 
 /// Starts `nodes` servers on free ports of 127.0.0.1 over one memory backend (as nodes
@@ -26,25 +28,14 @@ async fn start_nodes(nodes: usize, hub: HubConfig) -> (Vec<String>, Vec<Backgrou
     let secret: JwtSecret = "sse-test-secret-shared-by-every-node".parse().unwrap();
     let (mut urls, mut loops) = (Vec::new(), Vec::new());
     for _ in 0..nodes {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        urls.push(format!("http://{}", listener.local_addr().unwrap()));
         let state = AppState::builder(ports.clone())
             .passwords(Passwords::for_tests())
             .jwt_secret(secret.clone())
             .hub(hub)
             .build();
-        loops.push(Background::spawn(
-            &state,
-            BackgroundConfig {
-                scheduler_every: Duration::from_millis(50),
-                ..BackgroundConfig::default()
-            },
-        ));
-        tokio::spawn(livedrop_server::run(
-            listener,
-            state,
-            std::future::pending(),
-        ));
+        let (url, background) = support::serve(state, None).await;
+        urls.push(url);
+        loops.push(background);
     }
     (urls, loops)
 }

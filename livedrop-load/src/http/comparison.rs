@@ -1,19 +1,9 @@
-//! [`BaselineComparison`]: a real run against the same load on the bare server, right
-//! after it, through the same client: real ÷ baseline, so a figure reads as what
-//! LiveDrop's own work costs over HTTP alone (throughput under 1, p99 over 1).
+//! How a real run compares with the same load on the bare server, right after it,
+//! through the same client: real ÷ baseline ([`BaselineComparison`], [`Ratios`], kept
+//! with the summary they belong to), so a figure reads as what LiveDrop's own work costs
+//! over HTTP alone (throughput under 1, p99 over 1).
 
-use serde::Serialize;
-
-use super::summary::{HttpSummary, OpFigures};
-
-/// Real ÷ baseline for one kind of request; `None` where either side lacks the figure.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
-pub struct Ratios {
-    /// Successful answers per second.
-    pub throughput: Option<f64>,
-    /// 99th percentile latency.
-    pub p99: Option<f64>,
-}
+use super::summary::{BaselineComparison, HttpSummary, OpFigures, Ratios};
 
 impl Ratios {
     /// `real` ÷ `baseline`.
@@ -23,17 +13,6 @@ impl Ratios {
             p99: ratio(real.latency_ms.p99_ms, baseline.latency_ms.p99_ms),
         }
     }
-}
-
-/// The baseline run and the ratios.
-#[derive(Clone, Debug, Serialize)]
-pub struct BaselineComparison {
-    /// Orders, real ÷ baseline.
-    pub orders: Option<Ratios>,
-    /// Reads, real ÷ baseline.
-    pub reads: Option<Ratios>,
-    /// The baseline run's own figures.
-    pub run: Box<HttpSummary>,
 }
 
 impl BaselineComparison {

@@ -10,10 +10,10 @@ use livedrop_core::domain::IdempotencyKey;
 use livedrop_core::ids::DropId;
 
 use super::baseline::{self as bare, BaselineServer};
-use super::comparison::BaselineComparison;
 use super::load::{self, Measured, Target};
 use super::requests::Requests;
 use super::stage::{self, Stage};
+use super::summary::BaselineComparison;
 use super::summary::{HttpFigures, HttpSummary, Unanswered};
 use super::{HttpConfig, verdict};
 use crate::replay::replay_unanswered;

@@ -2,8 +2,8 @@
 
 use std::fmt;
 
-use super::comparison::Ratios;
 use super::percentiles::Percentiles;
+use super::summary::Ratios;
 use super::summary::{HttpSummary, OpFigures};
 use crate::report::counts;
 

@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::comparison::BaselineComparison;
 use super::percentiles::Percentiles;
 use crate::StockCheck;
 
@@ -123,4 +122,24 @@ pub struct ServerCost {
     pub cpu_us_per_request: Option<f64>,
     /// Resident memory after the load, KiB.
     pub rss_kib: Option<u64>,
+}
+
+/// Real ÷ baseline for one kind of request; `None` where either side lacks the figure.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Ratios {
+    /// Successful answers per second.
+    pub throughput: Option<f64>,
+    /// 99th percentile latency.
+    pub p99: Option<f64>,
+}
+
+/// The baseline run and the ratios.
+#[derive(Clone, Debug, Serialize)]
+pub struct BaselineComparison {
+    /// Orders, real ÷ baseline.
+    pub orders: Option<Ratios>,
+    /// Reads, real ÷ baseline.
+    pub reads: Option<Ratios>,
+    /// The baseline run's own figures.
+    pub run: Box<HttpSummary>,
 }
