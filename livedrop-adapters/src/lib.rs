@@ -10,6 +10,8 @@
 //! - [`kafka`] (feature `kafka`): the event bus on a Kafka topic, with consumer groups.
 //! - [`media`]: product images, uploaded with signed URLs: served by the server from memory
 //!   or a directory (always built), or presigned straight to S3 (feature `s3`).
+//! - `single_flight`: concurrent identical calls coalesced into one (the Postgres
+//!   idempotency store's begins, the Redis cache's reads).
 //! - `redacted_url`: service URLs with their password hidden, for the Postgres and Redis
 //!   configurations' logs and `Debug` output.
 //!
@@ -25,3 +27,5 @@ pub mod postgres;
 mod redacted_url;
 #[cfg(feature = "redis")]
 pub mod redis;
+#[cfg(any(feature = "postgres", feature = "redis"))]
+mod single_flight;

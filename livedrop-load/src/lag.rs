@@ -1,5 +1,6 @@
-//! [`watch_drain`]: how long after the load the server's event consumers caught up, read
-//! from `livedrop_consumer_lag` (summed over every consumer group) on `GET /metrics`.
+//! [`watch_drain`]: how long after the load the server's event pipeline caught up, read
+//! on `GET /metrics` from `livedrop_consumer_lag` (summed over every consumer group) plus
+//! `livedrop_outbox_pending` (events not yet relayed to the bus), when published.
 
 use std::time::{Duration, Instant};
 
@@ -13,8 +14,10 @@ const POLL_EVERY: Duration = Duration::from_millis(100);
 /// A gauge still absent this long into the watch is taken as not published at all (the
 /// consumers set it within a second of starting), rather than waited for to the timeout.
 const ABSENT_AFTER: Duration = Duration::from_secs(5);
-/// The gauge's name.
+/// The consumers' gauge; the watch needs it.
 const GAUGE: &str = "livedrop_consumer_lag";
+/// The relay's gauge; counted when the server publishes it.
+const OUTBOX_GAUGE: &str = "livedrop_outbox_pending";
 
 /// What the watch saw.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -35,12 +38,15 @@ pub struct LagDrain {
     pub scrape_errors: u64,
 }
 
-/// Reads the gauge every 100 ms from now until it reads 0 or `timeout` passes, timing
-/// from `load_ended`.
+/// Reads the gauges every 100 ms from now until they read 0 or `timeout` passes, timing
+/// from `load_ended`. A 0 read before `not_before` has passed since `load_ended` does not
+/// count: the server refreshes the gauges about once a second, so a caller that must not
+/// take a figure from before the load's last events waits that long.
 pub async fn watch_drain(
     http: &reqwest::Client,
     base: &Url,
     load_ended: Instant,
+    not_before: Duration,
     timeout: Duration,
 ) -> LagDrain {
     let mut drain = LagDrain::default();
@@ -49,11 +55,12 @@ pub async fn watch_drain(
         drain.scrapes += 1;
         match Metrics::scrape(http, base).await {
             Ok(metrics) => {
-                if let Some(lag) = metrics.sum(GAUGE, &[]) {
+                if let Some(consumers) = metrics.sum(GAUGE, &[]) {
+                    let lag = consumers + metrics.sum(OUTBOX_GAUGE, &[]).unwrap_or(0.0);
                     drain.metric_present = true;
                     drain.last_value = Some(lag);
                     drain.max_value = Some(drain.max_value.map_or(lag, |max| max.max(lag)));
-                    if lag <= 0.0 {
+                    if lag <= 0.0 && load_ended.elapsed() >= not_before {
                         drain.drained_after_ms = Some(load_ended.elapsed().as_secs_f64() * 1000.0);
                         return drain;
                     }

@@ -93,7 +93,13 @@ pub async fn run(config: &PipelineConfig, bar: &ProgressBar) -> Result<Summary, 
         (settled, inbox.finish().await)
     };
     let (lag, (settled, inbox)) = tokio::join!(
-        lag::watch_drain(&http, &base, window.ended, config.lag_timeout),
+        lag::watch_drain(
+            &http,
+            &base,
+            window.ended,
+            Duration::ZERO,
+            config.lag_timeout
+        ),
         answers_then_inbox,
     );
     let replayed = load.replay_unanswered().await;

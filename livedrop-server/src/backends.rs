@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use livedrop_adapters::media::{LocalMedia, UploadSigner};
 use livedrop_adapters::memory::{MemoryBackend, MemoryConfig};
-use livedrop_core::ports::{Ports, RateLimits};
+use livedrop_core::ports::Ports;
 
 use crate::Config;
 use crate::media::MediaConfig;
@@ -79,7 +79,7 @@ pub async fn connect(config: &Config) -> Result<Backends, BackendError> {
         postgres(&mut backends, url).await?;
     }
     if let Some(url) = &config.redis_url {
-        redis(&mut backends, url, config.rate_limits.limits())?;
+        redis(&mut backends, url, config)?;
     }
     if let Some(brokers) = &config.kafka_brokers {
         kafka(&mut backends, brokers).await?;
@@ -116,10 +116,11 @@ async fn postgres(_: &mut Backends, _: &str) -> Result<(), BackendError> {
 }
 
 #[cfg(feature = "redis")]
-fn redis(backends: &mut Backends, url: &str, limits: RateLimits) -> Result<(), BackendError> {
+fn redis(backends: &mut Backends, url: &str, config: &Config) -> Result<(), BackendError> {
     use livedrop_adapters::redis::{RedisBackend, RedisConfig};
     let config = RedisConfig {
-        rate_limits: limits,
+        rate_limits: config.rate_limits.limits(),
+        near_cache: config.near_cache,
         ..RedisConfig::new(url)
     };
     let redis = RedisBackend::new(config).map_err(|source| BackendError::Connect {
@@ -136,7 +137,7 @@ fn redis(backends: &mut Backends, url: &str, limits: RateLimits) -> Result<(), B
 }
 
 #[cfg(not(feature = "redis"))]
-fn redis(_: &mut Backends, _: &str, _: RateLimits) -> Result<(), BackendError> {
+fn redis(_: &mut Backends, _: &str, _: &Config) -> Result<(), BackendError> {
     Err(BackendError::NotBuilt {
         setting: "LIVEDROP_REDIS_URL",
         backend: "redis",

@@ -16,7 +16,7 @@ use crate::realtime::{CloseReason, Hub, HubConfig, Streams};
 /// Drops the scheduler asks the ledger for per round trip.
 pub const SCHEDULER_BATCH: usize = 100;
 /// Events the relay moves per round trip.
-pub const RELAY_BATCH: usize = 256;
+pub const RELAY_BATCH: usize = 2048;
 /// How long the relay holds a claimed batch before another relay may take it over. Longer
 /// than a publish can take (the Kafka bus's `delivery_timeout`, 30 s by default, twice over
 /// with a full send queue), so a slow relay is not raced by a second one sending the same

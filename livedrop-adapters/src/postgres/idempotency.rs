@@ -19,7 +19,7 @@ use sqlx::PgPool;
 
 use super::codec::{corrupt, interval_micros};
 use super::db_error;
-use super::single_flight::{Flight, SingleFlight};
+use crate::single_flight::{Flight, SingleFlight};
 
 /// Started begins between two background purges.
 const PURGE_EVERY: u64 = 1024;

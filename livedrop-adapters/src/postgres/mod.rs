@@ -11,7 +11,8 @@
 //! - `keyset`: cursor positions and overfetched pages for every list query.
 //! - One file per port: `ledger/` (the atomic unit, group commit, scheduler and cancel),
 //!   `catalog` (+ `catalog_drops`, `catalog_rows`), `credentials`, `follows`, `audit_log`,
-//!   `outbox`, `idempotency` (+ `single_flight`, coalescing concurrent begins of one key),
+//!   `outbox`, `idempotency` (concurrent begins of one key coalesced by the crate's
+//!   `single_flight`),
 //!   `notifier` (+ `inbox_sql`, the inbox merge and its bounds).
 //!
 //! [`PgBackend::ports`] overlays a base set of ports (the in-memory backend's, in the
@@ -33,7 +34,6 @@ mod keyset;
 mod ledger;
 mod notifier;
 mod outbox;
-mod single_flight;
 mod writes;
 
 pub use audit_log::PgAuditLog;

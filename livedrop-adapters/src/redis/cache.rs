@@ -1,4 +1,6 @@
 //! The read cache in Redis: plain strings with a TTL, shared by every server instance.
+//! Concurrent reads of one key share one `GET`: a live drop's page read by thousands at
+//! once costs Redis (and this process) one round trip per batch of readers, not one each.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -11,6 +13,7 @@ use livedrop_core::ports::{Cache, CacheStats};
 
 use super::health::Health;
 use super::millis;
+use crate::single_flight::{Flight, SingleFlight};
 
 /// Cached reads in Redis. See [`Cache`] for the contract.
 ///
@@ -20,11 +23,17 @@ use super::millis;
 /// other with `noeviction` (a full Redis then answers `OOM`, which the adapters treat as
 /// an outage and fall back from). While Redis is down, `get` is a fast `Unavailable`
 /// (counted as a miss) and the caller reads the source instead.
+///
+/// A read that joins another's `GET` under way may see the value as it was when that `GET`
+/// was sent, one round trip before it arrived: no staler than a `GET` of its own that
+/// crossed an invalidation on the wire.
 #[derive(Debug)]
 pub struct RedisCache {
     conn: ConnectionManager,
     health: Arc<Health>,
     prefix: Arc<str>,
+    /// `GET`s under way, by key, for readers arriving meanwhile to share.
+    reads: SingleFlight<String, Option<Vec<u8>>>,
     hits: AtomicU64,
     misses: AtomicU64,
 }
@@ -35,6 +44,7 @@ impl RedisCache {
             conn,
             health,
             prefix,
+            reads: SingleFlight::new(),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
         }
@@ -48,10 +58,18 @@ impl RedisCache {
 #[async_trait]
 impl Cache for RedisCache {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
-        let mut conn = self.conn.clone();
-        let mut get = ::redis::cmd("GET");
-        get.arg(self.key(key));
-        let value: Result<Option<Vec<u8>>> = self.health.call(get.query_async(&mut conn)).await;
+        let key = self.key(key);
+        let get = || async {
+            let mut conn = self.conn.clone();
+            let mut get = ::redis::cmd("GET");
+            get.arg(&key);
+            self.health.call(get.query_async(&mut conn)).await
+        };
+        let value = self
+            .reads
+            .run(key.clone(), get)
+            .await
+            .map(Flight::into_value);
         let counter = match &value {
             Ok(Some(_)) => &self.hits,
             _ => &self.misses,

@@ -25,6 +25,10 @@ pub struct RedisConfig {
     pub idempotency: IdempotencyPolicy,
     /// Token-bucket policies, shared with the in-process fallback.
     pub rate_limits: RateLimits,
+    /// How long a cached read is also kept in process ([`NearCache`](super::NearCache));
+    /// zero: every read goes to Redis. What this instance writes or invalidates reaches
+    /// its own copy at once; another instance's write, within this.
+    pub near_cache: Duration,
 }
 
 impl RedisConfig {
@@ -38,6 +42,7 @@ impl RedisConfig {
             retry_every: Duration::from_secs(1),
             idempotency: IdempotencyPolicy::default(),
             rate_limits: RateLimits::default(),
+            near_cache: Duration::from_millis(250),
         }
     }
 }
@@ -52,6 +57,7 @@ impl std::fmt::Debug for RedisConfig {
             .field("retry_every", &self.retry_every)
             .field("idempotency", &self.idempotency)
             .field("rate_limits", &self.rate_limits)
+            .field("near_cache", &self.near_cache)
             .finish()
     }
 }

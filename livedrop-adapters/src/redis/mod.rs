@@ -10,7 +10,9 @@
 //! - `idempotency` (+ `record`, the stored value's layout): [`RedisIdempotencyStore`];
 //!   while down, the ledger's unique `(user, key)` decides (the order service's fallback).
 //! - `rate_limiter`: [`RedisRateLimiter`]; while down, in-process buckets.
-//! - `cache`: [`RedisCache`]; while down, reads bypass it.
+//! - `cache`: [`RedisCache`], concurrent reads of one key sharing one `GET`; while down,
+//!   reads bypass it. `near_cache`: [`NearCache`], the fraction of a second a hot entry is
+//!   also kept in process.
 //! - `script_batch`: concurrent calls of one script sent as one script call (claims,
 //!   completions and bucket checks), since a script call's fixed cost exceeds a whole
 //!   `SET`.
@@ -23,6 +25,7 @@ mod cache;
 mod config;
 mod health;
 mod idempotency;
+mod near_cache;
 mod rate_limiter;
 mod record;
 mod script_batch;
@@ -30,16 +33,20 @@ mod script_batch;
 pub use cache::RedisCache;
 pub use config::RedisConfig;
 pub use idempotency::RedisIdempotencyStore;
+pub use near_cache::NearCache;
 pub use rate_limiter::RedisRateLimiter;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use ::redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use livedrop_core::ports::Ports;
+use livedrop_core::ports::{Cache, Ports};
 use livedrop_core::{Error, Result};
 
 use health::Health;
+
+/// The in-process tier's size: room for thousands of hot entries of a few hundred bytes.
+const NEAR_CACHE_BYTES: u64 = 8 << 20;
 
 /// One Redis connection and the adapters built on it.
 #[derive(Clone, Debug)]
@@ -127,12 +134,23 @@ impl RedisBackend {
         self.config.connection_timeout + self.config.response_timeout
     }
 
-    /// `base` with its idempotency store, rate limiter and cache replaced by Redis's.
+    /// `base` with its idempotency store, rate limiter and cache replaced by Redis's (the
+    /// cache behind a [`NearCache`] unless `near_cache` is zero).
     pub fn ports(&self, base: Ports) -> Ports {
+        let shared: Arc<dyn Cache> = Arc::new(self.cache());
+        let cache: Arc<dyn Cache> = if self.config.near_cache.is_zero() {
+            shared
+        } else {
+            Arc::new(NearCache::new(
+                shared,
+                NEAR_CACHE_BYTES,
+                self.config.near_cache,
+            ))
+        };
         Ports {
             idempotency: Arc::new(self.idempotency()),
             rate_limiter: Arc::new(self.rate_limiter()),
-            cache: Arc::new(self.cache()),
+            cache,
             ..base
         }
     }

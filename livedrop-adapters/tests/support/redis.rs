@@ -52,6 +52,21 @@ pub async fn ports() -> Option<Ports> {
     Some(backend().await?.ports(super::memory_ports()))
 }
 
+/// The same with every cached read going to Redis (no in-process near tier).
+pub async fn ports_without_near_cache() -> Option<Ports> {
+    let url = match redis_url().await {
+        Ok(url) => url,
+        Err(why) => {
+            super::missing("Redis", &why);
+            return None;
+        }
+    };
+    let mut config = config(url);
+    config.near_cache = std::time::Duration::ZERO;
+    let backend = RedisBackend::new(config).expect("a valid Redis URL");
+    Some(backend.ports(super::memory_ports()))
+}
+
 #[cfg(feature = "containers")]
 mod container {
     use testcontainers::ContainerAsync;

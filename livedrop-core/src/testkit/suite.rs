@@ -40,7 +40,9 @@
 /// Prefixed with `event_bus:` (e.g. `conformance_suite!(event_bus: optional make)`), it
 /// expands to the [`EventBus`](crate::ports::EventBus) cases only (modules `event_bus` and
 /// `event_bus_tail`), for a backend that provides nothing but the bus; `media:` likewise
-/// expands to the [`Media`](crate::ports::Media) cases only (module `media`).
+/// expands to the [`Media`](crate::ports::Media) cases only (module `media`), and `cache:`
+/// to the [`Cache`](crate::ports::Cache) cases only (module `cache`), for a second
+/// composition of a backend's cache.
 #[macro_export]
 macro_rules! conformance_suite {
     (@module ($make:expr) $ports:ident $module:ident ($arg:expr)
@@ -90,6 +92,15 @@ macro_rules! conformance_suite {
             presigned_upload_is_bound_to_its_request,
             presigned_urls_differ_per_key_and_expiry,
             public_urls_name_their_key,
+        ] []);
+    };
+    // The cache cases on their own, for a backend's other composition of its cache.
+    (@run cache ($make:expr)) => {
+        $crate::conformance_suite!(@module ($make) ports cache (&*ports.cache) [
+            get_returns_the_last_put,
+            entries_expire_after_their_ttl,
+            invalidate_removes_exactly_the_given_keys,
+            stats_count_hits_and_misses,
         ] []);
     };
     (@run all ($make:expr)) => {
@@ -208,12 +219,7 @@ macro_rules! conformance_suite {
         ] [
             concurrent_marks_keep_the_latest_position,
         ]);
-        $crate::conformance_suite!(@module ($make) ports cache (&*ports.cache) [
-            get_returns_the_last_put,
-            entries_expire_after_their_ttl,
-            invalidate_removes_exactly_the_given_keys,
-            stats_count_hits_and_misses,
-        ] []);
+        $crate::conformance_suite!(@run cache ($make));
         $crate::conformance_suite!(@module ($make) ports rate_limiter (&*ports.rate_limiter) [
             a_fresh_bucket_grants_its_capacity_then_denies,
             grants_stay_within_capacity_plus_refill,
@@ -272,6 +278,9 @@ macro_rules! conformance_suite {
     };
     (media: $($factory:tt)*) => {
         $crate::conformance_suite!(@factory media $($factory)*);
+    };
+    (cache: $($factory:tt)*) => {
+        $crate::conformance_suite!(@factory cache $($factory)*);
     };
     ($($factory:tt)*) => {
         $crate::conformance_suite!(@factory all $($factory)*);

@@ -4,6 +4,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use indicatif::ProgressBar;
 use livedrop_client::Url;
@@ -14,7 +15,13 @@ use super::server_cost::CostMeter;
 use super::summary::{LoadFigures, OpFigures, ServerCost};
 use super::tally::{Kind, Live, Tally};
 use super::workers::{self, Plan};
-use crate::{Error, progress};
+use crate::{Error, lag, progress};
+
+/// The server refreshes its lag gauges about this often: a reading of 0 taken sooner after
+/// the load may predate its last events.
+const GAUGE_PERIOD: Duration = Duration::from_millis(1_200);
+/// Longest wait for the pipeline to catch up before the server's CPU is read anyway.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// A server to load.
 #[derive(Clone, Debug)]
@@ -96,6 +103,7 @@ pub async fn run(
     });
     let meter = server_pid.map(CostMeter::start);
     let sent = workers::run(plan, requests, live).await;
+    let load_ended = Instant::now();
     drawing.abort();
     let figures = |tally: &Tally, kind| {
         let figures = tally.figures(kind, sent.seconds);
@@ -113,6 +121,19 @@ pub async fn run(
         .flat_map(|f| f.iter())
         .map(|f| f.requests)
         .sum();
+    // An order's cost goes on after its answer: the relay and the consumers carry its
+    // events. The server's CPU is read once they have caught up, so it covers them.
+    let drained = match &meter {
+        Some(_) if orders.is_some() => {
+            progress::waiting(bar, "waiting for the event pipeline to catch up".to_owned());
+            Some(pipeline_drained(&config.base_url, load_ended).await)
+        }
+        _ => None,
+    };
+    let mut server = meter.map(|meter| meter.finish(answered));
+    if let (Some(server), Some(drained)) = (&mut server, drained) {
+        server.pipeline_drained_after_ms = drained;
+    }
     Measured {
         load: LoadFigures {
             seconds: sent.seconds,
@@ -127,6 +148,16 @@ pub async fn run(
         orders,
         reads,
         order_tally: sent.orders,
-        server: meter.map(|meter| meter.finish(answered)),
+        server,
     }
+}
+
+/// How long after `load_ended` the server's outbox and consumers had caught up (`None`
+/// if they had not within [`DRAIN_TIMEOUT`] or the server publishes no lag).
+async fn pipeline_drained(base_url: &str, load_ended: Instant) -> Option<f64> {
+    let base = Url::parse(base_url).ok()?;
+    let http = reqwest::Client::new();
+    lag::watch_drain(&http, &base, load_ended, GAUGE_PERIOD, DRAIN_TIMEOUT)
+        .await
+        .drained_after_ms
 }

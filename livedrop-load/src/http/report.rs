@@ -73,6 +73,12 @@ impl fmt::Display for HttpSummary {
                     |kib| format!("{:.1} MiB", kib as f64 / 1024.0)
                 )
             )?;
+            if let Some(ms) = s.pipeline_drained_after_ms {
+                writeln!(
+                    f,
+                    "            (CPU counted until the event pipeline caught up, {ms:.0} ms after the load)"
+                )?;
+            }
         }
         if let Some(b) = &self.baseline {
             writeln!(f, "baseline    bare server {}", b.run.base_url)?;

@@ -32,6 +32,7 @@ impl CostMeter {
                 .filter(|_| answered > 0)
                 .map(|seconds| seconds * 1e6 / answered as f64),
             rss_kib: after.rss_kib,
+            pipeline_drained_after_ms: None,
         }
     }
 }

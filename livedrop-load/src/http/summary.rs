@@ -116,12 +116,16 @@ pub struct Unanswered {
 pub struct ServerCost {
     /// The process.
     pub pid: u32,
-    /// User plus system CPU time over the load, s.
+    /// User plus system CPU time over the load, s; after orders, until the event pipeline
+    /// had caught up (see `pipeline_drained_after_ms`).
     pub cpu_seconds: Option<f64>,
     /// That, per answered request, µs.
     pub cpu_us_per_request: Option<f64>,
     /// Resident memory after the load, KiB.
     pub rss_kib: Option<u64>,
+    /// After orders: how long after the load the outbox and the consumers had caught up,
+    /// ms (`None`: not within two minutes, or the server publishes no lag).
+    pub pipeline_drained_after_ms: Option<f64>,
 }
 
 /// Real ÷ baseline for one kind of request; `None` where either side lacks the figure.

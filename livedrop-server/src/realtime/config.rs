@@ -25,7 +25,8 @@ pub struct HubConfig {
     pub lifetime_jitter: f64,
     /// How long sent events are kept for exact resumes (the window).
     pub history: Duration,
-    /// The most bytes of frames the window holds (the oldest go first beyond it).
+    /// The most memory the window holds, frames and bookkeeping (the oldest go first
+    /// beyond it).
     pub history_bytes: usize,
     /// The most events one resume replays; a larger gap is a `reset`.
     pub max_replay: usize,
@@ -48,7 +49,7 @@ impl Default for HubConfig {
             lifetime: crate::auth::tokens::ACCESS_TTL,
             lifetime_jitter: 0.2,
             history: Duration::from_secs(120),
-            history_bytes: 128 << 20,
+            history_bytes: 32 << 20,
             max_replay: 1_000,
             heartbeat: Duration::from_secs(15),
             drop_tick: Duration::from_millis(100),

@@ -27,6 +27,12 @@ struct Aged {
     size: usize,
 }
 
+/// What one retained event holds besides its frame's bytes: its two entries here, the
+/// frame's shared-buffer header, and about half an entry of a growing queue's spare room.
+/// Counted into the budget so that `max_bytes` bounds the memory the window really takes,
+/// not only its frames (a frame of a few hundred bytes carries about as much again).
+const OVERHEAD_PER_EVENT: usize = size_of::<Retained>() * 3 / 2 + size_of::<Aged>() * 3 / 2 + 32;
+
 /// What a resume gets.
 #[derive(Debug)]
 pub enum Replay {
@@ -37,8 +43,8 @@ pub enum Replay {
     Gap,
 }
 
-/// The events the hub sent in the last `retain` (at most `max_bytes` of frames), by
-/// topic, with the floor below which the window is incomplete.
+/// The events the hub sent in the last `retain` (at most `max_bytes` of memory, frames and
+/// bookkeeping), by topic, with the floor below which the window is incomplete.
 ///
 /// Every event for a topic with an offset at or past `floor[partition]` is here: the floor
 /// starts where the node began reading, and rises past each event evicted.
@@ -79,7 +85,7 @@ impl History {
     /// Retains `frame`, sent on `topic` for the event at `offset` of `partition`.
     pub fn push(&mut self, topic: Topic, partition: i32, offset: i64, frame: Frame, now: Instant) {
         self.seq += 1;
-        let size = frame.size();
+        let size = frame.size() + OVERHEAD_PER_EVENT;
         self.bytes += size;
         self.aged.push_back(Aged {
             at: now,
@@ -218,7 +224,7 @@ mod tests {
     #[test]
     fn the_byte_budget_evicts_the_oldest_first() {
         let start = Instant::now();
-        let size = frame("1").size();
+        let size = frame("1").size() + OVERHEAD_PER_EVENT;
         let mut history = History::new(at(&[0]), Duration::from_secs(60), size * 2, 100);
         let me = Topic::User(UserId::new());
         for offset in 0..3 {
@@ -227,6 +233,19 @@ mod tests {
         assert_eq!(history.len(), 2);
         assert!(matches!(history.replay(&at(&[0]), &[me]), Replay::Gap));
         assert_eq!(ids(history.replay(&at(&[1]), &[me])), ["2", "3"]);
+    }
+
+    #[test]
+    fn the_budget_counts_what_an_event_holds_besides_its_frame() {
+        let start = Instant::now();
+        let frame_only = frame("1").size();
+        // Room for four frames' bytes is room for fewer events.
+        let mut history = History::new(at(&[0]), Duration::from_secs(60), frame_only * 4, 100);
+        let me = Topic::User(UserId::new());
+        for offset in 0..4 {
+            history.push(me, 0, offset, frame(&(offset + 1).to_string()), start);
+        }
+        assert!(history.len() < 4, "kept {} events", history.len());
     }
 
     #[test]

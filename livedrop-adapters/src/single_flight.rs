@@ -3,7 +3,9 @@
 //!
 //! Why: a burst of retries of one order (a client retrying in a loop, a load balancer
 //! replaying) would otherwise cost one database round trip each, queued behind one another
-//! on the same row; under load the queue can outlast the very lock it is queuing for.
+//! on the same row; under load the queue can outlast the very lock it is queuing for. And
+//! a live drop's page read by thousands at once would cost one cache round trip each for
+//! the same few hundred bytes.
 
 use std::future::Future;
 use std::hash::Hash;
@@ -19,6 +21,15 @@ pub(crate) enum Flight<V> {
     Led(V),
     /// Another call for the key was under way; this is its value.
     Joined(V),
+}
+
+impl<V> Flight<V> {
+    /// The value, however it was got.
+    pub(crate) fn into_value(self) -> V {
+        match self {
+            Self::Led(value) | Self::Joined(value) => value,
+        }
+    }
 }
 
 /// Calls under way, by key. Entries live only while their call runs.
