@@ -17,6 +17,13 @@ pub struct ServerArgs {
     /// The server's process id: its CPU time per request and RSS (from /proc).
     #[arg(long)]
     server_pid: Option<u32>,
+    /// A second instance of the server (sharing its database): half the connections go
+    /// to it.
+    #[arg(long)]
+    other_base_url: Option<String>,
+    /// The second instance's process id: the CPU per request then counts both.
+    #[arg(long, requires = "other_base_url")]
+    other_server_pid: Option<u32>,
     /// Then run the same load against the bare in-process server and report
     /// real/baseline for throughput and p99.
     #[arg(long)]
@@ -109,6 +116,8 @@ impl ServerArgs {
         HttpConfig {
             base_url: self.base_url.clone(),
             server_pid: self.server_pid,
+            other_base_url: self.other_base_url.clone(),
+            other_server_pid: self.other_server_pid,
             baseline: self.baseline,
             ..config
         }

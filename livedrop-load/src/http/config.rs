@@ -32,6 +32,11 @@ pub struct HttpConfig {
     pub read_share: f64,
     /// The server's process id, for its CPU time per request and its RSS.
     pub server_pid: Option<u32>,
+    /// A second instance of the server (on the same database, say): half the connections
+    /// go to it (not to the baseline).
+    pub other_base_url: Option<String>,
+    /// Its process id; the CPU per request is then both processes' together.
+    pub other_server_pid: Option<u32>,
     /// After the run, the same load against a bare in-process server, and the ratios.
     pub baseline: bool,
     /// Sign-ups under way at once.
@@ -51,6 +56,8 @@ impl Default for HttpConfig {
             stock: 10_000_000,
             read_share: 0.9,
             server_pid: None,
+            other_base_url: None,
+            other_server_pid: None,
             baseline: false,
             signup_concurrency: 32,
             request_timeout: DEFAULT_TIMEOUT,

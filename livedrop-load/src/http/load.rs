@@ -32,6 +32,8 @@ pub struct Target {
     pub host: String,
     /// Workers send from their own loopback addresses (the server is on this machine).
     pub own_addresses: bool,
+    /// A second instance, taking half the connections.
+    pub other: Option<SocketAddr>,
 }
 
 impl Target {
@@ -53,6 +55,7 @@ impl Target {
             address,
             host: format!("{host}:{port}"),
             own_addresses: address.ip().is_loopback() && address.is_ipv4(),
+            other: None,
         })
     }
 }
@@ -73,16 +76,17 @@ pub struct Measured {
 }
 
 /// Runs `config`'s load of `requests` against `target`, drawing on `bar`; measures the
-/// process `server_pid` (none for the in-process baseline, which shares ours).
+/// processes `server_pids` (none for the in-process baseline, which shares ours).
 pub async fn run(
     config: &HttpConfig,
     target: &Target,
     requests: Arc<Requests>,
-    server_pid: Option<u32>,
+    server_pids: &[u32],
     bar: &ProgressBar,
 ) -> Measured {
     let plan = Plan {
         server: target.address,
+        other_server: target.other,
         connections: config.connections,
         duration: config.duration,
         rate: config.rate,
@@ -101,7 +105,7 @@ pub async fn run(
             Live::get(&counts.errors),
         )
     });
-    let meter = server_pid.map(CostMeter::start);
+    let meter = (!server_pids.is_empty()).then(|| CostMeter::start_all(server_pids));
     let sent = workers::run(plan, requests, live).await;
     let load_ended = Instant::now();
     drawing.abort();

@@ -66,10 +66,17 @@ async fn against_server(
     bar: &ProgressBar,
 ) -> Result<HttpSummary, Error> {
     config.validate()?;
-    let target = Target::of(&config.base_url).await?;
+    let mut target = Target::of(&config.base_url).await?;
+    if let Some(other) = &config.other_base_url {
+        target.other = Some(Target::of(other).await?.address);
+    }
     let stage = stage::set(config, bar).await?;
     let requests = Requests::new(&target.host, stage.drop.id, &stage.access_tokens)?;
-    let measured = load::run(config, &target, Arc::new(requests), config.server_pid, bar).await;
+    let pids: Vec<u32> = [config.server_pid, config.other_server_pid]
+        .into_iter()
+        .flatten()
+        .collect();
+    let measured = load::run(config, &target, Arc::new(requests), &pids, bar).await;
 
     progress::waiting(
         bar,
@@ -110,7 +117,7 @@ async fn against_baseline(
     let target = Target::of(&base_url).await?;
     let requests = Requests::new(&target.host, drop, tokens)?;
     progress::waiting(bar, format!("baseline: bare server on {base_url}"));
-    let measured = load::run(config, &target, Arc::new(requests), None, bar).await;
+    let measured = load::run(config, &target, Arc::new(requests), &[], bar).await;
     Ok(verdict::judged(summarize(
         "baseline", &base_url, drop, config, measured,
     )))

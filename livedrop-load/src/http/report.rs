@@ -62,8 +62,13 @@ impl fmt::Display for HttpSummary {
         if let Some(s) = &self.server {
             writeln!(
                 f,
-                "server      pid {}: CPU {}, {} per request, RSS {} at the end",
+                "server      pid {}{}: CPU {}, {} per request, RSS {} at the end",
                 s.pid,
+                if s.processes > 1 {
+                    format!(" and {} more", s.processes - 1)
+                } else {
+                    String::new()
+                },
                 s.cpu_seconds
                     .map_or_else(|| "-".to_owned(), |cpu| format!("{cpu:.2} s")),
                 s.cpu_us_per_request

@@ -114,8 +114,10 @@ pub struct Unanswered {
 /// What the load cost the server process (`/proc/PID`).
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct ServerCost {
-    /// The process.
+    /// The process (the first, when there are several).
     pub pid: u32,
+    /// Processes counted (two with a second instance).
+    pub processes: usize,
     /// User plus system CPU time over the load, s; after orders, until the event pipeline
     /// had caught up (see `pipeline_drained_after_ms`).
     pub cpu_seconds: Option<f64>,

@@ -23,6 +23,9 @@ const CONNECT_BACKOFF: Duration = Duration::from_millis(100);
 pub struct Plan {
     /// The server's address.
     pub server: SocketAddr,
+    /// A second instance of the same service: odd workers connect to it, so the load is
+    /// split evenly between the two.
+    pub other_server: Option<SocketAddr>,
     /// Workers (one connection each).
     pub connections: usize,
     /// How long requests are started.
@@ -100,7 +103,11 @@ impl Worker {
     async fn run(self, connected: Arc<Barrier>) -> Sent {
         let plan = self.plan;
         let local = plan.own_addresses.then(|| buyer_address(self.index));
-        let mut connection = Connection::new(plan.server, local, plan.timeout);
+        let server = match plan.other_server {
+            Some(other) if self.index % 2 == 1 => other,
+            _ => plan.server,
+        };
+        let mut connection = Connection::new(server, local, plan.timeout);
         // A connection that failed is tried again (and counted) on the first request.
         let _ = connection.open().await;
         connected.wait().await;
