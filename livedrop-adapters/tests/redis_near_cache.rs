@@ -1,6 +1,7 @@
 //! The near cache across instances: each instance's own writes show at once, another
 //! instance's within the near tier's lifetime.
 #![cfg(feature = "redis")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 

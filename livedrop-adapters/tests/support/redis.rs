@@ -33,6 +33,11 @@ pub fn config(url: String) -> RedisConfig {
 /// A backend that answered a PING, or `None` (after saying why) when no Redis is
 /// configured.
 pub async fn backend() -> Option<RedisBackend> {
+    backend_with(|_| {}).await
+}
+
+/// The same with `adjust` applied to the test's settings.
+pub async fn backend_with(adjust: impl FnOnce(&mut RedisConfig)) -> Option<RedisBackend> {
     let url = match redis_url().await {
         Ok(url) => url,
         Err(why) => {
@@ -40,7 +45,9 @@ pub async fn backend() -> Option<RedisBackend> {
             return None;
         }
     };
-    let backend = RedisBackend::new(config(url.clone())).expect("a valid Redis URL");
+    let mut config = config(url.clone());
+    adjust(&mut config);
+    let backend = RedisBackend::new(config).expect("a valid Redis URL");
     if let Err(error) = backend.ping().await {
         panic!("{URL_VARIABLE}={url} does not answer: {error}");
     }
@@ -54,16 +61,7 @@ pub async fn ports() -> Option<Ports> {
 
 /// The same with every cached read going to Redis (no in-process near tier).
 pub async fn ports_without_near_cache() -> Option<Ports> {
-    let url = match redis_url().await {
-        Ok(url) => url,
-        Err(why) => {
-            super::missing("Redis", &why);
-            return None;
-        }
-    };
-    let mut config = config(url);
-    config.near_cache = std::time::Duration::ZERO;
-    let backend = RedisBackend::new(config).expect("a valid Redis URL");
+    let backend = backend_with(|config| config.near_cache = std::time::Duration::ZERO).await?;
     Some(backend.ports(super::memory_ports()))
 }
 
