@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::Args;
 use livedrop_load::HttpConfig;
+use livedrop_load::sweep::SweepConfig;
 
 /// Where the HTTP modes send, and what they read of the server.
 #[derive(Args)]
@@ -187,4 +188,62 @@ impl BaselineArgs {
     pub fn json(&self) -> Option<&PathBuf> {
         self.load.json.as_ref()
     }
+}
+
+#[derive(Args)]
+pub struct SweepArgs {
+    #[command(flatten)]
+    server: ServerArgs,
+    #[command(flatten)]
+    buyers: BuyerArgs,
+    /// The connection counts, one `orders` and one `reads` run each.
+    #[arg(long, value_delimiter = ',', default_value = "16,64,256,512")]
+    connections: Vec<usize>,
+    /// How long each run sends, in seconds.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Also write the sweep (every point's figures) to this file, for `plot`.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Draw the plot to this PNG.
+    #[arg(long)]
+    png: Option<PathBuf>,
+    /// The TrueType font of the plot's text [default: DejaVu Sans or Liberation Sans
+    /// from the usual system place].
+    #[arg(long)]
+    font: Option<PathBuf>,
+    /// What the server runs on, for the table and the plot's title.
+    #[arg(long)]
+    label: Option<String>,
+}
+
+impl SweepArgs {
+    pub fn config(&self) -> SweepConfig {
+        let load = HttpConfig {
+            duration: Duration::from_secs(self.seconds),
+            ..HttpConfig::default()
+        };
+        SweepConfig {
+            http: self.buyers.apply(self.server.apply(load)),
+            connections: self.connections.clone(),
+            label: self.label.clone(),
+        }
+    }
+
+    pub fn outputs(&self) -> (Option<&PathBuf>, Option<&PathBuf>, Option<&PathBuf>) {
+        (self.json.as_ref(), self.png.as_ref(), self.font.as_ref())
+    }
+}
+
+#[derive(Args)]
+pub struct PlotArgs {
+    /// A sweep's JSON (`sweep --json`).
+    #[arg(long)]
+    pub from: PathBuf,
+    /// The PNG to draw.
+    #[arg(long)]
+    pub png: PathBuf,
+    /// The TrueType font of the plot's text [default: as for `sweep`].
+    #[arg(long)]
+    pub font: Option<PathBuf>,
 }

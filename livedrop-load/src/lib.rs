@@ -5,7 +5,8 @@
 //! Modes: [`pipeline`] (orders at a fixed rate and the event pipeline behind them),
 //! [`sse`] (many event streams: exact delivery, resumes, and what they cost the server),
 //! and the [`http`] modes (`orders`, `reads`, `mixed`, `baseline`: throughput and
-//! latency of the hottest routes against a bare-server floor).
+//! latency of the hottest routes against a bare-server floor), and [`sweep`] (`orders` and
+//! `reads` at several connection counts, and their plot).
 //! See the binary's `# Layout` for the files.
 
 mod accounts;
@@ -27,6 +28,7 @@ mod report;
 mod setup;
 pub mod sse;
 mod summary;
+pub mod sweep;
 mod thresholds;
 
 pub use config::PipelineConfig;

@@ -16,6 +16,8 @@
 //! target/release/livedrop-load reads --base-url http://127.0.0.1:8085 --seconds 10 --baseline --server-pid $!
 //! target/release/livedrop-load mixed --base-url http://127.0.0.1:8085 --read-share 0.9
 //! target/release/livedrop-load baseline --read-share 0.5
+//! target/release/livedrop-load sweep --base-url http://127.0.0.1:8085 --connections 16,64,256 --json sweep.json --png sweep.png
+//! target/release/livedrop-load plot --from sweep.json --png sweep.png
 //! ```
 //!
 //! `pipeline` sets up one drop, sends orders at `--rate` a second for `--seconds` (open
@@ -76,6 +78,9 @@
 //!   failures), `host.rs` (RSS and CPU from `/proc`), `database.rs` (PostgreSQL's
 //!   statement count), `server_metrics.rs` (the hub's counters and histogram),
 //!   `servers.rs` (each server's figures), `summary.rs`, `report.rs`.
+//! - `sweep.rs`: the `sweep` mode (`orders` and `reads` at several connection counts)
+//!   and, in `sweep/plot.rs`, its PNG, which `plot` draws again from a saved sweep; the
+//!   binary's `sweep_commands.rs` runs both.
 //! - `http.rs`: the HTTP modes, `orders`, `reads`, `mixed` and `baseline`, each one
 //!   function from [`HttpConfig`] to [`HttpSummary`], over `http/` (its own `# Layout`):
 //!   the set-up, a hyper client with one connection per worker and pre-built requests,
@@ -84,6 +89,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod http_args;
+mod sweep_commands;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -95,7 +101,9 @@ use livedrop_load::{
     HttpConfig, HttpSummary, PipelineConfig, SseConfig, SseSummary, Summary, Thresholds, http,
 };
 
-use crate::http_args::{BaselineArgs, HttpMode, MixedArgs, OrdersArgs, ReadsArgs};
+use crate::http_args::{
+    BaselineArgs, HttpMode, MixedArgs, OrdersArgs, PlotArgs, ReadsArgs, SweepArgs,
+};
 use serde::Serialize;
 
 #[derive(Parser)]
@@ -149,6 +157,14 @@ enum Mode {
     /// sends orders, 1 reads, between both. `orders`, `reads` and `mixed` run it right
     /// after themselves with --baseline, and report real/baseline.
     Baseline(BaselineArgs),
+    /// `orders` and `reads`, each with its baseline, at several connection counts; a
+    /// table, and with --png the plot of throughput and p99 against connections.
+    ///
+    /// Server and buyer flags as for `orders`. Exit status 1 if a point's own checks
+    /// failed (an oversold drop, a kind of request that never succeeded).
+    Sweep(SweepArgs),
+    /// Draws a saved sweep (`sweep --json`) again as a PNG.
+    Plot(PlotArgs),
 }
 
 #[derive(Args)]
@@ -306,6 +322,8 @@ async fn main() -> ExitCode {
         Mode::Reads(args) => http(HttpMode::Reads, args.config(), args.json()).await,
         Mode::Mixed(args) => http(HttpMode::Mixed, args.config(), args.json()).await,
         Mode::Baseline(args) => http(HttpMode::Baseline, args.config(), args.json()).await,
+        Mode::Sweep(args) => sweep_commands::sweep(&args).await,
+        Mode::Plot(args) => sweep_commands::plot(&args),
     }
 }
 

@@ -104,6 +104,13 @@ async fn orders_are_confirmed_counted_and_never_oversold_and_compared_to_the_flo
 
     let server = summary.server.as_ref().unwrap();
     assert!(server.cpu_us_per_request.is_some() && server.rss_kib.is_some());
+    // The CPU was read once the orders' events had been carried, not before.
+    assert!(
+        server
+            .pipeline_drained_after_ms
+            .is_some_and(|ms| ms >= 1_000.0),
+        "{server:?}"
+    );
 
     let baseline = summary.baseline.as_ref().unwrap();
     let floor = baseline.run.orders.as_ref().unwrap();
@@ -262,4 +269,66 @@ async fn baseline_bodies_weigh_what_real_answers_do() {
         "token: {}",
         token.len()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sweep_measures_each_mode_at_each_connection_count_and_plots_them() {
+    let (base_url, background) = start_server().await;
+    let config = livedrop_load::sweep::SweepConfig {
+        http: HttpConfig {
+            duration: Duration::from_secs(1),
+            ..small(base_url)
+        },
+        connections: vec![2, 6],
+        label: Some("memory".to_owned()),
+    };
+    let sweep = livedrop_load::sweep::run(&config, &ProgressBar::hidden())
+        .await
+        .unwrap();
+    println!("{sweep}");
+    let measured: Vec<(&str, usize)> = sweep
+        .points
+        .iter()
+        .map(|p| (p.mode.as_str(), p.connections))
+        .collect();
+    assert_eq!(
+        measured,
+        [("orders", 2), ("reads", 2), ("orders", 6), ("reads", 6)]
+    );
+    for point in &sweep.points {
+        assert!(point.passed, "{point:?}");
+        assert!(point.ok_per_second > 0.0, "{point:?}");
+        assert!(point.baseline_ok_per_second > 0.0, "{point:?}");
+        assert!(
+            point.p99_ms.is_some() && point.baseline_p99_ms.is_some(),
+            "{point:?}"
+        );
+        assert!(point.server_cpu_us.is_some(), "{point:?}");
+    }
+    // The orders' events were carried before the CPU was read.
+    assert!(
+        sweep
+            .of("orders")
+            .iter()
+            .all(|p| p.pipeline_drained_after_ms.is_some())
+    );
+
+    // Saved and drawn again, as `plot` does.
+    let json = serde_json::to_vec(&sweep).unwrap();
+    let again: livedrop_load::sweep::Sweep = serde_json::from_slice(&json).unwrap();
+    // Floats may come back an ulp apart; the rest exactly.
+    assert_eq!(again.points.len(), sweep.points.len());
+    for (read, written) in again.points.iter().zip(&sweep.points) {
+        assert_eq!(
+            (&read.mode, read.connections),
+            (&written.mode, written.connections)
+        );
+        assert!((read.ok_per_second - written.ok_per_second).abs() < 1e-6 * written.ok_per_second);
+    }
+    let png = std::env::temp_dir().join(format!("{}-sweep.png", uuid::Uuid::new_v4().simple()));
+    livedrop_load::sweep::plot::draw(&again, &png, None).unwrap();
+    let bytes = std::fs::read(&png).unwrap();
+    std::fs::remove_file(&png).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    background.stop().await;
 }
