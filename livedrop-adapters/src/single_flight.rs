@@ -25,6 +25,7 @@ pub(crate) enum Flight<V> {
 
 impl<V> Flight<V> {
     /// The value, however it was got.
+    #[cfg(feature = "redis")]
     pub(crate) fn into_value(self) -> V {
         match self {
             Self::Led(value) | Self::Joined(value) => value,

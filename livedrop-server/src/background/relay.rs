@@ -12,7 +12,8 @@ use super::retry::{is_stopped, stopped_during};
 
 /// How often the outbox lag metrics are refreshed while the outbox is empty: the relay
 /// found nothing to send, so the figures are 0 unless another instance's relay holds
-/// events; at rest each refresh is a query the database would otherwise not see.
+/// events (then they are refreshed as often as while busy, until they read 0); at rest
+/// each refresh is a query the database would otherwise not see.
 const IDLE_LAG_EVERY: Duration = Duration::from_secs(30);
 
 /// Runs `relay` until `stop`: back to back while the outbox has events, waiting for the
@@ -28,8 +29,11 @@ pub(super) async fn run(relay: Relay, config: BackgroundConfig, mut stop: watch:
     let mut idle = false;
     while !is_stopped(&stop) {
         if Instant::now() >= lag_due {
-            record_lag(&relay).await;
-            let every = if idle {
+            let pending = record_lag(&relay).await;
+            // Idle with events still pending means another instance's relay holds them:
+            // keep the figure fresh until they are gone, or this instance would show them
+            // pending for up to `IDLE_LAG_EVERY` after that relay had sent them.
+            let every = if idle && pending == Some(0) {
                 IDLE_LAG_EVERY
             } else {
                 config.lag_every
@@ -102,14 +106,18 @@ pub(super) async fn run(relay: Relay, config: BackgroundConfig, mut stop: watch:
 }
 
 /// Publishes the outbox lag as `livedrop_outbox_pending` and
-/// `livedrop_outbox_oldest_age_seconds`.
-async fn record_lag(relay: &Relay) {
+/// `livedrop_outbox_oldest_age_seconds`; returns the events pending (`None`: unknown).
+async fn record_lag(relay: &Relay) -> Option<u64> {
     match relay.lag().await {
         Ok(lag) => {
             metrics::gauge!("livedrop_outbox_pending").set(lag.pending as f64);
             metrics::gauge!("livedrop_outbox_oldest_age_seconds")
                 .set(lag.oldest.unwrap_or_default().as_secs_f64());
+            Some(lag.pending)
         }
-        Err(error) => tracing::debug!(%error, "outbox lag unavailable"),
+        Err(error) => {
+            tracing::debug!(%error, "outbox lag unavailable");
+            None
+        }
     }
 }
