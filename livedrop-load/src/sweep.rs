@@ -15,7 +15,7 @@ use indicatif::ProgressBar;
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
-use crate::http::{self, HttpConfig, HttpSummary};
+use crate::http::{self, HttpConfig, HttpSummary, OpFigures};
 
 /// What a sweep runs.
 #[derive(Clone, Debug)]
@@ -28,11 +28,48 @@ pub struct SweepConfig {
     pub label: Option<String>,
 }
 
+/// The two modes a sweep runs (`"orders"` and `"reads"` in its JSON).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SweepMode {
+    /// `POST /orders` on one hot drop.
+    Orders,
+    /// `GET /api/drops/{id}`, the cached read.
+    Reads,
+}
+
+impl SweepMode {
+    /// What it sends, for people.
+    pub fn route(self) -> &'static str {
+        match self {
+            Self::Orders => "POST /orders, one hot drop",
+            Self::Reads => "GET /api/drops/{id}, cached",
+        }
+    }
+
+    /// Its figures in a summary of its run.
+    fn figures(self, summary: &HttpSummary) -> Option<&OpFigures> {
+        match self {
+            Self::Orders => summary.orders.as_ref(),
+            Self::Reads => summary.reads.as_ref(),
+        }
+    }
+}
+
+impl fmt::Display for SweepMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(match self {
+            Self::Orders => "orders",
+            Self::Reads => "reads",
+        })
+    }
+}
+
 /// One mode at one connection count, beside its baseline from the same run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SweepPoint {
-    /// `orders` or `reads`.
-    pub mode: String,
+    /// Which mode.
+    pub mode: SweepMode,
     /// Connections (closed loop: requests in flight).
     pub connections: usize,
     /// Successful answers per second.
@@ -69,7 +106,7 @@ pub struct Sweep {
 
 impl Sweep {
     /// The points of one mode, by connections.
-    pub fn of(&self, mode: &str) -> Vec<&SweepPoint> {
+    pub fn of(&self, mode: SweepMode) -> Vec<&SweepPoint> {
         let mut points: Vec<_> = self.points.iter().filter(|p| p.mode == mode).collect();
         points.sort_by_key(|p| p.connections);
         points
@@ -104,24 +141,19 @@ pub async fn run(config: &SweepConfig, bar: &ProgressBar) -> Result<Sweep, Error
         let orders = http::orders(&point, bar).await?;
         sweep
             .points
-            .push(SweepPoint::of("orders", connections, &orders));
+            .push(SweepPoint::of(SweepMode::Orders, connections, &orders));
         let reads = http::reads(&point, bar).await?;
         sweep
             .points
-            .push(SweepPoint::of("reads", connections, &reads));
+            .push(SweepPoint::of(SweepMode::Reads, connections, &reads));
     }
     Ok(sweep)
 }
 
 impl SweepPoint {
-    fn of(mode: &str, connections: usize, summary: &HttpSummary) -> Self {
+    fn of(mode: SweepMode, connections: usize, summary: &HttpSummary) -> Self {
         let figures = |summary: &HttpSummary| {
-            let ops = if mode == "orders" {
-                summary.orders.as_ref()
-            } else {
-                summary.reads.as_ref()
-            };
-            ops.map_or((0.0, None), |ops| {
+            mode.figures(summary).map_or((0.0, None), |ops| {
                 (ops.ok_per_second, ops.latency_ms.p99_ms)
             })
         };
@@ -131,7 +163,7 @@ impl SweepPoint {
             .as_ref()
             .map_or((0.0, None), |baseline| figures(&baseline.run));
         Self {
-            mode: mode.to_owned(),
+            mode,
             connections,
             ok_per_second,
             p99_ms,
@@ -182,10 +214,10 @@ impl fmt::Display for Sweep {
                 ratio,
                 p.server_cpu_us
                     .map_or_else(|| "-".to_owned(), |us| format!("{us:.1} µs")),
-                match (p.mode.as_str(), p.pipeline_drained_after_ms) {
-                    ("orders", Some(ms)) => format!("{:.1} s", ms / 1000.0),
-                    ("orders", None) => "no".to_owned(),
-                    _ => String::new(),
+                match (p.mode, p.pipeline_drained_after_ms) {
+                    (SweepMode::Orders, Some(ms)) => format!("{:.1} s", ms / 1000.0),
+                    (SweepMode::Orders, None) => "no".to_owned(),
+                    (SweepMode::Reads, _) => String::new(),
                 },
                 if p.passed { "" } else { "  FAILED" }
             )?;

@@ -16,6 +16,7 @@ use livedrop_client::Client;
 use livedrop_core::wire::{CreateCreatorBody, CreateDropBody, CreateProductBody};
 use livedrop_load::HttpConfig;
 use livedrop_load::http::{self, HttpSummary, OpFigures, Percentiles};
+use livedrop_load::sweep::SweepMode;
 use livedrop_server::AppState;
 use livedrop_server::auth::Passwords;
 use livedrop_server::background::Background;
@@ -286,15 +287,13 @@ async fn a_sweep_measures_each_mode_at_each_connection_count_and_plots_them() {
         .await
         .unwrap();
     println!("{sweep}");
-    let measured: Vec<(&str, usize)> = sweep
+    let measured: Vec<(SweepMode, usize)> = sweep
         .points
         .iter()
-        .map(|p| (p.mode.as_str(), p.connections))
+        .map(|p| (p.mode, p.connections))
         .collect();
-    assert_eq!(
-        measured,
-        [("orders", 2), ("reads", 2), ("orders", 6), ("reads", 6)]
-    );
+    let (orders, reads) = (SweepMode::Orders, SweepMode::Reads);
+    assert_eq!(measured, [(orders, 2), (reads, 2), (orders, 6), (reads, 6)]);
     for point in &sweep.points {
         assert!(point.passed, "{point:?}");
         assert!(point.ok_per_second > 0.0, "{point:?}");
@@ -308,7 +307,7 @@ async fn a_sweep_measures_each_mode_at_each_connection_count_and_plots_them() {
     // The orders' events were carried before the CPU was read.
     assert!(
         sweep
-            .of("orders")
+            .of(SweepMode::Orders)
             .iter()
             .all(|p| p.pipeline_drained_after_ms.is_some())
     );
@@ -320,8 +319,8 @@ async fn a_sweep_measures_each_mode_at_each_connection_count_and_plots_them() {
     assert_eq!(again.points.len(), sweep.points.len());
     for (read, written) in again.points.iter().zip(&sweep.points) {
         assert_eq!(
-            (&read.mode, read.connections),
-            (&written.mode, written.connections)
+            (read.mode, read.connections),
+            (written.mode, written.connections)
         );
         assert!((read.ok_per_second - written.ok_per_second).abs() < 1e-6 * written.ok_per_second);
     }

@@ -19,7 +19,10 @@ use crate::memory::MemoryCache;
 
 /// An in-process tier over a shared cache. See [`Cache`] for the contract: it holds for
 /// one instance (its own puts and invalidations reach both tiers at once); across
-/// instances an entry here may outlive another instance's write by up to `lifetime`.
+/// instances an entry here may outlive another instance's write by up to `lifetime`. So
+/// may one a read of this instance fetched from the shared tier just before this
+/// instance's own invalidation and stored after it: `lifetime` bounds every staleness
+/// this tier adds.
 #[derive(Debug)]
 pub struct NearCache {
     near: MemoryCache,

@@ -12,7 +12,7 @@ use plotters::coord::combinators::{BindKeyPoints, IntoLogRange};
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
-use super::{Sweep, SweepPoint};
+use super::{Sweep, SweepMode, SweepPoint};
 use crate::Error;
 
 /// The picture's size, px.
@@ -32,7 +32,8 @@ const BARE: RGBColor = RGBColor(150, 150, 150);
 /// Draws `sweep` to `png`, with the font at `font` (or a system one).
 ///
 /// # Errors
-/// No usable font, a sweep without orders or reads, or the file cannot be written.
+/// No usable font, or the file cannot be written. A mode the sweep did not run leaves
+/// its two panels empty.
 pub fn draw(sweep: &Sweep, png: &Path, font: Option<&Path>) -> Result<(), Error> {
     load_font(font)?;
     let root = BitMapBackend::new(png, SIZE).into_drawing_area();
@@ -47,13 +48,11 @@ pub fn draw(sweep: &Sweep, png: &Path, font: Option<&Path>) -> Result<(), Error>
     );
     let root = root.titled(&title, (FAMILY, 24))?;
     let panels = root.split_evenly((2, 2));
-    for (column, (mode, route)) in [
-        ("orders", "POST /orders, one hot drop"),
-        ("reads", "GET /api/drops/{id}, cached"),
-    ]
-    .into_iter()
-    .enumerate()
+    for (column, mode) in [SweepMode::Orders, SweepMode::Reads]
+        .into_iter()
+        .enumerate()
     {
+        let route = mode.route();
         let points = sweep.of(mode);
         if points.is_empty() {
             continue;
@@ -68,25 +67,21 @@ pub fn draw(sweep: &Sweep, png: &Path, font: Option<&Path>) -> Result<(), Error>
             line("LiveDrop", SERVER, &points, |p| p.p99_ms),
             line("bare axum", BARE, &points, |p| p.baseline_p99_ms),
         ];
-        // Throughput runs level, leaving the headroom above it free; p99 climbs to the
-        // right, leaving the upper left free.
-        let (across, climbing) = (
-            SeriesLabelPosition::UpperRight,
-            SeriesLabelPosition::UpperLeft,
-        );
+        // Throughput runs level, leaving the headroom above it free for the legend; p99
+        // climbs to the right, leaving the upper left free.
         panel(
             &panels[column],
             &format!("{route}: successful answers/s"),
             "answers/s",
             &throughput,
-            across,
+            SeriesLabelPosition::UpperRight,
         )?;
         panel(
             &panels[2 + column],
             &format!("{route}: p99 latency"),
             "p99, ms",
             &p99,
-            climbing,
+            SeriesLabelPosition::UpperLeft,
         )?;
     }
     root.present()?;
@@ -221,9 +216,9 @@ fn load_font(path: Option<&Path>) -> Result<(), Error> {
 mod tests {
     use super::*;
 
-    fn point(mode: &str, connections: usize, ok: f64, p99: f64) -> SweepPoint {
+    fn point(mode: SweepMode, connections: usize, ok: f64, p99: f64) -> SweepPoint {
         SweepPoint {
-            mode: mode.to_owned(),
+            mode,
             connections,
             ok_per_second: ok,
             p99_ms: Some(p99),
@@ -246,8 +241,8 @@ mod tests {
                 .flat_map(|n| {
                     let n_f = n as f64;
                     [
-                        point("orders", n, 100.0 * n_f, n_f / 10.0),
-                        point("reads", n, 300.0 * n_f, n_f / 20.0),
+                        point(SweepMode::Orders, n, 100.0 * n_f, n_f / 10.0),
+                        point(SweepMode::Reads, n, 300.0 * n_f, n_f / 20.0),
                     ]
                 })
                 .collect(),
