@@ -1,5 +1,7 @@
 //! One hot drop on PostgreSQL with durable commits: the ledger's per-order mode against its
-//! batched (group commit) mode, measured in the same run. A load run rather than criterion:
+//! batched (group commit) mode, and two batched ledgers on one database (two server
+//! instances' ledgers, each selling from its own allotment) against one, measured in the
+//! same run. A load run rather than criterion:
 //! each round sells out a fresh drop, which takes seconds in the per-order mode.
 //!
 //! Every round: `BUYERS` concurrent buyers (tasks) order one unit at a time until the drop
@@ -32,7 +34,7 @@ use livedrop::memory::MemoryBackend;
 use livedrop_adapters::postgres::LedgerMode;
 
 mod support;
-use support::postgres::{drop_schema, fresh_backend};
+use support::postgres::{backend_in, drop_schema, fresh_backend};
 
 /// Concurrent buyers: a flash sale's crowd, more than either mode has connections.
 const BUYERS: usize = 512;
@@ -50,26 +52,36 @@ async fn main() {
         return;
     };
     println!("pg_hot_drop: one hot drop, {BUYERS} concurrent buyers, durable commits");
-    let per_order = run_mode(&url, LedgerMode::PerOrder, 2_000).await;
-    let batched = run_mode(&url, LedgerMode::default(), 60_000).await;
+    let per_order = run_mode(&url, LedgerMode::PerOrder, 2_000, 1).await;
+    let batched = run_mode(&url, LedgerMode::default(), 60_000, 1).await;
+    let two = run_mode(&url, LedgerMode::default(), 60_000, 2).await;
     println!(
         "pg_hot_drop: batched / per-order = {:.1}x (median rounds: {:.0} vs {:.0} confirmed orders/s)",
         batched / per_order,
         batched,
         per_order
     );
+    println!(
+        "pg_hot_drop: two batched ledgers / one = {:.2}x (median rounds: {two:.0} vs {batched:.0} confirmed orders/s)",
+        two / batched
+    );
 }
 
-/// Runs the rounds of one mode; returns the median confirmed orders per second.
-async fn run_mode(url: &str, mode: LedgerMode, stock: u32) -> f64 {
+/// Runs the rounds of one mode with `ledgers` ledgers on one database (each with its own
+/// pool, as server instances have); returns the median confirmed orders per second.
+async fn run_mode(url: &str, mode: LedgerMode, stock: u32, ledgers: usize) -> f64 {
     let (backend, schema) = fresh_backend(url, mode, 32).await;
-    let ports = backend.ports(MemoryBackend::default().ports());
+    let mut instances = vec![backend.ports(MemoryBackend::default().ports())];
+    for _ in 1..ledgers {
+        let other = backend_in(url, &schema, mode, 32).await;
+        instances.push(other.ports(MemoryBackend::default().ports()));
+    }
     let mut rates = Vec::new();
     for round in 1..=ROUNDS {
-        let (confirmed, retries, elapsed) = sell_out(&ports, stock).await;
+        let (confirmed, retries, elapsed) = sell_out(&instances, stock).await;
         let rate = confirmed as f64 / elapsed.as_secs_f64();
         println!(
-            "pg_hot_drop/{mode:?} round {round}: {confirmed} orders in {:.2} s = {rate:.0} confirmed orders/s, zero oversell ({retries} retries after a pool timeout)",
+            "pg_hot_drop/{mode:?} x{ledgers} round {round}: {confirmed} orders in {:.2} s = {rate:.0} confirmed orders/s, zero oversell ({retries} retries after a pool timeout)",
             elapsed.as_secs_f64()
         );
         rates.push(rate);
@@ -79,17 +91,19 @@ async fn run_mode(url: &str, mode: LedgerMode, stock: u32) -> f64 {
     rates[rates.len() / 2]
 }
 
-/// Sells out a fresh drop of `stock` units; returns the confirmed orders and the time.
-async fn sell_out(ports: &Ports, stock: u32) -> (u64, u64, Duration) {
+/// Sells out a fresh drop of `stock` units, buyer `i` ordering through `instances[i % n]`;
+/// returns the confirmed orders and the time.
+async fn sell_out(instances: &[Ports], stock: u32) -> (u64, u64, Duration) {
+    let ports = &instances[0];
     let shop = fixtures::live_drop(&*ports.catalog, stock).await;
     let drop_id = shop.drop.id;
     let confirmed = Arc::new(AtomicU64::new(0));
     let retries = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let buyers: Vec<_> = (0..BUYERS)
-        .map(|_| {
-            let (ledger, confirmed, retries) =
-                (ports.ledger.clone(), confirmed.clone(), retries.clone());
+        .map(|i| {
+            let ledger = instances[i % instances.len()].ledger.clone();
+            let (confirmed, retries) = (confirmed.clone(), retries.clone());
             tokio::spawn(async move {
                 let user = UserId::new();
                 let mut n = 0;

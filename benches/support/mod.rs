@@ -23,11 +23,22 @@ pub mod postgres {
             .execute(&mut admin)
             .await
             .unwrap();
+        let backend = backend_in(url, &schema, mode, max_connections).await;
+        (backend, schema)
+    }
+
+    /// Another backend (its own pool, as another server process has) on `schema`.
+    pub async fn backend_in(
+        url: &str,
+        schema: &str,
+        mode: LedgerMode,
+        max_connections: u32,
+    ) -> PgBackend {
         let mut config = PgConfig::new(url);
-        config.schema = Some(schema.clone());
+        config.schema = Some(schema.to_owned());
         config.max_connections = max_connections;
         config.ledger = mode;
-        (PgBackend::connect(config).await.unwrap(), schema)
+        PgBackend::connect(config).await.unwrap()
     }
 
     /// Drops a bench's schema: its rows are not worth keeping.

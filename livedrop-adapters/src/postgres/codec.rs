@@ -75,9 +75,21 @@ pub(crate) struct BookRow {
     updated_at: DateTime<Utc>,
 }
 
-/// The columns of a [`BookRow`], for `FROM drops d JOIN drop_stock s ON s.drop_id = d.id`.
+/// The columns of a [`BookRow`] as readers see the drop, for
+/// `FROM drops d JOIN drop_stock s ON s.drop_id = d.id`: the units left are the stock row's
+/// and its allotments' (migration 0014), and the last change is the latest of theirs.
 pub(crate) const BOOK_COLUMNS: &str = "d.id, d.product_id, d.creator_id, d.start_at, d.end_at, \
-     d.initial_stock, d.low_stock_threshold, d.max_per_user, d.created_at, \
+     d.initial_stock, d.low_stock_threshold, d.max_per_user, d.created_at, s.status, \
+     s.available + (SELECT coalesce(sum(a.units), 0)::int FROM drop_allotments a \
+                    WHERE a.drop_id = s.drop_id) AS available, \
+     s.low_stock_notified, \
+     greatest(s.updated_at, (SELECT max(a.updated_at) FROM drop_allotments a \
+                             WHERE a.drop_id = s.drop_id)) AS updated_at";
+
+/// [`BOOK_COLUMNS`] with the stock row's own units and last change: the book as the
+/// ledger locks and writes it.
+pub(crate) const STOCK_ROW_BOOK_COLUMNS: &str = "d.id, d.product_id, d.creator_id, d.start_at, \
+     d.end_at, d.initial_stock, d.low_stock_threshold, d.max_per_user, d.created_at, \
      s.status, s.available, s.low_stock_notified, s.updated_at";
 
 impl BookRow {

@@ -1,6 +1,7 @@
-//! A decided batch's writes as ONE statement: the stock row, the orders, their events.
+//! A decided batch's writes as ONE statement: the stock row (or the allotment it was sold
+//! from), the orders, their events.
 //!
-//! Why one: a batch runs under its drop's stock-row lock, so every round trip of it is
+//! Why one: a batch runs under its drop's stock-row (or allotment) lock, so every round trip of it is
 //! time the drop's next batch waits, and each costs two process wake-ups (client and
 //! server) on a busy machine. As three statements the writes were three round trips; as
 //! data-modifying CTEs they are one, all-or-nothing like any statement. The audit entries
@@ -9,7 +10,9 @@
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
+use livedrop_core::Error;
 use livedrop_core::domain::{DropBook, Event, Order};
+use livedrop_core::ids::DropId;
 use sqlx::{AssertSqlSafe, PgConnection, Row};
 use uuid::Uuid;
 
@@ -27,20 +30,40 @@ static WRITE_BATCH: LazyLock<String> = LazyLock::new(|| {
         "WITH stock AS ({} RETURNING 1), placed AS ({}), events AS ({}) \
          SELECT count(*) FROM stock",
         update_stock_sql(1),
-        INSERT_ORDERS,
+        insert_orders_sql(8),
         insert_events_sql(15)
     )
 });
 
+/// The allotment's update ($1-$4), the orders ($5-$11) and the events ($12-$15); answers
+/// how many allotment rows changed (see [`super::allotment`]).
+static WRITE_ALLOTTED_BATCH: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH own AS (UPDATE drop_allotments SET units = units - $3, updated_at = $4 \
+                      WHERE drop_id = $1 AND holder = $2 AND units >= $3 RETURNING 1), \
+              placed AS ({}), events AS ({}) \
+         SELECT count(*) FROM own",
+        insert_orders_sql(5),
+        insert_events_sql(12)
+    )
+});
+
+/// The orders' insert, its seven arrays ([`OrderRows`]) numbered from `$first`.
+///
 /// A plain insert, not `ON CONFLICT DO NOTHING`: that clause probes the unique index once
 /// more per row before inserting (and takes a speculative-insertion lock), a sixth of the
 /// insert's time, to cover a case that is rare and already costs a rerun. A taken key fails
 /// the statement instead; the transaction is dropped (rolled back) and the batch reruns with
 /// the check. Without the clause every row goes in or the statement fails.
-const INSERT_ORDERS: &str = "\
-     INSERT INTO orders (id, user_id, drop_id, qty, status, idempotency_key, created_at) \
-     SELECT * FROM unnest($8::uuid[], $9::uuid[], $10::uuid[], $11::int[], $12::text[], \
-                          $13::text[], $14::timestamptz[])";
+fn insert_orders_sql(first: usize) -> String {
+    let [ids, users, drops, qtys, statuses, keys, times] = [0, 1, 2, 3, 4, 5, 6].map(|i| first + i);
+    format!(
+        "INSERT INTO orders (id, user_id, drop_id, qty, status, idempotency_key, created_at) \
+         SELECT * FROM unnest(${ids}::uuid[], ${users}::uuid[], ${drops}::uuid[], \
+                              ${qtys}::int[], ${statuses}::text[], ${keys}::text[], \
+                              ${times}::timestamptz[])"
+    )
+}
 
 /// Writes the book back (`taken` units left since it was loaded, see
 /// [`save_book`](super::book::save_book)), the batch's confirmed orders and its events.
@@ -61,18 +84,54 @@ pub(super) async fn write_batch(
         .bind(OrderRows::new(orders).bind(query))
         .fetch_one(conn)
         .await
-        .map_err(|error| {
-            if is_unique_violation(&error, "orders_user_key") {
-                BatchError::KeyTaken
-            } else {
-                BatchError::Db(error)
-            }
-        })?;
+        .map_err(write_error)?;
     let saved: i64 = row.try_get(0).map_err(BatchError::Db)?;
     stock_saved(book, u64::try_from(saved).unwrap_or(0)).map_err(BatchError::Core)
 }
 
-/// Orders as the seven arrays [`INSERT_ORDERS`] unnests.
+/// Writes a batch sold from `holder`'s allotment of `drop_id`: the allotment (`taken`
+/// units fewer, last sale at `updated_at`), the batch's confirmed orders and its events.
+pub(super) async fn write_allotted_batch(
+    conn: &mut PgConnection,
+    drop_id: DropId,
+    holder: Uuid,
+    taken: u32,
+    updated_at: DateTime<Utc>,
+    orders: &[Order],
+    events: &[Event],
+) -> Result<(), BatchError> {
+    let events = EventRows::new(events).map_err(BatchError::Core)?;
+    let query = sqlx::query(AssertSqlSafe(WRITE_ALLOTTED_BATCH.as_str()))
+        .bind(drop_id.as_uuid())
+        .bind(holder)
+        .bind(int(taken))
+        .bind(updated_at);
+    let row = events
+        .bind(OrderRows::new(orders).bind(query))
+        .fetch_one(conn)
+        .await
+        .map_err(write_error)?;
+    let saved: i64 = row.try_get(0).map_err(BatchError::Db)?;
+    if saved == 1 {
+        Ok(())
+    } else {
+        Err(BatchError::Core(Error::internal(
+            "postgres",
+            format!("the allotment of drop {drop_id} moved under its lock"),
+        )))
+    }
+}
+
+/// A taken key is [`BatchError::KeyTaken`], for the rerun with the check.
+fn write_error(error: sqlx::Error) -> BatchError {
+    if is_unique_violation(&error, "orders_user_key") {
+        BatchError::KeyTaken
+    } else {
+        BatchError::Db(error)
+    }
+}
+
+/// Orders as the seven arrays [`insert_orders_sql`] unnests.
 struct OrderRows<'a> {
     ids: Vec<Uuid>,
     users: Vec<Uuid>,
@@ -134,10 +193,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_statement_numbers_its_parameters_once_each_in_order() {
-        for n in 1..=18 {
-            assert!(WRITE_BATCH.contains(&format!("${n}")), "${n} missing");
+    fn the_statements_number_their_parameters_once_each_in_order() {
+        for (statement, last) in [(&*WRITE_BATCH, 18), (&*WRITE_ALLOTTED_BATCH, 15)] {
+            for n in 1..=last {
+                assert!(statement.contains(&format!("${n}")), "${n} missing");
+            }
+            assert!(!statement.contains(&format!("${}", last + 1)));
         }
-        assert!(!WRITE_BATCH.contains("$19"));
     }
 }

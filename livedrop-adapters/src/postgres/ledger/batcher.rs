@@ -7,6 +7,9 @@
 //! (a few ms under load), and a hot drop costs one row lock and one commit per batch
 //! instead of per order.
 //!
+//! Each batcher is one holder of allotments (see `super::allotment`): its batches sell from
+//! the units it was allotted where they can, and it remembers how many it holds per drop.
+//!
 //! Answers come back over oneshot channels. The drainer owns the work: an order whose
 //! caller went away (a dropped future, a closed connection) is still decided and written
 //! whole, never half, and its retry gets the stored order.
@@ -21,7 +24,9 @@ use parking_lot::Mutex;
 use sqlx::pool::PoolConnection;
 use sqlx::{PgPool, Postgres};
 use tokio::sync::oneshot;
+use uuid::Uuid;
 
+use super::allotment::Allotment;
 use super::unit::{place_batch, shared};
 use crate::postgres::db_error;
 
@@ -39,6 +44,8 @@ struct Waiting {
 #[derive(Default)]
 struct Queues {
     by_drop: HashMap<DropId, Vec<Waiting>>,
+    /// Units this batcher was allotted per drop, as its last batch left them (absent: none).
+    allotted: HashMap<DropId, u32>,
 }
 
 /// The batching front of the ledger.
@@ -46,6 +53,8 @@ struct Queues {
 pub(crate) struct Batcher {
     pool: PgPool,
     max_orders: usize,
+    /// This batcher's name on its allotments: one per ledger, so per server process.
+    holder: Uuid,
     queues: Arc<Mutex<Queues>>,
 }
 
@@ -53,6 +62,7 @@ impl std::fmt::Debug for Batcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Batcher")
             .field("max_orders", &self.max_orders)
+            .field("holder", &self.holder)
             .finish_non_exhaustive()
     }
 }
@@ -62,6 +72,7 @@ impl Batcher {
         Self {
             pool,
             max_orders: max_orders.max(1),
+            holder: Uuid::new_v4(),
             queues: Arc::default(),
         }
     }
@@ -117,7 +128,7 @@ impl Batcher {
             if answered > 1 {
                 self.settle(drop_id).await;
             }
-            let batch = {
+            let (batch, mut allotment) = {
                 let mut queues = self.queues.lock();
                 let Some(queue) = queues.by_drop.get_mut(&drop_id) else {
                     guard.armed = false;
@@ -131,11 +142,28 @@ impl Batcher {
                     return;
                 }
                 let take = queue.len().min(self.max_orders);
-                queue.drain(..take).collect::<Vec<_>>()
+                let batch = queue.drain(..take).collect::<Vec<_>>();
+                let units = queues.allotted.get(&drop_id).copied().unwrap_or(0);
+                (
+                    batch,
+                    Allotment {
+                        holder: self.holder,
+                        units,
+                    },
+                )
             };
             let requests: Vec<OrderRequest> = batch.iter().map(|w| w.request.clone()).collect();
             answered = requests.len();
-            let answers = match self.place_on(&mut conn, &requests).await {
+            let placed = self.place_on(&mut conn, &requests, &mut allotment).await;
+            {
+                let mut queues = self.queues.lock();
+                if allotment.units == 0 {
+                    queues.allotted.remove(&drop_id);
+                } else {
+                    queues.allotted.insert(drop_id, allotment.units);
+                }
+            }
+            let answers = match placed {
                 Ok(answers) => answers,
                 Err(error) => requests.iter().map(|_| Err(shared(&error))).collect(),
             };
@@ -155,12 +183,13 @@ impl Batcher {
         &self,
         conn: &mut Option<PoolConnection<Postgres>>,
         requests: &[OrderRequest],
+        allotment: &mut Allotment,
     ) -> Result<Vec<Result<Placement>>> {
         let held = match conn {
             Some(held) => held,
             None => conn.insert(self.pool.acquire().await.map_err(db_error)?),
         };
-        let placed = place_batch(held, requests).await;
+        let placed = place_batch(held, requests, Some(allotment)).await;
         if placed.is_err() {
             *conn = None;
         }

@@ -2,18 +2,24 @@
 //!
 //! # Layout
 //! - `unit`: the atomic unit, a batch of one drop's orders in one transaction.
+//! - `decide`: deciding a batch's orders against the drop's book (reads only).
+//! - `allotment`: stock an instance takes from the drop's row to sell under its own lock,
+//!   so several instances do not queue on one row.
 //! - `batch_write`: a decided batch's writes as one statement.
 //! - `batch_error`: why a batch's transaction failed; its own file because both of the
 //!   above produce it (a taken key surfaces in either) and the unit matches on it.
 //! - `batcher`: group commit, gathering a hot drop's concurrent orders into batches.
-//! - `book`: loading a drop's book under its stock-row lock and writing it back.
+//! - `book`: loading a drop's book under its stock-row lock (taking its allotments back)
+//!   and writing it back.
 //! - `changes`: cancelling and the scheduler's transitions.
 
+mod allotment;
 mod batch_error;
 mod batch_write;
 mod batcher;
 mod book;
 mod changes;
+mod decide;
 mod unit;
 
 use async_trait::async_trait;
@@ -61,7 +67,7 @@ impl Ledger for PgLedger {
             Some(batcher) => batcher.place(req).await,
             None => {
                 let mut conn = self.pool.acquire().await.map_err(db_error)?;
-                unit::place_batch(&mut conn, std::slice::from_ref(req))
+                unit::place_batch(&mut conn, std::slice::from_ref(req), None)
                     .await?
                     .pop()
                     .unwrap_or_else(|| {
@@ -94,7 +100,11 @@ impl Ledger for PgLedger {
 
     async fn stock(&self, drop_id: DropId) -> Result<DropStock> {
         let row: Option<(String, i32, DateTime<Utc>)> = sqlx::query_as(
-            "SELECT status, available, updated_at FROM drop_stock WHERE drop_id = $1",
+            "SELECT s.status, s.available + a.units, greatest(s.updated_at, a.updated_at) \
+             FROM drop_stock s, (SELECT coalesce(sum(units), 0)::int AS units, \
+                                        max(updated_at) AS updated_at \
+                                 FROM drop_allotments WHERE drop_id = $1) a \
+             WHERE s.drop_id = $1",
         )
         .bind(drop_id.as_uuid())
         .fetch_optional(&self.pool)
@@ -144,11 +154,13 @@ impl Ledger for PgLedger {
     async fn summary(&self, drop_id: DropId) -> Result<LedgerSummary> {
         // One statement, so stock and orders come from one snapshot.
         let row: Option<(i32, i32, String, i64, i64)> = sqlx::query_as(
-            "SELECT d.initial_stock, s.available, s.status, \
+            "SELECT d.initial_stock, s.available + a.units, s.status, \
                     coalesce(sum(o.qty), 0)::bigint, count(o.id) \
              FROM drops d JOIN drop_stock s ON s.drop_id = d.id \
+             CROSS JOIN (SELECT coalesce(sum(units), 0)::int AS units \
+                         FROM drop_allotments WHERE drop_id = $1) a \
              LEFT JOIN orders o ON o.drop_id = d.id AND o.status = 'confirmed' \
-             WHERE d.id = $1 GROUP BY d.initial_stock, s.available, s.status",
+             WHERE d.id = $1 GROUP BY d.initial_stock, s.available, a.units, s.status",
         )
         .bind(drop_id.as_uuid())
         .fetch_optional(&self.pool)
