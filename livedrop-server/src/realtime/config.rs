@@ -49,7 +49,7 @@ impl Default for HubConfig {
             lifetime: crate::auth::tokens::ACCESS_TTL,
             lifetime_jitter: 0.2,
             history: Duration::from_secs(120),
-            history_bytes: 32 << 20,
+            history_bytes: 16 << 20,
             max_replay: 1_000,
             heartbeat: Duration::from_secs(15),
             drop_tick: Duration::from_millis(100),
