@@ -10,6 +10,7 @@ use std::time::Duration;
 use clap::Parser;
 
 use crate::auth::{JwtSecret, Passwords};
+use crate::client_addr::TrustedProxies;
 use crate::rate_limit::RateLimitConfig;
 use crate::realtime::HubConfig;
 use crate::serve::ServeConfig;
@@ -82,6 +83,11 @@ pub struct Config {
     /// The rate limits per route class, or none (`--no-rate-limits`).
     #[command(flatten)]
     pub rate_limits: RateLimitConfig,
+    /// Proxies (load balancers) whose `Forwarded` / `X-Forwarded-For` client address is
+    /// believed, as addresses and networks: `10.0.0.0/8,127.0.0.1`. From any other peer
+    /// those headers are ignored. None by default.
+    #[arg(long, env = "LIVEDROP_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: TrustedProxies,
     /// argon2id cost for new password hashes: `MEMORY_KIB,PASSES,LANES` (OWASP's
     /// `19456,2,1` by default). Stored hashes keep their own cost, so lowering it (say,
     /// for a load-test environment) affects only new passwords.
@@ -189,6 +195,7 @@ impl fmt::Debug for Config {
             .field("realtime_history", &self.realtime_history)
             .field("realtime_history_mib", &self.realtime_history_mib)
             .field("rate_limits", &self.rate_limits)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field("password_hash", &self.password_hash)
             .finish()
     }

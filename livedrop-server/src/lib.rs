@@ -33,6 +33,10 @@
 //! - [`extract`]: request extractors whose rejections are problems too
 //!   ([`PathId`](extract::PathId)).
 //! - `http_metrics`: request counts and latency histograms per route.
+//! - [`request_id`](mod@request_id): the caller's `X-Request-Id`, kept only when short
+//!   and printable.
+//! - [`client_addr`]: who the client is: the peer, or what a trusted proxy forwarded
+//!   ([`TrustedProxies`](client_addr::TrustedProxies)).
 //! - [`rate_limit`]: the token-bucket middleware (`429` with `Retry-After`) and its
 //!   settings ([`RateLimitConfig`](rate_limit::RateLimitConfig)).
 //! - [`realtime`]: the node's realtime hub (topics, one encode per event, bounded queues,
@@ -55,6 +59,7 @@
 pub mod auth;
 pub mod backends;
 pub mod background;
+pub mod client_addr;
 pub mod config;
 pub mod error;
 pub mod extract;
@@ -65,6 +70,7 @@ mod order_reply;
 pub mod rate_limit;
 pub mod readiness;
 pub mod realtime;
+pub mod request_id;
 mod routes;
 pub mod serve;
 pub mod shutdown;
@@ -84,7 +90,8 @@ pub use error::ApiError;
 pub use serve::{ConnectionHandle, ServeConfig, serve};
 pub use state::AppState;
 
-/// The header carrying a request's id: the caller's if it sent one, else a new UUID.
+/// The header carrying a request's id: the caller's if it sent a usable one (see
+/// [`request_id`](mod@request_id)), else a new UUID.
 pub const REQUEST_ID: &str = "x-request-id";
 
 /// The application: every route, the problem+json fallbacks for unknown paths (404) and
@@ -101,6 +108,8 @@ pub fn router(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        // Before the id is set: a caller's over-long or binary id is replaced.
+        .layer(axum::middleware::from_fn(request_id::drop_unusable))
 }
 
 /// The span of one request: method, path and id (never the query, which may carry tokens).

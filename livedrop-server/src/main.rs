@@ -40,7 +40,8 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     }
     let mut state = AppState::builder(backends.ports)
         .hub(config.hub_config())
-        .passwords(config.passwords()?);
+        .passwords(config.passwords()?)
+        .trusted_proxies(config.trusted_proxies.clone());
     match config.jwt_secret {
         Some(secret) => state = state.jwt_secret(secret),
         None => tracing::warn!(

@@ -10,6 +10,7 @@ use livedrop_core::services::{
 };
 
 use crate::auth::{JwtSecret, Passwords, TokenKeys};
+use crate::client_addr::TrustedProxies;
 use crate::readiness::ReadinessProbe;
 use crate::realtime::{CloseReason, Hub, HubConfig, Streams};
 
@@ -47,6 +48,7 @@ struct Inner {
     tokens: TokenKeys,
     streams: Streams,
     rate_limited: bool,
+    trusted_proxies: TrustedProxies,
 }
 
 impl AppState {
@@ -66,6 +68,7 @@ impl AppState {
             extra_handlers: Vec::new(),
             hub: HubConfig::default(),
             rate_limited: true,
+            trusted_proxies: TrustedProxies::default(),
         }
     }
 
@@ -152,6 +155,11 @@ impl AppState {
         self.0.rate_limited
     }
 
+    /// The proxies whose forwarded client addresses are believed.
+    pub fn trusted_proxies(&self) -> &TrustedProxies {
+        &self.0.trusted_proxies
+    }
+
     /// What `GET /readyz` checks.
     pub fn probes(&self) -> &[Arc<dyn ReadinessProbe>] {
         &self.0.probes
@@ -170,6 +178,7 @@ pub struct AppStateBuilder {
     extra_handlers: Vec<Arc<dyn EventHandler>>,
     hub: HubConfig,
     rate_limited: bool,
+    trusted_proxies: TrustedProxies,
 }
 
 impl AppStateBuilder {
@@ -179,6 +188,13 @@ impl AppStateBuilder {
     /// the rest.
     pub fn without_rate_limits(mut self) -> Self {
         self.rate_limited = false;
+        self
+    }
+
+    /// Believes the client address that `proxies` forward (`Forwarded`,
+    /// `X-Forwarded-For`); from any other peer those headers are ignored.
+    pub fn trusted_proxies(mut self, proxies: TrustedProxies) -> Self {
+        self.trusted_proxies = proxies;
         self
     }
 
@@ -233,6 +249,7 @@ impl AppStateBuilder {
             extra_handlers,
             hub,
             rate_limited,
+            trusted_proxies,
         } = self;
         let tokens = TokenKeys::new(&secret.unwrap_or_else(JwtSecret::random));
         // Install the recorder before anything (the background loops) records.
@@ -290,6 +307,7 @@ impl AppStateBuilder {
             probes,
             tokens,
             rate_limited,
+            trusted_proxies,
         }))
     }
 }

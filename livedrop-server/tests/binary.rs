@@ -96,6 +96,55 @@ async fn a_backend_that_cannot_start_fails_the_start_with_its_reason() {
     );
 }
 
+/// The statuses of reads of an unknown drop, each sent with `X-Forwarded-For: FORWARDED`.
+async fn forwarded_reads(base_url: &str, forwarded: &[&str]) -> Vec<u16> {
+    let client = reqwest::Client::new();
+    let url = format!("{base_url}/drops/{}", uuid::Uuid::new_v4());
+    let mut statuses = Vec::new();
+    for address in forwarded {
+        let response = client
+            .get(&url)
+            .header("x-forwarded-for", *address)
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+    }
+    statuses
+}
+
+#[tokio::test]
+async fn a_trusted_proxys_clients_are_limited_each_and_an_untrusted_peer_cannot_forge_one() {
+    let limit = ("LIVEDROP_RATE_LIMIT_READ", "2,1m".to_owned());
+    let (running, base_url) = start(&[
+        limit.clone(),
+        ("LIVEDROP_TRUSTED_PROXIES", "127.0.0.0/8".to_owned()),
+    ]);
+    ready(&base_url).await;
+    let first = "198.51.100.7, 203.0.113.1";
+    assert_eq!(
+        forwarded_reads(&base_url, &[first, first, first]).await,
+        [404, 404, 429],
+        "one client's bucket"
+    );
+    assert_eq!(
+        forwarded_reads(&base_url, &["203.0.113.2", "203.0.113.2"]).await,
+        [404, 404],
+        "another client behind the same proxy has a bucket of its own"
+    );
+    terminate(running);
+
+    // Without trusted proxies, a forwarded address is the caller's own claim: ignored.
+    let (running, base_url) = start(&[limit]);
+    ready(&base_url).await;
+    assert_eq!(
+        forwarded_reads(&base_url, &["203.0.113.1", "203.0.113.2", "203.0.113.3"]).await,
+        [404, 404, 429],
+        "every forged address shares the peer's bucket"
+    );
+    terminate(running);
+}
+
 /// The statuses of `n` reads of an unknown drop, and whether any carried rate-limit headers.
 async fn reads(base_url: &str, n: usize) -> (Vec<u16>, bool) {
     let client = reqwest::Client::new();
@@ -104,7 +153,7 @@ async fn reads(base_url: &str, n: usize) -> (Vec<u16>, bool) {
     for _ in 0..n {
         let response = client.get(&url).send().await.unwrap();
         statuses.push(response.status().as_u16());
-        headers |= response.headers().contains_key("ratelimit-limit");
+        headers |= response.headers().contains_key("ratelimit-policy");
     }
     (statuses, headers)
 }

@@ -386,6 +386,16 @@ async fn every_response_carries_a_request_id_and_a_callers_id_is_kept() {
         .unwrap();
     assert_eq!(given.status(), StatusCode::NOT_FOUND);
     assert_eq!(given.headers()["x-request-id"], "trace-me-42");
+    // An id too long to be one (it would go into every log line) is replaced.
+    let long = "x".repeat(129);
+    let replaced = reqwest::Client::new()
+        .get(server.url("/healthz"))
+        .header("x-request-id", &long)
+        .send()
+        .await
+        .unwrap();
+    let id = replaced.headers()["x-request-id"].to_str().unwrap();
+    assert!(uuid::Uuid::parse_str(id).is_ok(), "a new UUID, not {id}");
     server.shutdown().await.unwrap();
 }
 
@@ -403,15 +413,19 @@ async fn reads_past_the_limit_are_429_with_retry_after_and_probes_are_never_limi
     });
     let server = TestServer::start_with(AppState::new(backend.ports())).await;
     let drop_url = server.url(&format!("/drops/{}", DropId::new()));
-    for remaining in ["2", "1", "0"] {
+    for (remaining, full_in) in [(2, 60), (1, 120), (0, 180)] {
         let response = reqwest::get(&drop_url).await.unwrap();
         assert_eq!(
             response.status(),
             StatusCode::NOT_FOUND,
             "served, not limited"
         );
-        assert_eq!(response.headers()["ratelimit-limit"], "3");
-        assert_eq!(response.headers()["ratelimit-remaining"], remaining);
+        // 3 requests, one more every 60 s: a quota of 3 per 180 s.
+        assert_eq!(response.headers()["ratelimit-policy"], "\"read\";q=3;w=180");
+        assert_eq!(
+            response.headers()["ratelimit"],
+            format!("\"read\";r={remaining};t={full_in}").as_str()
+        );
     }
     let limited = reqwest::get(&drop_url).await.unwrap();
     assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);

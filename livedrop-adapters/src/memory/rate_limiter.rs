@@ -25,6 +25,7 @@ type Keyed = Governor<String, DashMapStateStore<String>, DefaultClock, StateInfo
 struct Bucket {
     limiter: Keyed,
     capacity: u32,
+    refill_every: Duration,
 }
 
 impl Bucket {
@@ -38,6 +39,7 @@ impl Bucket {
             limiter: Governor::dashmap_with_clock(quota, clock.clone())
                 .with_middleware::<StateInformationMiddleware>(),
             capacity: capacity.get(),
+            refill_every: period,
         }
     }
 }
@@ -95,6 +97,7 @@ impl RateLimiter for MemoryRateLimiter {
         let denied = |retry_after| RateDecision {
             allowed: false,
             limit: bucket.capacity,
+            refill_every: bucket.refill_every,
             remaining: 0,
             retry_after,
         };
@@ -103,6 +106,7 @@ impl RateLimiter for MemoryRateLimiter {
                 Ok(Ok(snapshot)) => RateDecision {
                     allowed: true,
                     limit: bucket.capacity,
+                    refill_every: bucket.refill_every,
                     remaining: snapshot.remaining_burst_capacity(),
                     retry_after: None,
                 },

@@ -73,6 +73,7 @@ impl RateLimiter for RedisRateLimiter {
         Ok(RateDecision {
             allowed: allowed == 1,
             limit: policy.capacity,
+            refill_every: policy.refill_every,
             remaining: u32::try_from(remaining).unwrap_or(0),
             retry_after: (allowed != 1)
                 .then(|| u64::try_from(retry_after).ok().map(Duration::from_micros))

@@ -94,6 +94,9 @@ pub struct RateDecision {
     pub allowed: bool,
     /// The bucket's capacity.
     pub limit: u32,
+    /// How often the bucket gains a token (with `limit`, the policy the `RateLimit-Policy`
+    /// header states).
+    pub refill_every: Duration,
     /// Tokens left after this check (reported as 0 on a denial).
     pub remaining: u32,
     /// When denied: how long until the request would be allowed; `None` when it never
