@@ -62,6 +62,10 @@ pub struct Config {
     /// connections (`10s`, `500ms`, `0`).
     #[arg(long, env = "LIVEDROP_SHUTDOWN_GRACE", default_value = "10s", value_parser = duration)]
     pub shutdown_grace: Duration,
+    /// The most HTTP connections open at once, event streams included; one more is closed
+    /// as soon as it is accepted.
+    #[arg(long, env = "LIVEDROP_MAX_CONNECTIONS", default_value_t = 19_000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
     /// Event streams this node serves at most; one more is `503 streams_full` with
     /// `Retry-After`. Each stream is a socket: stay under the open-file limit.
     #[arg(long, env = "LIVEDROP_MAX_STREAMS", default_value_t = 18_000)]
@@ -102,6 +106,7 @@ impl Config {
         ServeConfig {
             header_read_timeout: self.header_read_timeout,
             shutdown_grace: self.shutdown_grace,
+            max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
         }
     }
 
@@ -190,6 +195,7 @@ impl fmt::Debug for Config {
             .field("log_format", &self.log_format)
             .field("header_read_timeout", &self.header_read_timeout)
             .field("shutdown_grace", &self.shutdown_grace)
+            .field("max_connections", &self.max_connections)
             .field("max_streams", &self.max_streams)
             .field("streams_per_user", &self.streams_per_user)
             .field("realtime_history", &self.realtime_history)

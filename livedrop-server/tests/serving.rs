@@ -27,6 +27,7 @@ fn config(shutdown_grace: Duration) -> ServeConfig {
     ServeConfig {
         header_read_timeout: HEADER_TIMEOUT,
         shutdown_grace,
+        ..ServeConfig::default()
     }
 }
 
@@ -294,6 +295,7 @@ async fn shutdown_closes_idle_kept_alive_connections_without_waiting_for_the_gra
             // Neither limit may be what closes the connection.
             header_read_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(30),
+            ..ServeConfig::default()
         },
     )
     .await;
