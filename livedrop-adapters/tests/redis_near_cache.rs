@@ -1,5 +1,6 @@
 //! The near cache across instances: each instance's own writes show at once, another
-//! instance's within the near tier's lifetime.
+//! instance's within the near tier's lifetime, or at once once this instance forgets its
+//! local copies.
 #![cfg(feature = "redis")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -59,4 +60,34 @@ async fn an_invalidation_empties_both_tiers_of_its_instance_and_the_shared_one()
     assert_eq!(a.get("creator").await.unwrap(), None);
     tokio::time::sleep(LIFETIME + Duration::from_millis(50)).await;
     assert_eq!(b.get("creator").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn forgetting_its_local_copies_shows_another_instances_invalidation_at_once() {
+    let Some((a, b)) = two_instances().await else {
+        return;
+    };
+    a.put("product", b"old".to_vec(), LONG).await.unwrap();
+    assert!(
+        b.get("product").await.unwrap().is_some(),
+        "b keeps a near copy"
+    );
+    // The invalidators' group hands the event to a; every instance's tail tells its own
+    // cache to forget.
+    a.invalidate(&["product".to_owned()]).await.unwrap();
+    assert_eq!(
+        b.get("product").await.unwrap().as_deref(),
+        Some(&b"old"[..]),
+        "b's near copy outlives the invalidation until b forgets it"
+    );
+    b.forget_local(&["product".to_owned()]).await.unwrap();
+    assert_eq!(b.get("product").await.unwrap(), None);
+
+    // Forgetting leaves the shared entries alone.
+    a.put("product", b"new".to_vec(), LONG).await.unwrap();
+    b.forget_local(&["product".to_owned()]).await.unwrap();
+    assert_eq!(
+        b.get("product").await.unwrap().as_deref(),
+        Some(&b"new"[..])
+    );
 }

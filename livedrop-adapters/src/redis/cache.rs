@@ -97,6 +97,12 @@ impl Cache for RedisCache {
         self.health.call(del.query_async::<()>(&mut conn)).await
     }
 
+    /// Nothing of it lives in this process: every instance reads the same entries, which
+    /// `invalidate` removes for all.
+    async fn forget_local(&self, _keys: &[String]) -> Result<()> {
+        Ok(())
+    }
+
     fn stats(&self) -> CacheStats {
         CacheStats {
             hits: self.hits.load(Ordering::Relaxed),

@@ -69,6 +69,12 @@ impl Cache for NearCache {
         self.shared.invalidate(keys).await
     }
 
+    /// The near tier only: another instance's invalidation already removed the shared
+    /// entries, and this one's copies must not outlive that by their lifetime.
+    async fn forget_local(&self, keys: &[String]) -> Result<()> {
+        self.near.invalidate(keys).await
+    }
+
     /// A near hit counts as a hit; a near miss is not a miss of the cache (the shared tier
     /// decides that, and counts it).
     fn stats(&self) -> CacheStats {

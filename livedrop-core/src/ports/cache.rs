@@ -91,6 +91,16 @@ pub trait Cache: Send + Sync + Debug + 'static {
     async fn put(&self, key: &str, value: Vec<u8>, ttl: Duration) -> Result<()>;
     /// Removes keys.
     async fn invalidate(&self, keys: &[String]) -> Result<()>;
+    /// Drops this process's own copies of `keys` (all of a cache kept in process, the
+    /// near tier of a shared one), leaving a shared store's entries to
+    /// [`invalidate`](Cache::invalidate). Why both: `invalidate` runs once per event, in
+    /// whichever instance the invalidators' consumer group hands it to; this runs in
+    /// every instance (the server calls it from its own tail of the bus), so no instance
+    /// goes on serving its own stale copy until the TTL. The default invalidates, right
+    /// for a cache that lives in this process only.
+    async fn forget_local(&self, keys: &[String]) -> Result<()> {
+        self.invalidate(keys).await
+    }
     /// Hit and miss counters.
     fn stats(&self) -> CacheStats;
 }

@@ -141,6 +141,7 @@ impl Background {
                 tokio::spawn(realtime::feed(
                     bus,
                     hub.clone(),
+                    state.ports().cache.clone(),
                     retry,
                     first,
                     stopped.clone(),

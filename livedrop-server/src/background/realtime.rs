@@ -1,10 +1,15 @@
 //! The realtime hub's two loops: the feed (every event of the bus, from a tail outside any
 //! consumer group) and the node-wide sweep.
+//!
+//! The feed is the node's only view of every event, so it also tells the node's cache to
+//! forget its own copies of what each event makes stale ([`Cache::forget_local`]): the
+//! invalidators' consumer group sees each event in one instance only.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use livedrop_core::ports::{EventBus, EventTail};
+use livedrop_core::ports::{Cache, Delivery, EventBus, EventTail};
+use livedrop_core::services::stale_keys;
 use tokio::sync::watch;
 use tokio::time::{Instant, MissedTickBehavior};
 
@@ -44,6 +49,7 @@ pub(super) async fn first_tail(bus: &Arc<dyn EventBus>) -> Option<Box<dyn EventT
 pub(super) async fn feed(
     bus: Arc<dyn EventBus>,
     hub: Hub,
+    cache: Arc<dyn Cache>,
     retry: RetryPolicy,
     mut first: Option<Box<dyn EventTail>>,
     mut stop: watch::Receiver<bool>,
@@ -81,7 +87,10 @@ pub(super) async fn feed(
                 batch = tail.next_batch(FEED_BATCH) => batch,
             };
             match batch {
-                Ok(deliveries) => hub.publish(&deliveries),
+                Ok(deliveries) => {
+                    hub.publish(&deliveries);
+                    forget_stale(&*cache, &deliveries).await;
+                }
                 Err(error) => {
                     tracing::warn!(%error, "realtime feed: the bus tail failed; reopening");
                     break;
@@ -91,6 +100,26 @@ pub(super) async fn feed(
         if stopped_during(&mut stop, delays.next_delay()).await {
             return;
         }
+    }
+}
+
+/// Has this node's cache forget its own copies of what `deliveries` made stale, each key
+/// once. A failure is only logged: the entries then live out their TTL, as they did
+/// before this node looked.
+async fn forget_stale(cache: &dyn Cache, deliveries: &[Delivery]) {
+    let mut stale: Vec<String> = Vec::new();
+    for delivery in deliveries {
+        for key in stale_keys(&delivery.event) {
+            if !stale.contains(&key) {
+                stale.push(key);
+            }
+        }
+    }
+    if stale.is_empty() {
+        return;
+    }
+    if let Err(error) = cache.forget_local(&stale).await {
+        tracing::debug!(%error, "realtime feed: the cache could not forget stale entries");
     }
 }
 
