@@ -16,6 +16,7 @@ use livedrop_adapters::memory::{MemoryBackend, MemoryConfig};
 use livedrop_core::ports::Ports;
 
 use crate::Config;
+use crate::backend_settings::BackendSettings;
 use crate::media::MediaConfig;
 #[cfg(any(feature = "postgres", feature = "redis", feature = "kafka"))]
 use crate::readiness::Probe;
@@ -76,22 +77,33 @@ pub async fn connect(config: &Config) -> Result<Backends, BackendError> {
         durable: false,
     };
     if let Some(url) = &config.database_url {
-        postgres(&mut backends, url).await?;
+        postgres(&mut backends, url, &config.backend_settings).await?;
     }
     if let Some(url) = &config.redis_url {
         redis(&mut backends, url, config)?;
     }
     if let Some(brokers) = &config.kafka_brokers {
-        kafka(&mut backends, brokers).await?;
+        kafka(&mut backends, brokers, &config.backend_settings).await?;
     }
     backends.ports = media(&config.media, config.listen, backends.ports).await?;
     Ok(backends)
 }
 
 #[cfg(feature = "postgres")]
-async fn postgres(backends: &mut Backends, url: &str) -> Result<(), BackendError> {
+async fn postgres(
+    backends: &mut Backends,
+    url: &str,
+    settings: &BackendSettings,
+) -> Result<(), BackendError> {
     use livedrop_adapters::postgres::{PgBackend, PgConfig};
-    let pg = PgBackend::connect(PgConfig::new(url))
+    let config = PgConfig {
+        read_url: settings.database_read_url.clone(),
+        max_connections: settings.database_pool_size,
+        acquire_timeout: settings.database_acquire_timeout,
+        statement_timeout: settings.database_statement_timeout,
+        ..PgConfig::new(url)
+    };
+    let pg = PgBackend::connect(config)
         .await
         .map_err(|source| BackendError::Connect {
             backend: "postgres",
@@ -108,7 +120,7 @@ async fn postgres(backends: &mut Backends, url: &str) -> Result<(), BackendError
 }
 
 #[cfg(not(feature = "postgres"))]
-async fn postgres(_: &mut Backends, _: &str) -> Result<(), BackendError> {
+async fn postgres(_: &mut Backends, _: &str, _: &BackendSettings) -> Result<(), BackendError> {
     Err(BackendError::NotBuilt {
         setting: "LIVEDROP_DATABASE_URL",
         backend: "postgres",
@@ -121,6 +133,7 @@ fn redis(backends: &mut Backends, url: &str, config: &Config) -> Result<(), Back
     let config = RedisConfig {
         rate_limits: config.rate_limits.limits(),
         near_cache: config.near_cache,
+        key_prefix: config.backend_settings.redis_key_prefix.clone(),
         ..RedisConfig::new(url)
     };
     let redis = RedisBackend::new(config).map_err(|source| BackendError::Connect {
@@ -145,9 +158,21 @@ fn redis(_: &mut Backends, _: &str, _: &Config) -> Result<(), BackendError> {
 }
 
 #[cfg(feature = "kafka")]
-async fn kafka(backends: &mut Backends, brokers: &str) -> Result<(), BackendError> {
+async fn kafka(
+    backends: &mut Backends,
+    brokers: &str,
+    settings: &BackendSettings,
+) -> Result<(), BackendError> {
     use livedrop_adapters::kafka::{KafkaConfig, KafkaEventBus};
-    let bus = KafkaEventBus::new(KafkaConfig::new(brokers))
+    let config = KafkaConfig {
+        topic: settings.kafka_topic.clone(),
+        partitions: settings.kafka_partitions,
+        replication: settings.kafka_replication,
+        group_prefix: settings.kafka_group_prefix.clone(),
+        properties: settings.kafka_properties.clone(),
+        ..KafkaConfig::new(brokers)
+    };
+    let bus = KafkaEventBus::new(config)
         .await
         .map_err(|source| BackendError::Connect {
             backend: "kafka",
@@ -163,7 +188,7 @@ async fn kafka(backends: &mut Backends, brokers: &str) -> Result<(), BackendErro
 }
 
 #[cfg(not(feature = "kafka"))]
-async fn kafka(_: &mut Backends, _: &str) -> Result<(), BackendError> {
+async fn kafka(_: &mut Backends, _: &str, _: &BackendSettings) -> Result<(), BackendError> {
     Err(BackendError::NotBuilt {
         setting: "LIVEDROP_KAFKA_BROKERS",
         backend: "kafka",

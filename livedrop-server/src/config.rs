@@ -10,6 +10,7 @@ use std::time::Duration;
 use clap::Parser;
 
 use crate::auth::{JwtSecret, Passwords};
+use crate::backend_settings::BackendSettings;
 use crate::client_addr::TrustedProxies;
 use crate::rate_limit::RateLimitConfig;
 use crate::realtime::HubConfig;
@@ -34,14 +35,18 @@ pub struct Config {
     #[arg(long, env = "LIVEDROP_REDIS_URL", hide_env_values = true)]
     pub redis_url: Option<String>,
     /// With Redis: how long a cached read is also kept in this process, so a hot page is
-    /// not a Redis round trip per request (`250ms`; `0s`: none). Another instance's edit
-    /// can take this much longer to show here.
+    /// not a Redis round trip per request (`250ms`; `0s`: none). This instance drops its
+    /// copies when its tail of the bus sees an edit's event, so the lifetime only bounds
+    /// what a lost event leaves.
     #[arg(long, env = "LIVEDROP_NEAR_CACHE", default_value = "250ms", value_parser = duration)]
     pub near_cache: Duration,
     /// Kafka bootstrap brokers (`HOST:PORT[,HOST:PORT...]`): the event bus (needs feature
     /// `kafka`). Unset: in process.
     #[arg(long, env = "LIVEDROP_KAFKA_BROKERS")]
     pub kafka_brokers: Option<String>,
+    /// The backends' operating settings: pools, the read replica, key prefix, topic.
+    #[command(flatten)]
+    pub backend_settings: BackendSettings,
     /// Secret the access and realtime tokens are signed with (HS256, at least 32 bytes).
     /// Every instance serving the same users needs the same one. Unset: a random secret,
     /// so tokens do not survive a restart.
@@ -187,6 +192,7 @@ impl fmt::Debug for Config {
             .field("redis_url", &set(&self.redis_url))
             .field("near_cache", &self.near_cache)
             .field("kafka_brokers", &self.kafka_brokers)
+            .field("backend_settings", &self.backend_settings)
             .field(
                 "jwt_secret",
                 &set(&self.jwt_secret.as_ref().map(|_| String::new())),

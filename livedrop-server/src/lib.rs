@@ -22,6 +22,8 @@
 //! - [`auth`]: access and realtime tokens (JWT, the core's token issuer), the
 //!   [`AuthUser`](auth::AuthUser) extractor and argon2id [`Passwords`](auth::Passwords)
 //!   (the core's password hasher); the sign-in flows are the core's `SessionService`.
+//! - [`backend_settings`]: the backends' operating settings (pools, replica, key prefix,
+//!   Kafka topic and client properties).
 //! - [`backends`]: the composition root: the ports on memory, overlaid by the Postgres,
 //!   Redis, Kafka and media backends the configuration names, with their readiness probes.
 //! - [`state`]: [`AppState`], the core services built on those ports, shared by every
@@ -57,6 +59,7 @@
 //!   `/app/<version>/`.
 
 pub mod auth;
+pub mod backend_settings;
 pub mod backends;
 pub mod background;
 pub mod client_addr;

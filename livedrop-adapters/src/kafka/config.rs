@@ -40,6 +40,10 @@ pub struct KafkaConfig {
     /// long, which then bounds the delivery latency from below; short waits cost one
     /// small request per wait per idle member.
     pub fetch_wait: Duration,
+    /// librdkafka properties of the operator's own (`security.protocol`, `sasl.*`,
+    /// `ssl.*`, tuning), set on every client last, so they override the bus's choices.
+    /// What needs a library feature this build lacks fails when the bus connects.
+    pub properties: Vec<(String, String)>,
 }
 
 impl KafkaConfig {
@@ -59,11 +63,25 @@ impl KafkaConfig {
             join_timeout: Duration::from_secs(30),
             buffered_deliveries: 2_048,
             fetch_wait: Duration::from_millis(10),
+            properties: Vec::new(),
         }
     }
 
-    /// The settings every client of the bus shares.
+    /// An admin client's settings.
     pub(super) fn client(&self) -> ClientConfig {
+        self.with_properties(self.common())
+    }
+
+    /// `config` with the operator's [`properties`](Self::properties) set last.
+    fn with_properties(&self, mut config: ClientConfig) -> ClientConfig {
+        for (key, value) in &self.properties {
+            config.set(key, value);
+        }
+        config
+    }
+
+    /// The settings every client of the bus shares.
+    fn common(&self) -> ClientConfig {
         let mut config = ClientConfig::new();
         config
             .set("bootstrap.servers", &self.brokers)
@@ -77,7 +95,7 @@ impl KafkaConfig {
     /// it) and partitions keys as the Java client does (`murmur2_random`), so other
     /// producers of the same keys agree on partitions.
     pub(super) fn producer(&self) -> ClientConfig {
-        let mut config = self.client();
+        let mut config = self.common();
         config
             .set("enable.idempotence", "true")
             .set("acks", "all")
@@ -85,12 +103,12 @@ impl KafkaConfig {
             .set("message.timeout.ms", millis(self.delivery_timeout))
             // Publishes are small bursts a caller waits for: send at once.
             .set("linger.ms", "1");
-        config
+        self.with_properties(config)
     }
 
     /// A member of group `group`, committing only what its consumer processed.
     pub(super) fn consumer(&self, group: &str) -> ClientConfig {
-        let mut config = self.client();
+        let mut config = self.common();
         config
             .set("group.id", format!("{}{group}", self.group_prefix))
             // Commits come from `EventSubscription::commit`, after processing: at least
@@ -111,7 +129,7 @@ impl KafkaConfig {
             // What librdkafka prefetches per member while the member's own buffer is full
             // (16 MiB rather than 64): the bound on a slow member's memory.
             .set("queued.max.messages.kbytes", "16384");
-        config
+        self.with_properties(config)
     }
 
     /// A tail's consumer: assigned every partition by hand and never subscribed, so it
@@ -121,7 +139,7 @@ impl KafkaConfig {
     /// tail never commits. It reports each partition's end (`enable.partition.eof`), which
     /// is how the tail learns where it starts.
     pub(super) fn tail(&self) -> ClientConfig {
-        let mut config = self.client();
+        let mut config = self.common();
         let throwaway = uuid::Uuid::new_v4().simple();
         config
             .set("group.id", format!("{}tail.{throwaway}", self.group_prefix))
@@ -134,10 +152,30 @@ impl KafkaConfig {
             .set("fetch.wait.max.ms", millis(self.fetch_wait))
             .set("fetch.queue.backoff.ms", millis(self.fetch_wait))
             .set("queued.max.messages.kbytes", "16384");
-        config
+        self.with_properties(config)
     }
 }
 
 fn millis(duration: Duration) -> String {
     duration.as_millis().max(1).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_operators_properties_override_the_bus_choices_on_every_client() {
+        let mut config = KafkaConfig::new("broker:9092");
+        config.properties = vec![
+            ("fetch.wait.max.ms".to_owned(), "250".to_owned()),
+            ("security.protocol".to_owned(), "SASL_SSL".to_owned()),
+        ];
+        let consumer = config.consumer("g");
+        assert_eq!(consumer.get("fetch.wait.max.ms"), Some("250"));
+        assert_eq!(consumer.get("group.id"), Some("livedrop.g"));
+        for client in [config.client(), config.producer(), config.tail(), consumer] {
+            assert_eq!(client.get("security.protocol"), Some("SASL_SSL"));
+        }
+    }
 }
