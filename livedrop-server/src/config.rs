@@ -12,6 +12,7 @@ use clap::Parser;
 use crate::auth::{JwtSecret, Passwords};
 use crate::backend_settings::BackendSettings;
 use crate::client_addr::TrustedProxies;
+use crate::cors::CorsOrigins;
 use crate::rate_limit::RateLimitConfig;
 use crate::realtime::HubConfig;
 use crate::serve::ServeConfig;
@@ -97,6 +98,14 @@ pub struct Config {
     /// those headers are ignored. None by default.
     #[arg(long, env = "LIVEDROP_TRUSTED_PROXIES", default_value = "")]
     pub trusted_proxies: TrustedProxies,
+    /// How long a handler may take to answer before the request gets `503 timed_out`
+    /// (event streams answer at once and are not cut by it).
+    #[arg(long, env = "LIVEDROP_REQUEST_TIMEOUT", default_value = "10s", value_parser = positive_duration)]
+    pub request_timeout: Duration,
+    /// Origins whose browser apps may call the API (CORS): `https://shop.example,...`.
+    /// None by default (the web app is served from the API's own origin).
+    #[arg(long, env = "LIVEDROP_CORS_ORIGINS", default_value = "")]
+    pub cors_origins: CorsOrigins,
     /// argon2id cost for new password hashes: `MEMORY_KIB,PASSES,LANES` (OWASP's
     /// `19456,2,1` by default). Stored hashes keep their own cost, so lowering it (say,
     /// for a load-test environment) affects only new passwords.
@@ -208,6 +217,8 @@ impl fmt::Debug for Config {
             .field("realtime_history_mib", &self.realtime_history_mib)
             .field("rate_limits", &self.rate_limits)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("request_timeout", &self.request_timeout)
+            .field("cors_origins", &self.cors_origins)
             .field("password_hash", &self.password_hash)
             .finish()
     }

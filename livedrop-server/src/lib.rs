@@ -37,6 +37,9 @@
 //! - `http_metrics`: request counts and latency histograms per route.
 //! - [`request_id`](mod@request_id): the caller's `X-Request-Id`, kept only when short
 //!   and printable.
+//! - `request_timeout`: `503 timed_out` for a handler that does not answer in time.
+//! - [`cors`]: the origins allowed to call the API from a browser
+//!   ([`CorsOrigins`](cors::CorsOrigins)).
 //! - [`client_addr`]: who the client is: the peer, or what a trusted proxy forwarded
 //!   ([`TrustedProxies`](client_addr::TrustedProxies)).
 //! - [`rate_limit`]: the token-bucket middleware (`429` with `Retry-After`) and its
@@ -64,6 +67,7 @@ pub mod backends;
 pub mod background;
 pub mod client_addr;
 pub mod config;
+pub mod cors;
 pub mod error;
 pub mod extract;
 mod http_metrics;
@@ -74,6 +78,7 @@ pub mod rate_limit;
 pub mod readiness;
 pub mod realtime;
 pub mod request_id;
+mod request_timeout;
 mod routes;
 pub mod serve;
 pub mod shutdown;
@@ -85,6 +90,8 @@ use std::future::Future;
 
 use axum::Router;
 use axum::http::{HeaderName, Request};
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
@@ -103,9 +110,19 @@ pub const REQUEST_ID: &str = "x-request-id";
 /// every log line of the request is in.
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static(REQUEST_ID);
-    routes::routes(&state)
+    let http = state.http().clone();
+    let app = routes::routes(&state)
         .route_layer(axum::middleware::from_fn(http_metrics::track))
         .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(
+            http.request_timeout,
+            request_timeout::limit,
+        ));
+    let app = match http.cors.layer() {
+        Some(cors) => app.layer(cors),
+        None => app,
+    };
+    app.layer(CompressionLayer::new().compress_when(compressible()))
         // Layers run outside in, last added first: set the id, open the span, copy the
         // id onto the response.
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
@@ -113,6 +130,17 @@ pub fn router(state: AppState) -> Router {
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         // Before the id is set: a caller's over-long or binary id is replaced.
         .layer(axum::middleware::from_fn(request_id::drop_unusable))
+}
+
+/// What is worth compressing (for a client that asks): bodies of 1 KiB or more, never an
+/// event stream (each event must leave at once, not when a compressor's block fills) nor
+/// an image (already compressed). The web app's files are gzipped at build time and
+/// already carry their `Content-Encoding`, which the layer leaves alone.
+fn compressible() -> impl Predicate {
+    SizeAbove::new(1024)
+        .and(NotForContentType::SSE)
+        .and(NotForContentType::IMAGES)
+        .and(NotForContentType::GRPC)
 }
 
 /// The span of one request: method, path and id (never the query, which may carry tokens).

@@ -41,7 +41,9 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let mut state = AppState::builder(backends.ports)
         .hub(config.hub_config())
         .passwords(config.passwords()?)
-        .trusted_proxies(config.trusted_proxies.clone());
+        .trusted_proxies(config.trusted_proxies.clone())
+        .request_timeout(config.request_timeout)
+        .cors_origins(config.cors_origins.clone());
     match config.jwt_secret {
         Some(secret) => state = state.jwt_secret(secret),
         None => tracing::warn!(

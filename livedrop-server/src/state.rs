@@ -11,6 +11,7 @@ use livedrop_core::services::{
 
 use crate::auth::{JwtSecret, Passwords, TokenKeys};
 use crate::client_addr::TrustedProxies;
+use crate::cors::CorsOrigins;
 use crate::readiness::ReadinessProbe;
 use crate::realtime::{CloseReason, Hub, HubConfig, Streams};
 
@@ -49,6 +50,23 @@ struct Inner {
     streams: Streams,
     rate_limited: bool,
     trusted_proxies: TrustedProxies,
+    http: HttpSettings,
+}
+
+/// What the router puts around every route: the request timeout and CORS.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct HttpSettings {
+    pub(crate) request_timeout: Duration,
+    pub(crate) cors: CorsOrigins,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            request_timeout: Duration::from_secs(10),
+            cors: CorsOrigins::default(),
+        }
+    }
 }
 
 impl AppState {
@@ -69,6 +87,7 @@ impl AppState {
             hub: HubConfig::default(),
             rate_limited: true,
             trusted_proxies: TrustedProxies::default(),
+            http: HttpSettings::default(),
         }
     }
 
@@ -160,6 +179,11 @@ impl AppState {
         &self.0.trusted_proxies
     }
 
+    /// The request timeout and CORS origins the router applies.
+    pub(crate) fn http(&self) -> &HttpSettings {
+        &self.0.http
+    }
+
     /// What `GET /readyz` checks.
     pub fn probes(&self) -> &[Arc<dyn ReadinessProbe>] {
         &self.0.probes
@@ -179,6 +203,7 @@ pub struct AppStateBuilder {
     hub: HubConfig,
     rate_limited: bool,
     trusted_proxies: TrustedProxies,
+    http: HttpSettings,
 }
 
 impl AppStateBuilder {
@@ -195,6 +220,19 @@ impl AppStateBuilder {
     /// `X-Forwarded-For`); from any other peer those headers are ignored.
     pub fn trusted_proxies(mut self, proxies: TrustedProxies) -> Self {
         self.trusted_proxies = proxies;
+        self
+    }
+
+    /// Answers `503 timed_out` when a handler has not answered within `timeout` (default
+    /// 10 s); event streams, which answer at once, are not cut by it.
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.http.request_timeout = timeout;
+        self
+    }
+
+    /// Lets browser apps on `origins` call the API (CORS; none by default).
+    pub fn cors_origins(mut self, origins: CorsOrigins) -> Self {
+        self.http.cors = origins;
         self
     }
 
@@ -250,6 +288,7 @@ impl AppStateBuilder {
             hub,
             rate_limited,
             trusted_proxies,
+            http,
         } = self;
         let tokens = TokenKeys::new(&secret.unwrap_or_else(JwtSecret::random));
         // Install the recorder before anything (the background loops) records.
@@ -308,6 +347,7 @@ impl AppStateBuilder {
             tokens,
             rate_limited,
             trusted_proxies,
+            http,
         }))
     }
 }
