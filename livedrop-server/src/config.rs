@@ -106,6 +106,10 @@ pub struct Config {
     /// None by default (the web app is served from the API's own origin).
     #[arg(long, env = "LIVEDROP_CORS_ORIGINS", default_value = "")]
     pub cors_origins: CorsOrigins,
+    /// Serve `GET /metrics` on this address instead of the API's (`127.0.0.1:9090`), so
+    /// only what can reach it can scrape. Unset: on the API's listener.
+    #[arg(long, env = "LIVEDROP_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
     /// argon2id cost for new password hashes: `MEMORY_KIB,PASSES,LANES` (OWASP's
     /// `19456,2,1` by default). Stored hashes keep their own cost, so lowering it (say,
     /// for a load-test environment) affects only new passwords.
@@ -219,6 +223,7 @@ impl fmt::Debug for Config {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("request_timeout", &self.request_timeout)
             .field("cors_origins", &self.cors_origins)
+            .field("metrics_listen", &self.metrics_listen)
             .field("password_hash", &self.password_hash)
             .finish()
     }

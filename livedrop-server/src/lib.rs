@@ -132,6 +132,13 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(request_id::drop_unusable))
 }
 
+/// `GET /metrics` alone, bound to `state`: to serve on a listener of its own (say, one
+/// only the scraper can reach), with [`AppStateBuilder::metrics_elsewhere`](state::AppStateBuilder::metrics_elsewhere)
+/// keeping it out of [`router`].
+pub fn metrics_router(state: AppState) -> Router {
+    routes::metrics_only().with_state(state)
+}
+
 /// What is worth compressing (for a client that asks): bodies of 1 KiB or more, never an
 /// event stream (each event must leave at once, not when a compressor's block fills) nor
 /// an image (already compressed). The web app's files are gzipped at build time and

@@ -6,7 +6,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use livedrop_server::background::{Background, BackgroundConfig};
-use livedrop_server::{AppState, Config, backends, run_with, shutdown, telemetry};
+use livedrop_server::{
+    AppState, Config, ServeConfig, backends, metrics_router, run_with, shutdown, telemetry,
+};
 
 // See Cargo.toml: bounded memory after password hashes, and a faster hot path.
 #[global_allocator]
@@ -59,12 +61,33 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     for probe in backends.probes {
         state = state.probe(probe);
     }
+    if config.metrics_listen.is_some() {
+        state = state.metrics_elsewhere();
+    }
     let state = state.build();
 
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    // Bound before serving, so a taken port fails the start rather than the first scrape.
+    let metrics = match config.metrics_listen {
+        Some(address) => {
+            let listener = tokio::net::TcpListener::bind(address).await?;
+            let router = metrics_router(state.clone());
+            Some(tokio::spawn(livedrop_server::serve(
+                listener,
+                router,
+                ServeConfig::default(),
+                std::future::pending(),
+                || {},
+            )))
+        }
+        None => None,
+    };
     let background = Background::spawn(&state, BackgroundConfig::default());
     let served = run_with(listener, state, serving, shutdown::signal()).await;
     background.stop().await;
+    if let Some(metrics) = metrics {
+        metrics.abort();
+    }
     Ok(served?)
 }
 

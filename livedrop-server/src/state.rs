@@ -58,6 +58,9 @@ struct Inner {
 pub(crate) struct HttpSettings {
     pub(crate) request_timeout: Duration,
     pub(crate) cors: CorsOrigins,
+    /// `/metrics` is served by [`metrics_router`](crate::metrics_router) on a listener of
+    /// its own, not by the API's router.
+    pub(crate) metrics_elsewhere: bool,
 }
 
 impl Default for HttpSettings {
@@ -65,6 +68,7 @@ impl Default for HttpSettings {
         Self {
             request_timeout: Duration::from_secs(10),
             cors: CorsOrigins::default(),
+            metrics_elsewhere: false,
         }
     }
 }
@@ -233,6 +237,14 @@ impl AppStateBuilder {
     /// Lets browser apps on `origins` call the API (CORS; none by default).
     pub fn cors_origins(mut self, origins: CorsOrigins) -> Self {
         self.http.cors = origins;
+        self
+    }
+
+    /// Leaves `GET /metrics` out of [`router`](crate::router), for a caller that serves
+    /// [`metrics_router`](crate::metrics_router) on a listener of its own (one the public
+    /// cannot reach).
+    pub fn metrics_elsewhere(mut self) -> Self {
+        self.http.metrics_elsewhere = true;
         self
     }
 

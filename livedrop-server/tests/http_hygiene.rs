@@ -1,5 +1,6 @@
 //! The binary's HTTP manners: answers compressed for clients that ask (never an event
-//! stream), CORS only for the configured origins.
+//! stream), CORS only for the configured origins, metrics on a listener of their own when
+//! asked.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
@@ -119,5 +120,36 @@ async fn cors_answers_the_configured_origins_only() {
         .unwrap()
         .to_lowercase();
     assert!(exposed.contains("ratelimit"), "{exposed}");
+    terminate(running);
+}
+
+#[tokio::test]
+async fn metrics_can_live_on_a_listener_of_their_own() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .unwrap()
+        .port();
+    let (running, base_url) = start(&[("LIVEDROP_METRICS_LISTEN", format!("127.0.0.1:{port}"))]);
+    ready(&base_url).await;
+    let scraped = reqwest::get(format!("http://127.0.0.1:{port}/metrics"))
+        .await
+        .unwrap();
+    assert_eq!(scraped.status(), 200);
+    assert!(
+        scraped
+            .text()
+            .await
+            .unwrap()
+            .contains("livedrop_http_connections")
+    );
+    let public = reqwest::get(format!("{base_url}/metrics")).await.unwrap();
+    assert_eq!(public.status(), 404, "not on the API's listener");
+    let document: serde_json::Value = reqwest::get(format!("{base_url}/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(document["paths"].get("/metrics").is_none());
     terminate(running);
 }

@@ -111,9 +111,19 @@ fn documented(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(orders(orders::place()))
         .merge(reads(realtime::routes()))
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT));
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let all = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(health::routes())
         .merge(api)
-        .merge(reads(media::routes()))
-        .merge(metrics::routes())
+        .merge(reads(media::routes()));
+    if state.http().metrics_elsewhere {
+        all
+    } else {
+        all.merge(metrics::routes())
+    }
+}
+
+/// `GET /metrics` alone, for a listener of its own.
+pub(crate) fn metrics_only() -> Router<AppState> {
+    let (routes, _) = metrics::routes().split_for_parts();
+    routes
 }
