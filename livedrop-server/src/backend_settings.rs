@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::Args;
 
-use crate::config::positive_duration;
+use crate::duration_flag::positive_duration;
 
 /// `--database-*`, `--redis-key-prefix` and `--kafka-*` (see each field).
 #[derive(Clone, PartialEq, Eq, Args)]

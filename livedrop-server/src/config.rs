@@ -13,6 +13,7 @@ use crate::auth::{JwtSecret, Passwords};
 use crate::backend_settings::BackendSettings;
 use crate::client_addr::TrustedProxies;
 use crate::cors::CorsOrigins;
+use crate::duration_flag::{duration, positive_duration};
 use crate::rate_limit::RateLimitConfig;
 use crate::realtime::HubConfig;
 use crate::serve::ServeConfig;
@@ -164,35 +165,6 @@ fn password_cost(text: &str) -> Result<(u32, u32, u32), String> {
     };
     Passwords::new(memory_kib, passes, lanes)?;
     Ok((memory_kib, passes, lanes))
-}
-
-/// A duration: a non-negative number with a unit, `ms`, `s` or `m` (seconds without one).
-fn duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let (number, unit) = match text.find(|c: char| c.is_ascii_alphabetic()) {
-        Some(at) => text.split_at(at),
-        None => (text, "s"),
-    };
-    let scale = match unit.trim() {
-        "ms" => 0.001,
-        "s" => 1.0,
-        "m" => 60.0,
-        other => return Err(format!("unknown unit `{other}` (use ms, s or m)")),
-    };
-    let number: f64 = number
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration (like `10s` or `500ms`)"))?;
-    Duration::try_from_secs_f64(number * scale)
-        .map_err(|_| format!("`{text}` is not a duration (like `10s` or `500ms`)"))
-}
-
-/// A [`duration`] other than zero.
-pub(crate) fn positive_duration(text: &str) -> Result<Duration, String> {
-    match duration(text)? {
-        Duration::ZERO => Err("must be more than zero".to_owned()),
-        duration => Ok(duration),
-    }
 }
 
 /// Set or unset, never the URL: backend URLs carry passwords and configs get logged.

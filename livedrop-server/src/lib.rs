@@ -18,7 +18,8 @@
 //! ```
 //!
 //! # Layout
-//! - [`config`]: the command line and `LIVEDROP_*` environment ([`Config`]).
+//! - [`config`]: the command line and `LIVEDROP_*` environment ([`Config`]);
+//!   `duration_flag`: the durations its flags take (`10s`, `500ms`).
 //! - [`auth`]: access and realtime tokens (JWT, the core's token issuer), the
 //!   [`AuthUser`](auth::AuthUser) extractor and argon2id [`Passwords`](auth::Passwords)
 //!   (the core's password hasher); the sign-in flows are the core's `SessionService`.
@@ -68,6 +69,7 @@ pub mod background;
 pub mod client_addr;
 pub mod config;
 pub mod cors;
+mod duration_flag;
 pub mod error;
 pub mod extract;
 mod http_metrics;

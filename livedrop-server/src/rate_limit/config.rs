@@ -4,7 +4,7 @@ use clap::builder::BoolishValueParser;
 use clap::{ArgAction, Args};
 use livedrop_core::ports::{BucketPolicy, RateLimits};
 
-use crate::config::positive_duration;
+use crate::duration_flag::positive_duration;
 
 /// `--rate-limit-{read,order,auth}` (`BURST,INTERVAL`: a caller may send `BURST` requests at
 /// once, then one per `INTERVAL`) and `--no-rate-limits`.
