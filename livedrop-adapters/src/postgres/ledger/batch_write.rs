@@ -74,18 +74,12 @@ pub(super) async fn write_batch(
     orders: &[Order],
     events: &[Event],
 ) -> Result<(), BatchError> {
-    let events = EventRows::new(events).map_err(BatchError::Core)?;
     let query = bind_stock(
         sqlx::query(AssertSqlSafe(WRITE_BATCH.as_str())),
         book,
         taken,
     );
-    let row = events
-        .bind(OrderRows::new(orders).bind(query))
-        .fetch_one(conn)
-        .await
-        .map_err(write_error)?;
-    let saved: i64 = row.try_get(0).map_err(BatchError::Db)?;
+    let saved = write_rows(conn, query, orders, events).await?;
     stock_saved(book, u64::try_from(saved).unwrap_or(0)).map_err(BatchError::Core)
 }
 
@@ -100,19 +94,12 @@ pub(super) async fn write_allotted_batch(
     orders: &[Order],
     events: &[Event],
 ) -> Result<(), BatchError> {
-    let events = EventRows::new(events).map_err(BatchError::Core)?;
     let query = sqlx::query(AssertSqlSafe(WRITE_ALLOTTED_BATCH.as_str()))
         .bind(drop_id.as_uuid())
         .bind(holder)
         .bind(int(taken))
         .bind(updated_at);
-    let row = events
-        .bind(OrderRows::new(orders).bind(query))
-        .fetch_one(conn)
-        .await
-        .map_err(write_error)?;
-    let saved: i64 = row.try_get(0).map_err(BatchError::Db)?;
-    if saved == 1 {
+    if write_rows(conn, query, orders, events).await? == 1 {
         Ok(())
     } else {
         Err(BatchError::Core(Error::internal(
@@ -120,6 +107,23 @@ pub(super) async fn write_allotted_batch(
             format!("the allotment of drop {drop_id} moved under its lock"),
         )))
     }
+}
+
+/// Binds `orders` and `events` after `query`'s own parameters and runs it; the count it
+/// selects (the rows its first CTE changed).
+async fn write_rows<'q>(
+    conn: &mut PgConnection,
+    query: PgQuery<'q>,
+    orders: &'q [Order],
+    events: &[Event],
+) -> Result<i64, BatchError> {
+    let events = EventRows::new(events).map_err(BatchError::Core)?;
+    let row = events
+        .bind(OrderRows::new(orders).bind(query))
+        .fetch_one(conn)
+        .await
+        .map_err(write_error)?;
+    row.try_get(0).map_err(BatchError::Db)
 }
 
 /// A taken key is [`BatchError::KeyTaken`], for the rerun with the check.
