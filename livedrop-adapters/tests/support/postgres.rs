@@ -9,7 +9,7 @@ const URL_VARIABLE: &str = "LIVEDROP_TEST_DATABASE_URL";
 
 /// The database URL: the variable, else a container (feature `containers`), else `None`
 /// with the reason.
-async fn database_url() -> Result<String, String> {
+pub async fn database_url() -> Result<String, String> {
     if let Ok(url) = std::env::var(URL_VARIABLE) {
         return Ok(url);
     }
@@ -34,6 +34,12 @@ pub async fn backend(ledger: LedgerMode) -> Option<PgBackend> {
             return None;
         }
     };
+    Some(backend_at(url, ledger).await)
+}
+
+/// A backend reached at `url` (the test database's, perhaps with connection parameters
+/// added), on a schema of its own, migrated.
+pub async fn backend_at(url: String, ledger: LedgerMode) -> PgBackend {
     let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
     let mut admin = sqlx::PgConnection::connect(&url)
         .await
@@ -47,11 +53,9 @@ pub async fn backend(ledger: LedgerMode) -> Option<PgBackend> {
     config.max_connections = 8;
     config.ledger = ledger;
     config.idempotency = IdempotencyPolicy::for_tests();
-    Some(
-        PgBackend::connect(config)
-            .await
-            .expect("connect and migrate"),
-    )
+    PgBackend::connect(config)
+        .await
+        .expect("connect and migrate")
 }
 
 /// The in-memory ports Postgres's overlay replaces its own in (cache, rate limiter, bus
