@@ -28,6 +28,10 @@ pub struct BackendSettings {
     /// Longest a PostgreSQL statement may run before the database cancels it.
     #[arg(long, env = "LIVEDROP_DATABASE_STATEMENT_TIMEOUT", default_value = "5s", value_parser = positive_duration)]
     pub database_statement_timeout: Duration,
+    /// With a `rediss://` URL: a PEM file of the certificate authority the Redis server's
+    /// certificate must chain to (a provider's CA). Unset: the system's trusted roots.
+    #[arg(long, env = "LIVEDROP_REDIS_TLS_CA")]
+    pub redis_tls_ca: Option<std::path::PathBuf>,
     /// Prepended to every Redis key, so deployments sharing one Redis keep apart.
     #[arg(long, env = "LIVEDROP_REDIS_KEY_PREFIX", default_value = "livedrop:")]
     pub redis_key_prefix: String,
@@ -72,6 +76,7 @@ impl std::fmt::Debug for BackendSettings {
                 "database_statement_timeout",
                 &self.database_statement_timeout,
             )
+            .field("redis_tls_ca", &self.redis_tls_ca)
             .field("redis_key_prefix", &self.redis_key_prefix)
             .field("kafka_topic", &self.kafka_topic)
             .field("kafka_partitions", &self.kafka_partitions)

@@ -130,7 +130,18 @@ async fn postgres(_: &mut Backends, _: &str, _: &BackendSettings) -> Result<(), 
 #[cfg(feature = "redis")]
 fn redis(backends: &mut Backends, url: &str, config: &Config) -> Result<(), BackendError> {
     use livedrop_adapters::redis::{RedisBackend, RedisConfig};
+    let tls_root_cert = match &config.backend_settings.redis_tls_ca {
+        Some(path) => Some(std::fs::read(path).map_err(|error| BackendError::Connect {
+            backend: "redis",
+            source: livedrop_core::Error::internal(
+                "redis",
+                format!("cannot read the TLS CA file {}: {error}", path.display()),
+            ),
+        })?),
+        None => None,
+    };
     let config = RedisConfig {
+        tls_root_cert,
         rate_limits: config.rate_limits.limits(),
         near_cache: config.near_cache,
         key_prefix: config.backend_settings.redis_key_prefix.clone(),

@@ -9,8 +9,12 @@ use crate::redacted_url::redacted;
 /// Where Redis is and how long to wait for it.
 #[derive(Clone)]
 pub struct RedisConfig {
-    /// `redis://[:password@]host:port[/db]`.
+    /// `redis://[:password@]host:port[/db]`, or `rediss://...` for TLS.
     pub url: String,
+    /// With `rediss://`: the PEM certificate(s) the server's certificate must chain to
+    /// (a provider's CA, a self-signed server's own). `None`: the operating system's
+    /// trusted roots.
+    pub tls_root_cert: Option<Vec<u8>>,
     /// Prepended to every key, so several deployments (or tests) can share one Redis.
     pub key_prefix: String,
     /// Longest wait for one reply; past it the call is `Unavailable` and the caller falls
@@ -36,6 +40,7 @@ impl RedisConfig {
     pub fn new(url: impl Into<String>) -> Self {
         Self {
             url: url.into(),
+            tls_root_cert: None,
             key_prefix: "livedrop:".to_owned(),
             response_timeout: Duration::from_millis(500),
             connection_timeout: Duration::from_millis(500),
@@ -58,6 +63,7 @@ impl std::fmt::Debug for RedisConfig {
             .field("idempotency", &self.idempotency)
             .field("rate_limits", &self.rate_limits)
             .field("near_cache", &self.near_cache)
+            .field("tls_root_cert", &self.tls_root_cert.as_ref().map(|_| "set"))
             .finish()
     }
 }

@@ -64,8 +64,21 @@ impl RedisBackend {
     /// # Errors
     /// `Internal` when the URL is not a Redis URL.
     pub fn new(config: RedisConfig) -> Result<Self> {
-        let client =
-            ::redis::Client::open(config.url.as_str()).map_err(|e| Error::internal("redis", e))?;
+        if config.url.starts_with("rediss://") {
+            // The process's TLS provider, unless something installed one already.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        }
+        let client = match &config.tls_root_cert {
+            Some(root) => ::redis::Client::build_with_tls(
+                config.url.as_str(),
+                ::redis::TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(root.clone()),
+                },
+            ),
+            None => ::redis::Client::open(config.url.as_str()),
+        }
+        .map_err(|e| Error::internal("redis", e))?;
         // No retries inside the driver: the circuit breaker decides when to try again, so
         // a request never waits out a reconnect loop.
         let manager = ConnectionManagerConfig::new()

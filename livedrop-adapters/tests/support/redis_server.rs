@@ -1,4 +1,6 @@
-//! A redis-server of the test's own, on a spare port, that the test can stop and start.
+//! A redis-server of the test's own, on a spare port, that the test can stop and start;
+//! optionally serving TLS only, with a certificate and an authority made for it
+//! (`openssl`).
 
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
@@ -9,6 +11,8 @@ use std::time::{Duration, Instant};
 pub struct RedisServer {
     port: u16,
     child: Option<Child>,
+    /// Where its certificate and key are, when it serves TLS.
+    tls: Option<std::path::PathBuf>,
 }
 
 impl RedisServer {
@@ -28,14 +32,107 @@ impl RedisServer {
             .and_then(|listener| listener.local_addr())
             .expect("a free port")
             .port();
-        let mut server = Self { port, child: None };
+        let mut server = Self {
+            port,
+            child: None,
+            tls: None,
+        };
         server.restart();
         Some(server)
     }
 
-    /// `redis://127.0.0.1:PORT`.
+    /// Like [`start`](Self::start), serving TLS only, with a certificate for 127.0.0.1
+    /// signed by a certificate authority made now by `openssl` ([`certificate`](Self::certificate)).
+    pub fn start_tls() -> Option<Self> {
+        let dir = std::env::temp_dir().join(format!("livedrop-redis-tls-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).expect("a temporary directory");
+        std::fs::write(
+            dir.join("server.ext"),
+            "subjectAltName=IP:127.0.0.1,DNS:localhost\n",
+        )
+        .expect("the extensions file");
+        let steps: [&[&str]; 3] = [
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=livedrop test CA",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+            ],
+            &[
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-subj",
+                "/CN=localhost",
+                "-keyout",
+                "key.pem",
+                "-out",
+                "server.csr",
+            ],
+            &[
+                "x509",
+                "-req",
+                "-in",
+                "server.csr",
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-days",
+                "1",
+                "-extfile",
+                "server.ext",
+                "-out",
+                "cert.pem",
+            ],
+        ];
+        for step in steps {
+            let made = Command::new("openssl")
+                .args(step)
+                .current_dir(&dir)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+            if !matches!(made, Ok(status) if status.success()) {
+                super::missing(
+                    "openssl",
+                    "it is not on PATH or could not make a certificate",
+                );
+                return None;
+            }
+        }
+        let mut plain = Self::start()?;
+        plain.stop();
+        plain.tls = Some(dir);
+        plain.restart();
+        Some(plain)
+    }
+
+    /// `redis://127.0.0.1:PORT`, or `rediss://` when it serves TLS.
     pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
+        let scheme = if self.tls.is_some() {
+            "rediss"
+        } else {
+            "redis"
+        };
+        format!("{scheme}://127.0.0.1:{}", self.port)
+    }
+
+    /// The certificate authority its certificate chains to (PEM), when it serves TLS.
+    pub fn certificate(&self) -> Option<Vec<u8>> {
+        let dir = self.tls.as_ref()?;
+        Some(std::fs::read(dir.join("ca.pem")).expect("the CA certificate"))
     }
 
     /// Kills the server (as a crash would) and waits for it to exit.
@@ -49,8 +146,25 @@ impl RedisServer {
     /// Starts the server again on the same port and waits until it accepts connections.
     pub fn restart(&mut self) {
         self.stop();
-        let child = Command::new("redis-server")
-            .args(["--bind", "127.0.0.1", "--port", &self.port.to_string()])
+        let mut command = Command::new("redis-server");
+        command.args(["--bind", "127.0.0.1"]);
+        match &self.tls {
+            None => {
+                command.args(["--port", &self.port.to_string()]);
+            }
+            Some(dir) => {
+                command
+                    .args(["--port", "0", "--tls-port", &self.port.to_string()])
+                    .arg("--tls-cert-file")
+                    .arg(dir.join("cert.pem"))
+                    .arg("--tls-key-file")
+                    .arg(dir.join("key.pem"))
+                    .arg("--tls-ca-cert-file")
+                    .arg(dir.join("ca.pem"))
+                    .args(["--tls-auth-clients", "no"]);
+            }
+        }
+        let child = command
             .args(["--save", "", "--appendonly", "no"])
             .stdout(Stdio::null())
             .spawn()
@@ -69,6 +183,9 @@ impl Drop for RedisServer {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
+        }
+        if let Some(dir) = &self.tls {
+            let _ = std::fs::remove_dir_all(dir);
         }
     }
 }
