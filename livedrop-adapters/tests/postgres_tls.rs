@@ -1,27 +1,16 @@
 //! TLS to PostgreSQL, as managed databases require it: the URL's `sslmode` (and
 //! `sslrootcert`) choose it, and the whole backend (pool, migrations, ledger) runs over it.
-//! Against the test database's own TLS (Debian's server ships with a self-signed
-//! certificate); a server without TLS fails these tests.
+//! Against a cluster of the test's own serving TLS with a certificate the test support
+//! made for 127.0.0.1.
 #![cfg(feature = "postgres")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 
-use livedrop_adapters::postgres::{LedgerMode, PgBackend};
+use std::time::Duration;
 
-/// The test database's URL with `params` added.
-async fn url_with(params: &str) -> Option<String> {
-    match support::postgres::database_url().await {
-        Ok(url) => {
-            let joiner = if url.contains('?') { '&' } else { '?' };
-            Some(format!("{url}{joiner}{params}"))
-        }
-        Err(why) => {
-            support::missing("PostgreSQL", &why);
-            None
-        }
-    }
-}
+use livedrop_adapters::postgres::{LedgerMode, PgBackend, PgConfig};
+use support::postgres_tls_server::PgTlsServer;
 
 /// Whether the pool's sessions are encrypted, as the server sees them.
 async fn encrypted(backend: &PgBackend) -> bool {
@@ -32,44 +21,37 @@ async fn encrypted(backend: &PgBackend) -> bool {
 }
 
 #[tokio::test]
-async fn sslmode_require_runs_the_backend_over_tls() {
-    let Some(url) = url_with("sslmode=require").await else {
+async fn verify_full_with_the_servers_authority_runs_the_backend_over_tls() {
+    let Some(server) = PgTlsServer::start() else {
         return;
     };
+    let ca = server.ca();
+    let url = server.url(&format!("sslmode=verify-full&sslrootcert={}", ca.display()));
     let backend = support::postgres::backend_at(url, LedgerMode::default()).await;
     assert!(encrypted(&backend).await, "the session is encrypted");
     backend.ping().await.unwrap();
+
+    let plain =
+        support::postgres::backend_at(server.url("sslmode=disable"), LedgerMode::default()).await;
+    assert!(
+        !encrypted(&plain).await,
+        "the same server, in plain text when asked"
+    );
 }
 
 #[tokio::test]
-async fn verify_ca_trusts_the_given_root_and_refuses_another() {
-    let Some(plain) = url_with("sslmode=disable").await else {
+async fn a_server_whose_certificate_does_not_chain_to_the_root_is_refused() {
+    let Some(server) = PgTlsServer::start() else {
         return;
     };
-    let plain = support::postgres::backend_at(plain, LedgerMode::default()).await;
-    assert!(!encrypted(&plain).await);
-    // The server's own (self-signed) certificate is its root.
-    let certificate: String = sqlx::query_scalar("SHOW ssl_cert_file")
-        .fetch_one(plain.pool())
-        .await
-        .unwrap();
-    let Some(trusted) = url_with(&format!("sslmode=verify-ca&sslrootcert={certificate}")).await
-    else {
-        return;
-    };
-    let backend = support::postgres::backend_at(trusted, LedgerMode::default()).await;
-    assert!(encrypted(&backend).await);
-
-    // Any other root: the server's certificate does not chain to it, so no connection.
-    let other = "/etc/ssl/certs/ISRG_Root_X1.pem";
-    let Some(untrusted) = url_with(&format!("sslmode=verify-ca&sslrootcert={other}")).await else {
-        return;
-    };
-    let mut config = livedrop_adapters::postgres::PgConfig::new(untrusted);
-    config.acquire_timeout = std::time::Duration::from_secs(2);
-    let refused = format!("{:?}", PgBackend::connect(config).await.unwrap_err());
-    assert!(
-        refused.to_lowercase().contains("certificate") || refused.contains("UnknownIssuer"),
-        "refused for its certificate: {refused}"
-    );
+    // The Mozilla roots built in (no sslrootcert): the test's authority is not among them.
+    for params in ["sslmode=verify-full", "sslmode=verify-ca"] {
+        let mut config = PgConfig::new(server.url(params));
+        config.acquire_timeout = Duration::from_secs(2);
+        let refused = format!("{:?}", PgBackend::connect(config).await.unwrap_err());
+        assert!(
+            refused.to_lowercase().contains("certificate") || refused.contains("UnknownIssuer"),
+            "{params}: refused for its certificate: {refused}"
+        );
+    }
 }

@@ -14,9 +14,11 @@
 //! - `redis`: a backend per test under a key prefix of its own.
 //! - `kafka`: a bus per test on a topic of its own.
 //! - `media`: a local directory (always) and an S3 bucket (feature `s3`).
-//! - `redis_server`, `tansu`: a Redis server (stopped and restarted) or a Kafka broker
-//!   (paused and resumed) the test starts itself, for outage tests; apart from `redis`
-//!   and `kafka`, which reach a service other tests share and no test may stop.
+//! - `redis_server`, `tansu`: a Redis server (stopped and restarted, or serving TLS) or a
+//!   Kafka broker (paused and resumed) the test starts itself, for outage and TLS tests;
+//!   apart from `redis` and `kafka`, which reach a service other tests share and no test
+//!   may stop. `postgres_tls_server`: a PostgreSQL cluster of the test's own serving TLS.
+//! - `certificates`: an authority and a server certificate for those TLS servers.
 //! - This file: what they share: the memory ports with the testkit's idempotency
 //!   lifetimes, the skip-or-fail rule, and starting a container once per binary.
 
@@ -25,11 +27,14 @@
 // Test support: a broken set-up must stop the test loudly.
 #![allow(clippy::expect_used, clippy::panic)]
 
+pub mod certificates;
 #[cfg(feature = "kafka")]
 pub mod kafka;
 pub mod media;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+#[cfg(feature = "postgres")]
+pub mod postgres_tls_server;
 #[cfg(feature = "redis")]
 pub mod redis;
 #[cfg(feature = "redis")]

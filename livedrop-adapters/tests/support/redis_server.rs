@@ -45,72 +45,8 @@ impl RedisServer {
     /// signed by a certificate authority made now by `openssl` ([`certificate`](Self::certificate)).
     pub fn start_tls() -> Option<Self> {
         let dir = std::env::temp_dir().join(format!("livedrop-redis-tls-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(&dir).expect("a temporary directory");
-        std::fs::write(
-            dir.join("server.ext"),
-            "subjectAltName=IP:127.0.0.1,DNS:localhost\n",
-        )
-        .expect("the extensions file");
-        let steps: [&[&str]; 3] = [
-            &[
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-days",
-                "1",
-                "-subj",
-                "/CN=livedrop test CA",
-                "-keyout",
-                "ca.key",
-                "-out",
-                "ca.pem",
-            ],
-            &[
-                "req",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-subj",
-                "/CN=localhost",
-                "-keyout",
-                "key.pem",
-                "-out",
-                "server.csr",
-            ],
-            &[
-                "x509",
-                "-req",
-                "-in",
-                "server.csr",
-                "-CA",
-                "ca.pem",
-                "-CAkey",
-                "ca.key",
-                "-CAcreateserial",
-                "-days",
-                "1",
-                "-extfile",
-                "server.ext",
-                "-out",
-                "cert.pem",
-            ],
-        ];
-        for step in steps {
-            let made = Command::new("openssl")
-                .args(step)
-                .current_dir(&dir)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status();
-            if !matches!(made, Ok(status) if status.success()) {
-                super::missing(
-                    "openssl",
-                    "it is not on PATH or could not make a certificate",
-                );
-                return None;
-            }
+        if !super::certificates::make(&dir) {
+            return None;
         }
         let mut plain = Self::start()?;
         plain.stop();
