@@ -16,13 +16,14 @@ pub const MAX_LEN: usize = 128;
 
 /// Removes an unusable `X-Request-Id` (see the module doc) before the id is set.
 pub(crate) async fn drop_unusable(mut request: Request, next: Next) -> Response {
-    let usable = request
-        .headers()
-        .get_all(REQUEST_ID)
-        .iter()
-        .map(|id| usable(id.as_bytes()))
-        .collect::<Vec<_>>();
-    if usable != [true] && !usable.is_empty() {
+    let mut ids = request.headers().get_all(REQUEST_ID).iter();
+    let keep = match (ids.next(), ids.next()) {
+        (None, _) => true,
+        (Some(id), None) => usable(id.as_bytes()),
+        // Two ids: which one would the logs mean?
+        (Some(_), Some(_)) => false,
+    };
+    if !keep {
         request.headers_mut().remove(REQUEST_ID);
     }
     next.run(request).await

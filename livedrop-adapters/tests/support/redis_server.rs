@@ -19,6 +19,11 @@ impl RedisServer {
     /// Starts one on a free port, or `None` (after saying why) when `redis-server` is not
     /// installed.
     pub fn start() -> Option<Self> {
+        Self::start_with(None)
+    }
+
+    /// Starts one on a free port, serving TLS with the certificates in `tls` if given.
+    fn start_with(tls: Option<std::path::PathBuf>) -> Option<Self> {
         if Command::new("redis-server")
             .arg("--version")
             .stdout(Stdio::null())
@@ -35,7 +40,7 @@ impl RedisServer {
         let mut server = Self {
             port,
             child: None,
-            tls: None,
+            tls,
         };
         server.restart();
         Some(server)
@@ -48,11 +53,7 @@ impl RedisServer {
         if !super::certificates::make(&dir) {
             return None;
         }
-        let mut plain = Self::start()?;
-        plain.stop();
-        plain.tls = Some(dir);
-        plain.restart();
-        Some(plain)
+        Self::start_with(Some(dir))
     }
 
     /// `redis://127.0.0.1:PORT`, or `rediss://` when it serves TLS.

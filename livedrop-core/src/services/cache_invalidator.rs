@@ -3,12 +3,12 @@
 
 use async_trait::async_trait;
 
-use super::{CachedReads, EventHandler, stale_keys};
+use super::{CachedReads, EventHandler, add_stale_keys};
 use crate::Result;
 use crate::domain::Event;
 use crate::ports::cache_keys as keys;
 
-/// Invalidates what each event makes stale ([`stale_keys`]) and, when a drop's status
+/// Invalidates what each event makes stale ([`stale_keys`](super::stale_keys)) and, when a drop's status
 /// changes, rebuilds the live-drops read model at once rather than waiting for a reader
 /// to miss.
 ///
@@ -48,16 +48,7 @@ impl EventHandler for CacheInvalidator {
         let mut stale: Vec<String> = Vec::new();
         let applied = events
             .iter()
-            .map(|event| {
-                let keys = stale_keys(event);
-                let any = !keys.is_empty();
-                for key in keys {
-                    if !stale.contains(&key) {
-                        stale.push(key);
-                    }
-                }
-                any
-            })
+            .map(|event| add_stale_keys(event, &mut stale))
             .collect();
         if stale.is_empty() {
             return Ok(applied);

@@ -176,6 +176,20 @@ impl CachedReads {
     }
 }
 
+/// Adds the keys `event` makes stale to `stale`, each key once however many events of a
+/// batch name it (a sale's thousand `order.confirmed` events name the same few); whether
+/// the event made any key stale.
+pub fn add_stale_keys(event: &Event, stale: &mut Vec<String>) -> bool {
+    let keys = stale_keys(event);
+    let any = !keys.is_empty();
+    for key in keys {
+        if !stale.contains(&key) {
+            stale.push(key);
+        }
+    }
+    any
+}
+
 /// The cache keys `event` makes stale: what the event consumer invalidates.
 pub fn stale_keys(event: &Event) -> Vec<String> {
     let drop_keys = || {

@@ -33,7 +33,7 @@ mod sessions;
 
 pub use browse::BrowseService;
 pub use cache_invalidator::CacheInvalidator;
-pub use cached_reads::{CachedReads, stale_keys};
+pub use cached_reads::{CachedReads, add_stale_keys, stale_keys};
 pub use catalog::{CatalogService, MAX_IMAGE_BYTES, MAX_PRODUCT_IMAGES, UPLOAD_URL_TTL};
 pub use encoded::Encoded;
 pub use event_handler::EventHandler;

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use livedrop_core::ports::{Cache, Delivery, EventBus, EventTail};
-use livedrop_core::services::stale_keys;
+use livedrop_core::services::add_stale_keys;
 use tokio::sync::watch;
 use tokio::time::{Instant, MissedTickBehavior};
 
@@ -109,11 +109,7 @@ pub(super) async fn feed(
 async fn forget_stale(cache: &dyn Cache, deliveries: &[Delivery]) {
     let mut stale: Vec<String> = Vec::new();
     for delivery in deliveries {
-        for key in stale_keys(&delivery.event) {
-            if !stale.contains(&key) {
-                stale.push(key);
-            }
-        }
+        add_stale_keys(&delivery.event, &mut stale);
     }
     if stale.is_empty() {
         return;
