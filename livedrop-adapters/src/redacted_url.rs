@@ -1,8 +1,12 @@
 //! Service URLs fit for logs and `Debug` output.
 
 /// The URL with its password hidden: `scheme://user:***@host/path`. A URL without
-/// credentials is returned as is; one that does not parse is hidden whole.
+/// credentials is returned as is; one that does not parse is hidden whole. A
+/// comma-separated list (a cluster's seeds) has each of its URLs redacted.
 pub(crate) fn redacted(url: &str) -> String {
+    if url.contains(',') {
+        return url.split(',').map(redacted).collect::<Vec<_>>().join(",");
+    }
     let Some((scheme, rest)) = url.split_once("://") else {
         return "***".to_owned();
     };
@@ -34,5 +38,9 @@ mod tests {
             "postgres://localhost/db"
         );
         assert_eq!(redacted("not a url"), "***");
+        assert_eq!(
+            redacted("redis://:a1@n1:7001,rediss://:b2@n2:7002"),
+            "redis://:***@n1:7001,rediss://:***@n2:7002"
+        );
     }
 }

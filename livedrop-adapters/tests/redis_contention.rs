@@ -65,7 +65,8 @@ async fn the_bucket_grants_capacity_plus_refill_within_one_percent() {
         Err(why) => return support::missing("Redis", &why),
     };
     let mut config = support::redis::config(url.clone());
-    let bucket = format!("{}rate:order:one-client", config.key_prefix);
+    // The bucket's key, its hash tag (between prefix and name) left open.
+    let bucket_pattern = format!("{}{{*}}:rate:order:one-client", config.key_prefix);
     let policy = BucketPolicy::per_second(CAPACITY, PER_SECOND);
     config.rate_limits = RateLimits {
         read: policy,
@@ -118,8 +119,16 @@ async fn the_bucket_grants_capacity_plus_refill_within_one_percent() {
         .get_multiplexed_async_connection()
         .await
         .unwrap();
+    let buckets: Vec<String> = redis::cmd("KEYS")
+        .arg(&bucket_pattern)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let [bucket] = buckets.as_slice() else {
+        panic!("one bucket matches {bucket_pattern}: {buckets:?}");
+    };
     let ttl: i64 = redis::cmd("PTTL")
-        .arg(&bucket)
+        .arg(bucket)
         .query_async(&mut conn)
         .await
         .unwrap();

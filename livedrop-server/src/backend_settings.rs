@@ -4,11 +4,12 @@
 
 use std::time::Duration;
 
-use clap::Args;
+use clap::builder::BoolishValueParser;
+use clap::{ArgAction, Args};
 
 use crate::duration_flag::positive_duration;
 
-/// `--database-*`, `--redis-key-prefix` and `--kafka-*` (see each field).
+/// `--database-*`, `--redis-*` and `--kafka-*` (see each field).
 #[derive(Clone, PartialEq, Eq, Args)]
 #[non_exhaustive]
 pub struct BackendSettings {
@@ -32,7 +33,13 @@ pub struct BackendSettings {
     /// certificate must chain to (a provider's CA). Unset: the system's trusted roots.
     #[arg(long, env = "LIVEDROP_REDIS_TLS_CA")]
     pub redis_tls_ca: Option<std::path::PathBuf>,
-    /// Prepended to every Redis key, so deployments sharing one Redis keep apart.
+    /// The Redis URL names a Redis Cluster: one or more of its nodes, comma-separated (the
+    /// rest are found from them); each command goes to the node holding its keys' slot.
+    /// The variable takes `1`/`true`/`yes`/`on` (or `0`/`false`/`no`/`off`).
+    #[arg(long, env = "LIVEDROP_REDIS_CLUSTER", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
+    pub redis_cluster: bool,
+    /// Prepended to every Redis key, so deployments sharing one Redis keep apart (no
+    /// braces: Redis Cluster would take the key's hash tag from them).
     #[arg(long, env = "LIVEDROP_REDIS_KEY_PREFIX", default_value = "livedrop:")]
     pub redis_key_prefix: String,
     /// The Kafka topic every event goes to (created when missing).
@@ -77,6 +84,7 @@ impl std::fmt::Debug for BackendSettings {
                 &self.database_statement_timeout,
             )
             .field("redis_tls_ca", &self.redis_tls_ca)
+            .field("redis_cluster", &self.redis_cluster)
             .field("redis_key_prefix", &self.redis_key_prefix)
             .field("kafka_topic", &self.kafka_topic)
             .field("kafka_partitions", &self.kafka_partitions)
@@ -113,6 +121,7 @@ mod tests {
         let settings = Cli::try_parse_from(["livedrop"]).unwrap().settings;
         assert_eq!(settings.database_pool_size, 16);
         assert_eq!(settings.redis_key_prefix, "livedrop:");
+        assert!(!settings.redis_cluster);
         assert_eq!(settings.kafka_topic, "livedrop.events");
         assert_eq!(
             (settings.kafka_partitions, settings.kafka_replication),

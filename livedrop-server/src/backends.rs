@@ -145,6 +145,7 @@ fn redis(backends: &mut Backends, url: &str, config: &Config) -> Result<(), Back
         rate_limits: config.rate_limits.limits(),
         near_cache: config.near_cache,
         key_prefix: config.backend_settings.redis_key_prefix.clone(),
+        cluster: config.backend_settings.redis_cluster,
         ..RedisConfig::new(url)
     };
     let redis = RedisBackend::new(config).map_err(|source| BackendError::Connect {

@@ -84,6 +84,52 @@ async fn configured_it_serves_on_postgres_redis_and_kafka() {
     assert!(!logged.contains("not persisted"), "{logged}");
 }
 
+/// Two instances on one Redis Cluster share each client's rate-limit bucket there (their
+/// in-process fallback would give each instance a bucket of its own).
+#[cfg(all(feature = "postgres", feature = "redis", feature = "kafka"))]
+#[tokio::test]
+async fn on_a_redis_cluster_two_instances_share_one_bucket() {
+    let url = match backends::redis_cluster::cluster_url() {
+        Ok(url) => url,
+        Err(why) => {
+            backends::missing("Redis Cluster", &why);
+            return;
+        }
+    };
+    let settings = [
+        ("LIVEDROP_REDIS_URL", url),
+        ("LIVEDROP_REDIS_CLUSTER", "1".to_owned()),
+        (
+            "LIVEDROP_REDIS_KEY_PREFIX",
+            format!("test:{}:", uuid::Uuid::new_v4().simple()),
+        ),
+        ("LIVEDROP_RATE_LIMIT_READ", "2,1m".to_owned()),
+    ];
+    let (a, a_url) = start(&settings);
+    let (b, b_url) = start(&settings);
+    for base_url in [&a_url, &b_url] {
+        let body = ready(base_url).await;
+        let redis = body["backends"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|backend| backend["name"] == "redis")
+            .expect("a redis check");
+        assert_eq!(redis["ready"], true, "{body}");
+    }
+    let mut statuses = Vec::new();
+    for base_url in [&a_url, &b_url, &a_url] {
+        statuses.extend(reads(base_url, 1).await.0);
+    }
+    assert_eq!(
+        statuses,
+        [404, 404, 429],
+        "one bucket across both instances"
+    );
+    terminate(a);
+    terminate(b);
+}
+
 #[tokio::test]
 async fn a_backend_that_cannot_start_fails_the_start_with_its_reason() {
     // Nothing listens on port 1.

@@ -6,12 +6,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use ::redis::aio::ConnectionManager;
 use async_trait::async_trait;
 use livedrop_core::Result;
 use livedrop_core::ports::{Cache, CacheStats};
 
+use super::connection::RedisConnection;
 use super::health::Health;
+use super::keys::KeySpace;
 use super::millis;
 use crate::single_flight::{Flight, SingleFlight};
 
@@ -29,9 +30,9 @@ use crate::single_flight::{Flight, SingleFlight};
 /// crossed an invalidation on the wire.
 #[derive(Debug)]
 pub struct RedisCache {
-    conn: ConnectionManager,
+    conn: RedisConnection,
     health: Arc<Health>,
-    prefix: Arc<str>,
+    keys: KeySpace,
     /// `GET`s under way, by key, for readers arriving meanwhile to share.
     reads: SingleFlight<String, Option<Vec<u8>>>,
     hits: AtomicU64,
@@ -39,11 +40,11 @@ pub struct RedisCache {
 }
 
 impl RedisCache {
-    pub(crate) fn new(conn: ConnectionManager, health: Arc<Health>, prefix: Arc<str>) -> Self {
+    pub(crate) fn new(conn: RedisConnection, health: Arc<Health>, keys: KeySpace) -> Self {
         Self {
             conn,
             health,
-            prefix,
+            keys,
             reads: SingleFlight::new(),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
@@ -51,7 +52,7 @@ impl RedisCache {
     }
 
     fn key(&self, key: &str) -> String {
-        format!("{}cache:{key}", self.prefix)
+        self.keys.key("cache", key)
     }
 }
 
@@ -90,6 +91,7 @@ impl Cache for RedisCache {
             return Ok(());
         }
         let mut conn = self.conn.clone();
+        // A cluster connection splits the keys by slot into one `DEL` each.
         let mut del = ::redis::cmd("DEL");
         for key in keys {
             del.arg(self.key(key));

@@ -9,8 +9,11 @@ use crate::redacted_url::redacted;
 /// Where Redis is and how long to wait for it.
 #[derive(Clone)]
 pub struct RedisConfig {
-    /// `redis://[:password@]host:port[/db]`, or `rediss://...` for TLS.
+    /// `redis://[:password@]host:port[/db]`, or `rediss://...` for TLS. With
+    /// [`cluster`](Self::cluster): one or more of the cluster's nodes, comma-separated.
     pub url: String,
+    /// Whether `url` is a Redis Cluster: commands go to the node holding their keys' slot.
+    pub cluster: bool,
     /// With `rediss://`: the PEM certificate(s) the server's certificate must chain to
     /// (a provider's CA, a self-signed server's own). `None`: the operating system's
     /// trusted roots.
@@ -40,6 +43,7 @@ impl RedisConfig {
     pub fn new(url: impl Into<String>) -> Self {
         Self {
             url: url.into(),
+            cluster: false,
             tls_root_cert: None,
             key_prefix: "livedrop:".to_owned(),
             response_timeout: Duration::from_millis(500),
@@ -56,6 +60,7 @@ impl std::fmt::Debug for RedisConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisConfig")
             .field("url", &redacted(&self.url))
+            .field("cluster", &self.cluster)
             .field("key_prefix", &self.key_prefix)
             .field("response_timeout", &self.response_timeout)
             .field("connection_timeout", &self.connection_timeout)

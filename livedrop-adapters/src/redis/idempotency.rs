@@ -3,7 +3,6 @@
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
-use ::redis::aio::ConnectionManager;
 use ::redis::{FromRedisValue, Script, Value};
 use async_trait::async_trait;
 use livedrop_core::Result;
@@ -13,7 +12,9 @@ use livedrop_core::ports::{
     Begin, Fingerprint, IdempotencyPolicy, IdempotencyRecord, IdempotencyStore, OrderAnswer,
 };
 
+use super::connection::RedisConnection;
 use super::health::Health;
+use super::keys::KeySpace;
 use super::script_batch::ScriptBatcher;
 use super::{millis, record};
 
@@ -34,20 +35,20 @@ static ABANDON: LazyLock<Script> =
 /// `Unavailable`, and the order service lets the ledger's unique key decide.
 #[derive(Debug)]
 pub struct RedisIdempotencyStore {
-    conn: ConnectionManager,
+    conn: RedisConnection,
     health: Arc<Health>,
     /// `begin` and `complete` run once per order: their script calls are batched.
     begins: ScriptBatcher,
     completions: ScriptBatcher,
-    prefix: Arc<str>,
+    keys: KeySpace,
     policy: IdempotencyPolicy,
 }
 
 impl RedisIdempotencyStore {
     pub(crate) fn new(
-        conn: ConnectionManager,
+        conn: RedisConnection,
         health: Arc<Health>,
-        prefix: Arc<str>,
+        keys: KeySpace,
         policy: IdempotencyPolicy,
         deadline: Duration,
     ) -> Self {
@@ -56,14 +57,14 @@ impl RedisIdempotencyStore {
             completions: ScriptBatcher::new(&COMPLETE, conn.clone(), Arc::clone(&health), deadline),
             conn,
             health,
-            prefix,
+            keys,
             policy,
         }
     }
 
-    /// Keys are scoped per user: `{prefix}idem:{user}:{key}`.
+    /// Keys are scoped per user: `{prefix}{tag}:idem:{user}:{key}`.
     fn key(&self, user: UserId, key: &IdempotencyKey) -> String {
-        format!("{}idem:{user}:{}", self.prefix, key.as_str())
+        self.keys.key("idem", &format!("{user}:{}", key.as_str()))
     }
 }
 

@@ -4,7 +4,8 @@
 //!
 //! # Layout
 //! - [`RedisConfig`] / [`RedisBackend`]: one auto-reconnecting, multiplexed connection
-//!   (`ConnectionManager`) shared by the three adapters, and their key prefix.
+//!   shared by the three adapters (`connection`: to one Redis, or to a Redis Cluster), and
+//!   their keys (`keys`: the deployment's prefix and the hash tags a cluster needs).
 //! - `health`: the circuit breaker between Redis and the fallbacks: after a failure calls
 //!   skip Redis at once, one call a second probes it, and the switch both ways is logged.
 //! - `idempotency` (+ `record`, the stored value's layout): [`RedisIdempotencyStore`];
@@ -23,8 +24,10 @@
 
 mod cache;
 mod config;
+mod connection;
 mod health;
 mod idempotency;
+mod keys;
 mod near_cache;
 mod rate_limiter;
 mod record;
@@ -40,10 +43,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ::redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use ::redis::cluster::ClusterClientBuilder;
 use livedrop_core::ports::{Cache, Ports};
 use livedrop_core::{Error, Result};
 
+use connection::{LazyCluster, RedisConnection};
 use health::Health;
+use keys::KeySpace;
 
 /// The in-process tier's size: room for thousands of hot entries of a few hundred bytes.
 const NEAR_CACHE_BYTES: u64 = 8 << 20;
@@ -51,10 +57,10 @@ const NEAR_CACHE_BYTES: u64 = 8 << 20;
 /// One Redis connection and the adapters built on it.
 #[derive(Clone, Debug)]
 pub struct RedisBackend {
-    conn: ConnectionManager,
+    conn: RedisConnection,
     health: Arc<Health>,
     config: Arc<RedisConfig>,
-    prefix: Arc<str>,
+    keys: KeySpace,
 }
 
 impl RedisBackend {
@@ -62,35 +68,22 @@ impl RedisBackend {
     /// even while Redis is down; [`ping`](Self::ping) tells whether it answers.
     ///
     /// # Errors
-    /// `Internal` when the URL is not a Redis URL.
+    /// `Internal` when the URL is not a Redis URL, or the key prefix holds a brace.
     pub fn new(config: RedisConfig) -> Result<Self> {
-        if config.url.starts_with("rediss://") {
+        if config.url.contains("rediss://") {
             // The process's TLS provider, unless something installed one already.
             let _ = rustls::crypto::ring::default_provider().install_default();
         }
-        let client = match &config.tls_root_cert {
-            Some(root) => ::redis::Client::build_with_tls(
-                config.url.as_str(),
-                ::redis::TlsCertificates {
-                    client_tls: None,
-                    root_cert: Some(root.clone()),
-                },
-            ),
-            None => ::redis::Client::open(config.url.as_str()),
-        }
-        .map_err(|e| Error::internal("redis", e))?;
-        // No retries inside the driver: the circuit breaker decides when to try again, so
-        // a request never waits out a reconnect loop.
-        let manager = ConnectionManagerConfig::new()
-            .set_number_of_retries(0)
-            .set_connection_timeout(Some(config.connection_timeout))
-            .set_response_timeout(Some(config.response_timeout));
-        let conn = ConnectionManager::new_lazy_with_config(client, manager)
-            .map_err(|e| Error::internal("redis", e))?;
+        let keys = KeySpace::new(&config.key_prefix)?;
+        let conn = if config.cluster {
+            cluster(&config)?
+        } else {
+            single(&config)?
+        };
         Ok(Self {
             conn,
             health: Arc::new(Health::new(config.retry_every)),
-            prefix: Arc::from(config.key_prefix.as_str()),
+            keys,
             config: Arc::new(config),
         })
     }
@@ -116,7 +109,7 @@ impl RedisBackend {
         RedisIdempotencyStore::new(
             self.conn.clone(),
             Arc::clone(&self.health),
-            Arc::clone(&self.prefix),
+            self.keys.clone(),
             self.config.idempotency,
             self.deadline(),
         )
@@ -127,7 +120,7 @@ impl RedisBackend {
         RedisRateLimiter::new(
             self.conn.clone(),
             Arc::clone(&self.health),
-            Arc::clone(&self.prefix),
+            self.keys.clone(),
             self.config.rate_limits,
             self.deadline(),
         )
@@ -138,7 +131,7 @@ impl RedisBackend {
         RedisCache::new(
             self.conn.clone(),
             Arc::clone(&self.health),
-            Arc::clone(&self.prefix),
+            self.keys.clone(),
         )
     }
 
@@ -166,6 +159,51 @@ impl RedisBackend {
             cache,
             ..base
         }
+    }
+}
+
+/// The connection to one Redis at `config.url`.
+fn single(config: &RedisConfig) -> Result<RedisConnection> {
+    let client = match &config.tls_root_cert {
+        Some(root) => ::redis::Client::build_with_tls(config.url.as_str(), certificates(root)),
+        None => ::redis::Client::open(config.url.as_str()),
+    }
+    .map_err(|e| Error::internal("redis", e))?;
+    // No retries inside the driver: the circuit breaker decides when to try again, so
+    // a request never waits out a reconnect loop.
+    let manager = ConnectionManagerConfig::new()
+        .set_number_of_retries(0)
+        .set_connection_timeout(Some(config.connection_timeout))
+        .set_response_timeout(Some(config.response_timeout));
+    let conn = ConnectionManager::new_lazy_with_config(client, manager)
+        .map_err(|e| Error::internal("redis", e))?;
+    Ok(RedisConnection::Single(conn))
+}
+
+/// The connection to the Redis Cluster that the comma-separated `config.url` seeds
+/// belong to (one is enough: the client learns the rest from it).
+fn cluster(config: &RedisConfig) -> Result<RedisConnection> {
+    let seeds = config
+        .url
+        .split(',')
+        .map(str::trim)
+        .filter(|url| !url.is_empty());
+    let mut builder = ClusterClientBuilder::new(seeds)
+        .connection_timeout(config.connection_timeout)
+        // Bounds a call with every redirection and retry the client makes for it.
+        .response_timeout(config.response_timeout);
+    if let Some(root) = &config.tls_root_cert {
+        builder = builder.certs(certificates(root));
+    }
+    let client = builder.build().map_err(|e| Error::internal("redis", e))?;
+    Ok(RedisConnection::Cluster(Arc::new(LazyCluster::new(client))))
+}
+
+/// The roots a `rediss://` server's certificate must chain to.
+fn certificates(root: &[u8]) -> ::redis::TlsCertificates {
+    ::redis::TlsCertificates {
+        client_tls: None,
+        root_cert: Some(root.to_vec()),
     }
 }
 

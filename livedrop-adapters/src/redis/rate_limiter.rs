@@ -4,13 +4,14 @@
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
-use ::redis::aio::ConnectionManager;
 use ::redis::{FromRedisValue, Script};
 use async_trait::async_trait;
 use livedrop_core::ports::{RateDecision, RateLimiter, RateLimits, RouteClass};
 use livedrop_core::{Error, Result};
 
+use super::connection::RedisConnection;
 use super::health::Health;
+use super::keys::KeySpace;
 use super::script_batch::ScriptBatcher;
 use crate::memory::MemoryRateLimiter;
 
@@ -28,22 +29,22 @@ static TOKEN_BUCKET: LazyLock<Script> =
 #[derive(Debug)]
 pub struct RedisRateLimiter {
     checks: ScriptBatcher,
-    prefix: Arc<str>,
+    keys: KeySpace,
     limits: RateLimits,
     fallback: MemoryRateLimiter,
 }
 
 impl RedisRateLimiter {
     pub(crate) fn new(
-        conn: ConnectionManager,
+        conn: RedisConnection,
         health: Arc<Health>,
-        prefix: Arc<str>,
+        keys: KeySpace,
         limits: RateLimits,
         deadline: Duration,
     ) -> Self {
         Self {
             checks: ScriptBatcher::new(&TOKEN_BUCKET, conn, health, deadline),
-            prefix,
+            keys,
             limits,
             fallback: MemoryRateLimiter::new(limits),
         }
@@ -57,7 +58,9 @@ impl RateLimiter for RedisRateLimiter {
         let interval = u64::try_from(policy.refill_every.as_micros())
             .unwrap_or(u64::MAX)
             .max(1);
-        let key = format!("{}rate:{}:{subject}", self.prefix, class.as_str());
+        let key = self
+            .keys
+            .key("rate", &format!("{}:{subject}", class.as_str()));
         let args = [u64::from(policy.capacity), interval, u64::from(cost)]
             .map(|n| n.to_string().into_bytes())
             .to_vec();

@@ -9,16 +9,22 @@
 //! server sends each call at once, alone; a batch forms only from calls that queued while
 //! earlier batches were in flight. The Redis-side protocol, that call `i` has `KEYS[i]`
 //! and `ARGV[(i-1)*ARGS+1 ..= i*ARGS]` and gets `reply[i]`, is each script's contract.
+//!
+//! On a Redis Cluster a script may touch one slot's keys only, so a batch goes out as one
+//! script call per slot, all at once; the keys' hash tags (`keys`) keep those few.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ::redis::aio::ConnectionManager;
+use ::redis::cluster_routing::Slot;
 use ::redis::{Script, Value};
 use livedrop_core::{Error, Result};
 use parking_lot::Mutex;
 use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::task::JoinSet;
 
+use super::connection::RedisConnection;
 use super::health::Health;
 
 /// Most calls in one script call.
@@ -36,7 +42,7 @@ struct Call {
 /// Batches calls of one script; see the module docs.
 pub(crate) struct ScriptBatcher {
     script: &'static Script,
-    conn: ConnectionManager,
+    conn: RedisConnection,
     health: Arc<Health>,
     /// Longest a call may take in all, queueing included.
     deadline: Duration,
@@ -56,7 +62,7 @@ impl std::fmt::Debug for ScriptBatcher {
 impl ScriptBatcher {
     pub(crate) fn new(
         script: &'static Script,
-        conn: ConnectionManager,
+        conn: RedisConnection,
         health: Arc<Health>,
         deadline: Duration,
     ) -> Self {
@@ -116,7 +122,7 @@ impl ScriptBatcher {
 /// Sends whatever queued as one batch, up to `MAX_IN_FLIGHT` batches at a time.
 async fn drain(
     script: &'static Script,
-    conn: ConnectionManager,
+    conn: RedisConnection,
     health: Arc<Health>,
     mut calls: mpsc::UnboundedReceiver<Call>,
 ) {
@@ -130,7 +136,7 @@ async fn drain(
         let (conn, health) = (conn.clone(), Arc::clone(&health));
         let sent = std::mem::replace(&mut batch, Vec::with_capacity(MAX_BATCH));
         tokio::spawn(async move {
-            run(script, conn, &health, sent).await;
+            run(script, conn, health, sent).await;
             drop(permit);
         });
     }
@@ -138,8 +144,8 @@ async fn drain(
 
 async fn run(
     script: &'static Script,
-    mut conn: ConnectionManager,
-    health: &Health,
+    conn: RedisConnection,
+    health: Arc<Health>,
     mut batch: Vec<Call>,
 ) {
     // Callers that gave up (past their deadline) need no reply, and their claims must not
@@ -148,6 +154,33 @@ async fn run(
     if batch.is_empty() {
         return;
     }
+    if !conn.is_cluster() {
+        return run_one_slot(script, conn, &health, batch).await;
+    }
+    // A cluster runs a script on one slot's keys only: one script call per slot (the keys'
+    // hash tags keep these few, see `keys`), all under way at once.
+    let mut by_slot: HashMap<Slot, Vec<Call>> = HashMap::new();
+    for call in batch {
+        by_slot
+            .entry(Slot::for_key(&call.key))
+            .or_default()
+            .push(call);
+    }
+    let mut calls = JoinSet::new();
+    for group in by_slot.into_values() {
+        let (conn, health) = (conn.clone(), Arc::clone(&health));
+        calls.spawn(async move { run_one_slot(script, conn, &health, group).await });
+    }
+    while calls.join_next().await.is_some() {}
+}
+
+/// One script call for `batch`, whose keys share a slot when on a cluster.
+async fn run_one_slot(
+    script: &'static Script,
+    mut conn: RedisConnection,
+    health: &Health,
+    batch: Vec<Call>,
+) {
     let mut invocation = script.prepare_invoke();
     for call in &batch {
         invocation.key(&call.key);

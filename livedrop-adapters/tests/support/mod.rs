@@ -11,7 +11,8 @@
 //! One file per backend, behind the feature that builds its adapter (media's local
 //! directory needs none), so a test binary compiles only the services it can run against:
 //! - `postgres`: a fresh schema per test, in either ledger mode.
-//! - `redis`: a backend per test under a key prefix of its own.
+//! - `redis`: a backend per test under a key prefix of its own; `redis_cluster`, the same
+//!   on a six-node Redis Cluster (`.ci/run`'s, or one the test process starts).
 //! - `kafka`: a bus per test on a topic of its own.
 //! - `media`: a local directory (always) and an S3 bucket (feature `s3`).
 //! - `redis_server`, `tansu`: a Redis server (stopped and restarted, or serving TLS) or a
@@ -37,6 +38,8 @@ pub mod postgres;
 pub mod postgres_tls_server;
 #[cfg(feature = "redis")]
 pub mod redis;
+#[cfg(feature = "redis")]
+pub mod redis_cluster;
 #[cfg(feature = "redis")]
 pub mod redis_server;
 #[cfg(feature = "kafka")]

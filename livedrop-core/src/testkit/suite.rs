@@ -42,7 +42,8 @@
 /// `event_bus_tail`), for a backend that provides nothing but the bus; `media:` likewise
 /// expands to the [`Media`](crate::ports::Media) cases only (module `media`), and `cache:`
 /// to the [`Cache`](crate::ports::Cache) cases only (module `cache`), for a second
-/// composition of a backend's cache.
+/// composition of a backend's cache; `idempotency:` and `rate_limiter:` likewise, for a
+/// second deployment of a backend's shared state (Redis Cluster).
 #[macro_export]
 macro_rules! conformance_suite {
     (@module ($make:expr) $ports:ident $module:ident ($arg:expr)
@@ -102,6 +103,32 @@ macro_rules! conformance_suite {
             invalidate_removes_exactly_the_given_keys,
             stats_count_hits_and_misses,
         ] []);
+    };
+    // The idempotency and rate-limit cases on their own, for a second deployment of a
+    // backend's shared state (a Redis Cluster beside a single Redis).
+    (@run idempotency ($make:expr)) => {
+        $crate::conformance_suite!(@module ($make) ports idempotency (&*ports.idempotency) [
+            begin_is_set_if_absent,
+            complete_stores_the_answer_for_replay,
+            abandon_frees_the_key,
+            complete_and_abandon_ignore_other_fingerprints,
+            completed_records_are_not_touched,
+            keys_of_different_users_never_collide,
+            in_flight_records_expire_after_the_lock_ttl,
+            completed_records_expire_after_retention,
+        ] [
+            concurrent_begins_start_exactly_once,
+        ]);
+    };
+    (@run rate_limiter ($make:expr)) => {
+        $crate::conformance_suite!(@module ($make) ports rate_limiter (&*ports.rate_limiter) [
+            a_fresh_bucket_grants_its_capacity_then_denies,
+            grants_stay_within_capacity_plus_refill,
+            a_denied_check_takes_nothing,
+            subjects_and_classes_are_independent,
+        ] [
+            concurrent_checks_never_overgrant,
+        ]);
     };
     (@run all ($make:expr)) => {
         $crate::conformance_suite!(@module ($make) ports ledger (&ports) [
@@ -182,18 +209,7 @@ macro_rules! conformance_suite {
             follow_of_unknown_user_or_creator_is_not_found,
             follow_lists_are_newest_first_and_paginated,
         ] []);
-        $crate::conformance_suite!(@module ($make) ports idempotency (&*ports.idempotency) [
-            begin_is_set_if_absent,
-            complete_stores_the_answer_for_replay,
-            abandon_frees_the_key,
-            complete_and_abandon_ignore_other_fingerprints,
-            completed_records_are_not_touched,
-            keys_of_different_users_never_collide,
-            in_flight_records_expire_after_the_lock_ttl,
-            completed_records_expire_after_retention,
-        ] [
-            concurrent_begins_start_exactly_once,
-        ]);
+        $crate::conformance_suite!(@run idempotency ($make));
         $crate::conformance_suite!(@module ($make) ports outbox (&ports) [
             claim_returns_a_keys_records_in_commit_order,
             a_key_is_leased_to_one_claimer_at_a_time,
@@ -220,14 +236,7 @@ macro_rules! conformance_suite {
             concurrent_marks_keep_the_latest_position,
         ]);
         $crate::conformance_suite!(@run cache ($make));
-        $crate::conformance_suite!(@module ($make) ports rate_limiter (&*ports.rate_limiter) [
-            a_fresh_bucket_grants_its_capacity_then_denies,
-            grants_stay_within_capacity_plus_refill,
-            a_denied_check_takes_nothing,
-            subjects_and_classes_are_independent,
-        ] [
-            concurrent_checks_never_overgrant,
-        ]);
+        $crate::conformance_suite!(@run rate_limiter ($make));
         $crate::conformance_suite!(@module ($make) ports audit_log (&*ports.audit) [
             appended_entries_read_back_unchanged,
             entries_are_newest_first_and_paginated,
@@ -281,6 +290,12 @@ macro_rules! conformance_suite {
     };
     (cache: $($factory:tt)*) => {
         $crate::conformance_suite!(@factory cache $($factory)*);
+    };
+    (idempotency: $($factory:tt)*) => {
+        $crate::conformance_suite!(@factory idempotency $($factory)*);
+    };
+    (rate_limiter: $($factory:tt)*) => {
+        $crate::conformance_suite!(@factory rate_limiter $($factory)*);
     };
     ($($factory:tt)*) => {
         $crate::conformance_suite!(@factory all $($factory)*);
