@@ -55,10 +55,13 @@
 //! - `routes`: one file per resource (`health`, `drops`, `auth`, ...) plus the 404/405
 //!   fallbacks; [`router`] assembles them, with `GET /openapi.json` and the `/docs` page.
 //! - `openapi`: the OpenAPI document's frame (info, `bearer` scheme, tags, problem
-//!   responses); each route file adds its own paths.
+//!   responses); each route file adds its own paths. `openapi_common`: what every route
+//!   shares (413/415 on JSON bodies, `X-Request-Id`, the RateLimit headers), added once.
 //! - [`background`]: the drop scheduler, the outbox relay and the event consumers.
 //! - [`shutdown`]: the ctrl-c / SIGTERM signal that starts a graceful shutdown.
-//! - [`telemetry`]: the `tracing` subscriber (`RUST_LOG`) and the Prometheus recorder.
+//! - [`telemetry`]: the `tracing` subscriber (`RUST_LOG`) and the Prometheus recorder;
+//!   `metric_catalog`: every metric's name, kind and help text; `process_metrics`: the
+//!   `process_*` metrics from `/proc`; `follow_metrics`: the follow store's query times.
 //! - `web`: the web app (`web/`, embedded at build time) at `/`, its assets under
 //!   `/app/<version>/`.
 
@@ -72,10 +75,14 @@ pub mod cors;
 mod duration_flag;
 pub mod error;
 pub mod extract;
+mod follow_metrics;
 mod http_metrics;
 pub mod media;
+mod metric_catalog;
 mod openapi;
+mod openapi_common;
 mod order_reply;
+mod process_metrics;
 pub mod rate_limit;
 pub mod readiness;
 pub mod realtime;

@@ -305,6 +305,10 @@ impl AppStateBuilder {
         let tokens = TokenKeys::new(&secret.unwrap_or_else(JwtSecret::random));
         // Install the recorder before anything (the background loops) records.
         crate::telemetry::prometheus();
+        let ports = Ports {
+            follows: Arc::new(crate::follow_metrics::TimedFollowStore(ports.follows)),
+            ..ports
+        };
         let reads = CachedReads::new(
             ports.cache.clone(),
             ports.catalog.clone(),

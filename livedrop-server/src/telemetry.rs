@@ -84,6 +84,7 @@ pub fn prometheus() -> PrometheusHandle {
             if metrics::set_global_recorder(recorder).is_err() {
                 tracing::warn!("a metrics recorder was already installed; /metrics stays empty");
             }
+            crate::metric_catalog::describe_all();
             handle
         })
         .clone()
@@ -93,8 +94,8 @@ pub fn prometheus() -> PrometheusHandle {
 /// `livedrop_cache_misses_total` and `livedrop_cache_hit_ratio` (hits over lookups, 0
 /// before the first). Read from the cache at scrape time, since the cache counts them.
 pub fn record_cache_stats(stats: livedrop_core::ports::CacheStats) {
-    metrics::gauge!("livedrop_cache_hits_total").set(stats.hits as f64);
-    metrics::gauge!("livedrop_cache_misses_total").set(stats.misses as f64);
+    metrics::counter!("livedrop_cache_hits_total").absolute(stats.hits);
+    metrics::counter!("livedrop_cache_misses_total").absolute(stats.misses);
     let lookups = stats.hits + stats.misses;
     let ratio = if lookups == 0 {
         0.0

@@ -81,3 +81,66 @@ async fn metrics_cover_routes_orders_cache_and_streams() {
         .unwrap();
     assert!(ratio > 0.0 && ratio < 1.0, "{ratio}");
 }
+
+/// Every metric a scrape shows says what it is (`# HELP`), the process is described the way
+/// every Prometheus client describes one, the build says its version, the cache's hits and
+/// misses are counters, and follow store reads are timed by query.
+#[tokio::test]
+async fn every_metric_has_help_and_the_process_and_build_are_described() {
+    let state = AppState::new(MemoryBackend::default().ports());
+    let (_, drop) = seed_drop(
+        &state,
+        window_from(Utc::now() - TimeDelta::minutes(1)),
+        StockPlan::new(5, 1, None).unwrap(),
+    )
+    .await;
+    let base = serve(state.clone()).await;
+    let http = reqwest::Client::new();
+    send(http.get(format!("{base}/api/drops/{}", drop.id))).await;
+    let count = format!("{base}/api/creators/{}/follower-count", drop.creator_id);
+    let followers = send(http.get(count)).await;
+    assert_eq!(followers.status, 200, "{followers:?}");
+
+    let body = reqwest::get(format!("{base}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let typed: Vec<&str> = body
+        .lines()
+        .filter_map(|line| line.strip_prefix("# TYPE "))
+        .map(|rest| rest.split(' ').next().unwrap())
+        .collect();
+    assert!(typed.len() > 10, "{body}");
+    for name in typed {
+        assert!(
+            body.contains(&format!("# HELP {name} ")),
+            "{name} has no HELP:\n{body}"
+        );
+    }
+    for wanted in [
+        "# TYPE livedrop_cache_hits_total counter",
+        "# TYPE livedrop_cache_misses_total counter",
+        concat!(
+            "livedrop_build_info{version=\"",
+            env!("CARGO_PKG_VERSION"),
+            "\"} 1"
+        ),
+        r#"livedrop_follower_query_seconds_count{query="count"}"#,
+    ] {
+        assert!(body.contains(wanted), "missing {wanted}:\n{body}");
+    }
+    let value = |name: &str| -> f64 {
+        body.lines()
+            .find_map(|line| line.strip_prefix(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("no {name}:\n{body}"))
+            .parse()
+            .unwrap()
+    };
+    assert!(value("process_resident_memory_bytes") > 1_000_000.0);
+    assert!(value("process_open_fds") >= 3.0);
+    assert!(value("process_max_fds") >= value("process_open_fds"));
+    assert!(value("process_start_time_seconds") > 1.6e9);
+    assert!(value("process_cpu_seconds_total") > 0.0);
+}

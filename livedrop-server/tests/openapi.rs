@@ -117,7 +117,83 @@ async fn the_document_is_openapi_3_1_with_a_bearer_scheme() {
         .iter()
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    assert_eq!(params, ["Idempotency-Key"]);
+    assert_eq!(params, ["Idempotency-Key", "x-request-id"]);
+}
+
+/// What the server applies to every route is in every operation: `413` and `415` wherever a
+/// JSON body is read, `X-Request-Id` sent and answered everywhere, the RateLimit headers on
+/// every rate-limited route's answers.
+#[tokio::test]
+async fn every_operation_states_what_every_route_shares() {
+    let base = serve(AppState::new(MemoryBackend::default().ports())).await;
+    let doc = document(&base).await;
+    for (method, path) in operations(&doc) {
+        let operation = &doc["paths"][&path][method.to_lowercase()];
+        let name = format!("{method} {path}");
+        let responses = operation["responses"].as_object().unwrap();
+        if operation["requestBody"]["content"]
+            .get("application/json")
+            .is_some()
+        {
+            for status in ["413", "415"] {
+                assert!(responses.contains_key(status), "{name} lacks {status}");
+            }
+        }
+        let sends_id = operation["parameters"]
+            .as_array()
+            .is_some_and(|p| p.iter().any(|p| p["name"] == "x-request-id"));
+        assert!(sends_id, "{name} does not take X-Request-Id");
+        for (status, response) in responses {
+            if response.get("$ref").is_some() {
+                continue;
+            }
+            let headers = &response["headers"];
+            assert!(
+                headers.get("x-request-id").is_some(),
+                "{name} {status} does not carry X-Request-Id"
+            );
+            if responses.contains_key("429") {
+                for header in ["RateLimit", "RateLimit-Policy"] {
+                    assert!(
+                        headers.get(header).is_some(),
+                        "{name} {status} lacks {header}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Each stream's frames have one schema per event type, told apart by `event`.
+#[tokio::test]
+async fn the_event_streams_describe_each_event_type() {
+    let base = serve(AppState::new(MemoryBackend::default().ports())).await;
+    let doc = document(&base).await;
+    let kinds = |schema: &str| -> Vec<String> {
+        doc["components"]["schemas"][schema]["oneOf"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{schema} is not one of several frames"))
+            .iter()
+            .map(|frame| {
+                let event = &frame["properties"]["event"];
+                event["enum"][0]
+                    .as_str()
+                    .or_else(|| event["pattern"].as_str())
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect()
+    };
+    assert_eq!(
+        kinds("UserStreamFrame"),
+        ["open", "reset", "reconnect", r"^[a-z_]+\.[a-z_]+$"]
+    );
+    assert_eq!(kinds("DropStreamFrame"), ["stock", "reconnect"]);
+    let stream = &doc["paths"]["/api/realtime/events"]["get"]["responses"]["200"]["content"];
+    assert_eq!(
+        stream["text/event-stream"]["schema"]["$ref"],
+        "#/components/schemas/UserStreamFrame"
+    );
 }
 
 #[tokio::test]

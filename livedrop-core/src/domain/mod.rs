@@ -28,6 +28,7 @@ mod sign_in;
 mod text;
 mod user;
 mod validation;
+mod whole_number;
 
 pub use audit::{AuditAction, AuditDetail, AuditEntry, AuditTarget};
 pub use book::DropBook;
@@ -43,3 +44,4 @@ pub use sign_in::SignInRefusal;
 pub use text::{Description, DisplayName, Email, Handle, PersonName, Title};
 pub use user::{Creator, Follow, FollowChange, User};
 pub use validation::ValidationError;
+pub use whole_number::{WholeNumber, optional_whole, whole};

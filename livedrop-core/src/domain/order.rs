@@ -5,12 +5,12 @@ use std::{fmt, sync::Arc};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{DropStatus, ValidationError};
+use super::{DropStatus, ValidationError, WholeNumber};
 use crate::ids::{DropId, OrderId, UserId};
 
 /// Units in one order: 1 to [`Quantity::MAX`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "i64", into = "u32")]
+#[serde(try_from = "WholeNumber", into = "u32")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "openapi", schema(value_type = u32, minimum = 1, maximum = 10))]
 pub struct Quantity(u32);
@@ -209,6 +209,15 @@ impl OrderRejection {
             OrderRejection::LimitReached { .. } => "limit_reached",
             OrderRejection::DropNotFound => "drop_not_found",
         }
+    }
+}
+
+/// JSON's `8.0` as well as `8` (see [`WholeNumber`]).
+impl TryFrom<WholeNumber> for Quantity {
+    type Error = ValidationError;
+
+    fn try_from(number: WholeNumber) -> Result<Self, Self::Error> {
+        Self::try_from(number.0)
     }
 }
 

@@ -32,13 +32,21 @@ fn bounded_text(
     Ok(trimmed.to_owned())
 }
 
+// Each use states its OpenAPI constraints (the schema attributes take literals only):
+// the length bounds, and a `pattern` saying what `bounded_text` refuses: a required text
+// needs something besides whitespace and holds no control character; an optional one may
+// hold newlines and tabs.
 macro_rules! text_type {
-    ($(#[$doc:meta])* $name:ident, field = $field:literal, max = $max:expr, required = $required:expr) => {
+    ($(#[$doc:meta])* $name:ident, field = $field:literal, max = $max:tt, required = $required:expr,
+     min_length = $min:tt, pattern = $pattern:tt) => {
         $(#[$doc])*
         #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[serde(try_from = "String", into = "String")]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        #[cfg_attr(
+            feature = "openapi",
+            schema(value_type = String, min_length = $min, max_length = $max, pattern = $pattern)
+        )]
         pub struct $name(String);
 
         impl $name {
@@ -89,19 +97,23 @@ macro_rules! text_type {
 
 text_type!(
     /// A product title: 1 to 120 characters, trimmed, no control characters.
-    Title, field = "title", max = 120, required = true
+    Title, field = "title", max = 120, required = true,
+    min_length = 1, pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
 );
 text_type!(
     /// A product description: up to 5,000 characters; newlines allowed.
-    Description, field = "description", max = 5_000, required = false
+    Description, field = "description", max = 5000, required = false,
+    min_length = 0, pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
 );
 text_type!(
     /// A creator's display name: 1 to 80 characters, trimmed.
-    DisplayName, field = "displayName", max = 80, required = true
+    DisplayName, field = "displayName", max = 80, required = true,
+    min_length = 1, pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
 );
 text_type!(
     /// A user's name: 1 to 80 characters, trimmed.
-    PersonName, field = "name", max = 80, required = true
+    PersonName, field = "name", max = 80, required = true,
+    min_length = 1, pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
 );
 
 /// A creator handle: 3 to 30 characters of `a-z`, `0-9` and `_`, starting with a letter.
@@ -109,7 +121,10 @@ text_type!(
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "openapi", schema(value_type = String))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(value_type = String, pattern = r"^@?[A-Za-z][A-Za-z0-9_]{2,29}$")
+)]
 pub struct Handle(String);
 
 impl Handle {

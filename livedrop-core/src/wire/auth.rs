@@ -21,10 +21,20 @@ pub const BEARER: &str = "Bearer";
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RegisterBody {
     /// The sign-in email (unique, case-insensitive).
+    #[cfg_attr(feature = "openapi", schema(format = Email, max_length = 254))]
     pub email: String,
-    /// The shown name.
+    /// The shown name: 1 to 80 characters once trimmed, no control characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 80,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+        )
+    )]
     pub name: String,
-    /// 8 to 128 characters.
+    /// 8 to 128 characters, taken exactly as typed.
+    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 128))]
     pub password: String,
 }
 

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{
     CurrencyCode, Description, DisplayName, DropWindow, Handle, PriceCents, ProductDetails,
-    StockPlan, Title, ValidationError,
+    StockPlan, Title, ValidationError, optional_whole, whole,
 };
 use crate::ids::{CreatorId, ProductId};
 use crate::ports::ImageType;
@@ -61,14 +61,20 @@ pub struct CreateDropBody {
     pub product_id: ProductId,
     /// When it goes live.
     pub start_at: DateTime<Utc>,
-    /// When it ends.
+    /// When it ends: after `startAt` (`400 start_not_before_end`).
     pub end_at: DateTime<Utc>,
     /// Units for sale.
+    #[serde(deserialize_with = "whole")]
     pub initial_stock: i64,
     /// `stock.low` fires when stock falls to this.
+    #[serde(deserialize_with = "whole")]
     pub low_stock_threshold: i64,
     /// Most units one buyer may hold.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "optional_whole",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub max_per_user: Option<i64>,
 }
 
@@ -113,7 +119,9 @@ pub struct ImageUploadBody {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProductImagesBody {
-    /// Keys that upload URLs of this product named (`key` of their answer), at most 8.
+    /// Keys that upload URLs of this product named (`key` of their answer), at most 8;
+    /// any other key is `400 image_not_of_product`.
+    #[cfg_attr(feature = "openapi", schema(max_items = 8))]
     pub keys: Vec<String>,
 }
 

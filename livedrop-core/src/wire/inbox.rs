@@ -71,7 +71,8 @@ impl From<&Notification> for InboxPosition {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MarkReadBody {
-    /// The newest notification read.
+    /// The newest notification read: one listed already, so never ahead of the server's
+    /// clock (`400 read_mark_in_future`).
     pub up_to: InboxPosition,
 }
 

@@ -20,7 +20,9 @@ pub struct PageQuery(pub PageRequest);
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
-    /// The `nextCursor` of the previous page; absent for the first.
+    /// The `nextCursor` of the previous page; absent for the first. Opaque: 34 characters
+    /// of URL-safe base64 (a version byte, a sort key and an id).
+    #[param(pattern = r"^A[Q-Za-f][A-Za-z0-9_-]{31}[AQgw]$")]
     cursor: Option<String>,
     /// Items per page (default 20).
     #[param(value_type = Option<u16>, minimum = 1, maximum = 100)]

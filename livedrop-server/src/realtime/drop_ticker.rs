@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::frame::Frame;
 
 /// A drop's public state, as its stream sends it (`event: stock`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DropTick {
     /// The drop.

@@ -24,6 +24,14 @@ pub enum CloseReason {
 }
 
 impl CloseReason {
+    /// Every reason, for the streams' OpenAPI schema.
+    pub const ALL: [CloseReason; 4] = [
+        CloseReason::ShuttingDown,
+        CloseReason::LifetimeReached,
+        CloseReason::SlowClient,
+        CloseReason::Resync,
+    ];
+
     /// The `reason` the `reconnect` event names.
     pub fn as_str(self) -> &'static str {
         match self {

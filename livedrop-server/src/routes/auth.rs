@@ -41,7 +41,7 @@ pub(super) fn account_routes() -> OpenApiRouter<AppState> {
 }
 
 /// `201` with the user and their first tokens.
-#[utoipa::path(post, path = "/api/auth/register", tag = "auth",
+#[utoipa::path(post, path = "/api/auth/register", operation_id = "register_user", tag = "auth",
     request_body = RegisterBody,
     responses(
         (status = 201, description = "Registered and signed in", body = Registered),
@@ -62,7 +62,7 @@ async fn register(
 }
 
 /// `200` with a token pair, or `401 invalid_credentials`.
-#[utoipa::path(post, path = "/api/auth/login", tag = "auth",
+#[utoipa::path(post, path = "/api/auth/login", operation_id = "log_in", tag = "auth",
     request_body = LoginBody,
     responses(
         (status = 200, description = "Signed in", body = TokenPair),
@@ -79,7 +79,7 @@ async fn login(
 }
 
 /// `200` with the next pair, or `401 invalid_refresh_token` / `refresh_token_reused`.
-#[utoipa::path(post, path = "/api/auth/refresh", tag = "auth",
+#[utoipa::path(post, path = "/api/auth/refresh", operation_id = "refresh_tokens", tag = "auth",
     request_body = RefreshBody,
     responses(
         (status = 200, description = "The next token pair (the presented refresh token is spent)", body = TokenPair),
@@ -96,7 +96,7 @@ async fn refresh(
 }
 
 /// `204`: the token's sign-in is over, on every device holding one of its tokens.
-#[utoipa::path(post, path = "/api/auth/logout", tag = "auth",
+#[utoipa::path(post, path = "/api/auth/logout", operation_id = "log_out", tag = "auth",
     request_body = RefreshBody,
     responses(
         (status = 204, description = "The sign-in's token family is revoked"),
@@ -112,7 +112,7 @@ async fn logout(
 }
 
 /// The caller's own user (personal, so not cached either).
-#[utoipa::path(get, path = "/api/auth/me", tag = "auth", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/auth/me", operation_id = "get_my_account", tag = "auth", security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller's user", body = User),
         (status = 401, response = Unauthorized),
@@ -125,7 +125,7 @@ async fn me(State(state): State<AppState>, AuthUser(user): AuthUser) -> Result<R
 
 /// A single-use realtime token for the caller's event stream, while the access token's
 /// sign-in is on: `401 sign_in_ended` after its logout or revocation.
-#[utoipa::path(get, path = "/api/realtime/token", tag = "auth", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/realtime/token", operation_id = "issue_realtime_token", tag = "auth", security(("bearer" = [])),
     responses(
         (status = 200, description = "A 60 s token that opens the event stream once", body = RealtimeToken),
         (status = 401, response = Unauthorized),

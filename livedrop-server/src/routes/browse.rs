@@ -27,7 +27,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 #[into_params(parameter_in = Query)]
 struct StatusQuery {
     /// `upcoming`, `live` (the default), `sold_out` or `ended`.
-    #[param(example = "live")]
+    #[param(example = "live", pattern = "^(upcoming|live|sold_out|ended)$")]
     status: Option<String>,
 }
 
@@ -69,7 +69,7 @@ async fn browse_drops(
 /// `404` for an unknown creator.
 #[utoipa::path(
     get,
-    path = "/api/creators/{id}/drops",
+    path = "/api/creators/{id}/drops", operation_id = "list_creator_drops",
     tag = "browse",
     params(("id" = uuid::Uuid, Path, description = "The creator"), PageParams),
     responses(

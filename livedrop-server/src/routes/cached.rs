@@ -30,7 +30,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 /// The creator, through the cache.
 #[utoipa::path(
     get,
-    path = "/api/creators/{id}",
+    path = "/api/creators/{id}", operation_id = "get_creator",
     tag = "catalog",
     params(("id" = uuid::Uuid, Path, description = "The creator")),
     responses(
@@ -50,7 +50,7 @@ async fn creator(
 /// The product, through the cache.
 #[utoipa::path(
     get,
-    path = "/api/products/{id}",
+    path = "/api/products/{id}", operation_id = "get_product",
     tag = "catalog",
     params(("id" = uuid::Uuid, Path, description = "The product")),
     responses(
@@ -70,7 +70,7 @@ async fn product(
 /// The drop, through the cache.
 #[utoipa::path(
     get,
-    path = "/api/drops/{id}",
+    path = "/api/drops/{id}", operation_id = "get_drop_cached",
     tag = "catalog",
     params(("id" = uuid::Uuid, Path, description = "The drop")),
     responses(

@@ -159,7 +159,7 @@ async fn browse_products(
 /// or for another user's id (as every `/users/{id}/...` route).
 #[utoipa::path(
     get,
-    path = "/users/{id}/creator",
+    path = "/users/{id}/creator", operation_id = "get_creator_of_user",
     tag = "catalog",
     params(("id" = uuid::Uuid, Path, description = "The caller's own user id")),
     security(("bearer" = [])),

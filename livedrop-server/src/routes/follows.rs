@@ -42,7 +42,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 /// How many users follow a creator (public, as on its page); `404` for an unknown creator.
 #[utoipa::path(
     get,
-    path = "/api/creators/{id}/follower-count",
+    path = "/api/creators/{id}/follower-count", operation_id = "count_followers",
     tag = "follows",
     params(("id" = uuid::Uuid, Path, description = "The creator")),
     responses(
@@ -64,7 +64,7 @@ async fn follower_count(
 /// The caller follows a creator (again: `changed: false`); `404` for an unknown creator.
 #[utoipa::path(
     post,
-    path = "/follow",
+    path = "/follow", operation_id = "follow_creator",
     tag = "follows",
     request_body = FollowBody,
     security(("bearer" = [])),
@@ -89,7 +89,7 @@ async fn follow(
 /// The caller stops following a creator (not following: `changed: false`).
 #[utoipa::path(
     delete,
-    path = "/follow/{id}",
+    path = "/follow/{id}", operation_id = "unfollow_creator",
     tag = "follows",
     params(("id" = uuid::Uuid, Path, description = "The creator to stop following")),
     security(("bearer" = [])),
@@ -112,7 +112,7 @@ async fn unfollow(
 /// The creators the caller follows, newest first; private.
 #[utoipa::path(
     get,
-    path = "/users/{id}/following",
+    path = "/users/{id}/following", operation_id = "list_followed_creators",
     tag = "follows",
     params(("id" = uuid::Uuid, Path, description = "The caller's own user id"), PageParams),
     security(("bearer" = [])),
@@ -138,7 +138,7 @@ async fn following(
 /// unknown creator, `403` for anyone else.
 #[utoipa::path(
     get,
-    path = "/creators/{id}/followers",
+    path = "/creators/{id}/followers", operation_id = "list_followers",
     tag = "follows",
     params(("id" = uuid::Uuid, Path, description = "The caller's creator"), PageParams),
     security(("bearer" = [])),
@@ -177,7 +177,7 @@ struct CheckQuery {
 /// Whether `userId` follows `creatorId`, asked by that user or the creator's owner.
 #[utoipa::path(
     get,
-    path = "/follow/check",
+    path = "/follow/check", operation_id = "check_following",
     tag = "follows",
     params(CheckQuery),
     security(("bearer" = [])),

@@ -20,7 +20,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 /// Alive: answers as long as the process serves HTTP at all.
 #[utoipa::path(
     get,
-    path = "/healthz",
+    path = "/healthz", operation_id = "check_health",
     tag = "operations",
     responses((status = 200, description = "Alive", body = HealthStatus))
 )]
@@ -35,7 +35,7 @@ async fn healthz() -> Json<HealthStatus> {
 /// their errors, which are logged).
 #[utoipa::path(
     get,
-    path = "/readyz",
+    path = "/readyz", operation_id = "check_readiness",
     tag = "operations",
     responses(
         (status = 200, description = "Every backend answers", body = HealthStatus),

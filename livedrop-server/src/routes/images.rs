@@ -29,7 +29,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 /// Only the owner of the product's creator gets one (`403` otherwise).
 #[utoipa::path(
     post,
-    path = "/api/products/{id}/images",
+    path = "/api/products/{id}/images", operation_id = "create_image_upload_url",
     tag = "media",
     params(("id" = uuid::Uuid, Path, description = "The product")),
     request_body = ImageUploadBody,
@@ -63,7 +63,7 @@ async fn upload_url(
 /// owner may (`403`).
 #[utoipa::path(
     put,
-    path = "/api/products/{id}/images",
+    path = "/api/products/{id}/images", operation_id = "set_product_images",
     tag = "media",
     params(("id" = uuid::Uuid, Path, description = "The product")),
     request_body = ProductImagesBody,

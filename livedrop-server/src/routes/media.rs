@@ -15,7 +15,7 @@ use livedrop_core::ports::{MediaKey, UploadGrant, UploadRefused};
 use livedrop_core::wire::Problem;
 use serde::Deserialize;
 
-use crate::openapi::{Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType};
+use crate::openapi::{BadRequest, Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType};
 use crate::{ApiError, AppState};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -49,11 +49,18 @@ fn no_store() -> ApiError {
     not_found("this server does not store media; images are served by the media backend")
 }
 
-#[utoipa::path(put, path = "/media/{*key}", tag = "media",
-    params(("key" = String, Path, description = "The object's key, from the upload URL"), SignedQuery),
+#[utoipa::path(put, path = "/media/{*key}", operation_id = "upload_media", tag = "media",
+    params(
+        (
+            "key" = String, Path,
+            description = "The object's key, from the upload URL: `products/{productId}/{imageId}.{ext}`"
+        ),
+        SignedQuery
+    ),
     request_body(content = Vec<u8>, content_type = "image/*", description = "The image, of the type the URL was signed for"),
     responses(
         (status = 201, description = "Stored; `Location` is where it is served"),
+        (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 413, response = PayloadTooLarge),
@@ -135,8 +142,11 @@ fn refused(refusal: UploadRefused) -> ApiError {
     ApiError::Problem(Problem::new(status, code, title).with_detail(detail))
 }
 
-#[utoipa::path(get, path = "/media/{*key}", tag = "media",
-    params(("key" = String, Path, description = "The object's key")),
+#[utoipa::path(get, path = "/media/{*key}", operation_id = "get_media", tag = "media",
+    params((
+        "key" = String, Path,
+        description = "The object's key: `products/{productId}/{imageId}.{ext}`"
+    )),
     responses(
         (status = 200, description = "The image, cacheable for a year (`ETag`, immutable)", content_type = "image/*", body = Vec<u8>),
         (status = 302, description = "With media on S3: where the bucket serves the key"),

@@ -14,7 +14,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 
 #[utoipa::path(
     get,
-    path = "/metrics",
+    path = "/metrics", operation_id = "get_metrics",
     tag = "operations",
     responses((
         status = 200,
@@ -25,6 +25,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 )]
 async fn render(State(state): State<AppState>) -> impl IntoResponse {
     crate::telemetry::record_cache_stats(state.reads().cache_stats());
+    crate::process_metrics::record();
     let handle = crate::telemetry::prometheus();
     // Histograms keep their samples until an upkeep folds them in; a scrape is a good time.
     handle.run_upkeep();

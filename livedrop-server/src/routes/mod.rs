@@ -15,7 +15,8 @@
 //! - `drops`: the authoritative read of one drop; `cached`: the cached reads of creators,
 //!   products and drops through the cache port; `browse`: drops by status.
 //! - `follows`, `notifications`: follows and follower lists; the caller's inbox.
-//! - `realtime`: the caller's events as server-sent events.
+//! - `realtime`: the caller's events as server-sent events; `stream_frames`: the OpenAPI
+//!   schemas of their frames, one per event type.
 //! - `images`: signed upload URLs for product images; `media`: the server's own media
 //!   store (uploads and images), outside the JSON body limit since it reads up to the
 //!   signed size.
@@ -37,6 +38,7 @@ mod metrics;
 mod notifications;
 mod orders;
 mod realtime;
+mod stream_frames;
 mod web_session;
 
 use axum::Router;
@@ -50,6 +52,7 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
 use crate::AppState;
 use crate::extract::JSON_BODY_LIMIT;
 use crate::openapi::{ApiDoc, with_openapi_templates};
+use crate::openapi_common::with_common_parts;
 use crate::rate_limit::limit;
 
 /// Where the OpenAPI document and the interactive docs page are served.
@@ -67,7 +70,7 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
     // Swagger UI's files are compiled in (`vendored`), and its validator badge would call
     // validator.swagger.io, so it is off: the page loads nothing from other hosts.
     let docs = SwaggerUi::new(DOCS_PATH)
-        .url(OPENAPI_PATH, with_openapi_templates(doc))
+        .url(OPENAPI_PATH, with_common_parts(with_openapi_templates(doc)))
         .config(Config::new([OPENAPI_PATH]).validator_url("none"));
     api.merge(docs)
         .merge(crate::web::routes())

@@ -36,7 +36,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 /// The caller's notifications, newest first.
 #[utoipa::path(
     get,
-    path = "/api/notifications",
+    path = "/api/notifications", operation_id = "list_my_notifications",
     tag = "notifications",
     params(PageParams),
     security(("bearer" = [])),
@@ -62,7 +62,7 @@ async fn inbox(
 /// `400 invalid_json` / `invalid_body`. Refused bodies change nothing.
 #[utoipa::path(
     post,
-    path = "/api/notifications/read",
+    path = "/api/notifications/read", operation_id = "mark_notifications_read",
     tag = "notifications",
     request_body = MarkReadBody,
     security(("bearer" = [])),
@@ -90,7 +90,7 @@ async fn mark_read(
 /// before the first mark), counted up to 100 (`capped` past it), and the mark itself.
 #[utoipa::path(
     get,
-    path = "/api/notifications/unread",
+    path = "/api/notifications/unread", operation_id = "count_unread_notifications",
     tag = "notifications",
     security(("bearer" = [])),
     responses(

@@ -44,7 +44,8 @@ pub(super) fn manage() -> OpenApiRouter<AppState> {
     tag = "orders",
     params((
         "Idempotency-Key" = String, Header,
-        description = "Unique per intended order (up to 255 characters); a retry sends the same"
+        description = "Unique per intended order: 1 to 255 visible ASCII characters; a retry sends the same",
+        pattern = r"^[!-~]{1,255}$"
     )),
     request_body = PlaceOrderBody,
     security(("bearer" = [])),
@@ -83,7 +84,7 @@ async fn place_order(
 /// One of the caller's orders.
 #[utoipa::path(
     get,
-    path = "/orders/{id}",
+    path = "/orders/{id}", operation_id = "get_order",
     tag = "orders",
     params(("id" = uuid::Uuid, Path, description = "The order")),
     security(("bearer" = [])),
@@ -107,7 +108,7 @@ async fn order(
 /// `200` with `changed: false`.
 #[utoipa::path(
     post,
-    path = "/orders/{id}/cancel",
+    path = "/orders/{id}/cancel", operation_id = "cancel_order",
     tag = "orders",
     params(("id" = uuid::Uuid, Path, description = "The order")),
     security(("bearer" = [])),
@@ -132,7 +133,7 @@ async fn cancel(
 /// The caller's orders, newest first. Another user's list is `404`.
 #[utoipa::path(
     get,
-    path = "/users/{id}/orders",
+    path = "/users/{id}/orders", operation_id = "list_user_orders",
     tag = "orders",
     params(("id" = uuid::Uuid, Path, description = "The caller's own user id"), PageParams),
     security(("bearer" = [])),

@@ -27,6 +27,7 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::stream_frames::{DropStreamFrame, UserStreamFrame};
 use crate::auth::admit_realtime;
 use crate::extract::{PathId, QueryParams};
 use crate::openapi::{BadRequest, NotFound, StreamsUnavailable, TooManyRequests, Unauthorized};
@@ -52,7 +53,7 @@ struct TokenQuery {
 /// The caller's events as they happen, after `Last-Event-ID` when resuming.
 #[utoipa::path(
     get,
-    path = "/api/realtime/events",
+    path = "/api/realtime/events", operation_id = "stream_my_events",
     tag = "notifications",
     params(
         TokenQuery,
@@ -66,7 +67,7 @@ struct TokenQuery {
             status = 200,
             description = "Server-sent events: `event:` is the event's type (or `open`, `reset`, `reconnect`), `id:` its position, `data:` the event as JSON (schema `Event`)",
             content_type = "text/event-stream",
-            body = String
+            body = UserStreamFrame
         ),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
@@ -99,7 +100,7 @@ async fn events(
 /// most ten a second. No token; no resume (a reconnect starts from the state then).
 #[utoipa::path(
     get,
-    path = "/api/drops/{id}/events",
+    path = "/api/drops/{id}/events", operation_id = "stream_drop_stock",
     tag = "drops",
     params(("id" = uuid::Uuid, Path, description = "The drop")),
     responses(
@@ -107,7 +108,7 @@ async fn events(
             status = 200,
             description = "Server-sent events `stock`: `data:` is `{dropId, available, status?, at}` (`status` when the news says it); a `reconnect` event ends the stream",
             content_type = "text/event-stream",
-            body = String
+            body = DropStreamFrame
         ),
         (status = 400, response = BadRequest),
         (status = 404, response = NotFound),

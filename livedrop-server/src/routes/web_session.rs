@@ -41,7 +41,7 @@ pub(super) fn renewal_routes() -> OpenApiRouter<AppState> {
 }
 
 /// `201` with the session; the refresh token is set as the `livedrop_session` cookie.
-#[utoipa::path(post, path = "/api/auth/web/register", tag = "auth",
+#[utoipa::path(post, path = "/api/auth/web/register", operation_id = "web_register_user", tag = "auth",
     request_body = RegisterBody,
     responses(
         (status = 201, description = "Registered and signed in; `Set-Cookie: livedrop_session` (HttpOnly)", body = WebSession),
@@ -60,7 +60,7 @@ async fn web_register(
 }
 
 /// `200` with the session, or `401 invalid_credentials`.
-#[utoipa::path(post, path = "/api/auth/web/login", tag = "auth",
+#[utoipa::path(post, path = "/api/auth/web/login", operation_id = "web_log_in", tag = "auth",
     request_body = LoginBody,
     responses(
         (status = 200, description = "Signed in; `Set-Cookie: livedrop_session` (HttpOnly)", body = WebSession),
@@ -82,7 +82,7 @@ async fn web_login(
 /// Spends the cookie's refresh token: `200` with a new access token and the next cookie.
 /// Without a live one, `401` (`invalid_refresh_token`, `refresh_token_reused`) and the
 /// cookie is removed: the page is simply signed out. Any other failure leaves the cookie.
-#[utoipa::path(post, path = "/api/auth/web/refresh", tag = "auth",
+#[utoipa::path(post, path = "/api/auth/web/refresh", operation_id = "web_refresh_session", tag = "auth",
     params(("livedrop_session" = String, Cookie, description = "The refresh token (HttpOnly cookie)")),
     responses(
         (status = 200, description = "A fresh access token; the cookie holds the next refresh token", body = WebSession),
@@ -111,8 +111,8 @@ async fn web_refresh(
 }
 
 /// `204`: the cookie's sign-in is revoked (on every tab) and the cookie removed.
-#[utoipa::path(post, path = "/api/auth/web/logout", tag = "auth",
-    params(("livedrop_session" = String, Cookie, description = "The refresh token (HttpOnly cookie)")),
+#[utoipa::path(post, path = "/api/auth/web/logout", operation_id = "web_log_out", tag = "auth",
+    params(("livedrop_session" = Option<String>, Cookie, description = "The refresh token (HttpOnly cookie); without one there is nothing to revoke and the answer is the same")),
     responses(
         (status = 204, description = "Signed out; the cookie is removed"),
         (status = 403, response = Forbidden),
