@@ -46,12 +46,7 @@ impl EventHandler for Stalled {
 
 /// The value of `livedrop_consumer_lag{group}` on the server's `/metrics`, if present.
 async fn lag_of(base: &str, group: &str) -> Option<f64> {
-    let body = reqwest::get(format!("{base}/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let body = support::scrape(base).await;
     let series = format!("livedrop_consumer_lag{{group=\"{group}\"}} ");
     body.lines()
         .find_map(|line| line.strip_prefix(&series))

@@ -11,7 +11,9 @@ use livedrop_server::AppState;
 use serde_json::json;
 
 use support::sse::Reader;
-use support::{access_token, realtime_token, register_user, seed_drop, send, serve, window_from};
+use support::{
+    access_token, realtime_token, register_user, scrape, seed_drop, send, serve, window_from,
+};
 
 #[tokio::test]
 async fn metrics_cover_routes_orders_cache_and_streams() {
@@ -56,12 +58,7 @@ async fn metrics_cover_routes_orders_cache_and_streams() {
     let realtime = realtime_token(&state, buyer).await;
     let _stream = Reader::open(&format!("{base}/api/realtime/events?token={realtime}")).await;
 
-    let body = reqwest::get(format!("{base}/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let body = scrape(&base).await;
     for wanted in [
         r#"livedrop_http_request_duration_seconds_bucket{method="GET",route="/drops/{id}",le="0.001"}"#,
         r#"livedrop_http_requests_total{method="GET",route="/api/drops/{id}",status="200"} 2"#,
@@ -101,12 +98,7 @@ async fn every_metric_has_help_and_the_process_and_build_are_described() {
     let followers = send(http.get(count)).await;
     assert_eq!(followers.status, 200, "{followers:?}");
 
-    let body = reqwest::get(format!("{base}/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let body = scrape(&base).await;
     let typed: Vec<&str> = body
         .lines()
         .filter_map(|line| line.strip_prefix("# TYPE "))

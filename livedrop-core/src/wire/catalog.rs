@@ -63,13 +63,17 @@ pub struct CreateDropBody {
     pub start_at: DateTime<Utc>,
     /// When it ends: after `startAt` (`400 start_not_before_end`).
     pub end_at: DateTime<Utc>,
-    /// Units for sale.
+    /// Units for sale: 1 to 2,147,483,647.
     #[serde(deserialize_with = "whole")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 2147483647))]
     pub initial_stock: i64,
-    /// `stock.low` fires when stock falls to this.
+    /// `stock.low` fires when stock falls to this: 0 (never) up to `initialStock`
+    /// (`400 low_stock_threshold_out_of_range` above it).
     #[serde(deserialize_with = "whole")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 2147483647))]
     pub low_stock_threshold: i64,
-    /// Most units one buyer may hold.
+    /// Most units one buyer may hold: 1 or more.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     #[serde(
         default,
         deserialize_with = "optional_whole",

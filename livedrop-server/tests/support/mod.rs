@@ -166,3 +166,13 @@ pub async fn send(request: reqwest::RequestBuilder) -> Answer {
         body,
     }
 }
+
+/// The server's `/metrics` text.
+pub async fn scrape(base: &str) -> String {
+    reqwest::get(format!("{base}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
