@@ -5,13 +5,13 @@ use std::collections::{HashSet, VecDeque};
 use std::time::Duration;
 
 use backon::{BackoffBuilder, ExponentialBuilder};
-use eventsource_stream::{Event as SseEvent, EventStreamError, Eventsource};
 use futures_util::stream::{self, BoxStream, Stream, StreamExt};
 use livedrop_core::domain::Event;
 use livedrop_core::ids::EventId;
 use livedrop_core::wire::RealtimeToken;
 use reqwest::header::ACCEPT;
 use reqwest::{Method, StatusCode};
+use sse_stream::{Sse, SseByteStream};
 
 use crate::call::Call;
 use crate::{Client, ClientError, Result};
@@ -106,7 +106,7 @@ impl<'c> RealtimeHandler<'c> {
     }
 }
 
-type SseBody = BoxStream<'static, Result<SseEvent, EventStreamError<reqwest::Error>>>;
+type SseBody = BoxStream<'static, Result<Sse, sse_stream::Error>>;
 
 /// The stream's state between items.
 struct Feed {
@@ -146,30 +146,37 @@ impl Feed {
                 self.retry_later();
                 continue;
             };
-            if !sse.id.is_empty() {
-                self.last_id = Some(sse.id.clone());
+            if let Some(id) = sse.id.as_ref().filter(|id| !id.is_empty()) {
+                self.last_id = Some(id.clone());
             }
-            if sse.event == "reconnect" {
+            // No `event:` means `message` (the format's default); no `data:`, nothing to
+            // read (a block of metadata only).
+            let kind = sse.event.as_deref().unwrap_or("message");
+            let Some(data) = sse.data.as_deref() else {
+                continue;
+            };
+            if kind == "reconnect" {
                 self.retry_later();
                 continue;
             }
-            if sse.event == "reset" {
-                let reason = serde_json::from_str::<serde_json::Value>(&sse.data)
+            if kind == "reset" {
+                let reason = serde_json::from_str::<serde_json::Value>(data)
                     .ok()
                     .and_then(|data| data["reason"].as_str().map(str::to_owned))
                     .unwrap_or_default();
                 return Some(Err(ClientError::StreamReset { reason }));
             }
-            if sse.event == "open" {
+            if kind == "open" {
                 // The stream's starting position (kept above), so a cut before the first
                 // event still resumes from here.
                 continue;
             }
-            match serde_json::from_str::<Event>(&sse.data) {
+            match serde_json::from_str::<Event>(data) {
                 Ok(event) => {
                     self.backoff = backoff();
                     if self.recent.insert(event.id) {
-                        return Some(Ok(RealtimeEvent { id: sse.id, event }));
+                        let id = sse.id.unwrap_or_default();
+                        return Some(Ok(RealtimeEvent { id, event }));
                     }
                 }
                 Err(source) => {
@@ -215,7 +222,7 @@ async fn connect(client: &Client, last_id: Option<&str>) -> Result<SseBody> {
         let body = response.bytes().await?;
         return Err(ClientError::from_answer(status, &headers, &body));
     }
-    Ok(response.bytes_stream().eventsource().boxed())
+    Ok(SseByteStream::new(response.bytes_stream()).boxed())
 }
 
 /// The ids of the last [`RECENT_IDS`] events yielded.

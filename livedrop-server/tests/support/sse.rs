@@ -1,8 +1,11 @@
-//! A minimal server-sent events reader for the tests: enough of the format
-//! (`event:`, `id:`, `data:` lines, blank-line separated, `:` comments) to check what the
-//! server streams.
+//! A server-sent events reader for the tests, on `sse-stream` (the client's parser): the
+//! events as a browser's `EventSource` would read them, however the bytes are chunked.
 
 use std::time::Duration;
+
+use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
+use sse_stream::{Sse, SseByteStream};
 
 /// One event as received.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -21,8 +24,7 @@ impl Message {
 
 /// An open stream.
 pub struct Reader {
-    response: reqwest::Response,
-    buffer: String,
+    events: BoxStream<'static, Result<Sse, sse_stream::Error>>,
     /// The id of the `open` event a fresh stream starts with: where it started.
     pub opened: String,
 }
@@ -51,8 +53,7 @@ impl Reader {
         assert_eq!(response.headers()["content-type"], "text/event-stream");
         assert_eq!(response.headers()["x-accel-buffering"], "no");
         Self {
-            response,
-            buffer: String::new(),
+            events: SseByteStream::new(response.bytes_stream()).boxed(),
             opened: String::new(),
         }
     }
@@ -70,18 +71,13 @@ impl Reader {
     pub async fn next(&mut self, patience: Duration) -> Option<Message> {
         let deadline = tokio::time::Instant::now() + patience;
         loop {
-            if let Some(end) = self.buffer.find("\n\n") {
-                let block: String = self.buffer.drain(..end + 2).collect();
-                if let Some(message) = parse(&block) {
-                    return Some(message);
-                }
-                continue;
-            }
-            let chunk = tokio::time::timeout_at(deadline, self.response.chunk())
+            let sse = tokio::time::timeout_at(deadline, self.events.next())
                 .await
-                .ok()?
-                .unwrap()?;
-            self.buffer.push_str(std::str::from_utf8(&chunk).unwrap());
+                .ok()??
+                .unwrap();
+            if let Some(message) = Message::from_sse(sse) {
+                return Some(message);
+            }
         }
     }
 
@@ -99,27 +95,16 @@ impl Reader {
     }
 }
 
-/// A block of lines as an event; `None` for a comment-only block (keep-alive).
-fn parse(block: &str) -> Option<Message> {
-    let mut message = Message::default();
-    let mut any = false;
-    for line in block.lines() {
-        let Some((field, value)) = line.split_once(':') else {
-            continue;
-        };
-        let value = value.strip_prefix(' ').unwrap_or(value);
-        match field {
-            "event" => message.event = value.to_owned(),
-            "id" => message.id = value.to_owned(),
-            "data" => {
-                if !message.data.is_empty() {
-                    message.data.push('\n');
-                }
-                message.data.push_str(value);
-            }
-            _ => continue,
+impl Message {
+    /// The event as received; `None` for a block with no field at all.
+    fn from_sse(sse: Sse) -> Option<Self> {
+        if sse.event.is_none() && sse.id.is_none() && sse.data.is_none() {
+            return None;
         }
-        any = true;
+        Some(Self {
+            event: sse.event.unwrap_or_else(|| "message".to_owned()),
+            id: sse.id.unwrap_or_default(),
+            data: sse.data.unwrap_or_default(),
+        })
     }
-    any.then_some(message)
 }
