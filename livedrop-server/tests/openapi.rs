@@ -309,14 +309,35 @@ async fn the_schemas_describe_the_json_the_server_sends() {
     let mut renamed = order.body.clone();
     let drop_id = renamed.as_object_mut().unwrap().remove("dropId").unwrap();
     renamed["drop_id"] = drop_id;
-    assert_eq!(
-        mismatches(&doc, schema, &renamed).len(),
-        2,
-        "missing and unknown"
+    let found = mismatches(&doc, schema, &renamed);
+    assert!(
+        found
+            .iter()
+            .any(|m| m.contains("\"dropId\"") && m.contains("required")),
+        "the missing member: {found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|m| m.contains("\"drop_id\" is not in the schema")),
+        "the unknown member: {found:?}"
     );
     let mut retyped = order.body.clone();
     retyped["qty"] = json!("2");
     assert!(!mismatches(&doc, schema, &retyped).is_empty());
+    // Formats and bounds too, which a type check alone would let through.
+    let mut malformed = order.body.clone();
+    malformed["createdAt"] = json!("yesterday");
+    malformed["qty"] = json!(0);
+    let found = mismatches(&doc, schema, &malformed);
+    assert!(
+        found.iter().any(|m| m.starts_with("/createdAt")),
+        "the date-time format: {found:?}"
+    );
+    assert!(
+        found.iter().any(|m| m.starts_with("/qty")),
+        "the quantity's minimum: {found:?}"
+    );
     let id = order.body["id"].as_str().unwrap();
 
     let reads = [

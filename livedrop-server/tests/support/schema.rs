@@ -1,17 +1,38 @@
-//! Just enough JSON Schema (the subset utoipa writes) to check real answers against the
-//! OpenAPI document's schemas: `$ref`, `allOf`, `oneOf`/`anyOf`, `type` (one or a list),
-//! `properties`, `required`, `items`, `enum`, `additionalProperties: false`. Unknown keys are
-//! ignored, and an object's members the schema does not name are reported unless the schema
-//! allows extra members, so a field renamed on one side only fails.
+//! Real answers checked against the OpenAPI document's schemas, twice over:
+//! - by the `jsonschema` crate, draft 2020-12 with formats asserted: types, formats,
+//!   lengths, patterns, bounds, `required`, `enum`, `oneOf`;
+//! - by the walk below, for what a schema does not say but the tests want: an object's
+//!   members the schema does not name are reported unless it allows extra members (JSON
+//!   Schema admits them by default), so a field renamed on one side only fails. It follows
+//!   `$ref`, `allOf` (whose parts together name the members), `oneOf`/`anyOf`, `items` and
+//!   `properties`, and checks `type`, `enum` and `required` on the way.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// Every mismatch between `value` and `schema` (empty when it conforms), each with its JSON
 /// path. `doc` resolves `$ref`s.
 pub fn mismatches(doc: &Value, schema: &Value, value: &Value) -> Vec<String> {
-    let mut found = Vec::new();
+    let mut found = validated(doc, schema, value);
     check(doc, schema, value, "$", &mut found, true);
     found
+}
+
+/// What the `jsonschema` crate finds: `schema` as a draft 2020-12 schema whose `$ref`s
+/// resolve in the document's components.
+fn validated(doc: &Value, schema: &Value, value: &Value) -> Vec<String> {
+    let root = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "components": doc["components"],
+        "allOf": [schema],
+    });
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&root)
+        .unwrap_or_else(|error| panic!("the document's schema does not load: {error}"));
+    validator
+        .iter_errors(value)
+        .map(|error| format!("{}: {error}", error.instance_path()))
+        .collect()
 }
 
 /// The 200/201 schema of an operation.
