@@ -5,15 +5,7 @@
 
 mod support;
 
-use livedrop_core::ports::Ports;
-
-async fn ports() -> Option<Ports> {
-    Some(
-        support::redis_cluster::backend()
-            .await?
-            .ports(support::memory_ports()),
-    )
-}
+use support::redis_cluster::ports;
 
 livedrop_core::conformance_suite!(idempotency: optional ports);
 

@@ -15,18 +15,10 @@ use livedrop_core::ids::UserId;
 use livedrop_core::ports::{
     Begin, Fingerprint, IdempotencyRecord, OrderAnswer, Ports, RateLimits, RouteClass,
 };
-use support::redis_cluster;
+use support::redis_cluster::{self, ports};
 
 /// Calls sent at once: enough to fill several batches of up to 128.
 const CONCURRENT: usize = 600;
-
-async fn ports() -> Option<Ports> {
-    Some(
-        redis_cluster::backend()
-            .await?
-            .ports(support::memory_ports()),
-    )
-}
 
 /// Ports on the cluster and the key prefix they write under.
 async fn ports_and_prefix() -> Option<(Ports, String)> {

@@ -22,7 +22,8 @@
 //! - `certificates`: an authority and a server certificate for those TLS servers;
 //!   `tls_front`: TLS in front of a server that cannot serve it itself (the test broker).
 //! - This file: what they share: the memory ports with the testkit's idempotency
-//!   lifetimes, the skip-or-fail rule, and starting a container once per binary.
+//!   lifetimes, the skip-or-fail rule, starting a container once per binary, and for the
+//!   servers a test starts, a spare port and waiting for them.
 
 #![allow(dead_code)]
 // Each test binary uses the part it needs.
@@ -59,6 +60,36 @@ pub fn memory_ports() -> Ports {
         ..MemoryConfig::default()
     })
     .ports()
+}
+
+/// A port nothing listens on now (the system's pick, released at once), for a server the
+/// test starts.
+pub fn spare_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// Polls `ready` until it holds, for up to `within`; `Err` naming `what` if it never does.
+pub fn wait_until(
+    what: &str,
+    within: std::time::Duration,
+    mut ready: impl FnMut() -> bool,
+) -> Result<(), String> {
+    let deadline = std::time::Instant::now() + within;
+    while !ready() {
+        if std::time::Instant::now() > deadline {
+            return Err(format!("gave up after {within:?} waiting for {what}"));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    Ok(())
+}
+
+/// Whether something accepts connections on `127.0.0.1:port`.
+pub fn listening(port: u16) -> bool {
+    std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
 }
 
 /// Says why a backend is missing: a failure under `LIVEDROP_REQUIRE_BACKENDS=1`, else a

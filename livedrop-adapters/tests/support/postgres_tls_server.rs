@@ -2,7 +2,6 @@
 //! the test support made ([`certificates`](super::certificates)): `initdb` and `pg_ctl`
 //! of the installed server, run as the `postgres` user (the server refuses root).
 
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
@@ -28,10 +27,7 @@ impl PgTlsServer {
         if !super::certificates::make(&dir) {
             return None;
         }
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port();
+        let port = super::spare_port();
         let server = Self { dir, bin, port };
         // The server reads its key only when the key is its user's and private.
         let owned = Command::new("chown")

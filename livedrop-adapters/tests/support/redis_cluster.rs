@@ -2,15 +2,17 @@
 //! `LIVEDROP_TEST_REDIS_CLUSTER_URL` (its nodes, comma-separated; `.ci/run` starts one),
 //! else one this test process starts on spare ports, which goes away with the process.
 
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::process::{ChildStdin, Command, Stdio};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use livedrop_adapters::redis::{RedisBackend, RedisConfig};
 
 const URL_VARIABLE: &str = "LIVEDROP_TEST_REDIS_CLUSTER_URL";
 const NODES: usize = 6;
+/// Longest wait for the nodes to listen, and then to agree the cluster is whole.
+const WAIT: Duration = Duration::from_secs(30);
 
 /// The cluster this process started, if it started one: its URL list, and the pipes
 /// whose closing (when the process exits, however it exits) stops its nodes.
@@ -33,6 +35,11 @@ pub fn config(url: String) -> RedisConfig {
         cluster: true,
         ..super::redis::config(url)
     }
+}
+
+/// The memory backend's ports with the cluster's idempotency store, rate limiter and cache.
+pub async fn ports() -> Option<livedrop_core::ports::Ports> {
+    Some(backend().await?.ports(super::memory_ports()))
 }
 
 /// A backend on the cluster that answered a PING (every primary), or `None` (after saying
@@ -98,11 +105,8 @@ fn start() -> Result<(String, Vec<ChildStdin>), String> {
             .map_err(|e| format!("cannot start redis-server: {e}"))?;
         lifelines.push(node.stdin.take().expect("a piped stdin"));
     }
-    for port in &ports {
-        wait_for(
-            || TcpStream::connect(("127.0.0.1", *port)).is_ok(),
-            "a node to listen",
-        )?;
+    for &port in &ports {
+        super::wait_until("a node to listen", WAIT, || super::listening(port))?;
     }
     let nodes: Vec<String> = ports
         .iter()
@@ -123,11 +127,10 @@ fn start() -> Result<(String, Vec<ChildStdin>), String> {
         ));
     }
     // Every node must agree the cluster is whole before a test relies on it.
-    for port in &ports {
-        wait_for(
-            || cluster_is_ok(*port),
-            "every node to see the cluster whole",
-        )?;
+    for &port in &ports {
+        super::wait_until("every node to see the cluster whole", WAIT, || {
+            cluster_is_ok(port)
+        })?;
     }
     let url = nodes
         .iter()
@@ -141,10 +144,7 @@ fn start() -> Result<(String, Vec<ChildStdin>), String> {
 fn spare_ports() -> Vec<u16> {
     let mut ports = Vec::with_capacity(NODES);
     while ports.len() < NODES {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port();
+        let port = super::spare_port();
         let Some(bus) = port.checked_add(10_000) else {
             continue;
         };
@@ -160,15 +160,4 @@ fn cluster_is_ok(port: u16) -> bool {
         .args(["-p", &port.to_string(), "cluster", "info"])
         .output()
         .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).contains("cluster_state:ok"))
-}
-
-fn wait_for(mut ready: impl FnMut() -> bool, what: &str) -> Result<(), String> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !ready() {
-        if Instant::now() > deadline {
-            return Err(format!("gave up waiting for {what}"));
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Ok(())
 }

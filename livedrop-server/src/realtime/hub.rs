@@ -16,6 +16,7 @@ use super::frame::Frame;
 use super::history::{History, Replay};
 use super::mailbox::CloseReason;
 use super::position::StreamPosition;
+use super::reset_reason::ResetReason;
 use super::shards::Shards;
 use super::subscriber::{Disconnect, Subscriber};
 use super::subscription::Subscription;
@@ -372,19 +373,19 @@ impl Shared {
         let here = &sequencer.position;
         let (first, start) = match resume {
             Resume::Fresh => (vec![control(here, "open", "{}")], "fresh"),
-            Resume::Unreadable => (vec![reset(here, "unreadable_id")], "reset"),
+            Resume::Unreadable => (vec![reset(here, ResetReason::UnreadableId)], "reset"),
             Resume::From(from) if from.partitions() != here.partitions() => {
-                (vec![reset(here, "unknown_position")], "reset")
+                (vec![reset(here, ResetReason::UnknownPosition)], "reset")
             }
             Resume::From(from) if !here.covers(from) => {
                 if !out_of_time {
                     return Err(Opening::Behind);
                 }
-                (vec![reset(here, "position_not_reached")], "reset")
+                (vec![reset(here, ResetReason::PositionNotReached)], "reset")
             }
             Resume::From(from) => match sequencer.history.replay(from, &subscriber.topics()) {
                 Replay::Frames(missed) => (missed, "replayed"),
-                Replay::Gap => (vec![reset(here, "outside_window")], "reset"),
+                Replay::Gap => (vec![reset(here, ResetReason::OutsideWindow)], "reset"),
             },
         };
         metrics::counter!("livedrop_realtime_opens_total", "start" => start).increment(1);
@@ -400,6 +401,7 @@ fn control(position: &StreamPosition, kind: &str, data: &str) -> Frame {
 
 /// A `reset`: the client cannot be resumed exactly and must reload its inbox over REST,
 /// then go on from `position`.
-fn reset(position: &StreamPosition, reason: &str) -> Frame {
+fn reset(position: &StreamPosition, reason: ResetReason) -> Frame {
+    let reason = reason.as_str();
     control(position, "reset", &format!(r#"{{"reason":"{reason}"}}"#))
 }

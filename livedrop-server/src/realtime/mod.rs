@@ -16,7 +16,8 @@
 //! - `subscriber`: [`Subscriber`], a stream as the hub holds it ([`Disconnect`] cuts it).
 //! - `mailbox`: the bounded per-stream queue, and how a slow stream ends.
 //! - `history`: the window of sent events that resumes replay from.
-//! - `position`: [`StreamPosition`], the agreed id.
+//! - `position`: [`StreamPosition`], the agreed id; `reset_reason`: [`ResetReason`], why
+//!   a resume starts with a `reset`.
 //! - `topic`, `frame`, `drop_ticker`: what an event is published on, its encoded form,
 //!   and the coalesced public state of drops.
 //! - `shards`, `config`: the sharded map, and [`HubConfig`].
@@ -31,6 +32,7 @@ mod mailbox;
 mod position;
 mod readiness;
 mod registry;
+mod reset_reason;
 mod shards;
 mod streams;
 mod subscriber;
@@ -43,6 +45,7 @@ pub use frame::Frame;
 pub use hub::{Hub, Refusal, Resume};
 pub use mailbox::{CloseReason, Next};
 pub use position::StreamPosition;
+pub use reset_reason::ResetReason;
 pub use streams::Streams;
 pub use subscriber::{Disconnect, Subscriber};
 pub use subscription::Subscription;

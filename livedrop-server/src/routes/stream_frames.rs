@@ -12,7 +12,7 @@ use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, OneOfBuilder,
 use utoipa::openapi::{Ref, RefOr};
 use utoipa::{PartialSchema, ToSchema};
 
-use crate::realtime::{CloseReason, DropTick};
+use crate::realtime::{CloseReason, DropTick, ResetReason};
 
 /// A frame of `GET /api/realtime/events`: `open` (a fresh stream's start), `reset` (resume
 /// impossible: reload over REST), `reconnect` (the stream ends; resume from `id`), or a
@@ -27,15 +27,13 @@ const POSITION: &str = r"^[0-9]+(\.[0-9]+)*$";
 
 impl PartialSchema for UserStreamFrame {
     fn schema() -> RefOr<Schema> {
-        let reasons = [
-            "unreadable_id",
-            "unknown_position",
-            "position_not_reached",
-            "outside_window",
-        ];
         OneOfBuilder::new()
             .item(frame(Kind::Is("open"), Id::Required, empty_object()))
-            .item(frame(Kind::Is("reset"), Id::Required, reason(&reasons)))
+            .item(frame(
+                Kind::Is("reset"),
+                Id::Required,
+                reason(&ResetReason::ALL.map(ResetReason::as_str)),
+            ))
             .item(frame(
                 Kind::Is("reconnect"),
                 Id::Optional,
