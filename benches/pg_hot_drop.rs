@@ -159,6 +159,7 @@ async fn buy(
         qty: Quantity::ONE,
         idempotency_key: IdempotencyKey::try_from(format!("bench-{n}")).unwrap(),
         now,
+        trace: None,
     };
     ledger.place_order(&request).await.map(|_| ())
 }

@@ -123,6 +123,7 @@ async fn place_all(hot: &HotDrop, orders: u64, threads: usize, path: Path) -> Du
                             qty: Quantity::ONE,
                             idempotency_key: key,
                             now,
+                            trace: None,
                         };
                         ledger.place_order(&request).await.unwrap();
                     }

@@ -74,6 +74,7 @@ async fn main() {
         qty: Quantity::ONE,
         idempotency_key: IdempotencyKey::try_from("order-0001").unwrap(),
         now,
+        trace: None,
     }
     .confirmed_order());
     let fingerprint = Fingerprint::of(&[b"drop", b"qty"]);

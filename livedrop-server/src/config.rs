@@ -60,6 +60,11 @@ pub struct Config {
     /// Log line format: `text` for people, `json` (one object per line) for collectors.
     #[arg(long, env = "LIVEDROP_LOG_FORMAT", value_enum, default_value_t)]
     pub log_format: LogFormat,
+    /// An OTLP/HTTP collector to export spans to (`http://127.0.0.1:4318`; needs feature
+    /// `otel`): each request's trace, joined to the caller's `traceparent`, followed through
+    /// the ledger, the outbox, the bus and the consumers. Unset: no spans exported.
+    #[arg(long, env = "LIVEDROP_OTLP_ENDPOINT")]
+    pub otlp_endpoint: Option<String>,
     /// How long a client has to send a whole request head, on a new connection or between
     /// the requests of a kept-alive one, before it is disconnected (`10s`, `500ms`, `2.5`:
     /// seconds without a unit; not zero).
@@ -184,6 +189,7 @@ impl fmt::Debug for Config {
             )
             .field("media", &self.media)
             .field("log_format", &self.log_format)
+            .field("otlp_endpoint", &self.otlp_endpoint)
             .field("header_read_timeout", &self.header_read_timeout)
             .field("shutdown_grace", &self.shutdown_grace)
             .field("max_connections", &self.max_connections)

@@ -62,6 +62,8 @@
 //! - [`telemetry`]: the `tracing` subscriber (`RUST_LOG`) and the Prometheus recorder;
 //!   `metric_catalog`: every metric's name, kind and help text; `process_metrics`: the
 //!   `process_*` metrics from `/proc`; `follow_metrics`: the follow store's query times.
+//! - `otel` (feature `otel`): spans exported over OTLP, and a request's trace handed on
+//!   through the ledger, the outbox and the bus to the consumers.
 //! - `web`: the web app (`web/`, embedded at build time) at `/`, its assets under
 //!   `/app/<version>/`.
 
@@ -82,6 +84,8 @@ mod metric_catalog;
 mod openapi;
 mod openapi_common;
 mod order_reply;
+#[cfg(feature = "otel")]
+pub mod otel;
 mod process_metrics;
 pub mod rate_limit;
 pub mod readiness;
@@ -166,7 +170,18 @@ fn request_span<B>(request: &Request<B>) -> tracing::Span {
         .get(REQUEST_ID)
         .and_then(|id| id.to_str().ok())
         .unwrap_or("-");
-    tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+    let span = tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id);
+    // A caller's W3C trace context makes this request a part of its trace.
+    #[cfg(feature = "otel")]
+    if let Some(parent) = request
+        .headers()
+        .get("traceparent")
+        .and_then(|value| value.to_str().ok())
+        .and_then(livedrop_core::domain::TraceParent::parse)
+    {
+        otel::join(&span, &parent);
+    }
+    span
 }
 
 /// Serves [`router`] on `listener` until `shutdown` resolves: [`run_with`] the default

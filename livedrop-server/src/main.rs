@@ -17,10 +17,15 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[tokio::main]
 async fn main() -> ExitCode {
     let config = Config::parse();
-    if let Err(error) = telemetry::init_as(config.log_format) {
-        eprintln!("livedrop-server: cannot set up logging: {error}");
-        return ExitCode::FAILURE;
-    }
+    // Held to the end: dropping it flushes the spans not yet exported.
+    let _telemetry =
+        match telemetry::init_exporting(config.log_format, config.otlp_endpoint.as_deref()) {
+            Ok(guard) => guard,
+            Err(error) => {
+                eprintln!("livedrop-server: cannot set up logging: {error}");
+                return ExitCode::FAILURE;
+            }
+        };
     match serve(config).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -40,6 +45,16 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
             "no database configured (LIVEDROP_DATABASE_URL): orders and the catalog are kept in memory, not persisted, and lost when the server stops"
         );
     }
+    // Spans exported: the ledger and the bus make theirs and hand the trace on.
+    #[cfg(feature = "otel")]
+    let backends = if config.otlp_endpoint.is_some() {
+        backends::Backends {
+            ports: livedrop_server::otel::traced(backends.ports),
+            ..backends
+        }
+    } else {
+        backends
+    };
     let mut state = AppState::builder(backends.ports)
         .hub(config.hub_config())
         .passwords(config.passwords()?)

@@ -10,7 +10,9 @@ use std::sync::OnceLock;
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer, Registry};
 
 /// The filter used when `RUST_LOG` is unset or invalid.
 pub const DEFAULT_FILTER: &str = "info";
@@ -41,6 +43,28 @@ pub fn init() -> Result<(), Box<dyn std::error::Error + Send + Sync + 'static>> 
 pub fn init_as(
     format: LogFormat,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync + 'static>> {
+    init_exporting(format, None).map(drop)
+}
+
+/// Keeps span export running: dropped when the server has stopped, it flushes the spans
+/// not yet sent. Holds nothing when spans are not exported.
+#[derive(Debug, Default)]
+#[must_use = "dropping it stops the span export"]
+pub struct TelemetryGuard {
+    #[cfg(feature = "otel")]
+    _export: Option<crate::otel::ExportGuard>,
+}
+
+/// [`init_as`], and with `otlp_endpoint` every LiveDrop span exported there too (feature
+/// `otel`, see [`crate::otel`]).
+///
+/// # Errors
+/// Fails if a global subscriber is already installed, if the exporter cannot be built, or
+/// if an endpoint is given to a server built without the `otel` feature.
+pub fn init_exporting(
+    format: LogFormat,
+    otlp_endpoint: Option<&str>,
+) -> Result<TelemetryGuard, Box<dyn std::error::Error + Send + Sync + 'static>> {
     let (filter, invalid) = match EnvFilter::try_from_default_env() {
         Ok(filter) => (filter, None),
         Err(error) => (
@@ -48,19 +72,58 @@ pub fn init_as(
             std::env::var_os("RUST_LOG").map(|_| error),
         ),
     };
-    let lines = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    match format {
+    let lines = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let lines = match format {
         LogFormat::Text => lines
             .with_ansi(std::io::stderr().is_terminal())
-            .try_init()?,
-        LogFormat::Json => lines.json().with_current_span(true).try_init()?,
-    }
+            .with_filter(filter)
+            .boxed(),
+        LogFormat::Json => lines
+            .json()
+            .with_current_span(true)
+            .with_filter(filter)
+            .boxed(),
+    };
+    let (spans, guard) = span_export(otlp_endpoint)?;
+    let layers: Vec<BoxedLayer> = [Some(lines), spans].into_iter().flatten().collect();
+    tracing_subscriber::registry().with(layers).try_init()?;
     if let Some(error) = invalid {
         tracing::warn!(%error, "RUST_LOG is invalid; logging at {DEFAULT_FILTER}");
     }
-    Ok(())
+    Ok(guard)
+}
+
+/// A layer of the global subscriber.
+type BoxedLayer = Box<dyn Layer<Registry> + Send + Sync>;
+
+/// The span-exporting layer for `endpoint` (none without one) and what keeps it running.
+#[cfg(feature = "otel")]
+fn span_export(
+    endpoint: Option<&str>,
+) -> Result<(Option<BoxedLayer>, TelemetryGuard), Box<dyn std::error::Error + Send + Sync + 'static>>
+{
+    let Some(endpoint) = endpoint else {
+        return Ok((None, TelemetryGuard::default()));
+    };
+    let (layer, export) = crate::otel::layer(endpoint)?;
+    let guard = TelemetryGuard {
+        _export: Some(export),
+    };
+    Ok((Some(layer.boxed()), guard))
+}
+
+/// Without the `otel` feature, an endpoint is a configuration mistake worth stopping for.
+#[cfg(not(feature = "otel"))]
+fn span_export(
+    endpoint: Option<&str>,
+) -> Result<(Option<BoxedLayer>, TelemetryGuard), Box<dyn std::error::Error + Send + Sync + 'static>>
+{
+    match endpoint {
+        None => Ok((None, TelemetryGuard::default())),
+        Some(_) => Err(
+            "an OTLP endpoint is set, but this server was built without the `otel` feature".into(),
+        ),
+    }
 }
 
 /// Histogram buckets for `*_seconds` metrics: 1 ms to 10 s.

@@ -142,6 +142,23 @@ async fn a_backend_that_cannot_start_fails_the_start_with_its_reason() {
     );
 }
 
+/// Spans can only go to a plain-HTTP collector (no TLS is built in): anything else stops
+/// the start rather than dropping every span in silence.
+#[cfg(feature = "otel")]
+#[tokio::test]
+async fn an_otlp_endpoint_it_cannot_reach_stops_the_start() {
+    let (running, _) = start(&[(
+        "LIVEDROP_OTLP_ENDPOINT",
+        "https://collector.example:4318".to_owned(),
+    )]);
+    let (exit, logged) = exited(running, Duration::from_secs(15));
+    assert!(!exit.success(), "started with an endpoint it cannot use");
+    assert!(
+        logged.contains("http:// URL"),
+        "the failure says why: {logged}"
+    );
+}
+
 /// The statuses of reads of an unknown drop, each sent with `X-Forwarded-For: FORWARDED`.
 async fn forwarded_reads(base_url: &str, forwarded: &[&str]) -> Vec<u16> {
     let client = reqwest::Client::new();

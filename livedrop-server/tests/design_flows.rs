@@ -28,6 +28,7 @@ use livedrop_server::auth::Passwords;
 use livedrop_server::background::{Background, BackgroundConfig};
 use serde_json::{Value, json};
 
+use support::over_http::{sign_up, wait_until_live};
 use support::sse::Reader;
 use support::{Answer, send, serve_on};
 
@@ -57,34 +58,6 @@ async fn postgres_redis_kafka_walk_the_design_flows() {
         ..pg.ports(backends::postgres::base())
     });
     walk_the_design_flows(ports).await;
-}
-
-/// A signed-in user: id and access token.
-struct Session {
-    id: String,
-    token: String,
-}
-
-/// Registers over HTTP, then logs in with the same password.
-async fn sign_up(http: &reqwest::Client, base: &str, name: &str) -> Session {
-    let email = format!("{name}-{}@example.com", uuid::Uuid::new_v4().simple());
-    let password = "correct horse battery staple";
-    let registered = send(
-        http.post(format!("{base}/api/auth/register"))
-            .json(&json!({ "email": email, "name": name, "password": password })),
-    )
-    .await;
-    assert_eq!(registered.status, 201, "{registered:?}");
-    let login = send(
-        http.post(format!("{base}/api/auth/login"))
-            .json(&json!({ "email": email, "password": password })),
-    )
-    .await;
-    assert_eq!(login.status, 200, "{login:?}");
-    Session {
-        id: registered.body["user"]["id"].as_str().unwrap().to_owned(),
-        token: login.body["accessToken"].as_str().unwrap().to_owned(),
-    }
 }
 
 async fn walk_the_design_flows(ports: Ports) {
@@ -270,16 +243,4 @@ async fn walk_the_design_flows(ports: Ports) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     background.stop().await;
-}
-
-/// Waits until `GET /drops/{id}` says the drop is live.
-async fn wait_until_live(http: &reqwest::Client, base: &str, drop: &str) {
-    for _ in 0..200 {
-        let view = send(http.get(format!("{base}/drops/{drop}"))).await;
-        if view.body["stock"]["status"] == "live" {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("drop {drop} never went live");
 }

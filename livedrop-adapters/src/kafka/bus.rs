@@ -6,13 +6,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use livedrop_core::domain::Event;
+use livedrop_core::domain::{Event, TraceParent};
 use livedrop_core::ports::{EventBus, EventSubscription, EventTail, PartitionLag};
 use livedrop_core::{Error, Result};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 
-use super::BACKEND;
 use super::admin::ensure_topic;
 use super::config::KafkaConfig;
 use super::error::to_error;
@@ -21,6 +21,7 @@ use super::poller::Shared;
 use super::producer::SharedProducer;
 use super::subscription::KafkaSubscription;
 use super::tail::KafkaTail;
+use super::{BACKEND, TRACEPARENT};
 
 /// How long a publish waits before trying again when librdkafka's send queue is full.
 const QUEUE_FULL_BACKOFF: Duration = Duration::from_millis(5);
@@ -106,11 +107,19 @@ impl KafkaEventBus {
     async fn send_all(
         &self,
         producer: &FutureProducer,
-        records: &[(String, Vec<u8>)],
+        records: &[Outgoing<'_>],
     ) -> std::result::Result<(), KafkaError> {
         let mut pending = Vec::with_capacity(records.len());
-        for (key, value) in records {
-            let mut record = FutureRecord::to(&self.config.topic).key(key).payload(value);
+        for outgoing in records {
+            let mut record = FutureRecord::to(&self.config.topic)
+                .key(&outgoing.key)
+                .payload(&outgoing.value);
+            if let Some(trace) = outgoing.trace {
+                record = record.headers(OwnedHeaders::new().insert(Header {
+                    key: TRACEPARENT,
+                    value: Some(trace.as_str()),
+                }));
+            }
             let deadline = tokio::time::Instant::now() + self.config.delivery_timeout;
             loop {
                 match producer.send_result(record) {
@@ -166,6 +175,13 @@ impl KafkaEventBus {
     }
 }
 
+/// One event as sent: its key, its JSON, and the trace it joins (a `traceparent` header).
+struct Outgoing<'a> {
+    key: String,
+    value: Vec<u8>,
+    trace: Option<&'a TraceParent>,
+}
+
 #[async_trait]
 impl EventBus for KafkaEventBus {
     /// Sends every event, then waits for the brokers to acknowledge each (all in-sync
@@ -175,7 +191,13 @@ impl EventBus for KafkaEventBus {
         // Encoded first: a bad event fails the publish before anything is sent.
         let records = events
             .iter()
-            .map(|event| Ok((event.key().to_string(), serde_json::to_vec(event)?)))
+            .map(|event| {
+                Ok(Outgoing {
+                    key: event.key().to_string(),
+                    value: serde_json::to_vec(event)?,
+                    trace: event.trace.as_ref(),
+                })
+            })
             .collect::<serde_json::Result<Vec<_>>>()
             .map_err(|e| Error::internal(BACKEND, e))?;
         let producer = self.producer();

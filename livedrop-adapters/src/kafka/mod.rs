@@ -38,6 +38,10 @@ pub use config::KafkaConfig;
 /// The backend name in errors and logs.
 const BACKEND: &str = "kafka";
 
+/// The record header carrying an event's W3C trace context (the name the specification gives
+/// it for every transport), so consumers join the trace of the request that caused it.
+const TRACEPARENT: &str = "traceparent";
+
 impl KafkaEventBus {
     /// `base` with its event bus replaced by this Kafka topic.
     pub fn ports(&self, base: livedrop_core::ports::Ports) -> livedrop_core::ports::Ports {

@@ -18,17 +18,17 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use livedrop_core::domain::Event;
+use livedrop_core::domain::{Event, TraceParent};
 use livedrop_core::ports::Delivery;
 use livedrop_core::{Error, Result};
 use parking_lot::{Condvar, Mutex};
 use rdkafka::ClientContext;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, Rebalance};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::message::{BorrowedMessage, Message};
+use rdkafka::message::{BorrowedMessage, Headers, Message};
 use tokio::sync::Notify;
 
-use super::BACKEND;
+use super::{BACKEND, TRACEPARENT};
 
 /// How long one poll waits: also how soon the thread notices its member was dropped.
 const POLL: Duration = Duration::from_millis(50);
@@ -257,7 +257,8 @@ fn on_error(shared: &Shared, error: &KafkaError) {
     }
 }
 
-/// The event in `message` (a JSON [`Event`]).
+/// The event in `message` (a JSON [`Event`]), joined to the trace its `traceparent` header
+/// names (a missing or malformed header: no trace).
 pub(super) fn decode(message: &BorrowedMessage<'_>) -> Result<Delivery> {
     let (partition, offset) = (message.partition(), message.offset());
     let event: Event =
@@ -267,6 +268,14 @@ pub(super) fn decode(message: &BorrowedMessage<'_>) -> Result<Delivery> {
                 format!("partition {partition} offset {offset} is not an event: {e}"),
             )
         })?;
+    let trace = message.headers().and_then(|headers| {
+        headers
+            .iter()
+            .find(|header| header.key == TRACEPARENT)
+            .and_then(|header| std::str::from_utf8(header.value?).ok())
+            .and_then(TraceParent::parse)
+    });
+    let event = event.traced(trace.as_ref());
     Ok(Delivery {
         event,
         partition,

@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use livedrop_core::domain::{
     AuditAction, AuditDetail, AuditEntry, AuditTarget, Cancellation, DropStock, Event, Order,
-    OrderRejection, OrderStatus,
+    OrderRejection, OrderStatus, join_trace,
 };
 use livedrop_core::ids::{DropId, OrderId, UserId};
 use livedrop_core::pagination::{Page, PageRequest};
@@ -95,6 +95,7 @@ impl MemoryLedger {
         // Due transitions happen (and are announced) even when the order is refused.
         self.audit_transitions(&before, cell, req.now);
         self.books.refile(before, &cell.book);
+        join_trace(&mut events, req.trace.as_ref());
         self.outbox.append(events.drain(..));
         cell.events = events;
         decision

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use livedrop_core::Result;
-use livedrop_core::domain::Event;
+use livedrop_core::domain::{Event, TraceParent};
 use livedrop_core::ports::{Outbox, OutboxBatch, OutboxLag, OutboxRecord};
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
@@ -41,6 +41,7 @@ struct RecordRow {
     seq: i64,
     partition: i16,
     event: String,
+    traceparent: Option<String>,
 }
 
 /// The outbox's size and the age of its oldest record.
@@ -100,10 +101,10 @@ impl Outbox for PgOutbox {
         // Each partition's records from its front, partitions in the order above, until
         // `max`: a partition is only ever leased with a prefix of its queue.
         let rows: Vec<RecordRow> = sqlx::query_as(
-            "SELECT r.seq, r.partition, r.event \
+            "SELECT r.seq, r.partition, r.event, r.traceparent \
              FROM unnest($1::smallint[]) WITH ORDINALITY AS p(partition, n) \
              CROSS JOIN LATERAL ( \
-                 SELECT o.seq, o.partition, o.event FROM outbox o \
+                 SELECT o.seq, o.partition, o.event, o.traceparent FROM outbox o \
                  WHERE o.partition = p.partition ORDER BY o.seq LIMIT $2) r \
              ORDER BY p.n, r.seq \
              LIMIT $2",
@@ -139,7 +140,13 @@ impl Outbox for PgOutbox {
                 Ok(OutboxRecord {
                     seq: u64::try_from(row.seq).map_err(|e| corrupt("outbox seq", e))?,
                     event: serde_json::from_str::<Event>(&row.event)
-                        .map_err(|e| corrupt("outbox event", e))?,
+                        .map_err(|e| corrupt("outbox event", e))?
+                        .traced(
+                            row.traceparent
+                                .as_deref()
+                                .and_then(TraceParent::parse)
+                                .as_ref(),
+                        ),
                 })
             })
             .collect::<Result<Vec<_>>>()?;

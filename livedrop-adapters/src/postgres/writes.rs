@@ -47,24 +47,25 @@ pub(crate) async fn append_events(conn: &mut PgConnection, events: &[Event]) -> 
 /// The outbox insert, its [`EventRows`] parameters numbered from `$first` (so a statement
 /// may carry it beside other writes; see the ledger's batch write).
 pub(crate) fn insert_events_sql(first: usize) -> String {
-    let [ids, partitions, bodies, times] = [0, 1, 2, 3].map(|i| first + i);
+    let [ids, partitions, bodies, times, traces] = [0, 1, 2, 3, 4].map(|i| first + i);
     // WITH ORDINALITY keeps the given order in `seq`.
     format!(
-        "INSERT INTO outbox (event_id, partition, event, occurred_at) \
-         SELECT id, partition, event, occurred_at \
+        "INSERT INTO outbox (event_id, partition, event, occurred_at, traceparent) \
+         SELECT id, partition, event, occurred_at, traceparent \
          FROM unnest(${ids}::uuid[], ${partitions}::smallint[], ${bodies}::text[], \
-                     ${times}::timestamptz[]) \
-              WITH ORDINALITY AS e(id, partition, event, occurred_at, n) \
+                     ${times}::timestamptz[], ${traces}::text[]) \
+              WITH ORDINALITY AS e(id, partition, event, occurred_at, traceparent, n) \
          ORDER BY n"
     )
 }
 
-/// Events as the four arrays [`insert_events_sql`] unnests (none: empty arrays).
+/// Events as the five arrays [`insert_events_sql`] unnests (none: empty arrays).
 pub(crate) struct EventRows {
     ids: Vec<Uuid>,
     partitions: Vec<i16>,
     bodies: Vec<String>,
     times: Vec<DateTime<Utc>>,
+    traces: Vec<Option<String>>,
 }
 
 impl EventRows {
@@ -74,6 +75,7 @@ impl EventRows {
             partitions: Vec::with_capacity(events.len()),
             bodies: Vec::with_capacity(events.len()),
             times: Vec::with_capacity(events.len()),
+            traces: Vec::with_capacity(events.len()),
         };
         for event in events {
             rows.ids.push(event.id.as_uuid());
@@ -81,17 +83,20 @@ impl EventRows {
             rows.bodies
                 .push(serde_json::to_string(event).map_err(|e| corrupt("event", e))?);
             rows.times.push(event.occurred_at);
+            rows.traces
+                .push(event.trace.as_ref().map(|t| t.as_str().to_owned()));
         }
         Ok(rows)
     }
 
-    /// Binds the arrays as the query's next four parameters.
+    /// Binds the arrays as the query's next five parameters.
     pub(crate) fn bind(self, query: PgQuery<'_>) -> PgQuery<'_> {
         query
             .bind(self.ids)
             .bind(self.partitions)
             .bind(self.bodies)
             .bind(self.times)
+            .bind(self.traces)
     }
 }
 

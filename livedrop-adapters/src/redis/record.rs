@@ -70,6 +70,7 @@ mod tests {
             qty: Quantity::ONE,
             idempotency_key: IdempotencyKey::try_from("k-1").unwrap(),
             now,
+            trace: None,
         }
         .confirmed_order();
         let fp = fingerprint();

@@ -139,6 +139,7 @@ impl DropBook {
             occurred_at: now,
             creator_id: self.drop.creator_id,
             drop_id: Some(self.drop.id),
+            trace: None,
         });
         let threshold = self.drop.plan.low_stock_threshold();
         if !self.low_stock_notified && threshold > 0 && self.available <= threshold {

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::Quantity;
+use super::{Quantity, TraceParent};
 use crate::ids::{CreatorId, DropId, EventId, OrderId, ProductId, UserId};
 
 /// One thing that happened, written to the outbox in the same atomic unit as its cause and
@@ -26,6 +26,11 @@ pub struct Event {
     /// The drop it concerns, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drop_id: Option<DropId>,
+    /// The trace of the request that caused it, when that request was traced. Not part of
+    /// the JSON (clients never see it): the outbox keeps it in its own column and the bus
+    /// in a `traceparent` header, so an event handled anywhere joins its cause's trace.
+    #[serde(skip)]
+    pub trace: Option<TraceParent>,
 }
 
 /// The `type` of an event and its `payload`. Each variant says `rename_all` itself (serde's
@@ -138,7 +143,15 @@ impl Event {
             occurred_at: now,
             creator_id,
             drop_id,
+            trace: None,
         }
+    }
+
+    /// This event, joined to the trace `parent` (when there is one).
+    #[must_use]
+    pub fn traced(mut self, parent: Option<&TraceParent>) -> Self {
+        self.trace = parent.cloned();
+        self
     }
 
     /// The wire `type`.
@@ -151,6 +164,16 @@ impl Event {
         self.drop_id
             .map(|d| d.as_uuid())
             .unwrap_or_else(|| self.creator_id.as_uuid())
+    }
+}
+
+/// Joins each of `events` to the trace `parent`, when there is one: what a ledger does with
+/// the events one traced order caused.
+pub fn join_trace(events: &mut [Event], parent: Option<&TraceParent>) {
+    if let Some(parent) = parent {
+        for event in events {
+            event.trace = Some(parent.clone());
+        }
     }
 }
 

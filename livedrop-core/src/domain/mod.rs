@@ -12,6 +12,7 @@
 //!   of an event), `audit` (the trail's entries) and [`announcement`] (a catalog write's
 //!   event and audit entry, built once for every backend).
 //! - `sign_in`: why a sign-in or refresh was refused.
+//! - `trace_parent`: the W3C trace context an event carries across processes.
 
 pub mod announcement;
 mod audit;
@@ -26,6 +27,7 @@ mod password;
 mod product;
 mod sign_in;
 mod text;
+mod trace_parent;
 mod user;
 mod validation;
 mod whole_number;
@@ -33,7 +35,7 @@ mod whole_number;
 pub use audit::{AuditAction, AuditDetail, AuditEntry, AuditTarget};
 pub use book::DropBook;
 pub use drop::{Drop, DropStock, DropWindow, StockPlan};
-pub use event::{Event, EventData};
+pub use event::{Event, EventData, join_trace};
 pub use lifecycle::{DropStatus, IllegalTransition};
 pub use money::{CurrencyCode, PriceCents};
 pub use notification::{Notification, Recipient, STOCK_NOTICE_WINDOW};
@@ -42,6 +44,7 @@ pub use password::Password;
 pub use product::{Product, ProductDetails};
 pub use sign_in::SignInRefusal;
 pub use text::{Description, DisplayName, Email, Handle, PersonName, Title};
+pub use trace_parent::TraceParent;
 pub use user::{Creator, Follow, FollowChange, User};
 pub use validation::ValidationError;
 pub use whole_number::{WholeNumber, optional_whole, whole};

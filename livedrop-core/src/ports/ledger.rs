@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Result;
 use crate::domain::{
-    Cancellation, DropStatus, DropStock, IdempotencyKey, Order, OrderStatus, Quantity,
+    Cancellation, DropStatus, DropStock, IdempotencyKey, Order, OrderStatus, Quantity, TraceParent,
 };
 use crate::ids::{DropId, OrderId, UserId};
 use crate::pagination::{Page, PageRequest};
@@ -28,6 +28,9 @@ pub struct OrderRequest {
     pub idempotency_key: IdempotencyKey,
     /// The instant the order is decided at (lifecycle checks use it).
     pub now: DateTime<Utc>,
+    /// The trace the request is part of, if traced: the ledger joins the events it writes
+    /// for this order to it.
+    pub trace: Option<TraceParent>,
 }
 
 impl OrderRequest {

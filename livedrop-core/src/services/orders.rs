@@ -85,6 +85,7 @@ impl OrderService {
             qty,
             idempotency_key: key,
             now,
+            trace: None,
         };
         let (outcome, replayed) = match self.ledger.place_order(&request).await {
             Ok(Placement::Confirmed(order)) => (Ok(order), false),
@@ -342,6 +343,7 @@ mod tests {
                 qty: Quantity::ONE,
                 idempotency_key: key(),
                 now: Utc::now(),
+                trace: None,
             };
             Ok(confirmed(&req))
         });

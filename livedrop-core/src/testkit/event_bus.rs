@@ -17,7 +17,7 @@ use std::time::Duration;
 use tokio::sync::Mutex;
 
 use super::fixtures::*;
-use crate::domain::{Event, EventData};
+use crate::domain::{Event, EventData, TraceParent};
 use crate::ids::{CreatorId, DropId, EventId, UserId};
 use crate::ports::{Delivery, EventBus, EventSubscription};
 
@@ -90,15 +90,19 @@ pub(super) fn order_of(deliveries: &[Delivery], key: uuid::Uuid) -> Vec<EventId>
     firsts
 }
 
-/// A subscribed group receives every event published afterwards, unchanged, and events of
-/// one key in publish order (across several publish calls).
+/// A subscribed group receives every event published afterwards, unchanged (a traced
+/// event with its trace), and events of one key in publish order (across several publish
+/// calls).
 pub async fn subscribers_receive_every_event_in_key_order(bus: &dyn EventBus) {
     let mut sub = bus.subscribe(&group()).await.unwrap();
     bus.publish(&[]).await.unwrap();
     let (a, b) = (DropId::new(), DropId::new());
+    let parent = TraceParent::parse("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
     let first: Vec<Event> = events(4, Some(a))
         .into_iter()
         .chain(events(3, Some(b)))
+        .enumerate()
+        .map(|(i, event)| event.traced(parent.as_ref().filter(|_| i % 2 == 0)))
         .collect();
     let second: Vec<Event> = events(3, Some(b))
         .into_iter()

@@ -280,6 +280,7 @@ pub fn order_request(
         qty: qty(i64::from(units)),
         idempotency_key: key.clone(),
         now: now(),
+        trace: None,
     }
 }
 

@@ -29,6 +29,7 @@ fn confirmed(tag: &str) -> OrderAnswer {
         qty: Quantity::ONE,
         idempotency_key: IdempotencyKey::try_from(tag).expect("valid key"),
         now: now(),
+        trace: None,
     };
     Ok(request.confirmed_order())
 }

@@ -15,9 +15,9 @@ use std::time::Duration;
 use uuid::Uuid;
 
 use super::fixtures::*;
-use crate::domain::EventData;
+use crate::domain::{EventData, TraceParent};
 use crate::ids::ProductId;
-use crate::ports::{Outbox, OutboxBatch, OutboxRecord, Ports};
+use crate::ports::{Outbox, OutboxBatch, OutboxRecord, Placement, Ports};
 
 const ALL: usize = 10_000;
 const LONG: Duration = Duration::from_secs(30);
@@ -96,6 +96,37 @@ pub async fn claim_returns_a_keys_records_in_commit_order(ports: &Ports) {
     );
     assert_eq!(records[0].event.kind(), "creator.created");
     assert_eq!(products_in(&records), products, "in commit order");
+}
+
+/// A traced order's events come out of the outbox joined to its trace; an untraced order's
+/// carry none (the relay hands the trace to the bus, so consumers join the request's trace).
+pub async fn an_orders_trace_comes_out_with_its_events(ports: &Ports) {
+    let shop = live_drop(&*ports.catalog, 2).await;
+    let buyer = user(&*ports.catalog).await;
+    let parent =
+        TraceParent::parse("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01").unwrap();
+    let traced = crate::ports::OrderRequest {
+        trace: Some(parent.clone()),
+        ..order_request(buyer.id, shop.drop.id, 1, &key())
+    };
+    let Ok(Placement::Confirmed(first)) = ports.ledger.place_order(&traced).await else {
+        panic!("the traced order is confirmed");
+    };
+    let second = buy_ok(&*ports.ledger, buyer.id, shop.drop.id, 1).await;
+    let events = drop_events(&*ports.outbox, shop.drop.id, 3).await;
+    let confirmed = |id: crate::ids::OrderId| {
+        events
+            .iter()
+            .find(
+                |e| matches!(e.data, EventData::OrderConfirmed { order_id, .. } if order_id == id),
+            )
+            .unwrap_or_else(|| panic!("order.confirmed of {id} in {events:?}"))
+    };
+    assert_eq!(confirmed(first.id).trace, Some(parent.clone()));
+    assert_eq!(confirmed(second.id).trace, None);
+    // The sell-out the untraced order caused is not the traced request's doing.
+    let sold_out = events.iter().find(|e| e.kind() == "drop.sold_out").unwrap();
+    assert_eq!(sold_out.trace, None);
 }
 
 /// While one lease holds a key's records, no other claim gets any record of that key, not

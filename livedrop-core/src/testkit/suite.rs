@@ -212,6 +212,7 @@ macro_rules! conformance_suite {
         $crate::conformance_suite!(@run idempotency ($make));
         $crate::conformance_suite!(@module ($make) ports outbox (&ports) [
             claim_returns_a_keys_records_in_commit_order,
+            an_orders_trace_comes_out_with_its_events,
             a_key_is_leased_to_one_claimer_at_a_time,
             mark_sent_removes_records_for_good,
             small_claims_drain_a_key_once_in_order,

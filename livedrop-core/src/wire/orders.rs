@@ -72,6 +72,7 @@ mod tests {
             qty: Quantity::ONE,
             idempotency_key: IdempotencyKey::try_from("k-1").unwrap(),
             now,
+            trace: None,
         }
         .confirmed_order();
         assert_eq!(order_response(&Ok(order)).status, 201);

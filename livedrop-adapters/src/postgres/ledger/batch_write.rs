@@ -22,7 +22,7 @@ use crate::postgres::codec::{int, order_status};
 use crate::postgres::error::is_unique_violation;
 use crate::postgres::writes::{EventRows, PgQuery, insert_events_sql};
 
-/// The stock update ($1-$7), the orders ($8-$14) and the events ($15-$18); answers how
+/// The stock update ($1-$7), the orders ($8-$14) and the events ($15-$19); answers how
 /// many stock rows changed. Unnesting empty arrays writes nothing, so one statement (one
 /// prepared plan) serves batches with or without orders or events.
 static WRITE_BATCH: LazyLock<String> = LazyLock::new(|| {
@@ -35,7 +35,7 @@ static WRITE_BATCH: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// The allotment's update ($1-$4), the orders ($5-$11) and the events ($12-$15); answers
+/// The allotment's update ($1-$4), the orders ($5-$11) and the events ($12-$16); answers
 /// how many allotment rows changed (see [`super::allotment`]).
 static WRITE_ALLOTTED_BATCH: LazyLock<String> = LazyLock::new(|| {
     format!(
@@ -198,7 +198,7 @@ mod tests {
 
     #[test]
     fn the_statements_number_their_parameters_once_each_in_order() {
-        for (statement, last) in [(&*WRITE_BATCH, 18), (&*WRITE_ALLOTTED_BATCH, 15)] {
+        for (statement, last) in [(&*WRITE_BATCH, 19), (&*WRITE_ALLOTTED_BATCH, 16)] {
             for n in 1..=last {
                 assert!(statement.contains(&format!("${n}")), "${n} missing");
             }

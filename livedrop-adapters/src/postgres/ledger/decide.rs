@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use livedrop_core::domain::{AuditEntry, DropBook, Event, IdempotencyKey, Order};
+use livedrop_core::domain::{AuditEntry, DropBook, Event, IdempotencyKey, Order, join_trace};
 use livedrop_core::ids::UserId;
 use livedrop_core::ports::{OrderRequest, Placement};
 use livedrop_core::{Error, Result};
@@ -96,6 +96,7 @@ fn decide(
     decided: &mut Decided,
 ) -> Result<Placement> {
     let before = book.drop.status;
+    let first_event = decided.events.len();
     decided.events.extend(book.advance(request.now));
     let answer = match existing.get(&(request.user_id, request.idempotency_key.clone())) {
         Some(order) if order.drop_id == request.drop_id && order.qty == request.qty => {
@@ -125,6 +126,7 @@ fn decide(
     decided
         .audit
         .extend(status_change(before, book, request.now));
+    join_trace(&mut decided.events[first_event..], request.trace.as_ref());
     answer
 }
 

@@ -160,6 +160,9 @@ impl Session<'_> {
         let events: Vec<Event> = batch.iter().map(|d| d.event.clone()).collect();
         // Event time to receipt, before handling adds its own time.
         let received = Utc::now();
+        // Each traced event's span lasts until the batch is handled.
+        #[cfg(feature = "otel")]
+        let _spans = crate::otel::consumer_spans(self.group, &events);
         let mut delays: Option<Delays> = None;
         loop {
             let outcomes = match self.handler.handle_batch(&events).await {

@@ -1,0 +1,47 @@
+//! Steps a test takes as a client would, over HTTP only.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::send;
+
+/// A signed-in user: id and access token.
+pub struct Session {
+    pub id: String,
+    pub token: String,
+}
+
+/// Registers `name` (a fresh email) over HTTP, then logs in with the same password.
+pub async fn sign_up(http: &reqwest::Client, base: &str, name: &str) -> Session {
+    let email = format!("{name}-{}@example.com", uuid::Uuid::new_v4().simple());
+    let password = "correct horse battery staple";
+    let registered = send(
+        http.post(format!("{base}/api/auth/register"))
+            .json(&json!({ "email": email, "name": name, "password": password })),
+    )
+    .await;
+    assert_eq!(registered.status, 201, "{registered:?}");
+    let login = send(
+        http.post(format!("{base}/api/auth/login"))
+            .json(&json!({ "email": email, "password": password })),
+    )
+    .await;
+    assert_eq!(login.status, 200, "{login:?}");
+    Session {
+        id: registered.body["user"]["id"].as_str().unwrap().to_owned(),
+        token: login.body["accessToken"].as_str().unwrap().to_owned(),
+    }
+}
+
+/// Polls `GET /drops/{drop}` until the drop is live (10 s at most).
+pub async fn wait_until_live(http: &reqwest::Client, base: &str, drop: &str) {
+    for _ in 0..200 {
+        let view = send(http.get(format!("{base}/drops/{drop}"))).await;
+        if view.body["stock"]["status"] == "live" {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("drop {drop} never went live");
+}
