@@ -217,12 +217,11 @@ pub async fn run_with(
     // Event streams never finish on their own: tell them to end when shutdown starts, or
     // every stream would wait out the grace period and be cut without a resumable id.
     let closing = state.clone();
-    let realtime =
-        background::Background::realtime(&state, background::RetryPolicy::default()).await;
+    let serving = background::Background::serving(&state, background::RetryPolicy::default()).await;
     let served = serve(listener, router(state), config, shutdown, move || {
         closing.close_streams();
     })
     .await;
-    realtime.stop().await;
+    serving.stop().await;
     served
 }

@@ -117,6 +117,11 @@ pub const METRICS: &[(&str, Kind, &str)] = &[
         "Event streams open now on this node",
     ),
     (
+        "livedrop_revoked_sign_ins",
+        Kind::Gauge,
+        "Sign-ins revoked while their access tokens may still live, whose tokens this node refuses",
+    ),
+    (
         "livedrop_realtime_opens_total",
         Kind::Counter,
         "Event streams opened, by how they started (fresh, resumed, reset)",

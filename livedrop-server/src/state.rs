@@ -9,7 +9,7 @@ use livedrop_core::services::{
     InboxService, InboxWriter, MediaService, OrderService, Relay, Scheduler, SessionService,
 };
 
-use crate::auth::{JwtSecret, Passwords, TokenKeys};
+use crate::auth::{JwtSecret, Passwords, RecordingCredentials, TokenKeys};
 use crate::client_addr::TrustedProxies;
 use crate::cors::CorsOrigins;
 use crate::readiness::ReadinessProbe;
@@ -47,6 +47,7 @@ struct Inner {
     handlers: Vec<Arc<dyn EventHandler>>,
     probes: Vec<Arc<dyn ReadinessProbe>>,
     tokens: TokenKeys,
+    clock: Arc<dyn Clock>,
     streams: Streams,
     rate_limited: bool,
     trusted_proxies: TrustedProxies,
@@ -160,6 +161,11 @@ impl AppState {
     /// Checks access and realtime tokens (the sessions service signs them).
     pub fn tokens(&self) -> &TokenKeys {
         &self.0.tokens
+    }
+
+    /// The clock the services run on.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.0.clock
     }
 
     /// The event streams: users' and drops', on this node's realtime hub.
@@ -307,6 +313,11 @@ impl AppStateBuilder {
         crate::telemetry::prometheus();
         let ports = Ports {
             follows: Arc::new(crate::follow_metrics::TimedFollowStore(ports.follows)),
+            // This node refuses a revoked sign-in's tokens from the next request on.
+            credentials: Arc::new(RecordingCredentials::new(
+                ports.credentials,
+                tokens.revoked().clone(),
+            )),
             ..ports
         };
         let reads = CachedReads::new(
@@ -361,6 +372,7 @@ impl AppStateBuilder {
             ports,
             probes,
             tokens,
+            clock,
             rate_limited,
             trusted_proxies,
             http,

@@ -195,8 +195,13 @@ async fn auth_flows(ports: Ports) {
         "invalid_refresh_token",
     )
     .await;
+    // Its access tokens end with it, not 15 minutes later.
+    for token in [&login.access_token, &rotated.access_token] {
+        assert_401(api.get("/api/auth/me", token).await, "unauthorized").await;
+    }
     // The registration's own family is another sign-in: untouched.
     let other: TokenPair = ok(api.refresh(&registered.tokens.refresh_token).await).await;
+    let _: User = ok(api.get("/api/auth/me", &other.access_token).await).await;
 
     // Logout: 204, and the family's token is dead; logging out again is still 204.
     let logout = api
@@ -211,6 +216,10 @@ async fn auth_flows(ports: Ports) {
         "invalid_refresh_token",
     )
     .await;
+    // Signed out: its access token no longer calls the API nor gets realtime tokens.
+    for path in ["/api/auth/me", "/api/realtime/token"] {
+        assert_401(api.get(path, &other.access_token).await, "unauthorized").await;
+    }
     let logout = api
         .post(
             "/api/auth/logout",
@@ -273,6 +282,50 @@ async fn auth_flows(ports: Ports) {
         .unwrap();
 }
 
+/// Two nodes on one store: a logout on one stops the sign-in's access token on the other
+/// within a couple of its watch rounds, though the token itself is still unexpired.
+#[tokio::test]
+async fn a_logout_on_one_node_stops_the_access_token_on_every_node() {
+    let ports = MemoryBackend::default().ports();
+    let (one, two) = (server(ports.clone()).await, server(ports).await);
+    let http = Client::new();
+    let api = |base: &str| Api {
+        base: base.to_owned(),
+        http: http.clone(),
+    };
+    let (one, two) = (api(&one), api(&two));
+    let email = format!("grace-{}@example.com", UserId::new());
+    let registered: Registered = one
+        .post(
+            "/api/auth/register",
+            json!({ "email": email, "name": "Grace", "password": "a long enough passphrase" }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let access = &registered.tokens.access_token;
+    let _: User = ok(two.get("/api/auth/me", access).await).await;
+
+    let logout = one
+        .post(
+            "/api/auth/logout",
+            json!({ "refreshToken": registered.tokens.refresh_token }),
+        )
+        .await;
+    assert_eq!(logout.status(), StatusCode::NO_CONTENT);
+    assert_401(one.get("/api/auth/me", access).await, "unauthorized").await;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    while two.get("/api/auth/me", access).await.status() == StatusCode::OK {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the other node still takes the token 5 s after the logout"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_401(two.get("/api/auth/me", access).await, "unauthorized").await;
+}
+
 /// An access token for `user` signed HS256 with `secret`, expiring `exp_in` seconds from
 /// now (negative: already expired, beyond the checker's leeway).
 fn sign(secret: &str, user: UserId, exp_in: i64) -> String {
@@ -283,6 +336,7 @@ fn sign(secret: &str, user: UserId, exp_in: i64) -> String {
         .cast_signed();
     let claims = json!({
         "sub": user,
+        "sid": uuid::Uuid::new_v4(),
         "aud": "livedrop-api",
         "iss": "livedrop",
         "iat": now - 600,

@@ -399,6 +399,9 @@ impl Credentials for CredentialsDown {
     async fn family_live(&self, _: FamilyId, _: DateTime<Utc>) -> Result<bool> {
         Err(down())
     }
+    async fn revoked_since(&self, _: DateTime<Utc>) -> Result<Vec<(FamilyId, DateTime<Utc>)>> {
+        Err(down())
+    }
     async fn spend_once(&self, _: TokenId, _: DateTime<Utc>, _: DateTime<Utc>) -> Result<bool> {
         Err(down())
     }

@@ -11,11 +11,11 @@
 //! order on a min-heap, so the set holds only ids that could still be presented.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 use std::sync::{Arc, Mutex, RwLock};
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use livedrop_core::domain::User;
 use livedrop_core::domain::announcement;
 use livedrop_core::ids::{FamilyId, UserId};
@@ -50,6 +50,26 @@ struct State {
     passwords: FastHashMap<UserId, PasswordHash>,
     tokens: FastHashMap<RefreshTokenHash, Token>,
     families: FastHashMap<FamilyId, Family>,
+    /// Each family's revocation, in the order they happened, for the last hour or more.
+    revocations: VecDeque<(FamilyId, DateTime<Utc>)>,
+}
+
+/// How long revocations are listed (the contract's hour).
+const REVOCATIONS_KEPT: TimeDelta = TimeDelta::hours(1);
+
+/// Records `family_id`'s revocation at `now`, forgetting those over an hour older.
+fn record_revocation(
+    revocations: &mut VecDeque<(FamilyId, DateTime<Utc>)>,
+    family_id: FamilyId,
+    now: DateTime<Utc>,
+) {
+    while revocations
+        .front()
+        .is_some_and(|(_, at)| *at < now - REVOCATIONS_KEPT)
+    {
+        revocations.pop_front();
+    }
+    revocations.push_back((family_id, now));
 }
 
 /// Spent single-use token ids, each until its expiry.
@@ -166,7 +186,10 @@ impl Credentials for MemoryCredentials {
     ) -> Result<Rotation> {
         let mut state = lock(&self.state);
         let State {
-            tokens, families, ..
+            tokens,
+            families,
+            revocations,
+            ..
         } = &mut *state;
         let Some(token) = tokens.get_mut(old) else {
             return Ok(Rotation::Refused(RefreshRefusal::Unknown));
@@ -181,6 +204,7 @@ impl Credentials for MemoryCredentials {
         }
         if token.spent {
             family.revoked = true;
+            record_revocation(revocations, family_id, now);
             return Ok(Rotation::Reused { user_id, family_id });
         }
         if now >= token.expires_at {
@@ -207,16 +231,29 @@ impl Credentials for MemoryCredentials {
     async fn revoke_family(
         &self,
         token: &RefreshTokenHash,
-        _now: DateTime<Utc>,
+        now: DateTime<Utc>,
     ) -> Result<Option<FamilyId>> {
-        let mut state = lock(&self.state);
+        let mut guard = lock(&self.state);
+        let state = &mut *guard;
         let Some(family_id) = state.tokens.get(token).map(|token| token.family_id) else {
             return Ok(None);
         };
-        if let Some(family) = state.families.get_mut(&family_id) {
+        if let Some(family) = state.families.get_mut(&family_id)
+            && !family.revoked
+        {
             family.revoked = true;
+            record_revocation(&mut state.revocations, family_id, now);
         }
         Ok(Some(family_id))
+    }
+
+    async fn revoked_since(&self, since: DateTime<Utc>) -> Result<Vec<(FamilyId, DateTime<Utc>)>> {
+        Ok(lock(&self.state)
+            .revocations
+            .iter()
+            .filter(|(_, at)| *at >= since)
+            .copied()
+            .collect())
     }
 
     async fn family_live(&self, family: FamilyId, now: DateTime<Utc>) -> Result<bool> {

@@ -229,6 +229,23 @@ impl Credentials for PgCredentials {
         Ok(live.unwrap_or(false))
     }
 
+    async fn revoked_since(&self, since: DateTime<Utc>) -> Result<Vec<(FamilyId, DateTime<Utc>)>> {
+        // On the primary, like `family_live`: a revocation must be seen as soon as it
+        // committed. The partial index holds revoked families only (0016).
+        let rows: Vec<(Uuid, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT id, revoked_at FROM refresh_families \
+             WHERE revoked_at IS NOT NULL AND revoked_at >= $1",
+        )
+        .bind(since)
+        .fetch_all(&self.primary)
+        .await
+        .map_err(db_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, at)| (FamilyId::from_uuid(id), at))
+            .collect())
+    }
+
     async fn spend_once(
         &self,
         id: TokenId,

@@ -140,6 +140,11 @@ pub enum RefreshRefusal {
 ///   (`now >= expires_at`); otherwise `true`. It reads what committed before it: after a
 ///   revocation returned, no call answers `true` for that family, on any node sharing the
 ///   store. It changes nothing.
+/// - [`revoked_since`](Credentials::revoked_since) lists every family revoked (by either
+///   way) at or after `since`, each once, with the `now` of its revocation (the first, for
+///   a family revoked twice), for any `since` within the last hour; what committed before
+///   the call is in it, on any node sharing the store. Instances poll it to refuse the
+///   access tokens of sign-ins revoked elsewhere, so it is one cheap read.
 /// - [`spend_once`](Credentials::spend_once) spends a single-use token's id, atomically
 ///   across every node sharing the store: the first spend of an id answers `true`, every
 ///   later one `false`; of concurrent spends of one id exactly one answers `true`. An id
@@ -186,6 +191,8 @@ pub trait Credentials: Send + Sync + Debug + 'static {
     /// Whether the sign-in `family` is still on at `now`: known, not revoked, and its
     /// unspent refresh token unexpired.
     async fn family_live(&self, family: FamilyId, now: DateTime<Utc>) -> Result<bool>;
+    /// The families revoked at or after `since`, with when (see the contract).
+    async fn revoked_since(&self, since: DateTime<Utc>) -> Result<Vec<(FamilyId, DateTime<Utc>)>>;
     /// Spends the single-use token `id`, valid until `expires_at`: `true` the first time
     /// only (see the contract).
     async fn spend_once(

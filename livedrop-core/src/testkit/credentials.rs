@@ -337,6 +337,52 @@ pub async fn a_family_is_live_until_logout_revokes_it(ports: &Ports) {
     assert!(!store.family_live(FamilyId::new(), t).await.unwrap());
 }
 
+/// Revocations are listed from when they happened, either way (logout and reuse), once
+/// each with their first instant; a live family and one revoked before `since` are not.
+pub async fn revocations_are_listed_from_when_they_happened(ports: &Ports) {
+    let store = &*ports.credentials;
+    let user = user(&*ports.catalog).await;
+    let t = micros(now());
+    let (early, logout, reused, reused_next, live) = (token(), token(), token(), token(), token());
+    let mut family = Vec::new();
+    for token in [&early, &logout, &reused, &live] {
+        family.push(
+            store
+                .issue_refresh(user.id, token, in_a_day(t), t)
+                .await
+                .unwrap(),
+        );
+    }
+    let (t1, t2, t3) = (t + ms(10), t + ms(20), t + ms(30));
+    store.revoke_family(&early, t1).await.unwrap();
+    store.revoke_family(&logout, t2).await.unwrap();
+    rotated(
+        store
+            .rotate(&reused, &reused_next, in_a_day(t), t3)
+            .await
+            .unwrap(),
+    );
+    assert!(matches!(
+        store
+            .rotate(&reused, &token(), in_a_day(t), t3)
+            .await
+            .unwrap(),
+        Rotation::Reused { .. }
+    ));
+    // Revoking again keeps the first instant.
+    store.revoke_family(&logout, t3 + ms(10)).await.unwrap();
+
+    let mut listed: Vec<(FamilyId, DateTime<Utc>)> = store
+        .revoked_since(t2)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|(id, _)| family.contains(id))
+        .collect();
+    listed.sort_unstable_by_key(|(_, at)| *at);
+    assert_eq!(listed, [(family[1], t2), (family[2], t3)]);
+}
+
 /// Reuse detection ends the sign-in: once a spent token comes back, the family is not live.
 pub async fn a_reused_refresh_token_ends_its_family(ports: &Ports) {
     let store = &*ports.credentials;

@@ -192,6 +192,7 @@ macro_rules! conformance_suite {
             expired_and_unknown_tokens_are_refused,
             revoke_family_ends_one_family_only,
             a_family_is_live_until_logout_revokes_it,
+            revocations_are_listed_from_when_they_happened,
             a_reused_refresh_token_ends_its_family,
             a_family_is_live_while_its_refresh_token_is,
             a_token_id_is_spent_once,

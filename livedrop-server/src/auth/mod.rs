@@ -7,6 +7,9 @@
 //!   event stream.
 //! - [`passwords`]: argon2id hashing on the blocking pool ([`Passwords`]).
 //! - [`session_cookie`]: the web app's refresh token as an `HttpOnly` cookie.
+//! - [`revoked_sign_ins`]: the sign-ins revoked while their access tokens may still be
+//!   alive, which every token check refuses; [`recording_credentials`]: the credential
+//!   store adding this node's revocations to them as they happen.
 //!
 //! The sign-in flows themselves (register, login, refresh, logout) are the core's
 //! `SessionService`, over these as its token issuer and password hasher.
@@ -14,6 +17,8 @@
 pub mod extract;
 pub mod passwords;
 pub mod realtime_admission;
+pub mod recording_credentials;
+pub mod revoked_sign_ins;
 pub mod session_cookie;
 pub mod tokens;
 
@@ -21,6 +26,8 @@ pub use extract::{AuthSignIn, AuthUser};
 pub use livedrop_core::services::REFRESH_TTL;
 pub use passwords::Passwords;
 pub use realtime_admission::admit_realtime;
+pub use recording_credentials::RecordingCredentials;
+pub use revoked_sign_ins::RevokedSignIns;
 pub use tokens::{IssuedToken, JwtSecret, TokenClaims, TokenKeys, TokenKind};
 
 use livedrop_core::ids::UserId;

@@ -8,10 +8,12 @@
 //! algorithm-swap tokens fail.
 //!
 //! Every token names its sign-in (`sid`, the refresh-token family) and carries a unique id
-//! (`jti`). [`TokenKeys::verify`] checks the signature alone and gives the user: enough for
-//! API calls, whose access tokens outlive a logout by at most [`ACCESS_TTL`].
-//! [`TokenKeys::verify_claims`] gives all of it, for the core to check what a signature
-//! cannot: that the sign-in is still on and that a realtime token is used once.
+//! (`jti`). Every check refuses a token whose sign-in was revoked (logout, reuse
+//! detection: [`RevokedSignIns`], an in-memory lookup this node keeps current), so a token
+//! does not outlive its sign-in. [`TokenKeys::verify`] gives the user: enough for API
+//! calls. [`TokenKeys::verify_claims`] gives all of it, for the core to check what a
+//! signature cannot: that a realtime token is used once, and (against the store) that the
+//! sign-in is still on.
 
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -21,6 +23,8 @@ use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use livedrop_core::ids::{FamilyId, UserId};
 use livedrop_core::ports::TokenIssuer;
+
+use super::RevokedSignIns;
 pub use livedrop_core::ports::{IssuedToken, TokenClaims, TokenId, TokenKind};
 use serde::{Deserialize, Serialize};
 
@@ -99,14 +103,13 @@ impl fmt::Debug for JwtSecret {
     }
 }
 
-/// The claims of both kinds of token. `sid` and `jti` are always issued; they are optional
-/// when reading only so that access tokens signed before they existed keep working on the
-/// API until they expire ([`TokenKeys::verify_claims`] requires them).
+/// The claims of both kinds of token. `sid` and `jti` are always issued. `jti` is optional
+/// when reading (only [`TokenKeys::verify_claims`] needs it); a token without `sid` is
+/// refused, since its sign-in could not be revoked.
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
     sub: UserId,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    sid: Option<FamilyId>,
+    sid: FamilyId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     jti: Option<TokenId>,
     aud: String,
@@ -118,8 +121,14 @@ struct Claims {
 /// Why a token was refused. Callers answer every case with the same `401`; the variants
 /// exist for the log.
 #[derive(Debug, thiserror::Error)]
-#[error("token refused: {0}")]
-pub struct TokenRefused(#[from] jsonwebtoken::errors::Error);
+pub enum TokenRefused {
+    /// Malformed, forged, expired, of the other kind, or missing a claim.
+    #[error("token refused: {0}")]
+    Invalid(#[from] jsonwebtoken::errors::Error),
+    /// Its sign-in was revoked (logout, or reuse detection).
+    #[error("token refused: its sign-in was revoked")]
+    Revoked,
+}
 
 /// Signs and checks tokens with one [`JwtSecret`]. Tokens are timed by the wall clock,
 /// not the services' [`Clock`](livedrop_core::clock::Clock): expiry is a security
@@ -133,6 +142,8 @@ pub struct TokenKeys {
     access: Validation,
     /// The same for realtime tokens.
     realtime: Validation,
+    /// The sign-ins whose tokens are refused however valid they look.
+    revoked: RevokedSignIns,
 }
 
 impl TokenKeys {
@@ -143,7 +154,13 @@ impl TokenKeys {
             decoding: DecodingKey::from_secret(&secret.0),
             access: validation(TokenKind::Access),
             realtime: validation(TokenKind::Realtime),
+            revoked: RevokedSignIns::default(),
         }
+    }
+
+    /// The revoked sign-ins these keys refuse the tokens of: add to it to refuse more.
+    pub fn revoked(&self) -> &RevokedSignIns {
+        &self.revoked
     }
 
     /// A token of `kind` for `user`'s sign-in `family`, with a fresh id, valid from now
@@ -161,7 +178,7 @@ impl TokenKeys {
         let exp = now + ttl(kind).as_secs();
         let claims = Claims {
             sub: user,
-            sid: Some(family),
+            sid: family,
             jti: Some(TokenId::new()),
             aud: audience(kind).to_owned(),
             iss: ISSUER.to_owned(),
@@ -189,27 +206,32 @@ impl TokenKeys {
     /// the core's to decide ([`SessionService`](livedrop_core::services::SessionService)).
     ///
     /// # Errors
-    /// [`TokenRefused`] as for [`verify`](Self::verify), and for a token without `sid` or
-    /// `jti` (signed before tokens carried them).
+    /// [`TokenRefused`] as for [`verify`](Self::verify), and for a token without `jti`
+    /// (signed before tokens carried one).
     pub fn verify_claims(&self, kind: TokenKind, token: &str) -> Result<TokenClaims, TokenRefused> {
         let claims = self.decode(kind, token)?;
-        let missing =
-            |claim: &str| TokenRefused(ErrorKind::MissingRequiredClaim(claim.to_owned()).into());
+        let missing = |claim: &str| {
+            TokenRefused::Invalid(ErrorKind::MissingRequiredClaim(claim.to_owned()).into())
+        };
         Ok(TokenClaims {
             user: claims.sub,
-            family: claims.sid.ok_or_else(|| missing("sid"))?,
+            family: claims.sid,
             id: claims.jti.ok_or_else(|| missing("jti"))?,
             expires_at: timestamp(claims.exp),
         })
     }
 
-    /// The claims of a valid, unexpired token of `kind`.
+    /// The claims of a valid, unexpired token of `kind` whose sign-in was not revoked.
     fn decode(&self, kind: TokenKind, token: &str) -> Result<Claims, TokenRefused> {
         let validation = match kind {
             TokenKind::Access => &self.access,
             TokenKind::Realtime => &self.realtime,
         };
-        Ok(jsonwebtoken::decode::<Claims>(token, &self.decoding, validation)?.claims)
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, validation)?.claims;
+        if self.revoked.contains(claims.sid) {
+            return Err(TokenRefused::Revoked);
+        }
+        Ok(claims)
     }
 }
 
@@ -303,20 +325,13 @@ mod tests {
     }
 
     #[test]
-    fn a_token_without_sign_in_or_id_works_for_the_api_only() {
-        // Signed before tokens named their sign-in: still a user's access token, but no
-        // claims the core could check a sign-in or a single use by.
+    fn a_token_without_a_sign_in_is_refused() {
+        // Its sign-in could never be revoked, so it would outlive any logout.
         let secret = JwtSecret::random();
-        let user = UserId::new();
-        let claims = Claims {
-            sub: user,
-            sid: None,
-            jti: None,
-            aud: audience(TokenKind::Access).to_owned(),
-            iss: ISSUER.to_owned(),
-            iat: unix_now(),
-            exp: unix_now() + 60,
-        };
+        let claims = serde_json::json!({
+            "sub": UserId::new(), "aud": audience(TokenKind::Access), "iss": ISSUER,
+            "iat": unix_now(), "exp": unix_now() + 60,
+        });
         let token = jsonwebtoken::encode(
             &Header::new(ALGORITHM),
             &claims,
@@ -324,8 +339,29 @@ mod tests {
         )
         .unwrap();
         let keys = TokenKeys::new(&secret);
-        assert_eq!(keys.verify(TokenKind::Access, &token).unwrap(), user);
+        assert!(keys.verify(TokenKind::Access, &token).is_err());
         assert!(keys.verify_claims(TokenKind::Access, &token).is_err());
+    }
+
+    #[test]
+    fn a_revoked_sign_ins_tokens_are_refused_and_no_others() {
+        let keys = keys();
+        let (user, revoked, other) = (UserId::new(), FamilyId::new(), FamilyId::new());
+        let issue = |kind, family| keys.issue(kind, user, family).unwrap().token;
+        let (access, realtime) = (
+            issue(TokenKind::Access, revoked),
+            issue(TokenKind::Realtime, revoked),
+        );
+        let still_on = issue(TokenKind::Access, other);
+        assert!(keys.verify(TokenKind::Access, &access).is_ok());
+        keys.revoked().insert(revoked, Utc::now());
+        assert!(matches!(
+            keys.verify(TokenKind::Access, &access),
+            Err(TokenRefused::Revoked)
+        ));
+        assert!(keys.verify_claims(TokenKind::Access, &access).is_err());
+        assert!(keys.verify_claims(TokenKind::Realtime, &realtime).is_err());
+        assert_eq!(keys.verify(TokenKind::Access, &still_on).unwrap(), user);
     }
 
     #[test]
@@ -346,7 +382,7 @@ mod tests {
         let secret = JwtSecret::random();
         let claims = Claims {
             sub: UserId::new(),
-            sid: Some(FamilyId::new()),
+            sid: FamilyId::new(),
             jti: Some(TokenId::new()),
             aud: audience(TokenKind::Access).to_owned(),
             iss: ISSUER.to_owned(),

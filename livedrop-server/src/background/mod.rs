@@ -15,8 +15,9 @@
 //!   and reports its lag.
 //! - `consumer`: one handler's consumer-group member: handle batches, then commit.
 //! - `lag`: the consumer lag metrics, read from the bus per group and partition.
-//! - `realtime`: the realtime hub's feed (a tail of the bus) and its node-wide sweep,
-//!   spawned apart ([`Background::realtime`]) by the server itself.
+//! - `realtime`: the realtime hub's feed (a tail of the bus) and its node-wide sweep, and
+//!   `revocations`: the watch for sign-ins revoked on other nodes; both spawned apart
+//!   ([`Background::serving`]) by the server itself.
 //! - `retry`: the backoff policy the relay and consumers share, and a stoppable sleep.
 
 mod consumer;
@@ -24,6 +25,7 @@ mod lag;
 mod realtime;
 mod relay;
 mod retry;
+mod revocations;
 mod scheduler;
 
 use std::time::Duration;
@@ -34,6 +36,10 @@ use tokio::task::JoinHandle;
 pub use retry::RetryPolicy;
 
 use crate::AppState;
+
+/// How often each node reads the sign-ins revoked elsewhere: how long another node's
+/// logout can leave its access tokens working here.
+pub const REVOCATIONS_EVERY: Duration = Duration::from_secs(1);
 
 /// How often the loops run and how they retry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -123,11 +129,12 @@ impl Background {
         Self { stop, tasks }
     }
 
-    /// Spawns the realtime hub's feed (a tail of the bus) and sweep: what the event streams
-    /// a server serves need, so [`run`](crate::run) starts them with the server, on every
-    /// node, whichever background loops it runs. Returns once the hub reads the bus (or
+    /// Spawns what serving itself needs, so [`run`](crate::run) starts them with the
+    /// server, on every node, whichever background loops it runs: the realtime hub's feed
+    /// (a tail of the bus) and sweep, for the event streams, and the watch for sign-ins
+    /// revoked on other nodes, for the token checks. Returns once the hub reads the bus (or
     /// after a few seconds if the bus does not answer; the feed keeps trying).
-    pub async fn realtime(state: &AppState, retry: RetryPolicy) -> Self {
+    pub async fn serving(state: &AppState, retry: RetryPolicy) -> Self {
         let (stop, stopped) = watch::channel(false);
         let hub = state.streams().hub().clone();
         let bus = state.ports().bus.clone();
@@ -149,7 +156,17 @@ impl Background {
             ),
             (
                 "realtime sweep".to_owned(),
-                tokio::spawn(realtime::sweep(hub, stopped)),
+                tokio::spawn(realtime::sweep(hub, stopped.clone())),
+            ),
+            (
+                "revoked sign-ins".to_owned(),
+                tokio::spawn(revocations::run(
+                    state.ports().credentials.clone(),
+                    state.tokens().revoked().clone(),
+                    state.clock().clone(),
+                    REVOCATIONS_EVERY,
+                    stopped,
+                )),
             ),
         ];
         Self { stop, tasks }
