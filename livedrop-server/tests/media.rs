@@ -161,6 +161,62 @@ async fn refused_uploads_are_problems_and_store_nothing() {
     assert_eq!(served.status(), StatusCode::NOT_FOUND);
 }
 
+/// An upload URL works once: the image served as immutable cannot be replaced through it.
+#[tokio::test]
+async fn an_upload_url_works_once() {
+    let (base, media) = server().await;
+    let upload = presign(&media, Duration::from_secs(600)).await;
+    let url = at(&base, &upload.url);
+    assert_eq!(
+        put(&url, "image/png", PNG.to_vec()).await.status(),
+        StatusCode::CREATED
+    );
+    let replacement = b"\x89PNG\r\n\x1a\n another one".to_vec();
+    assert_problem(
+        put(&url, "image/png", replacement).await,
+        StatusCode::CONFLICT,
+        "already_uploaded",
+    )
+    .await;
+    let served = reqwest::get(at(&base, &upload.public_url)).await.unwrap();
+    assert_eq!(served.bytes().await.unwrap(), PNG, "the first upload stays");
+}
+
+/// Bytes that are not an image of the signed type (a page declared as a PNG) are refused
+/// and stored nowhere; what is served says its type and nothing else may be sniffed.
+#[tokio::test]
+async fn only_images_of_the_signed_type_are_stored_and_served_unsniffable() {
+    let (base, media) = server().await;
+    let upload = presign(&media, Duration::from_secs(600)).await;
+    let url = at(&base, &upload.url);
+    for body in [
+        b"<html><script>alert(1)</script>".to_vec(),
+        b"GIF89a a gif, not a png".to_vec(),
+        Vec::new(),
+    ] {
+        assert_problem(
+            put(&url, "image/png", body).await,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "not_an_image",
+        )
+        .await;
+    }
+    let nothing = reqwest::get(at(&base, &upload.public_url)).await.unwrap();
+    assert_eq!(nothing.status(), StatusCode::NOT_FOUND);
+
+    assert_eq!(
+        put(&url, "image/png", PNG.to_vec()).await.status(),
+        StatusCode::CREATED,
+        "a refused upload does not use the URL up"
+    );
+    let served = reqwest::get(at(&base, &upload.public_url)).await.unwrap();
+    assert_eq!(served.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(
+        served.headers()["content-security-policy"],
+        "default-src 'none'; sandbox"
+    );
+}
+
 #[tokio::test]
 async fn an_expired_url_is_refused() {
     let (base, media) = server().await;

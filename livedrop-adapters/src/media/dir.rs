@@ -10,13 +10,13 @@ use tokio::io::AsyncWriteExt;
 
 use super::blobs::BlobStore;
 
-/// Where uploads are written before they are renamed into place: inside the root, so the
-/// rename stays on one file system (and so is atomic).
+/// Where uploads are written before they are linked into place: inside the root, so the
+/// link stays on one file system (and so is atomic).
 const INCOMING: &str = ".incoming";
 
-/// A directory of objects. A put writes a temporary file, flushes it to disk and renames
-/// it over the key's path, so a reader (or a crash) never sees half an object, and a
-/// refused upload leaves nothing behind.
+/// A directory of objects. A put writes a temporary file, flushes it to disk and links it
+/// at the key's path unless one is there, so a reader (or a crash) never sees half an
+/// object, an object is never replaced, and a refused upload leaves nothing behind.
 #[derive(Debug, Clone)]
 pub struct DirBlobs {
     root: PathBuf,
@@ -53,7 +53,7 @@ fn io(error: std::io::Error) -> Error {
 
 #[async_trait]
 impl BlobStore for DirBlobs {
-    async fn put(&self, key: &MediaKey, bytes: Vec<u8>) -> Result<()> {
+    async fn put_new(&self, key: &MediaKey, bytes: Vec<u8>) -> Result<bool> {
         let target = self.path(key);
         if let Some(parent) = target.parent() {
             tokio::fs::create_dir_all(parent).await.map_err(io)?;
@@ -65,16 +65,20 @@ impl BlobStore for DirBlobs {
         let written = async {
             let mut file = tokio::fs::File::create(&temp).await?;
             file.write_all(&bytes).await?;
-            // On disk before it becomes visible: a crash then leaves the old state or the
-            // whole new object.
+            // On disk before it becomes visible: a crash then leaves no object or the
+            // whole one.
             file.sync_all().await?;
-            tokio::fs::rename(&temp, &target).await
+            // A hard link, not a rename: it fails when the key exists, atomically, where
+            // a rename would replace the object.
+            match tokio::fs::hard_link(&temp, &target).await {
+                Ok(()) => Ok(true),
+                Err(e) if e.kind() == ErrorKind::AlreadyExists => Ok(false),
+                Err(e) => Err(e),
+            }
         }
         .await;
-        if written.is_err() {
-            // Best effort: a leftover temporary file is harmless, only disk.
-            let _ = tokio::fs::remove_file(&temp).await;
-        }
+        // The temporary name goes either way (best effort: a leftover is only disk).
+        let _ = tokio::fs::remove_file(&temp).await;
         written.map_err(io)
     }
 

@@ -111,17 +111,28 @@ impl MediaHost for LocalMedia {
         Ok(AuthorizedUpload::new(grant.key.clone(), grant.max_bytes))
     }
 
-    /// Stores an authorized upload's body, if it fits.
+    /// Stores an authorized upload's body: if it fits, is an image of the key's type, and
+    /// is the first at its key.
     ///
     /// # Errors
-    /// [`UploadRefused::TooLarge`], or the store's failure.
+    /// [`UploadRefused::TooLarge`], [`UploadRefused::NotAnImage`],
+    /// [`UploadRefused::AlreadyUploaded`], or the store's failure.
     async fn store(&self, upload: AuthorizedUpload, body: Vec<u8>) -> Result<(), UploadRefused> {
         if body.len() as u64 > upload.max_bytes() {
             return Err(UploadRefused::TooLarge {
                 max_bytes: upload.max_bytes(),
             });
         }
-        Ok(self.blobs.put(upload.key(), body).await?)
+        if let Some(expected) = upload.key().image_type()
+            && !expected.matches(&body)
+        {
+            return Err(UploadRefused::NotAnImage { expected });
+        }
+        if self.blobs.put_new(upload.key(), body).await? {
+            Ok(())
+        } else {
+            Err(UploadRefused::AlreadyUploaded)
+        }
     }
 
     /// A stored object, to serve.

@@ -35,6 +35,20 @@ impl ImageType {
         }
     }
 
+    /// Whether `bytes` start as a file of this type does (its signature, "magic
+    /// number"): what a browser would sniff, so an upload declared as one type cannot be
+    /// another (an HTML page stored as `image/png`).
+    pub fn matches(self, bytes: &[u8]) -> bool {
+        match self {
+            ImageType::Png => bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+            ImageType::Jpeg => bytes.starts_with(&[0xFF, 0xD8, 0xFF]),
+            ImageType::Gif => bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a"),
+            ImageType::Webp => {
+                bytes.len() >= 12 && bytes.starts_with(b"RIFF") && &bytes[8..12] == b"WEBP"
+            }
+        }
+    }
+
     /// The file extension.
     pub fn extension(self) -> &'static str {
         match self {

@@ -58,6 +58,16 @@ pub enum UploadRefused {
         /// The limit.
         max_bytes: u64,
     },
+    /// The body is not an image of the signed type (its first bytes say otherwise).
+    #[error("the body is not a {} image", expected.mime())]
+    NotAnImage {
+        /// The type the URL was signed for.
+        expected: ImageType,
+    },
+    /// Something was already uploaded with this URL: each works once, and a stored
+    /// image never changes.
+    #[error("this upload URL was already used")]
+    AlreadyUploaded,
     /// The store failed.
     #[error(transparent)]
     Store(#[from] Error),
@@ -118,8 +128,11 @@ impl StoredObject {
 ///   key's image type; otherwise it says which check failed. It does no I/O, so the
 ///   caller can refuse before reading any body.
 /// - [`store`](MediaHost::store) refuses a body over the authorized limit
-///   ([`UploadRefused::TooLarge`]); a store is all or nothing: a reader sees the old object
-///   (or none) or the new one, never part of one.
+///   ([`UploadRefused::TooLarge`]), one that is not an image of the key's type
+///   ([`UploadRefused::NotAnImage`], by its first bytes), and any upload to a key that
+///   already holds an object ([`UploadRefused::AlreadyUploaded`]: a URL works once, and
+///   an image served as immutable never changes). A store is all or nothing: a reader
+///   sees no object or the whole one; of concurrent stores to one key, one wins.
 /// - [`object`](MediaHost::object) returns what was last stored at `key`, `None` for
 ///   nothing.
 #[async_trait]

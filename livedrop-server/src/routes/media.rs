@@ -15,7 +15,9 @@ use livedrop_core::ports::{MediaKey, UploadGrant, UploadRefused};
 use livedrop_core::wire::Problem;
 use serde::Deserialize;
 
-use crate::openapi::{BadRequest, Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType};
+use crate::openapi::{
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType,
+};
 use crate::{ApiError, AppState};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -63,11 +65,14 @@ fn no_store() -> ApiError {
         (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType)
     ))]
 /// Accepts one upload: URL checks first (signature, expiry, type), then the body, read
-/// only up to the signed limit. Anything refused stores nothing.
+/// only up to the signed limit, which must be an image of the signed type (`415
+/// not_an_image` otherwise). A URL works once (`409 already_uploaded` after): a stored
+/// image never changes. Anything refused stores nothing.
 async fn upload(
     State(state): State<AppState>,
     Path(key): Path<String>,
@@ -136,6 +141,8 @@ fn refused(refusal: UploadRefused) -> ApiError {
             (415, "unsupported_media_type", "Unsupported media type")
         }
         UploadRefused::TooLarge { .. } => (413, "payload_too_large", "Payload too large"),
+        UploadRefused::NotAnImage { .. } => (415, "not_an_image", "Unsupported media type"),
+        UploadRefused::AlreadyUploaded => (409, "already_uploaded", "Conflict"),
         // A refusal this server does not know yet: still a refusal.
         _ => (403, "forbidden", "Forbidden"),
     };
@@ -181,6 +188,16 @@ async fn serve(
     let common = [
         (header::ETAG, etag),
         (header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE)),
+        // Served as its type and nothing else, and inert if opened as a page: an upload
+        // is a user's bytes on this origin.
+        (
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; sandbox"),
+        ),
     ];
     if cached {
         return Ok((StatusCode::NOT_MODIFIED, common).into_response());
