@@ -44,6 +44,19 @@ impl ApiError {
         Self::Problem(Problem::new(401, "unauthorized", "Unauthorized").with_detail(detail))
     }
 
+    /// A refused token's answer: `401 sign_in_ended` when its sign-in was revoked (the
+    /// client must sign in again, and can tell), else `401 unauthorized` with `detail`.
+    /// Why exactly is logged, not told.
+    pub fn refused_token(refused: &crate::auth::tokens::TokenRefused, detail: &str) -> Self {
+        tracing::debug!(%refused, "token refused");
+        match refused {
+            crate::auth::tokens::TokenRefused::Revoked => {
+                Self::Core(livedrop_core::domain::SignInRefusal::SignInEnded.into())
+            }
+            _ => Self::unauthorized(detail),
+        }
+    }
+
     /// The problem this error renders as.
     pub fn problem(&self) -> Problem {
         match self {

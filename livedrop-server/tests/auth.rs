@@ -148,6 +148,26 @@ async fn auth_flows(ports: Ports) {
         short.json::<Problem>().await.unwrap().code,
         "invalid_password"
     );
+    // Long enough but guessed at once: the common ones, a repeat, the user's own email.
+    let own = format!("weak-{}@example.com", UserId::new());
+    for (address, weak) in [
+        (format!("weak-{}@example.com", UserId::new()), "password"),
+        (format!("weak-{}@example.com", UserId::new()), "12345678"),
+        (format!("weak-{}@example.com", UserId::new()), "        "),
+        (own.clone(), own.as_str()),
+    ] {
+        let refused = api
+            .post(
+                "/api/auth/register",
+                json!({ "email": address, "name": "Weak", "password": weak }),
+            )
+            .await;
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST, "{weak:?}");
+        assert_eq!(
+            refused.json::<Problem>().await.unwrap().code,
+            "weak_password"
+        );
+    }
     let garbage = api.post("/api/auth/login", json!({ "email": 1 })).await;
     assert_eq!(
         garbage.json::<Problem>().await.unwrap().code,
@@ -197,7 +217,7 @@ async fn auth_flows(ports: Ports) {
     .await;
     // Its access tokens end with it, not 15 minutes later.
     for token in [&login.access_token, &rotated.access_token] {
-        assert_401(api.get("/api/auth/me", token).await, "unauthorized").await;
+        assert_401(api.get("/api/auth/me", token).await, "sign_in_ended").await;
     }
     // The registration's own family is another sign-in: untouched.
     let other: TokenPair = ok(api.refresh(&registered.tokens.refresh_token).await).await;
@@ -218,7 +238,7 @@ async fn auth_flows(ports: Ports) {
     .await;
     // Signed out: its access token no longer calls the API nor gets realtime tokens.
     for path in ["/api/auth/me", "/api/realtime/token"] {
-        assert_401(api.get(path, &other.access_token).await, "unauthorized").await;
+        assert_401(api.get(path, &other.access_token).await, "sign_in_ended").await;
     }
     let logout = api
         .post(
@@ -314,7 +334,7 @@ async fn a_logout_on_one_node_stops_the_access_token_on_every_node() {
         )
         .await;
     assert_eq!(logout.status(), StatusCode::NO_CONTENT);
-    assert_401(one.get("/api/auth/me", access).await, "unauthorized").await;
+    assert_401(one.get("/api/auth/me", access).await, "sign_in_ended").await;
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
     while two.get("/api/auth/me", access).await.status() == StatusCode::OK {
         assert!(
@@ -323,7 +343,7 @@ async fn a_logout_on_one_node_stops_the_access_token_on_every_node() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    assert_401(two.get("/api/auth/me", access).await, "unauthorized").await;
+    assert_401(two.get("/api/auth/me", access).await, "sign_in_ended").await;
 }
 
 /// An access token for `user` signed HS256 with `secret`, expiring `exp_in` seconds from

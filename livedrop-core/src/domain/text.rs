@@ -6,8 +6,38 @@ use serde::{Deserialize, Serialize};
 
 use super::ValidationError;
 
+/// Characters that show nothing or reorder what follows: bidirectional embeddings,
+/// overrides, isolates and marks, zero-width spaces, joiners of words, the byte-order mark,
+/// soft hyphens, Hangul fillers, line and paragraph separators. In a name they let one pass
+/// for another ("admin" + U+200B, or U+202E turning "gpj.exe" around). Zero-width
+/// (non-)joiners stay allowed: emoji sequences and several scripts need them. The OpenAPI
+/// patterns below list the same characters (all in the Basic Multilingual Plane, which is
+/// why the tag characters of U+E0000 are not among them: a pattern could not say so).
+fn invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{180E}'
+            | '\u{200B}'
+            | '\u{200E}'
+            | '\u{200F}'
+            | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{3164}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF9}'..='\u{FFFB}'
+    )
+}
+
 /// Trims `input` and checks it is non-empty (when `required`), at most `max` characters
-/// and free of control characters. The single rule set behind every free-text field.
+/// and free of control characters, and (when `required`: names and titles) of
+/// [`invisible`] ones. The single rule set behind every free-text field.
 fn bounded_text(
     field: &'static str,
     input: &str,
@@ -28,6 +58,9 @@ fn bounded_text(
         .any(|c| c.is_control() && !(allow_whitespace_controls && matches!(c, '\n' | '\t' | '\r')))
     {
         return Err(ValidationError::ControlCharacters { field });
+    }
+    if required && trimmed.chars().any(invisible) {
+        return Err(ValidationError::InvisibleCharacters { field });
     }
     Ok(trimmed.to_owned())
 }
@@ -98,7 +131,7 @@ macro_rules! text_type {
 text_type!(
     /// A product title: 1 to 120 characters, trimmed, no control characters.
     Title, field = "title", max = 120, required = true,
-    min_length = 1, pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+    min_length = 1, pattern = r"^[^\x00-\x1F\x7F-\x9F\u00AD\u034F\u061C\u115F\u1160\u180E\u200B\u200E\u200F\u2028-\u202E\u2060-\u2064\u2066-\u2069\u3164\uFEFF\uFFA0\uFFF9-\uFFFB]*[^\s\x00-\x1F\x7F-\x9F\u00AD\u034F\u061C\u115F\u1160\u180E\u200B\u200E\u200F\u2028-\u202E\u2060-\u2064\u2066-\u2069\u3164\uFEFF\uFFA0\uFFF9-\uFFFB][^\x00-\x1F\x7F-\x9F\u00AD\u034F\u061C\u115F\u1160\u180E\u200B\u200E\u200F\u2028-\u202E\u2060-\u2064\u2066-\u2069\u3164\uFEFF\uFFA0\uFFF9-\uFFFB]*$"
 );
 text_type!(
     /// A product description: up to 5,000 characters; newlines allowed.
@@ -108,12 +141,12 @@ text_type!(
 text_type!(
     /// A creator's display name: 1 to 80 characters, trimmed.
     DisplayName, field = "displayName", max = 80, required = true,
-    min_length = 1, pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+    min_length = 1, pattern = r"^[^\x00-\x1F\x7F-\x9F\u00AD\u034F\u061C\u115F\u1160\u180E\u200B\u200E\u200F\u2028-\u202E\u2060-\u2064\u2066-\u2069\u3164\uFEFF\uFFA0\uFFF9-\uFFFB]*[^\s\x00-\x1F\x7F-\x9F\u00AD\u034F\u061C\u115F\u1160\u180E\u200B\u200E\u200F\u2028-\u202E\u2060-\u2064\u2066-\u2069\u3164\uFEFF\uFFA0\uFFF9-\uFFFB][^\x00-\x1F\x7F-\x9F\u00AD\u034F\u061C\u115F\u1160\u180E\u200B\u200E\u200F\u2028-\u202E\u2060-\u2064\u2066-\u2069\u3164\uFEFF\uFFA0\uFFF9-\uFFFB]*$"
 );
 text_type!(
     /// A user's name: 1 to 80 characters, trimmed.
     PersonName, field = "name", max = 80, required = true,
-    min_length = 1, pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+    min_length = 1, pattern = r"^[^\x00-\x1F\x7F-\x9F\u00AD\u034F\u061C\u115F\u1160\u180E\u200B\u200E\u200F\u2028-\u202E\u2060-\u2064\u2066-\u2069\u3164\uFEFF\uFFA0\uFFF9-\uFFFB]*[^\s\x00-\x1F\x7F-\x9F\u00AD\u034F\u061C\u115F\u1160\u180E\u200B\u200E\u200F\u2028-\u202E\u2060-\u2064\u2066-\u2069\u3164\uFEFF\uFFA0\uFFF9-\uFFFB][^\x00-\x1F\x7F-\x9F\u00AD\u034F\u061C\u115F\u1160\u180E\u200B\u200E\u200F\u2028-\u202E\u2060-\u2064\u2066-\u2069\u3164\uFEFF\uFFA0\uFFF9-\uFFFB]*$"
 );
 
 /// A creator handle: 3 to 30 characters of `a-z`, `0-9` and `_`, starting with a letter.
@@ -187,12 +220,15 @@ impl fmt::Debug for Handle {
     }
 }
 
-/// An email address (RFC 5321/5322 syntax via `email_address`), stored lower case so that
-/// uniqueness is case-insensitive.
+/// An email address (RFC 5321/5322 syntax via `email_address`), in ASCII, stored lower
+/// case so that uniqueness is case-insensitive. ASCII only: letters of other scripts that
+/// look like Latin ones (Cyrillic `а` in `аda@example.com`) would register a second
+/// account that reads as the first; an internationalized domain is written in its
+/// punycode form (`xn--...`).
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "openapi", schema(value_type = String))]
+#[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^[\x00-\x7F]*$"))]
 pub struct Email(String);
 
 impl Email {
@@ -206,7 +242,10 @@ impl TryFrom<&str> for Email {
     type Error = ValidationError;
 
     fn try_from(input: &str) -> Result<Self, Self::Error> {
-        let email = input.trim().to_lowercase();
+        if !input.is_ascii() {
+            return Err(ValidationError::InvalidEmail);
+        }
+        let email = input.trim().to_ascii_lowercase();
         // email_address accepts bare local parts without a domain dot; people don't.
         let has_dotted_domain = email
             .rsplit_once('@')
@@ -294,6 +333,50 @@ mod tests {
             Err(ValidationError::ControlCharacters {
                 field: "description"
             })
+        );
+    }
+
+    #[test]
+    fn names_and_titles_refuse_invisible_and_direction_characters() {
+        for sneaky in [
+            "admin\u{200B}",
+            "\u{202E}gpj.exe",
+            "Ada\u{2066}Lovelace\u{2069}",
+            "\u{FEFF}Ada",
+            "A\u{3164}",
+        ] {
+            assert_eq!(
+                DisplayName::try_from(sneaky),
+                Err(ValidationError::InvisibleCharacters {
+                    field: "displayName"
+                }),
+                "{sneaky:?}"
+            );
+            assert!(PersonName::try_from(sneaky).is_err());
+            assert!(Title::try_from(sneaky).is_err());
+        }
+        // Joiners build emoji and words in several scripts; they stay.
+        assert!(DisplayName::try_from("👩\u{200D}💻 Maker").is_ok());
+        assert!(PersonName::try_from("می\u{200C}خواهم").is_ok());
+    }
+
+    #[test]
+    fn emails_are_ascii_so_look_alikes_cannot_register_twice() {
+        assert!(Email::try_from("ada@example.com").is_ok());
+        for look_alike in [
+            "\u{0430}da@example.com",
+            "ａda@example.com",
+            "ada@exаmple.com",
+        ] {
+            assert_eq!(
+                Email::try_from(look_alike),
+                Err(ValidationError::InvalidEmail),
+                "{look_alike:?}"
+            );
+        }
+        assert!(
+            Email::try_from("ada@xn--exmple-cua.com").is_ok(),
+            "punycode"
         );
     }
 

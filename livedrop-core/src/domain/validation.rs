@@ -24,13 +24,20 @@ pub enum ValidationError {
         /// The field's wire name.
         field: &'static str,
     },
+    /// A name or title holds invisible or text-direction characters (U+202E, U+200B, ...),
+    /// which would let it pass for another one.
+    #[error("{field} must not contain invisible or text-direction characters")]
+    InvisibleCharacters {
+        /// The field's wire name.
+        field: &'static str,
+    },
     /// A creator handle breaks the handle rules.
     #[error("handle {reason}")]
     InvalidHandle {
         /// Which rule it broke.
         reason: &'static str,
     },
-    /// Not a valid email address.
+    /// Not a valid email address (or not in ASCII: see [`Email`](super::Email)).
     #[error("email is not a valid address")]
     InvalidEmail,
     /// Prices are never negative.
@@ -104,6 +111,12 @@ pub enum ValidationError {
         /// The longest accepted.
         max: usize,
     },
+    /// A new password that would be guessed quickly (common, a pattern, or the user's own
+    /// name or email).
+    #[error(
+        "password is too easy to guess: avoid common passwords, patterns, and your name or email; a few random words make a strong one"
+    )]
+    WeakPassword,
     /// An upload content type that media does not accept.
     #[error("content type {content_type:?} is not an accepted image type")]
     UnsupportedMediaType {
@@ -131,6 +144,7 @@ impl ValidationError {
             ValidationError::EmptyText { .. } => "empty_text",
             ValidationError::TextTooLong { .. } => "text_too_long",
             ValidationError::ControlCharacters { .. } => "control_characters",
+            ValidationError::InvisibleCharacters { .. } => "invisible_characters",
             ValidationError::InvalidHandle { .. } => "invalid_handle",
             ValidationError::InvalidEmail => "invalid_email",
             ValidationError::NegativePrice => "negative_price",
@@ -147,10 +161,11 @@ impl ValidationError {
             ValidationError::UnknownDropStatus { .. } => "unknown_drop_status",
             ValidationError::InvalidCursor => "invalid_cursor",
             ValidationError::InvalidLimit { .. } => "invalid_limit",
+            ValidationError::PasswordLength { .. } => "invalid_password",
+            ValidationError::WeakPassword => "weak_password",
             ValidationError::UnsupportedMediaType { .. } => "unsupported_media_type",
             ValidationError::ImageNotOfProduct { .. } => "image_not_of_product",
             ValidationError::TooManyImages { .. } => "too_many_images",
-            ValidationError::PasswordLength { .. } => "invalid_password",
         }
     }
 }

@@ -74,13 +74,16 @@ impl SessionService {
     }
 
     /// Creates the user with a password and signs them in. `AlreadyExists` for a taken
-    /// email. The user and the password are stored together or not at all.
+    /// email; a password easily guessed is `Validation(WeakPassword)` (see
+    /// [`Password::check_strength`]). The user and the password are stored together or not
+    /// at all.
     pub async fn register(
         &self,
         email: Email,
         name: PersonName,
         password: Password,
     ) -> Result<(User, SignedIn)> {
+        password.check_strength(&[email.as_str(), name.as_str(), "livedrop"])?;
         let hash = self.passwords.hash(password).await?;
         let user = User::new(email, name, self.clock.now());
         self.credentials.register(&user, &hash).await?;

@@ -12,7 +12,8 @@ use crate::{ApiError, AppState};
 
 /// The user an `Authorization: Bearer <access token>` header names. A missing, malformed,
 /// forged, expired or realtime-only token is `401 unauthorized` (with
-/// `WWW-Authenticate: Bearer`); why is logged, not told.
+/// `WWW-Authenticate: Bearer`), one of a sign-in that ended (logout, refresh-token reuse)
+/// `401 sign_in_ended`; why is logged, not told.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AuthUser(pub UserId);
 
@@ -35,8 +36,7 @@ impl FromRequestParts<AppState> for AuthUser {
             .tokens()
             .verify(TokenKind::Access, token)
             .map_err(|refused| {
-                tracing::debug!(%refused, "access token refused");
-                ApiError::unauthorized("the access token is invalid or expired")
+                ApiError::refused_token(&refused, "the access token is invalid or expired")
             })?;
         Ok(Self(user))
     }
@@ -73,8 +73,7 @@ impl FromRequestParts<AppState> for AuthSignIn {
             .tokens()
             .verify_claims(TokenKind::Access, token)
             .map_err(|refused| {
-                tracing::debug!(%refused, "access token refused");
-                ApiError::unauthorized("the access token is invalid or expired")
+                ApiError::refused_token(&refused, "the access token is invalid or expired")
             })?;
         Ok(Self {
             user: claims.user,

@@ -29,8 +29,7 @@ pub async fn admit_realtime(state: &AppState, token: Option<&str>) -> Result<Use
         .tokens()
         .verify_claims(TokenKind::Realtime, token)
         .map_err(|refused| {
-            tracing::debug!(%refused, "realtime token refused");
-            ApiError::unauthorized("the realtime token is invalid or expired")
+            ApiError::refused_token(&refused, "the realtime token is invalid or expired")
         })?;
     Ok(state.sessions().admit_stream(&claims).await?)
 }

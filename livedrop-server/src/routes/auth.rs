@@ -49,6 +49,11 @@ pub(super) fn account_routes() -> OpenApiRouter<AppState> {
         (status = 409, response = Conflict),
         (status = 429, response = TooManyRequests)
     ))]
+/// Creates an account and signs it in. Beyond its length, the password must not be easy to
+/// guess (`400 weak_password`: a common password, a pattern such as a repeat or a keyboard
+/// walk, or the user's own email or name; judged by zxcvbn, score 3 or more); a display
+/// name must hold no invisible or text-direction characters (`400 invisible_characters`),
+/// and the email must be ASCII (an internationalized domain in punycode).
 async fn register(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<RegisterBody>,
