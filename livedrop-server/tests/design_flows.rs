@@ -28,9 +28,9 @@ use livedrop_server::auth::Passwords;
 use livedrop_server::background::{Background, BackgroundConfig};
 use serde_json::{Value, json};
 
-use support::over_http::{sign_up, wait_until_live};
+use support::over_http::{created, post_as, sign_up, wait_until_live};
 use support::sse::Reader;
-use support::{Answer, send, serve_on};
+use support::{send, serve_on};
 
 const EXTRA_DROPS: usize = 4;
 const PATIENCE: Duration = Duration::from_secs(20);
@@ -77,15 +77,7 @@ async fn walk_the_design_flows(ports: Ports) {
     );
     serve_on(listener, state.clone());
     let http = reqwest::Client::new();
-    let post = |path: &str, token: &str, body: Value| {
-        http.post(format!("{base}{path}"))
-            .bearer_auth(token)
-            .json(&body)
-    };
-    let created = |answer: Answer| {
-        assert_eq!(answer.status, 201, "{answer:?}");
-        answer.body
-    };
+    let post = |path: &str, token: &str, body: Value| post_as(&http, &base, path, token, body);
 
     // A user becomes a creator, adds a product and uploads its image.
     let owner = sign_up(&http, &base, "maker").await;

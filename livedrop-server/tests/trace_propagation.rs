@@ -26,8 +26,8 @@ use serde_json::{Value, json};
 use sqlx::Connection;
 
 use support::binary::{ready, start, terminate};
-use support::over_http::{sign_up, wait_until_live};
-use support::{Answer, send};
+use support::over_http::{created, post_as, sign_up, wait_until_live};
+use support::send;
 
 /// A span as the collector received it.
 #[derive(Clone, Debug)]
@@ -135,15 +135,7 @@ async fn one_orders_trace_spans_request_ledger_relay_and_both_consumers() {
     ready(&base).await;
 
     let http = reqwest::Client::new();
-    let post = |path: &str, token: &str, body: Value| {
-        http.post(format!("{base}{path}"))
-            .bearer_auth(token)
-            .json(&body)
-    };
-    let created = |answer: Answer| {
-        assert_eq!(answer.status, 201, "{answer:?}");
-        answer.body
-    };
+    let post = |path: &str, token: &str, body: Value| post_as(&http, &base, path, token, body);
     let owner = sign_up(&http, &base, "maker").await.token;
     let creator = created(
         send(post(

@@ -2,9 +2,28 @@
 
 use std::time::Duration;
 
-use serde_json::json;
+use serde_json::{Value, json};
 
-use super::send;
+use super::{Answer, send};
+
+/// `POST base + path` with `body` as JSON, as the bearer of `token`.
+pub fn post_as(
+    http: &reqwest::Client,
+    base: &str,
+    path: &str,
+    token: &str,
+    body: Value,
+) -> reqwest::RequestBuilder {
+    http.post(format!("{base}{path}"))
+        .bearer_auth(token)
+        .json(&body)
+}
+
+/// The body of `answer`, which must be a `201`.
+pub fn created(answer: Answer) -> Value {
+    assert_eq!(answer.status, 201, "{answer:?}");
+    answer.body
+}
 
 /// A signed-in user: id and access token.
 pub struct Session {
