@@ -10,6 +10,8 @@
 //! - [`kafka`] (feature `kafka`): the event bus on a Kafka topic, with consumer groups.
 //! - [`media`]: product images, uploaded with signed URLs: served by the server from memory
 //!   or a directory (always built), or presigned straight to S3 (feature `s3`).
+//! - `circuit`: the circuit breaker the Redis and Postgres adapters share, so an outage
+//!   costs a request a refusal (or its fallback) instead of a timeout.
 //! - `single_flight`: concurrent identical calls coalesced into one (the Postgres
 //!   idempotency store's begins, the Redis cache's reads).
 //! - `redacted_url`: service URLs with their password hidden, for the Postgres and Redis
@@ -17,6 +19,8 @@
 //!
 //! Every backend passes the same `livedrop_core::testkit` conformance suite.
 
+#[cfg(any(feature = "postgres", feature = "redis"))]
+mod circuit;
 #[cfg(feature = "kafka")]
 pub mod kafka;
 pub mod media;

@@ -110,7 +110,27 @@ pub enum Error {
     },
 }
 
+/// The source of an [`Error::Unavailable`] that a circuit breaker answered without calling
+/// its backend, which it found gone moments before. The outage was logged once, when the
+/// circuit opened; the refusals it causes need not each be.
+#[derive(Debug, thiserror::Error)]
+#[error("refused at once: {backend} did not answer recently")]
+pub struct CircuitOpen {
+    /// Which backend.
+    pub backend: &'static str,
+}
+
 impl Error {
+    /// An [`Error::Unavailable`] answered by `backend`'s open circuit breaker.
+    pub fn circuit_open(backend: &'static str) -> Self {
+        Error::unavailable(backend, CircuitOpen { backend })
+    }
+
+    /// Whether this is a refusal by an open circuit breaker ([`CircuitOpen`]).
+    pub fn is_circuit_open(&self) -> bool {
+        matches!(self, Error::Unavailable { source, .. } if source.is::<CircuitOpen>())
+    }
+
     /// A [`Error::NotFound`] for `entity` with key `id`.
     pub fn not_found(entity: Entity, id: impl fmt::Display) -> Self {
         Error::NotFound {

@@ -40,4 +40,4 @@ pub mod wire;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
-pub use error::{BoxError, Entity, Error, Result};
+pub use error::{BoxError, CircuitOpen, Entity, Error, Result};

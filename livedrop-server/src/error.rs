@@ -7,6 +7,10 @@ use livedrop_core::Error;
 use livedrop_core::domain::ValidationError;
 use livedrop_core::wire::{PROBLEM_JSON, Problem};
 
+/// Seconds a client is told to wait after a `503 unavailable` (a backend outage): the
+/// Postgres and Redis circuit breakers probe once a second.
+const UNAVAILABLE_RETRY_AFTER: u64 = 1;
+
 /// The one error type of every handler and extractor.
 ///
 /// Core errors map to their status with [`livedrop_core::wire::status_of`] and to a body
@@ -82,7 +86,12 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let problem = self.problem();
         // A refusal to retry later is load shedding, not a failure: no error in the log.
-        if problem.status >= 500 && !matches!(self, Self::RetryLater(..)) {
+        // Nor is a refusal by an open circuit breaker: its outage was logged once, when the
+        // circuit opened, and one line per refused request would flood the log.
+        let circuit_open = matches!(&self, Self::Core(error) if error.is_circuit_open());
+        if circuit_open {
+            tracing::debug!(code = %problem.code, "refused while a backend is down");
+        } else if problem.status >= 500 && !matches!(self, Self::RetryLater(..)) {
             // The body says only what kind of failure it was; the cause goes to the log.
             match &self {
                 Self::Core(error) => {
@@ -94,10 +103,20 @@ impl IntoResponse for ApiError {
             }
         }
         let mut response = problem_response(&problem);
-        if let Self::RetryLater(_, seconds) = self {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        match self {
+            Self::RetryLater(_, seconds) => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            }
+            // A backend outage: worth a retry, after a moment rather than at once.
+            Self::Core(Error::Unavailable { .. }) => {
+                response.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(UNAVAILABLE_RETRY_AFTER),
+                );
+            }
+            _ => {}
         }
         if problem.status == 401 {
             response

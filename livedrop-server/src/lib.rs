@@ -106,7 +106,7 @@ use axum::http::{HeaderName, Request};
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
 pub use config::Config;
 pub use error::ApiError;
@@ -139,7 +139,14 @@ pub fn router(state: AppState) -> Router {
         // Layers run outside in, last added first: set the id, open the span, copy the
         // id onto the response.
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        // A failed response's cause is logged where it is known (`ApiError`), once; the
+        // layer's own line per 5xx would repeat it, and during a backend outage its
+        // thousands of refusals would bury the two lines that say what happened.
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_failure(DefaultOnFailure::new().level(tracing::Level::DEBUG)),
+        )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         // Before the id is set: a caller's over-long or binary id is replaced.
         .layer(axum::middleware::from_fn(request_id::drop_unusable))

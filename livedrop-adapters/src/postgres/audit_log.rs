@@ -13,22 +13,22 @@ use livedrop_core::domain::{AuditAction, AuditDetail, AuditEntry, AuditTarget};
 use livedrop_core::ids::{AuditId, UserId};
 use livedrop_core::pagination::{Page, PageRequest};
 use livedrop_core::ports::AuditLog;
-use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::codec::corrupt;
 use super::writes::{append_audit, target_columns};
 use super::{db_error, keyset};
+use crate::postgres::GuardedPool;
 
 /// The audit log port: appends on the primary, reads trails from the read pool.
 #[derive(Debug, Clone)]
 pub struct PgAuditLog {
-    primary: PgPool,
-    reads: PgPool,
+    primary: GuardedPool,
+    reads: GuardedPool,
 }
 
 impl PgAuditLog {
-    pub(crate) fn new(primary: PgPool, reads: PgPool) -> Self {
+    pub(crate) fn new(primary: GuardedPool, reads: GuardedPool) -> Self {
         Self { primary, reads }
     }
 }
@@ -61,7 +61,7 @@ impl EntryRow {
 #[async_trait]
 impl AuditLog for PgAuditLog {
     async fn append(&self, entry: &AuditEntry) -> Result<()> {
-        let mut conn = self.primary.acquire().await.map_err(db_error)?;
+        let mut conn = self.primary.acquire().await?;
         append_audit(&mut conn, std::slice::from_ref(entry)).await
     }
 
@@ -94,7 +94,7 @@ impl AuditLog for PgAuditLog {
                 .bind(keyset::fetch_limit(page))
             }
         }
-        .fetch_all(&self.reads)
+        .fetch_all(&mut *self.reads.acquire().await?)
         .await
         .map_err(db_error)?;
         let entries = rows

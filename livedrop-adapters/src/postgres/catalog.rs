@@ -16,7 +16,7 @@ use livedrop_core::ids::{CreatorId, DropId, ProductId, UserId};
 use livedrop_core::pagination::{Page, PageRequest};
 use livedrop_core::ports::Catalog;
 use livedrop_core::{Entity, Error, Result};
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgConnection;
 
 use super::catalog_drops;
 use super::catalog_rows::{
@@ -27,16 +27,17 @@ use super::db_error;
 use super::error::is_unique_violation;
 use super::keyset;
 use super::writes::{announce, append_audit};
+use crate::postgres::GuardedPool;
 
 /// The catalog port over the primary (writes, lookups by key) and the read pool (lists).
 #[derive(Debug, Clone)]
 pub struct PgCatalog {
-    primary: PgPool,
-    reads: PgPool,
+    primary: GuardedPool,
+    reads: GuardedPool,
 }
 
 impl PgCatalog {
-    pub(crate) fn new(primary: PgPool, reads: PgPool) -> Self {
+    pub(crate) fn new(primary: GuardedPool, reads: GuardedPool) -> Self {
         Self { primary, reads }
     }
 }
@@ -93,7 +94,7 @@ fn creator_conflict(error: sqlx::Error, creator: &Creator) -> Error {
 #[async_trait]
 impl Catalog for PgCatalog {
     async fn create_user(&self, user: &User) -> Result<()> {
-        let mut tx = self.primary.begin().await.map_err(db_error)?;
+        let mut tx = self.primary.begin().await?;
         insert_user(&mut tx, user).await?;
         tx.commit().await.map_err(db_error)
     }
@@ -105,7 +106,7 @@ impl Catalog for PgCatalog {
             " FROM users WHERE id = $1"
         ))
         .bind(id.as_uuid())
-        .fetch_optional(&self.primary)
+        .fetch_optional(&mut *self.primary.acquire().await?)
         .await
         .map_err(db_error)?
         .ok_or_else(|| Error::not_found(Entity::User, id))?
@@ -119,7 +120,7 @@ impl Catalog for PgCatalog {
             " FROM users WHERE lower(email) = lower($1)"
         ))
         .bind(email.as_str())
-        .fetch_optional(&self.primary)
+        .fetch_optional(&mut *self.primary.acquire().await?)
         .await
         .map_err(db_error)?
         .ok_or_else(|| Error::not_found(Entity::User, email))?
@@ -127,7 +128,7 @@ impl Catalog for PgCatalog {
     }
 
     async fn create_creator(&self, creator: &Creator) -> Result<()> {
-        let mut tx = self.primary.begin().await.map_err(db_error)?;
+        let mut tx = self.primary.begin().await?;
         // The owner check is in the insert: nothing is stored for an unknown owner, and the
         // owner is reported missing before any uniqueness is looked at.
         let inserted = sqlx::query(
@@ -156,7 +157,7 @@ impl Catalog for PgCatalog {
             " FROM creators WHERE id = $1"
         ))
         .bind(id.as_uuid())
-        .fetch_optional(&self.primary)
+        .fetch_optional(&mut *self.primary.acquire().await?)
         .await
         .map_err(db_error)?
         .ok_or_else(|| Error::not_found(Entity::Creator, id))?
@@ -170,7 +171,7 @@ impl Catalog for PgCatalog {
             " FROM creators WHERE owner_id = $1"
         ))
         .bind(owner.as_uuid())
-        .fetch_optional(&self.reads)
+        .fetch_optional(&mut *self.reads.acquire().await?)
         .await
         .map_err(db_error)?
         .ok_or_else(|| Error::not_found(Entity::Creator, format!("creator of user {owner}")))?
@@ -184,7 +185,7 @@ impl Catalog for PgCatalog {
             " FROM creators WHERE lower(handle) = lower($1)"
         ))
         .bind(handle.as_str())
-        .fetch_optional(&self.primary)
+        .fetch_optional(&mut *self.primary.acquire().await?)
         .await
         .map_err(db_error)?
         .ok_or_else(|| Error::not_found(Entity::Creator, handle))?
@@ -192,7 +193,7 @@ impl Catalog for PgCatalog {
     }
 
     async fn update_creator(&self, creator: &Creator, now: DateTime<Utc>) -> Result<()> {
-        let mut tx = self.primary.begin().await.map_err(db_error)?;
+        let mut tx = self.primary.begin().await?;
         // Only the editable fields change; id, owner and creation time stay the stored ones.
         let updated = sqlx::query_as::<_, CreatorRow>(concat!(
             "UPDATE creators SET display_name = $2, handle = $3 WHERE id = $1 RETURNING ",
@@ -215,7 +216,7 @@ impl Catalog for PgCatalog {
     }
 
     async fn create_product(&self, product: &Product, actor: UserId) -> Result<()> {
-        let mut tx = self.primary.begin().await.map_err(db_error)?;
+        let mut tx = self.primary.begin().await?;
         lock_creator(&mut tx, product.creator_id).await?;
         sqlx::query(
             "INSERT INTO products (id, creator_id, title, description, price_cents, \
@@ -250,7 +251,7 @@ impl Catalog for PgCatalog {
             " FROM products WHERE id = $1"
         ))
         .bind(id.as_uuid())
-        .fetch_optional(&self.primary)
+        .fetch_optional(&mut *self.primary.acquire().await?)
         .await
         .map_err(db_error)?
         .ok_or_else(|| Error::not_found(Entity::Product, id))?
@@ -264,7 +265,7 @@ impl Catalog for PgCatalog {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let not_found = || Error::not_found(Entity::Product, product.id);
-        let mut tx = self.primary.begin().await.map_err(db_error)?;
+        let mut tx = self.primary.begin().await?;
         // A product never changes creator, so its stored creator is the row to lock.
         let creator_id: uuid::Uuid =
             sqlx::query_scalar("SELECT creator_id FROM products WHERE id = $1")

@@ -15,7 +15,7 @@ use livedrop_core::domain::{Drop, DropBook, DropStatus, Event};
 use livedrop_core::ids::{CreatorId, DropId, UserId};
 use livedrop_core::pagination::{Page, PageRequest};
 use livedrop_core::{Entity, Error, Result};
-use sqlx::{AssertSqlSafe, PgConnection, PgPool, Postgres};
+use sqlx::{AssertSqlSafe, PgConnection, Postgres};
 use uuid::Uuid;
 
 use super::codec::{BOOK_COLUMNS, BookRow, int};
@@ -23,6 +23,7 @@ use super::error::is_unique_violation;
 use super::ledger::{lock_book, save_book, status_change};
 use super::writes::{announce, append_audit, append_events};
 use super::{db_error, keyset};
+use crate::postgres::GuardedPool;
 
 static BOOK_BY_ID: LazyLock<String> = LazyLock::new(|| {
     format!(
@@ -61,8 +62,8 @@ static NEXT_BY_CREATOR: LazyLock<String> = LazyLock::new(|| {
 });
 
 /// Stores a drop and its stock (full, scheduled) in one transaction.
-pub(crate) async fn create(pool: &PgPool, drop: &Drop, actor: UserId) -> Result<()> {
-    let mut tx = pool.begin().await.map_err(db_error)?;
+pub(crate) async fn create(pool: &GuardedPool, drop: &Drop, actor: UserId) -> Result<()> {
+    let mut tx = pool.begin().await?;
     let owner: Option<Uuid> = sqlx::query_scalar("SELECT creator_id FROM products WHERE id = $1")
         .bind(drop.product_id.as_uuid())
         .fetch_optional(&mut *tx)
@@ -119,10 +120,10 @@ pub(crate) async fn create(pool: &PgPool, drop: &Drop, actor: UserId) -> Result<
 }
 
 /// A drop with its current status.
-pub(crate) async fn get(pool: &PgPool, id: DropId) -> Result<Drop> {
+pub(crate) async fn get(pool: &GuardedPool, id: DropId) -> Result<Drop> {
     sqlx::query_as::<_, BookRow>(AssertSqlSafe(BOOK_BY_ID.as_str()))
         .bind(id.as_uuid())
-        .fetch_optional(pool)
+        .fetch_optional(&mut *pool.acquire().await?)
         .await
         .map_err(db_error)?
         .ok_or_else(|| Error::not_found(Entity::Drop, id))?
@@ -148,12 +149,12 @@ async fn save_transition(
 /// `at` is the edit's instant, at the precision Postgres stores (what the edit announces
 /// equals what a later read decodes).
 pub(crate) async fn update(
-    pool: &PgPool,
+    pool: &GuardedPool,
     drop: &Drop,
     actor: UserId,
     at: DateTime<Utc>,
 ) -> Result<()> {
-    let mut tx = pool.begin().await.map_err(db_error)?;
+    let mut tx = pool.begin().await?;
     // The ledger's own lock: the stock row, then a fresh read of the drop.
     let mut book = lock_book(&mut tx, drop.id)
         .await?
@@ -210,7 +211,7 @@ pub(crate) async fn update(
 
 /// Drops in `status` by `(start_at, id)` ascending.
 pub(crate) async fn by_status(
-    pool: &PgPool,
+    pool: &GuardedPool,
     status: DropStatus,
     page: PageRequest,
 ) -> Result<Page<Drop>> {
@@ -223,7 +224,7 @@ pub(crate) async fn by_status(
 
 /// A creator's drops, any status, newest first by `(created_at, id)`.
 pub(crate) async fn by_creator(
-    pool: &PgPool,
+    pool: &GuardedPool,
     creator: CreatorId,
     page: PageRequest,
 ) -> Result<Page<Drop>> {
@@ -238,7 +239,7 @@ pub(crate) async fn by_creator(
 /// `next` (`$1` the key, `$2`/`$3` the cursor's position, `$4` the limit) after one;
 /// `position` is the order both sort by.
 async fn books_page<K>(
-    pool: &PgPool,
+    pool: &GuardedPool,
     (first, next): (&'static str, &'static str),
     key: K,
     page: PageRequest,
@@ -260,7 +261,7 @@ where
                 .bind(keyset::fetch_limit(page))
         }
     }
-    .fetch_all(pool)
+    .fetch_all(&mut *pool.acquire().await?)
     .await
     .map_err(db_error)?;
     let items = rows

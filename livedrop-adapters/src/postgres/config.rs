@@ -5,6 +5,9 @@ use std::time::Duration;
 use crate::redacted_url::redacted;
 use livedrop_core::ports::IdempotencyPolicy;
 
+/// The default of [`PgConfig::retry_every`].
+pub(crate) const RETRY_EVERY: Duration = Duration::from_secs(1);
+
 /// How the ledger writes orders.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LedgerMode {
@@ -41,6 +44,9 @@ pub struct PgConfig {
     pub acquire_timeout: Duration,
     /// Longest a statement may run before the server cancels it.
     pub statement_timeout: Duration,
+    /// While the database is gone (every port's calls refused at once with
+    /// `Unavailable`), how often a probe in the background tries it.
+    pub retry_every: Duration,
     /// Do not apply the embedded migrations at start-up.
     pub skip_migrations: bool,
     /// How the ledger writes orders.
@@ -59,6 +65,7 @@ impl PgConfig {
             max_connections: 16,
             acquire_timeout: Duration::from_secs(3),
             statement_timeout: Duration::from_secs(5),
+            retry_every: RETRY_EVERY,
             skip_migrations: false,
             ledger: LedgerMode::default(),
             idempotency: IdempotencyPolicy::default(),
@@ -75,6 +82,7 @@ impl std::fmt::Debug for PgConfig {
             .field("max_connections", &self.max_connections)
             .field("acquire_timeout", &self.acquire_timeout)
             .field("statement_timeout", &self.statement_timeout)
+            .field("retry_every", &self.retry_every)
             .field("skip_migrations", &self.skip_migrations)
             .field("ledger", &self.ledger)
             .finish_non_exhaustive()

@@ -22,11 +22,11 @@ use livedrop_core::ports::{
     Credentials, PasswordHash, RefreshRefusal, RefreshTokenHash, Rotation, TokenId,
 };
 use livedrop_core::{Entity, Error, Result};
-use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::catalog::insert_user;
 use super::db_error;
+use crate::postgres::GuardedPool;
 
 /// Expired spent ids each spend deletes at most: more than the one it adds, so the table
 /// shrinks back after a burst.
@@ -36,11 +36,11 @@ const PRUNE_PER_SPEND: i64 = 16;
 /// token look live).
 #[derive(Debug, Clone)]
 pub struct PgCredentials {
-    primary: PgPool,
+    primary: GuardedPool,
 }
 
 impl PgCredentials {
-    pub(crate) fn new(primary: PgPool) -> Self {
+    pub(crate) fn new(primary: GuardedPool) -> Self {
         Self { primary }
     }
 }
@@ -58,7 +58,7 @@ fn user_error(error: sqlx::Error, user_id: UserId) -> Error {
 #[async_trait]
 impl Credentials for PgCredentials {
     async fn register(&self, user: &User, hash: &PasswordHash) -> Result<()> {
-        let mut tx = self.primary.begin().await.map_err(db_error)?;
+        let mut tx = self.primary.begin().await?;
         insert_user(&mut tx, user).await?;
         sqlx::query("INSERT INTO user_passwords (user_id, password_hash) VALUES ($1, $2)")
             .bind(user.id.as_uuid())
@@ -76,7 +76,7 @@ impl Credentials for PgCredentials {
         )
         .bind(user_id.as_uuid())
         .bind(hash.as_str())
-        .execute(&self.primary)
+        .execute(&mut *self.primary.acquire().await?)
         .await
         .map_err(|e| user_error(e, user_id))?;
         Ok(())
@@ -86,7 +86,7 @@ impl Credentials for PgCredentials {
         let hash: Option<String> =
             sqlx::query_scalar("SELECT password_hash FROM user_passwords WHERE user_id = $1")
                 .bind(user_id.as_uuid())
-                .fetch_optional(&self.primary)
+                .fetch_optional(&mut *self.primary.acquire().await?)
                 .await
                 .map_err(db_error)?;
         Ok(hash.map(PasswordHash::new))
@@ -115,7 +115,7 @@ impl Credentials for PgCredentials {
         .bind(v7_at(now))
         .bind(hash.as_bytes().as_slice())
         .bind(expires_at)
-        .execute(&self.primary)
+        .execute(&mut *self.primary.acquire().await?)
         .await
         .map_err(|e| user_error(e, user_id))?;
         Ok(family_id)
@@ -128,7 +128,7 @@ impl Credentials for PgCredentials {
         expires_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<Rotation> {
-        let mut tx = self.primary.begin().await.map_err(db_error)?;
+        let mut tx = self.primary.begin().await?;
         let family: Option<Uuid> =
             sqlx::query_scalar("SELECT family_id FROM refresh_tokens WHERE token_hash = $1")
                 .bind(old.as_bytes().as_slice())
@@ -206,7 +206,7 @@ impl Credentials for PgCredentials {
         )
         .bind(token.as_bytes().as_slice())
         .bind(now)
-        .fetch_optional(&self.primary)
+        .fetch_optional(&mut *self.primary.acquire().await?)
         .await
         .map_err(db_error)?;
         Ok(family.map(FamilyId::from_uuid))
@@ -223,7 +223,7 @@ impl Credentials for PgCredentials {
         )
         .bind(family.as_uuid())
         .bind(now)
-        .fetch_optional(&self.primary)
+        .fetch_optional(&mut *self.primary.acquire().await?)
         .await
         .map_err(db_error)?;
         Ok(live.unwrap_or(false))
@@ -237,7 +237,7 @@ impl Credentials for PgCredentials {
              WHERE revoked_at IS NOT NULL AND revoked_at >= $1",
         )
         .bind(since)
-        .fetch_all(&self.primary)
+        .fetch_all(&mut *self.primary.acquire().await?)
         .await
         .map_err(db_error)?;
         Ok(rows
@@ -269,7 +269,7 @@ impl Credentials for PgCredentials {
         .bind(expires_at)
         .bind(now)
         .bind(PRUNE_PER_SPEND)
-        .fetch_optional(&self.primary)
+        .fetch_optional(&mut *self.primary.acquire().await?)
         .await
         .map_err(db_error)?;
         Ok(inserted.is_some())

@@ -17,22 +17,22 @@ use livedrop_core::ids::{CreatorId, UserId};
 use livedrop_core::pagination::{Page, PageRequest};
 use livedrop_core::ports::FollowStore;
 use livedrop_core::{Entity, Error, Result};
-use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::codec::corrupt;
 use super::writes::announce;
 use super::{db_error, keyset};
+use crate::postgres::GuardedPool;
 
 /// The follow store port: changes and point reads on the primary, lists on the read pool.
 #[derive(Debug, Clone)]
 pub struct PgFollowStore {
-    primary: PgPool,
-    reads: PgPool,
+    primary: GuardedPool,
+    reads: GuardedPool,
 }
 
 impl PgFollowStore {
-    pub(crate) fn new(primary: PgPool, reads: PgPool) -> Self {
+    pub(crate) fn new(primary: GuardedPool, reads: GuardedPool) -> Self {
         Self { primary, reads }
     }
 
@@ -43,7 +43,7 @@ impl PgFollowStore {
         follow: bool,
         now: DateTime<Utc>,
     ) -> Result<FollowChange> {
-        let mut tx = self.primary.begin().await.map_err(db_error)?;
+        let mut tx = self.primary.begin().await?;
         let user_exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM users WHERE id = $1")
             .bind(user_id.as_uuid())
             .fetch_optional(&mut *tx)
@@ -153,7 +153,7 @@ impl FollowStore for PgFollowStore {
             sqlx::query_scalar("SELECT 1 FROM follows WHERE creator_id = $1 AND user_id = $2")
                 .bind(creator_id.as_uuid())
                 .bind(user_id.as_uuid())
-                .fetch_optional(&self.primary)
+                .fetch_optional(&mut *self.primary.acquire().await?)
                 .await
                 .map_err(db_error)?;
         Ok(found.is_some())
@@ -163,7 +163,7 @@ impl FollowStore for PgFollowStore {
         let count: Option<i64> =
             sqlx::query_scalar("SELECT follower_count FROM creators WHERE id = $1")
                 .bind(creator_id.as_uuid())
-                .fetch_optional(&self.primary)
+                .fetch_optional(&mut *self.primary.acquire().await?)
                 .await
                 .map_err(db_error)?;
         // An unknown creator has no followers, as in every backend.

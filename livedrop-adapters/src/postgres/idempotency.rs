@@ -15,11 +15,12 @@ use livedrop_core::ports::{
     Begin, Fingerprint, IdempotencyPolicy, IdempotencyRecord, IdempotencyStore, OrderAnswer,
 };
 use livedrop_core::{Error, Result};
-use sqlx::PgPool;
 
 use super::codec::{corrupt, interval_micros};
 use super::db_error;
+use crate::postgres::GuardedPool;
 use crate::single_flight::{Flight, SingleFlight};
+use sqlx::PgPool;
 
 /// Started begins between two background purges.
 const PURGE_EVERY: u64 = 1024;
@@ -32,7 +33,7 @@ const BEGIN_ATTEMPTS: usize = 4;
 /// Idempotency records in the `idempotency_keys` table.
 #[derive(Debug)]
 pub struct PgIdempotencyStore {
-    pool: PgPool,
+    pool: GuardedPool,
     policy: IdempotencyPolicy,
     /// Started begins, to trigger a purge every [`PURGE_EVERY`].
     begins: AtomicU64,
@@ -84,8 +85,13 @@ struct BeginRow {
 }
 
 impl PgIdempotencyStore {
-    /// A store on `pool` with the lifetimes of `policy`.
+    /// A store on `pool` with the lifetimes of `policy`, and a circuit breaker of its own
+    /// (a [`PgBackend`](super::PgBackend)'s ports share one).
     pub fn new(pool: PgPool, policy: IdempotencyPolicy) -> Self {
+        Self::guarded(GuardedPool::standalone(pool), policy)
+    }
+
+    pub(crate) fn guarded(pool: GuardedPool, policy: IdempotencyPolicy) -> Self {
         Self {
             pool,
             policy,
@@ -135,7 +141,7 @@ impl PgIdempotencyStore {
             started: false,
             record,
         };
-        let mut conn = self.pool.acquire().await.map_err(db_error)?;
+        let mut conn = self.pool.acquire().await?;
         let (user_id, fp) = (user.as_uuid(), fingerprint.as_bytes().as_slice());
         let lock_ttl = interval_micros(self.policy.lock_ttl);
         for _ in 0..BEGIN_ATTEMPTS {
@@ -221,7 +227,7 @@ impl PgIdempotencyStore {
     }
 }
 
-async fn purge(pool: &PgPool, limit: i64) -> Result<u64> {
+async fn purge(pool: &GuardedPool, limit: i64) -> Result<u64> {
     let done = sqlx::query(
         "DELETE FROM idempotency_keys \
          WHERE ctid = ANY(ARRAY( \
@@ -229,7 +235,7 @@ async fn purge(pool: &PgPool, limit: i64) -> Result<u64> {
            AND expires_at <= now()",
     )
     .bind(limit)
-    .execute(pool)
+    .execute(&mut *pool.acquire().await?)
     .await
     .map_err(db_error)?;
     Ok(done.rows_affected())
@@ -281,7 +287,7 @@ impl IdempotencyStore for PgIdempotencyStore {
         .bind(fingerprint.as_bytes().as_slice())
         .bind(answer)
         .bind(interval_micros(self.policy.retention))
-        .execute(&self.pool)
+        .execute(&mut *self.pool.acquire().await?)
         .await
         .map_err(db_error)?;
         Ok(())
@@ -300,7 +306,7 @@ impl IdempotencyStore for PgIdempotencyStore {
         .bind(user.as_uuid())
         .bind(key.as_str())
         .bind(fingerprint.as_bytes().as_slice())
-        .execute(&self.pool)
+        .execute(&mut *self.pool.acquire().await?)
         .await
         .map_err(db_error)?;
         Ok(())
@@ -311,7 +317,7 @@ impl IdempotencyStore for PgIdempotencyStore {
         user: UserId,
         key: &IdempotencyKey,
     ) -> Result<Option<IdempotencyRecord>> {
-        let mut conn = self.pool.acquire().await.map_err(db_error)?;
+        let mut conn = self.pool.acquire().await?;
         Self::live_record(&mut conn, user, key).await
     }
 }

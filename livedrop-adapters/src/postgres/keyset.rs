@@ -6,11 +6,12 @@
 use chrono::{DateTime, Utc};
 use livedrop_core::Result;
 use livedrop_core::pagination::{Cursor, Page, PageRequest};
+use sqlx::FromRow;
 use sqlx::postgres::PgRow;
-use sqlx::{FromRow, PgPool};
 use uuid::Uuid;
 
 use super::db_error;
+use crate::postgres::GuardedPool;
 
 /// The earliest instant PostgreSQL stores (4714-11-24 BC), in Unix microseconds.
 const PG_MIN_MICROS: i64 = -210_866_803_200_000_000;
@@ -49,7 +50,7 @@ pub(crate) fn page_of<T>(
 /// condition: `first` (`$1` owner, `$2` limit) for the first page, `after` (`$1` owner,
 /// `$2`/`$3` the cursor's time and id, `$4` limit) for the next ones.
 pub(crate) async fn newest_first<R>(
-    pool: &PgPool,
+    pool: &GuardedPool,
     (first, after): (&'static str, &'static str),
     owner: Uuid,
     page: PageRequest,
@@ -70,5 +71,8 @@ where
                 .bind(fetch_limit(page))
         }
     };
-    query.fetch_all(pool).await.map_err(db_error)
+    query
+        .fetch_all(&mut *pool.acquire().await?)
+        .await
+        .map_err(db_error)
 }

@@ -6,6 +6,8 @@
 //!   embedded migrations applied at start-up.
 //! - `error`: sqlx errors to the core's typed errors (a lost database is a fast,
 //!   retryable `Unavailable`, never a hang).
+//! - `guarded_pool`: the pools the ports take connections from, behind one circuit breaker
+//!   per backend, so an outage is answered at once instead of after the acquire timeout.
 //! - `codec`: row values to domain values and back, and the microsecond rule for instants.
 //! - `writes`: the outbox and audit appends every writer makes inside its own transaction.
 //! - `keyset`: cursor positions and overfetched pages for every list query.
@@ -28,6 +30,7 @@ mod config;
 mod credentials;
 mod error;
 mod follows;
+mod guarded_pool;
 mod idempotency;
 mod inbox_sql;
 mod keyset;
@@ -48,12 +51,14 @@ pub use outbox::PgOutbox;
 
 use std::sync::Arc;
 
+use crate::circuit::Circuit;
 use livedrop_core::Result;
 use livedrop_core::ports::Ports;
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 pub(crate) use error::db_error;
+pub(crate) use guarded_pool::GuardedPool;
 
 /// The schema migrations, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -64,6 +69,11 @@ pub struct PgBackend {
     primary: PgPool,
     /// Browse and read paths; the primary when no replica is configured.
     reads: PgPool,
+    /// Open while the primary is gone: calls on it are refused at once.
+    circuit: Arc<Circuit>,
+    /// The read pool's: the primary's without a replica; a replica's own, so a lost
+    /// replica does not refuse writes (nor a lost primary the replica's reads).
+    reads_circuit: Arc<Circuit>,
     config: Arc<PgConfig>,
 }
 
@@ -86,9 +96,16 @@ impl PgBackend {
             Some(url) => pool(&config, url).await?,
             None => primary.clone(),
         };
+        let circuit = Arc::new(postgres_circuit(config.retry_every));
+        let reads_circuit = match &config.read_url {
+            Some(_) => Arc::new(postgres_circuit(config.retry_every)),
+            None => circuit.clone(),
+        };
         Ok(Self {
             primary,
             reads,
+            circuit,
+            reads_circuit,
             config: Arc::new(config),
         })
     }
@@ -98,25 +115,36 @@ impl PgBackend {
         &self.primary
     }
 
+    /// Whether the primary answered the last call that reached it (false while the ports
+    /// refuse calls on it at once).
+    pub fn is_up(&self) -> bool {
+        self.circuit.is_up()
+    }
+
     /// `base` with the ports Postgres owns replaced by Postgres's: the ledger, catalog,
     /// credentials, follows, idempotency fallback, outbox, notifier and audit log.
+    ///
+    /// The ports that serve requests share the backend's circuit breaker; the outbox does
+    /// not (its one caller, the relay, retries with its own backoff and answers no one).
     pub fn ports(&self, base: Ports) -> Ports {
+        let primary = GuardedPool::new(self.primary.clone(), self.circuit.clone());
+        let reads = GuardedPool::new(self.reads.clone(), self.reads_circuit.clone());
         Ports {
             ledger: Arc::new(PgLedger::new(
-                self.primary.clone(),
-                self.reads.clone(),
+                primary.clone(),
+                reads.clone(),
                 self.config.ledger,
             )),
-            catalog: Arc::new(PgCatalog::new(self.primary.clone(), self.reads.clone())),
-            credentials: Arc::new(PgCredentials::new(self.primary.clone())),
-            follows: Arc::new(PgFollowStore::new(self.primary.clone(), self.reads.clone())),
-            idempotency: Arc::new(PgIdempotencyStore::new(
-                self.primary.clone(),
+            catalog: Arc::new(PgCatalog::new(primary.clone(), reads.clone())),
+            credentials: Arc::new(PgCredentials::new(primary.clone())),
+            follows: Arc::new(PgFollowStore::new(primary.clone(), reads.clone())),
+            idempotency: Arc::new(PgIdempotencyStore::guarded(
+                primary.clone(),
                 self.config.idempotency,
             )),
             outbox: Arc::new(PgOutbox::new(self.primary.clone())),
-            notifier: Arc::new(PgNotifier::new(self.primary.clone(), self.reads.clone())),
-            audit: Arc::new(PgAuditLog::new(self.primary.clone(), self.reads.clone())),
+            notifier: Arc::new(PgNotifier::new(primary.clone(), reads.clone())),
+            audit: Arc::new(PgAuditLog::new(primary, reads)),
             ..base
         }
     }
@@ -132,6 +160,15 @@ impl PgBackend {
             .map_err(db_error)?;
         Ok(())
     }
+}
+
+/// The breaker of one backend's pools.
+pub(crate) fn postgres_circuit(retry_every: std::time::Duration) -> Circuit {
+    Circuit::new(
+        "postgres",
+        "refusing requests until a probe connects",
+        retry_every,
+    )
 }
 
 async fn pool(config: &PgConfig, url: &str) -> Result<PgPool> {

@@ -21,22 +21,22 @@ use livedrop_core::domain::{Event, Notification, Recipient, STOCK_NOTICE_WINDOW}
 use livedrop_core::ids::{CreatorId, UserId};
 use livedrop_core::pagination::{Cursor, Page, PageRequest};
 use livedrop_core::ports::Notifier;
-use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::codec::corrupt;
 use super::inbox_sql::{COUNT_ALL, COUNT_NEWER, FIRST_PAGE, NEXT_PAGE};
 use super::{db_error, keyset};
+use crate::postgres::GuardedPool;
 
 /// The notifier port: deliveries on the primary, inboxes from the read pool.
 #[derive(Debug, Clone)]
 pub struct PgNotifier {
-    primary: PgPool,
-    reads: PgPool,
+    primary: GuardedPool,
+    reads: GuardedPool,
 }
 
 impl PgNotifier {
-    pub(crate) fn new(primary: PgPool, reads: PgPool) -> Self {
+    pub(crate) fn new(primary: GuardedPool, reads: GuardedPool) -> Self {
         Self { primary, reads }
     }
 }
@@ -110,7 +110,7 @@ impl PgNotifier {
         .bind(&ids)
         .bind(&bodies)
         .bind(&times)
-        .fetch_all(&self.primary)
+        .fetch_all(&mut *self.primary.acquire().await?)
         .await
         .map_err(db_error)?;
         let mut new: std::collections::HashSet<(String, Uuid, Uuid)> =
@@ -148,7 +148,7 @@ impl PgNotifier {
         .bind(window)
         .bind(event_type)
         .bind(drop_id.as_uuid().to_string())
-        .execute(&self.primary)
+        .execute(&mut *self.primary.acquire().await?)
         .await
         .map_err(db_error)?;
         Ok(inserted.rows_affected() == 1)
@@ -195,7 +195,7 @@ impl Notifier for PgNotifier {
                     .bind(id)
             }
         }
-        .fetch_all(&self.reads)
+        .fetch_all(&mut *self.reads.acquire().await?)
         .await
         .map_err(db_error)?;
         let items = rows
@@ -220,7 +220,7 @@ impl Notifier for PgNotifier {
         .bind(user_id.as_uuid())
         .bind(at)
         .bind(id)
-        .execute(&self.primary)
+        .execute(&mut *self.primary.acquire().await?)
         .await
         .map_err(db_error)?;
         Ok(moved.rows_affected() == 1)
@@ -230,7 +230,7 @@ impl Notifier for PgNotifier {
         let mark: Option<(DateTime<Utc>, Uuid)> =
             sqlx::query_as("SELECT occurred_at, event_id FROM inbox_reads WHERE user_id = $1")
                 .bind(user_id.as_uuid())
-                .fetch_optional(&self.primary)
+                .fetch_optional(&mut *self.primary.acquire().await?)
                 .await
                 .map_err(db_error)?;
         Ok(mark.map(|(at, id)| Cursor::after(at, id)))
@@ -255,7 +255,10 @@ impl Notifier for PgNotifier {
                     .bind(id)
             }
         };
-        let counted = query.fetch_one(&self.reads).await.map_err(db_error)?;
+        let counted = query
+            .fetch_one(&mut *self.reads.acquire().await?)
+            .await
+            .map_err(db_error)?;
         u32::try_from(counted).map_err(|e| corrupt("unread count", e))
     }
 }

@@ -2,92 +2,38 @@
 //! fallback.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ::redis::{RedisError, RetryMethod};
 use livedrop_core::{Error, Result};
 
+use crate::circuit::Circuit;
+
 const BACKEND: &str = "redis";
 
-/// A small circuit breaker shared by the Redis adapters of one connection.
+/// Whether Redis answers, shared by the Redis adapters of one connection: a [`Circuit`]
+/// and what counts as an outage for Redis.
 ///
 /// While Redis is down, every call would otherwise wait out a connect attempt or a response
 /// timeout before its fallback runs; an order would pay that at each of its idempotency
 /// calls. So after a transient failure calls skip Redis at once (returning `Unavailable`,
 /// which every adapter's caller treats as "use the fallback"), and one call per
-/// `retry_every` probes it. The first success closes the circuit. Both transitions are
-/// logged once, so an outage is two log lines, not one per request.
+/// `retry_every` probes it.
 #[derive(Debug)]
 pub(crate) struct Health {
-    /// Microseconds since `epoch` before which calls skip Redis; 0 while it answers.
-    skip_until: AtomicU64,
-    down: AtomicBool,
-    epoch: Instant,
-    retry_every: Duration,
+    circuit: Circuit,
 }
 
 impl Health {
     pub(crate) fn new(retry_every: Duration) -> Self {
         Self {
-            skip_until: AtomicU64::new(0),
-            down: AtomicBool::new(false),
-            epoch: Instant::now(),
-            retry_every,
+            circuit: Circuit::new(BACKEND, "falling back until it answers again", retry_every),
         }
     }
 
     /// Whether Redis answered the last call that reached it.
     pub(crate) fn is_up(&self) -> bool {
-        !self.down.load(Ordering::Relaxed)
-    }
-
-    fn now(&self) -> u64 {
-        u64::try_from(self.epoch.elapsed().as_micros()).unwrap_or(u64::MAX)
-    }
-
-    /// Whether this call may go to Redis: always while it is up; while it is down, only
-    /// the one call that claims the next probe slot.
-    fn may_call(&self) -> bool {
-        let until = self.skip_until.load(Ordering::Acquire);
-        if until == 0 {
-            return true;
-        }
-        let now = self.now();
-        let next = now.saturating_add(duration_micros(self.retry_every));
-        now >= until
-            && self
-                .skip_until
-                .compare_exchange(until, next, Ordering::AcqRel, Ordering::Acquire)
-                .is_ok()
-    }
-
-    fn succeeded(&self) {
-        if self.skip_until.load(Ordering::Relaxed) != 0 {
-            self.skip_until.store(0, Ordering::Release);
-        }
-        if self.down.swap(false, Ordering::AcqRel) {
-            tracing::info!(
-                backend = BACKEND,
-                "redis answers again; leaving the fallback"
-            );
-        }
-    }
-
-    fn failed(&self, error: &RedisError) {
-        let until = self
-            .now()
-            .saturating_add(duration_micros(self.retry_every))
-            .max(1);
-        self.skip_until.store(until, Ordering::Release);
-        if !self.down.swap(true, Ordering::AcqRel) {
-            tracing::warn!(
-                backend = BACKEND,
-                %error,
-                retry_every = ?self.retry_every,
-                "redis is unavailable; falling back until it answers again"
-            );
-        }
+        self.circuit.is_up()
     }
 
     /// Runs one Redis call through the breaker and maps its error: transient failures
@@ -97,32 +43,25 @@ impl Health {
         &self,
         call: impl Future<Output = Result<T, RedisError>>,
     ) -> Result<T> {
-        if !self.may_call() {
-            return Err(Error::unavailable(
-                BACKEND,
-                "skipped: redis did not answer recently",
-            ));
+        if !self.circuit.may_call() {
+            return Err(Error::circuit_open(BACKEND));
         }
         match call.await {
             Ok(value) => {
-                self.succeeded();
+                self.circuit.succeeded();
                 Ok(value)
             }
             Err(error) if is_transient(&error) => {
-                self.failed(&error);
+                let _ = self.circuit.failed(&error);
                 Err(Error::unavailable(BACKEND, error))
             }
             Err(error) => {
                 // Redis answered, so it is up, even though this call was wrong.
-                self.succeeded();
+                self.circuit.succeeded();
                 Err(Error::internal(BACKEND, error))
             }
         }
     }
-}
-
-fn duration_micros(duration: Duration) -> u64 {
-    u64::try_from(duration.as_micros()).unwrap_or(u64::MAX)
 }
 
 /// Server error codes that mean "this server cannot serve now" rather than "this call is

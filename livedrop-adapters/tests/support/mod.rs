@@ -19,6 +19,8 @@
 //!   Kafka broker (paused and resumed) the test starts itself, for outage and TLS tests;
 //!   apart from `redis` and `kafka`, which reach a service other tests share and no test
 //!   may stop. `postgres_tls_server`: a PostgreSQL cluster of the test's own serving TLS.
+//! - `outage_proxy`: a relay in front of a shared service that a test can take away and
+//!   bring back (the shared PostgreSQL, which no test may stop).
 //! - `certificates`: an authority and a server certificate for those TLS servers;
 //!   `tls_front`: TLS in front of a server that cannot serve it itself (the test broker).
 //! - This file: what they share: the memory ports with the testkit's idempotency
@@ -34,6 +36,7 @@ pub mod certificates;
 #[cfg(feature = "kafka")]
 pub mod kafka;
 pub mod media;
+pub mod outage_proxy;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(feature = "postgres")]

@@ -21,14 +21,14 @@ use livedrop_core::ids::DropId;
 use livedrop_core::ports::{OrderRequest, Placement};
 use livedrop_core::{Error, Result};
 use parking_lot::Mutex;
+use sqlx::Postgres;
 use sqlx::pool::PoolConnection;
-use sqlx::{PgPool, Postgres};
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
 use super::allotment::Allotment;
 use super::unit::{place_batch, shared};
-use crate::postgres::db_error;
+use crate::postgres::GuardedPool;
 
 /// Most scheduler yields a drainer waits for its queue to stop growing (see
 /// [`Batcher::settle`]); a bound on the added latency when orders never stop arriving.
@@ -51,7 +51,7 @@ struct Queues {
 /// The batching front of the ledger.
 #[derive(Clone)]
 pub(crate) struct Batcher {
-    pool: PgPool,
+    pool: GuardedPool,
     max_orders: usize,
     /// This batcher's name on its allotments: one per ledger, so per server process.
     holder: Uuid,
@@ -68,7 +68,7 @@ impl std::fmt::Debug for Batcher {
 }
 
 impl Batcher {
-    pub(crate) fn new(pool: PgPool, max_orders: usize) -> Self {
+    pub(crate) fn new(pool: GuardedPool, max_orders: usize) -> Self {
         Self {
             pool,
             max_orders: max_orders.max(1),
@@ -187,9 +187,14 @@ impl Batcher {
     ) -> Result<Vec<Result<Placement>>> {
         let held = match conn {
             Some(held) => held,
-            None => conn.insert(self.pool.acquire().await.map_err(db_error)?),
+            None => conn.insert(self.pool.acquire().await?),
         };
-        let placed = place_batch(held, requests, Some(allotment)).await;
+        // A batch whose connection died under it is how a hot drop first learns the
+        // database is gone: it opens the circuit, so the orders queued meanwhile are
+        // refused at once instead of waiting for a connection.
+        let placed = self
+            .pool
+            .observe(place_batch(held, requests, Some(allotment)).await);
         if placed.is_err() {
             *conn = None;
         }

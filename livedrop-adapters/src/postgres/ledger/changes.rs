@@ -7,9 +7,10 @@ use livedrop_core::domain::{
 use livedrop_core::ids::{DropId, OrderId, UserId};
 use livedrop_core::ports::DropTransition;
 use livedrop_core::{Entity, Error, Result};
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgConnection;
 
 use super::book::{lock_book, micros, save_book, status_change};
+use crate::postgres::GuardedPool;
 use crate::postgres::codec::OrderRow;
 use crate::postgres::db_error;
 use crate::postgres::writes::{append_audit, append_events};
@@ -17,14 +18,14 @@ use crate::postgres::writes::{append_audit, append_events};
 /// Cancels `user_id`'s order: its units go back exactly once (the order row is read under
 /// the drop's stock-row lock, so concurrent cancels serialize and only the first changes it).
 pub(crate) async fn cancel(
-    pool: &PgPool,
+    pool: &GuardedPool,
     order_id: OrderId,
     user_id: UserId,
     now: DateTime<Utc>,
 ) -> Result<Cancellation> {
     let now = micros(now);
     let not_found = || Error::not_found(Entity::Order, order_id);
-    let mut tx = pool.begin().await.map_err(db_error)?;
+    let mut tx = pool.begin().await?;
     // Someone else's order is "not found" before any lock is taken, so probing ids never
     // queues on a hot drop. Then the drop, then the order: the lock order of placing.
     let owner: Option<(uuid::Uuid, uuid::Uuid)> =
@@ -103,7 +104,7 @@ pub(crate) async fn read_order(
 /// between them instead of queueing on the same rows (a hot drop's row, busy with order
 /// batches, is skipped: those batches apply its due transitions themselves).
 pub(crate) async fn advance(
-    pool: &PgPool,
+    pool: &GuardedPool,
     now: DateTime<Utc>,
     limit: usize,
 ) -> Result<Vec<DropTransition>> {
@@ -131,11 +132,11 @@ pub(crate) async fn advance(
 
 /// Claims one due drop not yet `visited` and applies what is due. `None`: nothing left.
 async fn advance_one(
-    pool: &PgPool,
+    pool: &GuardedPool,
     now: DateTime<Utc>,
     visited: &[uuid::Uuid],
 ) -> Result<Option<(uuid::Uuid, Option<DropTransition>)>> {
-    let mut tx = pool.begin().await.map_err(db_error)?;
+    let mut tx = pool.begin().await?;
     let due: Option<uuid::Uuid> = sqlx::query_scalar(
         "SELECT drop_id FROM drop_stock WHERE next_due <= $1 AND drop_id <> ALL($2) \
          ORDER BY next_due, drop_id LIMIT 1 FOR UPDATE SKIP LOCKED",

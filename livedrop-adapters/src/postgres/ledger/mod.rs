@@ -29,25 +29,25 @@ use livedrop_core::ids::{DropId, OrderId, UserId};
 use livedrop_core::pagination::{Page, PageRequest};
 use livedrop_core::ports::{DropTransition, Ledger, LedgerSummary, OrderRequest, Placement};
 use livedrop_core::{Entity, Error, Result};
-use sqlx::PgPool;
 
 use super::codec::{OrderRow, drop_status, uint};
 use super::{LedgerMode, db_error, keyset};
+use crate::postgres::GuardedPool;
 use batcher::Batcher;
 pub(crate) use book::{lock_book, save_book, status_change};
 
 /// Orders, stock and status in PostgreSQL.
 #[derive(Debug, Clone)]
 pub struct PgLedger {
-    pool: PgPool,
+    pool: GuardedPool,
     /// Browse reads (a buyer's order list); the replica when one is configured.
-    reads: PgPool,
+    reads: GuardedPool,
     /// Present in [`LedgerMode::Batched`].
     batcher: Option<Batcher>,
 }
 
 impl PgLedger {
-    pub(crate) fn new(pool: PgPool, reads: PgPool, mode: LedgerMode) -> Self {
+    pub(crate) fn new(pool: GuardedPool, reads: GuardedPool, mode: LedgerMode) -> Self {
         let batcher = match mode {
             LedgerMode::PerOrder => None,
             LedgerMode::Batched { max_orders } => Some(Batcher::new(pool.clone(), max_orders)),
@@ -66,13 +66,11 @@ impl Ledger for PgLedger {
         match &self.batcher {
             Some(batcher) => batcher.place(req).await,
             None => {
-                let mut conn = self.pool.acquire().await.map_err(db_error)?;
-                unit::place_batch(&mut conn, std::slice::from_ref(req), None)
-                    .await?
-                    .pop()
-                    .unwrap_or_else(|| {
-                        Err(Error::internal("postgres", "a batch of one gave no answer"))
-                    })
+                let mut conn = self.pool.acquire().await?;
+                let placed = unit::place_batch(&mut conn, std::slice::from_ref(req), None).await;
+                self.pool.observe(placed)?.pop().unwrap_or_else(|| {
+                    Err(Error::internal("postgres", "a batch of one gave no answer"))
+                })
             }
         }
     }
@@ -93,7 +91,7 @@ impl Ledger for PgLedger {
     async fn next_due(&self) -> Result<Option<DateTime<Utc>>> {
         // One index probe (`drop_stock_due` holds only drops with a transition ahead).
         sqlx::query_scalar("SELECT min(next_due) FROM drop_stock WHERE next_due IS NOT NULL")
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *self.pool.acquire().await?)
             .await
             .map_err(db_error)
     }
@@ -107,7 +105,7 @@ impl Ledger for PgLedger {
              WHERE s.drop_id = $1",
         )
         .bind(drop_id.as_uuid())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.pool.acquire().await?)
         .await
         .map_err(db_error)?;
         let (status, available, updated_at) =
@@ -121,7 +119,7 @@ impl Ledger for PgLedger {
     }
 
     async fn order(&self, order_id: OrderId) -> Result<Order> {
-        let mut conn = self.pool.acquire().await.map_err(db_error)?;
+        let mut conn = self.pool.acquire().await?;
         changes::read_order(&mut conn, order_id)
             .await?
             .ok_or_else(|| Error::not_found(Entity::Order, order_id))
@@ -163,7 +161,7 @@ impl Ledger for PgLedger {
              WHERE d.id = $1 GROUP BY d.initial_stock, s.available, a.units, s.status",
         )
         .bind(drop_id.as_uuid())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.pool.acquire().await?)
         .await
         .map_err(db_error)?;
         let (initial, available, status, units, orders) =

@@ -129,7 +129,10 @@ async fn try_batch(
 /// The error each order of a failed batch gets: the same kind (retryable or not) and
 /// message as the batch's.
 pub(crate) fn shared(error: &Error) -> Error {
-    if error.is_retryable() {
+    if error.is_circuit_open() {
+        // Kept a refusal, so the server does not log one error per order of the batch.
+        Error::circuit_open("postgres")
+    } else if error.is_retryable() {
         Error::unavailable("postgres", error.to_string())
     } else {
         Error::internal("postgres", error.to_string())
