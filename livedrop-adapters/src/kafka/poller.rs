@@ -101,7 +101,22 @@ impl GroupContext {
     }
 }
 
-impl ClientContext for GroupContext {}
+impl ClientContext for GroupContext {
+    /// librdkafka also reports each partition's end, which a tail asks for
+    /// (`enable.partition.eof`: how it learns where it starts), as a global error event,
+    /// and the default context logged each at ERROR: one line per fetch that reached the
+    /// end, hundreds a minute on a quiet topic. It is not a failure; anything else is
+    /// logged as before.
+    fn error(&self, error: KafkaError, reason: &str) {
+        if matches!(
+            error,
+            KafkaError::Global(RDKafkaErrorCode::PartitionEOF) | KafkaError::PartitionEOF(_)
+        ) {
+            return;
+        }
+        tracing::error!(backend = BACKEND, %error, reason, "librdkafka error");
+    }
+}
 
 impl ConsumerContext for GroupContext {
     fn pre_rebalance(&self, _: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
