@@ -123,7 +123,15 @@ fn op(f: &mut fmt::Formatter<'_>, kind: &str, o: &OpFigures) -> fmt::Result {
         o.errors,
         counts(&o.errors_by_kind)
     )?;
-    writeln!(f, "            latency (ok) {}", latency(&o.latency_ms))
+    writeln!(f, "            latency (ok) {}", latency(&o.latency_ms))?;
+    if o.refused_latency_ms.count > 0 {
+        writeln!(
+            f,
+            "            latency (refused) {}",
+            latency(&o.refused_latency_ms)
+        )?;
+    }
+    Ok(())
 }
 
 /// `p50 1.2 ms  p90 …  p99 …  p99.9 …  max 5.6 ms (n 78)`, or `no samples`.

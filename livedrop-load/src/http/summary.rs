@@ -98,6 +98,9 @@ pub struct OpFigures {
     pub ok_per_second: f64,
     /// Latency of the successful answers (open loop: from when each was due).
     pub latency_ms: Percentiles,
+    /// Latency of the refusals other than `429` (how fast a server that cannot serve, a
+    /// dependency being down, says so).
+    pub refused_latency_ms: Percentiles,
 }
 
 /// Orders with no answer that the server may have acted on.

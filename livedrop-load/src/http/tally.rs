@@ -59,6 +59,9 @@ pub struct Tally {
     /// 70 KiB, and in `orders` or `reads` each worker's tally of the other kind stays
     /// empty).
     latencies: Option<Latencies>,
+    /// Latencies of the refusals (neither successful nor `429`): how fast a server that
+    /// cannot serve says so (a dependency outage's `503`s), made on the first.
+    refused_latencies: Option<Latencies>,
     /// Answers by status code.
     by_status: BTreeMap<u16, u64>,
     /// Answers neither successful nor `429`, by problem code.
@@ -81,6 +84,7 @@ impl Default for Tally {
     fn default() -> Self {
         Self {
             latencies: None,
+            refused_latencies: None,
             by_status: BTreeMap::new(),
             refused: BTreeMap::new(),
             errors: BTreeMap::new(),
@@ -111,6 +115,10 @@ impl Tally {
                     &live.rate_limited
                 } else {
                     *self.refused.entry(problem_code(answer)).or_default() += 1;
+                    let latencies = self
+                        .refused_latencies
+                        .get_or_insert_with(percentiles::latencies);
+                    percentiles::record(latencies, latency);
                     &live.refused
                 }
             }
@@ -127,14 +135,8 @@ impl Tally {
 
     /// Adds `other`'s counts to these.
     pub fn merge(&mut self, other: Self) {
-        match (&mut self.latencies, other.latencies) {
-            // Same bounds on both sides, so adding cannot fail.
-            (Some(mine), Some(theirs)) => {
-                let _ = mine.add(&theirs);
-            }
-            (mine @ None, theirs) => *mine = theirs,
-            (Some(_), None) => {}
-        }
+        merge_latencies(&mut self.latencies, other.latencies);
+        merge_latencies(&mut self.refused_latencies, other.refused_latencies);
         for (status, n) in other.by_status {
             *self.by_status.entry(status).or_default() += n;
         }
@@ -183,7 +185,24 @@ impl Tally {
                 .as_ref()
                 .map(Percentiles::of)
                 .unwrap_or_default(),
+            refused_latency_ms: self
+                .refused_latencies
+                .as_ref()
+                .map(Percentiles::of)
+                .unwrap_or_default(),
         }
+    }
+}
+
+/// Adds `theirs` to `mine`.
+fn merge_latencies(mine: &mut Option<Latencies>, theirs: Option<Latencies>) {
+    match (mine, theirs) {
+        // Same bounds on both sides, so adding cannot fail.
+        (Some(mine), Some(theirs)) => {
+            let _ = mine.add(&theirs);
+        }
+        (mine @ None, theirs) => *mine = theirs,
+        (Some(_), None) => {}
     }
 }
 
@@ -243,6 +262,8 @@ mod tests {
         assert_eq!(figures.refused.get("http_502"), Some(&1));
         assert_eq!(figures.errors_by_kind.get("timeout"), Some(&1));
         assert_eq!(figures.latency_ms.count, 1);
+        // The two refusals' latencies, apart from the success's and the 429's.
+        assert_eq!(figures.refused_latency_ms.count, 2);
         assert_eq!(figures.ok_per_second, 0.5);
         // A connect failure was never sent: only the timed-out order is asked about.
         assert_eq!(tally.unanswered.len(), 1);
