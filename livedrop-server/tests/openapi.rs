@@ -15,7 +15,7 @@ use livedrop_server::background::{Background, BackgroundConfig};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use support::schema::{assert_conforms, mismatches, success_schema};
+use support::schema::{assert_conforms, mismatches, operations, success_schema};
 use support::{access_token, register_user, seed_drop, send, serve, window_from};
 
 /// Every route the server has, as the design and the route files name them. A route added
@@ -67,25 +67,11 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/media/{key}"),
 ];
 
-const METHODS: &[&str] = &["get", "put", "post", "delete", "patch", "head", "options"];
-
 async fn document(base: &str) -> Value {
     let answer = send(reqwest::Client::new().get(format!("{base}/openapi.json"))).await;
     assert_eq!(answer.status, 200, "{answer:?}");
     assert!(answer.content_type.starts_with("application/json"));
     answer.body
-}
-
-fn operations(doc: &Value) -> BTreeSet<(String, String)> {
-    let mut found = BTreeSet::new();
-    for (path, item) in doc["paths"].as_object().unwrap() {
-        for method in METHODS {
-            if item.get(*method).is_some() {
-                found.insert((method.to_uppercase(), path.clone()));
-            }
-        }
-    }
-    found
 }
 
 #[tokio::test]

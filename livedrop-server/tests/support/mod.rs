@@ -109,17 +109,33 @@ pub fn access_token(state: &AppState, user: UserId) -> String {
         .token
 }
 
-/// A realtime token for `user`, of a live sign-in started in `state`'s store (as logging
-/// in would): it opens one event stream.
-pub async fn realtime_token(state: &AppState, user: UserId) -> String {
+/// A live sign-in of `user` started in `state`'s store, as logging in would.
+pub async fn live_sign_in(state: &AppState, user: UserId) -> FamilyId {
     let now = Utc::now();
     let refresh = RefreshTokenHash::of(&format!("refresh-{}", UserId::new()));
-    let family = state
+    state
         .ports()
         .credentials
         .issue_refresh(user, &refresh, now + TimeDelta::days(1), now)
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// An access token of a live sign-in of `user` (unlike [`access_token`]'s, whose sign-in
+/// the store never saw): it also gets realtime tokens.
+pub async fn signed_in_access_token(state: &AppState, user: UserId) -> String {
+    let family = live_sign_in(state, user).await;
+    state
+        .tokens()
+        .issue(livedrop_server::auth::TokenKind::Access, user, family)
+        .unwrap()
+        .token
+}
+
+/// A realtime token for `user`, of a live sign-in started in `state`'s store (as logging
+/// in would): it opens one event stream.
+pub async fn realtime_token(state: &AppState, user: UserId) -> String {
+    let family = live_sign_in(state, user).await;
     state
         .sessions()
         .realtime_token(user, family)

@@ -202,3 +202,19 @@ fn check_unnamed(doc: &Value, schema: &Value, value: &Value, at: &str, found: &m
         }
     }
 }
+
+/// The HTTP methods an OpenAPI path item may hold operations under.
+const METHODS: &[&str] = &["get", "put", "post", "delete", "patch", "head", "options"];
+
+/// Every `(METHOD, path)` operation of the document.
+pub fn operations(doc: &Value) -> std::collections::BTreeSet<(String, String)> {
+    let mut found = std::collections::BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().expect("the document's paths") {
+        for method in METHODS {
+            if item.get(*method).is_some() {
+                found.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    found
+}
