@@ -21,9 +21,10 @@ use serde_json::json;
 
 use support::{access_token, register_user, seed_drop, send, window_from};
 
-/// Holds every order in flight for a while after the ledger has taken it.
+/// Holds every order in flight for a while after the ledger has taken it, and says when
+/// one got there.
 #[derive(Debug)]
-struct SlowToComplete(Arc<dyn IdempotencyStore>);
+struct SlowToComplete(Arc<dyn IdempotencyStore>, Arc<tokio::sync::Notify>);
 
 #[async_trait]
 impl IdempotencyStore for SlowToComplete {
@@ -42,6 +43,7 @@ impl IdempotencyStore for SlowToComplete {
         fingerprint: &Fingerprint,
         answer: &OrderAnswer,
     ) -> Result<()> {
+        self.1.notify_one();
         tokio::time::sleep(Duration::from_millis(500)).await;
         self.0.complete(user, key, fingerprint, answer).await
     }
@@ -65,8 +67,9 @@ impl IdempotencyStore for SlowToComplete {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_finishes_orders_in_flight() {
     let ports = MemoryBackend::default().ports();
+    let inside = Arc::new(tokio::sync::Notify::new());
     let ports = Ports {
-        idempotency: Arc::new(SlowToComplete(ports.idempotency.clone())),
+        idempotency: Arc::new(SlowToComplete(ports.idempotency.clone(), inside.clone())),
         ..ports
     };
     let state = AppState::new(ports);
@@ -93,8 +96,12 @@ async fn shutdown_finishes_orders_in_flight() {
             .header("idempotency-key", "in-flight-1")
             .json(&json!({ "dropId": drop.id, "qty": 1 })),
     ));
-    // The order is now inside the slow store; shut down under it.
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    // Once the order is inside the slow store, shut down under it. (A fixed sleep here
+    // raced the request on a busy machine: the shutdown came before the server had the
+    // request, and the connection was closed unanswered.)
+    tokio::time::timeout(Duration::from_secs(10), inside.notified())
+        .await
+        .expect("the order reached the store");
     stop.send(()).unwrap();
 
     let answer = order.await.unwrap();
