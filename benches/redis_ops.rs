@@ -55,6 +55,7 @@ async fn main() {
         read: open,
         order: open,
         auth: open,
+        upload: open,
     };
     config.idempotency.retention = Duration::from_secs(60);
     let backend = RedisBackend::new(config).unwrap();

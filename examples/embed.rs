@@ -19,6 +19,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ports.catalog.clone(),
         ports.ledger.clone(),
         ports.media.clone(),
+        ports.rate_limiter.clone(),
         clock.clone(),
     );
     let orders = OrderService::new(ports.ledger.clone(), ports.idempotency.clone(), clock);

@@ -72,6 +72,7 @@ async fn the_bucket_grants_capacity_plus_refill_within_one_percent() {
         read: policy,
         order: policy,
         auth: policy,
+        upload: policy,
     };
     let backend = RedisBackend::new(config).unwrap();
     let limiter = Arc::new(backend.rate_limiter());

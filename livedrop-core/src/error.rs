@@ -90,6 +90,14 @@ pub enum Error {
     /// The caller is known but not allowed to do this.
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
+    /// A quota on something that costs storage or work is spent for now (`429`).
+    #[error("quota exceeded: {what}; try again in {} s", retry_after.as_secs().max(1))]
+    QuotaExceeded {
+        /// What the quota bounds, for the message (`upload URLs of this product`).
+        what: &'static str,
+        /// How long until the quota allows one more.
+        retry_after: std::time::Duration,
+    },
     /// A backend could not be reached or timed out; retrying later may succeed.
     #[error("{backend} is unavailable")]
     Unavailable {
@@ -176,6 +184,7 @@ impl Error {
             Error::IdempotencyInFlight => "idempotency_key_in_flight",
             Error::SignIn(refusal) => refusal.code(),
             Error::Forbidden(_) => "forbidden",
+            Error::QuotaExceeded { .. } => "quota_exceeded",
             Error::Unavailable { .. } => "unavailable",
             Error::Internal { .. } => "internal",
         }

@@ -109,6 +109,12 @@ impl IntoResponse for ApiError {
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
             }
+            Self::Core(Error::QuotaExceeded { retry_after, .. }) => {
+                let seconds = retry_after.as_secs_f64().ceil().max(1.0) as u64;
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            }
             // A backend outage: worth a retry, after a moment rather than at once.
             Self::Core(Error::Unavailable { .. }) => {
                 response.headers_mut().insert(

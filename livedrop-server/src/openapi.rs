@@ -125,7 +125,8 @@ pub struct UnsupportedMediaType(Problem);
 pub struct Unprocessable(Problem);
 
 /// `rate_limited`: the caller's bucket for this route class is empty; `too_many_streams`:
-/// the user already holds the most event streams a user may.
+/// the user already holds the most event streams a user may; `quota_exceeded`: a quota
+/// (image upload URLs per user) is spent for now.
 #[derive(ToResponse)]
 #[response(
     content_type = "application/problem+json",

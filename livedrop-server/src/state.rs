@@ -335,6 +335,7 @@ impl AppStateBuilder {
             ports.catalog.clone(),
             ports.ledger.clone(),
             ports.media.clone(),
+            ports.rate_limiter.clone(),
             clock.clone(),
         );
         let follows = FollowService::new(ports.follows.clone(), clock.clone());

@@ -50,6 +50,7 @@ pub struct MemoryRateLimiter {
     read: Bucket,
     order: Bucket,
     auth: Bucket,
+    upload: Bucket,
     clock: DefaultClock,
     checks: AtomicU64,
 }
@@ -62,6 +63,7 @@ impl MemoryRateLimiter {
             read: Bucket::new(limits.read, &clock),
             order: Bucket::new(limits.order, &clock),
             auth: Bucket::new(limits.auth, &clock),
+            upload: Bucket::new(limits.upload, &clock),
             clock,
             checks: AtomicU64::new(0),
         }
@@ -72,6 +74,7 @@ impl MemoryRateLimiter {
             RouteClass::Read => &self.read,
             RouteClass::Order => &self.order,
             RouteClass::Auth => &self.auth,
+            RouteClass::Upload => &self.upload,
         }
     }
 

@@ -40,6 +40,7 @@ pub fn roomy_limits() -> RateLimits {
         read: roomy,
         order: roomy,
         auth: roomy,
+        upload: roomy,
     }
 }
 

@@ -17,11 +17,19 @@ pub enum RouteClass {
     Order,
     /// Login, register, refresh.
     Auth,
+    /// Image upload URLs: not a route class of the HTTP limiter but a quota the catalog
+    /// service takes from per user, since each URL may store an image.
+    Upload,
 }
 
 impl RouteClass {
     /// Every class.
-    pub const ALL: [RouteClass; 3] = [RouteClass::Read, RouteClass::Order, RouteClass::Auth];
+    pub const ALL: [RouteClass; 4] = [
+        RouteClass::Read,
+        RouteClass::Order,
+        RouteClass::Auth,
+        RouteClass::Upload,
+    ];
 
     /// The class's name in keys and metrics.
     pub fn as_str(self) -> &'static str {
@@ -29,6 +37,7 @@ impl RouteClass {
             RouteClass::Read => "read",
             RouteClass::Order => "order",
             RouteClass::Auth => "auth",
+            RouteClass::Upload => "upload",
         }
     }
 }
@@ -61,6 +70,8 @@ pub struct RateLimits {
     pub order: BucketPolicy,
     /// Auth.
     pub auth: BucketPolicy,
+    /// Image upload URLs, per user.
+    pub upload: BucketPolicy,
 }
 
 impl RateLimits {
@@ -70,6 +81,7 @@ impl RateLimits {
             RouteClass::Read => self.read,
             RouteClass::Order => self.order,
             RouteClass::Auth => self.auth,
+            RouteClass::Upload => self.upload,
         }
     }
 }
@@ -82,6 +94,12 @@ impl Default for RateLimits {
             auth: BucketPolicy {
                 capacity: 10,
                 refill_every: Duration::from_secs(6),
+            },
+            // 20 images at once (a product shows 8), then one every 3 minutes: at most
+            // 500 a day, 2.5 GB at the 5 MiB an image may weigh, per user.
+            upload: BucketPolicy {
+                capacity: 20,
+                refill_every: Duration::from_secs(180),
             },
         }
     }

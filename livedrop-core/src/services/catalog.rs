@@ -11,7 +11,10 @@ use crate::domain::{
     ProductDetails, StockPlan, User, ValidationError,
 };
 use crate::ids::{CreatorId, DropId, ProductId, UserId};
-use crate::ports::{Catalog, ImageType, Ledger, Media, MediaKey, PresignedUpload, UploadRequest};
+use crate::ports::{
+    Catalog, ImageType, Ledger, Media, MediaKey, PresignedUpload, RateLimiter, RouteClass,
+    UploadRequest,
+};
 use crate::{Error, Result};
 
 /// The largest product image accepted.
@@ -29,22 +32,26 @@ pub struct CatalogService {
     catalog: Arc<dyn Catalog>,
     ledger: Arc<dyn Ledger>,
     media: Arc<dyn Media>,
+    /// The upload quota's buckets ([`RouteClass::Upload`]), per product and per user.
+    quotas: Arc<dyn RateLimiter>,
     clock: Arc<dyn Clock>,
 }
 
 impl CatalogService {
     /// A service over these ports: the ledger for drops' stock, the media port for image
-    /// upload URLs.
+    /// upload URLs and a rate limiter for their quota.
     pub fn new(
         catalog: Arc<dyn Catalog>,
         ledger: Arc<dyn Ledger>,
         media: Arc<dyn Media>,
+        quotas: Arc<dyn RateLimiter>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
             catalog,
             ledger,
             media,
+            quotas,
             clock,
         }
     }
@@ -169,6 +176,11 @@ impl CatalogService {
     /// A signed URL `actor` uploads one image of `content_type` for their product to,
     /// straight to the media backend (at most [`MAX_IMAGE_BYTES`], for
     /// [`UPLOAD_URL_TTL`]).
+    ///
+    /// Each URL may store an image, so each takes one from the user's upload quota
+    /// ([`RouteClass::Upload`]; a product's URLs all come from its owner's, so it bounds
+    /// each product too): past it, [`Error::QuotaExceeded`] (`429 quota_exceeded`), with
+    /// when the next one is allowed. Checked after ownership, so nobody spends another's.
     pub async fn image_upload_url(
         &self,
         actor: UserId,
@@ -176,6 +188,7 @@ impl CatalogService {
         content_type: ImageType,
     ) -> Result<PresignedUpload> {
         let product = self.owned_product(actor, product_id).await?;
+        self.take_upload_quota(actor).await?;
         let request = UploadRequest {
             key: MediaKey::product_image(product.id, content_type),
             content_type,
@@ -183,6 +196,21 @@ impl CatalogService {
             expires_in: UPLOAD_URL_TTL,
         };
         self.media.presign_upload(&request, self.clock.now()).await
+    }
+
+    /// Takes one from `user`'s upload quota.
+    async fn take_upload_quota(&self, user: UserId) -> Result<()> {
+        let decision = self
+            .quotas
+            .check(&format!("user:{user}"), RouteClass::Upload, 1)
+            .await?;
+        if decision.allowed {
+            return Ok(());
+        }
+        Err(Error::QuotaExceeded {
+            what: "image upload URLs",
+            retry_after: decision.retry_after.unwrap_or(decision.refill_every),
+        })
     }
 
     /// Shows `keys` (images uploaded through [`image_upload_url`](Self::image_upload_url)
@@ -264,7 +292,7 @@ mod tests {
     use super::*;
     use crate::clock::ManualClock;
     use crate::domain::{CurrencyCode, Description, PriceCents, Title};
-    use crate::ports::{MockCatalog, MockLedger, MockMedia};
+    use crate::ports::{MockCatalog, MockLedger, MockMedia, MockRateLimiter};
 
     fn details() -> ProductDetails {
         ProductDetails {
@@ -289,6 +317,7 @@ mod tests {
             Arc::new(catalog),
             Arc::new(MockLedger::new()),
             Arc::new(MockMedia::new()),
+            Arc::new(MockRateLimiter::new()),
             Arc::new(ManualClock::new(Utc::now())),
         )
     }

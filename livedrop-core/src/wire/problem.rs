@@ -87,6 +87,7 @@ impl Problem {
             Error::IdempotencyInFlight => "Request in progress",
             Error::SignIn(_) => "Unauthorized",
             Error::Forbidden(_) => "Forbidden",
+            Error::QuotaExceeded { .. } => "Quota exceeded",
             Error::Unavailable { .. } => "Service unavailable",
             Error::Internal { .. } => "Internal error",
             _ => "Conflict",
@@ -123,6 +124,7 @@ pub fn status_of(error: &Error) -> u16 {
         Error::SignIn(_) => 401,
         Error::Forbidden(_) => 403,
         Error::IdempotencyMismatch => 422,
+        Error::QuotaExceeded { .. } => 429,
         Error::AlreadyExists { .. }
         | Error::IllegalTransition(_)
         | Error::DropNotEditable { .. }

@@ -6,7 +6,7 @@ use livedrop_core::ports::{BucketPolicy, RateLimits};
 
 use crate::duration_flag::positive_duration;
 
-/// `--rate-limit-{read,order,auth}` (`BURST,INTERVAL`: a caller may send `BURST` requests at
+/// `--rate-limit-{read,order,auth,upload}` (`BURST,INTERVAL`: a caller may send `BURST` requests at
 /// once, then one per `INTERVAL`) and `--no-rate-limits`.
 #[derive(Clone, Debug, PartialEq, Eq, Args)]
 #[non_exhaustive]
@@ -20,6 +20,10 @@ pub struct RateLimitConfig {
     /// Sign-ups, logins, refreshes and logouts, per client address (password guesses).
     #[arg(long = "rate-limit-auth", env = "LIVEDROP_RATE_LIMIT_AUTH", default_value = "10,6s", value_parser = bucket)]
     pub auth: BucketPolicy,
+    /// Image upload URLs, per user: a quota on what they may store, not lifted by
+    /// `--no-rate-limits`.
+    #[arg(long = "rate-limit-upload", env = "LIVEDROP_RATE_LIMIT_UPLOAD", default_value = "20,3m", value_parser = bucket)]
+    pub upload: BucketPolicy,
     /// No rate limits at all, for load tests (the server says so loudly when it starts).
     /// The variable takes `1`/`true`/`yes`/`on` (or `0`/`false`/`no`/`off`).
     #[arg(long, env = "LIVEDROP_NO_RATE_LIMITS", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
@@ -33,6 +37,7 @@ impl RateLimitConfig {
             read: self.read,
             order: self.order,
             auth: self.auth,
+            upload: self.upload,
         }
     }
 }

@@ -26,7 +26,9 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(upload_url, set_images))
 }
 
-/// Only the owner of the product's creator gets one (`403` otherwise).
+/// Only the owner of the product's creator gets one (`403` otherwise). Each takes one from
+/// the user's upload quota (`--rate-limit-upload`, 20 at once, then one per 3 minutes):
+/// past it, `429 quota_exceeded` with `Retry-After`.
 #[utoipa::path(
     post,
     path = "/api/products/{id}/images", operation_id = "create_image_upload_url",
