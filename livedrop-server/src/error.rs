@@ -182,6 +182,29 @@ mod tests {
     }
 
     #[test]
+    fn outages_and_spent_quotas_say_when_to_come_back() {
+        let retry_after = |error: Error| {
+            let response = ApiError::from(error).into_response();
+            let seconds = response.headers()[header::RETRY_AFTER]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            (response.status().as_u16(), seconds)
+        };
+        assert_eq!(
+            retry_after(Error::circuit_open("postgres")),
+            (503, "1".to_owned())
+        );
+        assert_eq!(
+            retry_after(Error::QuotaExceeded {
+                what: "image upload URLs",
+                retry_after: std::time::Duration::from_millis(179_200),
+            }),
+            (429, "180".to_owned())
+        );
+    }
+
+    #[test]
     fn validation_errors_are_400_with_their_code() {
         let problem = ApiError::from(ValidationError::InvalidId { kind: "drop id" }).problem();
         assert_eq!((problem.status, problem.code.as_str()), (400, "invalid_id"));

@@ -123,7 +123,9 @@ fn gone_code(code: &str) -> bool {
 }
 
 /// Whether `error` says the database is not there (as opposed to busy: a statement timeout,
-/// a serialization failure or a deadlock leave the circuit closed).
+/// a serialization failure or a deadlock leave the circuit closed). A pool that handed out
+/// no connection for its whole acquire timeout counts as gone: either the database is, or
+/// it is so far behind that refusing requests until a probe gets through is what it needs.
 fn means_database_gone(error: &sqlx::Error) -> bool {
     match error {
         sqlx::Error::PoolTimedOut
