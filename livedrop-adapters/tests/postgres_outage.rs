@@ -14,18 +14,12 @@ use livedrop_core::ports::{Ledger, Placement};
 use livedrop_core::testkit::fixtures;
 use support::outage_proxy::OutageProxy;
 
-/// `url` with its `host:port` replaced by `addr`, and the address it named.
-async fn through(url: &str, addr: std::net::SocketAddr) -> (String, std::net::SocketAddr) {
+/// Where `url`'s `host:port` stands in it.
+fn host_port(url: &str) -> std::ops::Range<usize> {
     let start = url
         .find('@')
         .map_or(url.find("//").unwrap() + 2, |at| at + 1);
-    let end = start + url[start..].find('/').unwrap();
-    let upstream = tokio::net::lookup_host(&url[start..end])
-        .await
-        .unwrap()
-        .next()
-        .unwrap();
-    (format!("{}{addr}{}", &url[..start], &url[end..]), upstream)
+    start..start + url[start..].find('/').unwrap()
 }
 
 async fn order(
@@ -49,10 +43,14 @@ async fn a_lost_database_is_refused_at_once_and_recovers_by_itself() {
         Ok(url) => url,
         Err(why) => return support::missing("PostgreSQL", &why),
     };
-    // The proxy's port is known only once it listens; it learns its upstream after.
-    let (_, upstream) = through(&url, "127.0.0.1:1".parse().unwrap()).await;
+    let at = host_port(&url);
+    let upstream = tokio::net::lookup_host(&url[at.clone()])
+        .await
+        .unwrap()
+        .next()
+        .unwrap();
     let proxy = OutageProxy::start(upstream).await;
-    let (proxied, _) = through(&url, proxy.addr).await;
+    let proxied = format!("{}{}{}", &url[..at.start], proxy.addr, &url[at.end..]);
     let pg = support::postgres::backend_at(proxied, LedgerMode::default()).await;
     let ports = pg.ports(support::postgres::base());
     let shop = fixtures::live_drop(&*ports.catalog, 1_000).await;

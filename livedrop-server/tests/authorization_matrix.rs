@@ -97,6 +97,8 @@ enum Caller {
 
 /// What the owner has, which every path and body names.
 struct World {
+    /// One client (one connection pool) for all the matrix's calls.
+    http: reqwest::Client,
     base: String,
     owner: UserId,
     drop: Drop,
@@ -174,8 +176,8 @@ impl World {
 
 /// The status of `method` `url` as `caller`; streams are cut once their status is in.
 async fn status_of(world: &World, caller: Caller, method: &str, path: &str, n: usize) -> u16 {
-    let http = reqwest::Client::new();
-    let mut request = http
+    let mut request = world
+        .http
         .request(
             Method::from_bytes(method.as_bytes()).unwrap(),
             world.url(method, path),
@@ -193,7 +195,7 @@ async fn status_of(world: &World, caller: Caller, method: &str, path: &str, n: u
 
 /// The owner's resources as the owner reads them, to compare before and after.
 async fn snapshot(world: &World) -> Vec<Value> {
-    let http = reqwest::Client::new();
+    let http = &world.http;
     let owner = world.token(Caller::Owner).unwrap();
     let mut seen = Vec::new();
     for path in [
@@ -245,6 +247,7 @@ async fn every_route_serves_only_whom_it_is_for() {
     .await;
     assert_eq!(bought.status, 201, "{bought:?}");
     let world = World {
+        http: http.clone(),
         base: base.clone(),
         owner,
         order: bought.body["id"].as_str().unwrap().to_owned(),
