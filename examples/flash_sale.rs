@@ -12,7 +12,9 @@
 //! buyers come from their own addresses: the server's per-address sign-up limit then
 //! applies per buyer, not to the whole simulation. Linux routes all of 127.0.0.0/8 to the
 //! loopback; elsewhere pass `--one-address` (registrations then pace themselves to the
-//! limit). Exits 1 if the check fails.
+//! limit). Each finishes signing up with the link the server mails, read from the
+//! server's mail directory on this machine (`LIVEDROP_MAIL_DIR`, or the server's default).
+//! Exits 1 if the check fails.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::net::{IpAddr, Ipv4Addr};
@@ -151,12 +153,31 @@ fn buyer_address(i: usize) -> IpAddr {
     IpAddr::V4(Ipv4Addr::new(127, b, c, d))
 }
 
-/// Registers `email`. Sign-ups are rate limited per address, and the client never
-/// retries them (a lost answer would leave an account behind): wait out a refusal here.
+/// Registers `email` as a buyer would: asks for the link, reads it from the server's mail
+/// (its mail directory on this machine: see `livedrop_load::confirmations`) and confirms
+/// with a password. Sign-ups are rate limited per address, and the client never retries
+/// them (a lost answer would leave an account behind): wait out a refusal here.
 async fn sign_up(client: &Client, email: &str, name: &str) -> Result<(), Error> {
+    waiting_out_429(|| client.auth().register(email, name)).await?;
+    let token = livedrop_load::confirmations::shared().take(email).await?;
+    waiting_out_429(|| {
+        client
+            .auth()
+            .confirm_registration(&token, "flash-sale-pass")
+    })
+    .await?;
+    Ok(())
+}
+
+/// `call`'s answer, repeated after each `429`'s `Retry-After`.
+async fn waiting_out_429<T, F, Fut>(call: F) -> Result<T, Error>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<T, ClientError>>,
+{
     loop {
-        match client.auth().register(email, name, "flash-sale-pass").await {
-            Ok(_) => return Ok(()),
+        match call().await {
+            Ok(answer) => return Ok(answer),
             Err(error) => match error.kind() {
                 Some(ApiErrorKind::RateLimited { retry_after }) => {
                     tokio::time::sleep(retry_after).await;

@@ -1,7 +1,9 @@
 //! Follow creators and print their drops' news as it happens: signs up a fan, follows
 //! the creators of every upcoming and live drop (or the `--creator` ids given), then
 //! prints each event the server streams (`drop.started`, `stock.low`, `drop.sold_out`,
-//! and the fan's own orders) until ctrl-c or `--events` have arrived.
+//! and the fan's own orders) until ctrl-c or `--events` have arrived. The fan finishes
+//! signing up with the link the server mails, read from the server's mail directory on
+//! this machine (`LIVEDROP_MAIL_DIR`, or the server's default), as a person would click it.
 //!
 //! ```sh
 //! cargo run -p livedrop-server                     # in one terminal
@@ -32,12 +34,15 @@ struct Args {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let args = Args::parse();
     let fan = Client::builder().base_url(&args.base_url).build()?;
     let email = format!("fan-{}@example.com", uuid::Uuid::new_v4().simple());
+    fan.auth().register(&email, "Fan").await?;
+    // The link the server mailed, from its mail directory on this machine.
+    let token = livedrop_load::confirmations::shared().take(&email).await?;
     fan.auth()
-        .register(&email, "Fan", "follow-the-drops")
+        .confirm_registration(&token, "follow-the-drops")
         .await?;
 
     let mut creators: BTreeSet<CreatorId> = args.creator.into_iter().collect();

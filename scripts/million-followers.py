@@ -25,6 +25,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -39,6 +40,8 @@ PG = {
     "PGUSER": os.environ.get("PGUSER", "postgres"),
 }
 PASSWORD = "million-followers-password"
+# Where the server writes the sign-ups' confirmation mail (a fresh directory per run).
+MAIL_DIR = tempfile.mkdtemp(prefix="livedrop-million-mail-")
 READER_CREATORS = 500
 NOTICES_PER_CREATOR = 20
 PAGE_REQUESTS = 1_000
@@ -89,10 +92,26 @@ class Api:
         return answer
 
 
+def mailed_token(email):
+    """The token of the confirmation link the server wrote to MAIL_DIR for `email`."""
+    for _ in range(100):
+        for name in sorted(os.listdir(MAIL_DIR), reverse=True):
+            if not name.endswith(".eml"):
+                continue
+            with open(os.path.join(MAIL_DIR, name), encoding="utf-8") as message:
+                text = message.read()
+            # Read as text, its CRLF line ends are plain newlines.
+            if f"\nTo: {email}\n" in text and "#/confirm?token=" in text:
+                return text.split("#/confirm?token=", 1)[1].split()[0]
+        time.sleep(0.05)
+    sys.exit(f"no confirmation link to {email} in {MAIL_DIR}")
+
+
 def sign_up(api, name):
-    answer = api.ok("POST", "/api/auth/register", {
-        "email": f"{name}-{uuid.uuid4().hex[:12]}@million.test",
-        "name": name, "password": PASSWORD})
+    email = f"{name}-{uuid.uuid4().hex[:12]}@million.test"
+    api.ok("POST", "/api/auth/register", {"email": email, "name": name})
+    answer = api.ok("POST", "/api/auth/register/confirm", {
+        "token": mailed_token(email), "password": PASSWORD})
     return answer["user"]["id"], answer["tokens"]["accessToken"]
 
 
@@ -165,6 +184,7 @@ def main():
            "LIVEDROP_LISTEN": f"127.0.0.1:{PORT}",
            # Sign-ups here are set-up, not what is measured.
            "LIVEDROP_PASSWORD_HASH": "1024,1,1",
+           "LIVEDROP_MAIL_DIR": MAIL_DIR,
            "RUST_LOG": "warn"}
     log = open("/tmp/livedrop-million.log", "w")
     server = subprocess.Popen([SERVER], env=env, stdout=log, stderr=log)

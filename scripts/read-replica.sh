@@ -62,7 +62,8 @@ export LIVEDROP_DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB" \
     LIVEDROP_KAFKA_GROUP_PREFIX="livedrop.replica.$$." \
     LIVEDROP_JWT_SECRET=read-replica-secret-of-at-least-32-bytes \
     LIVEDROP_NO_RATE_LIMITS=1 LIVEDROP_PASSWORD_HASH=4096,1,1 \
-    LIVEDROP_LISTEN="127.0.0.1:$PORT"
+    LIVEDROP_LISTEN="127.0.0.1:$PORT" \
+    LIVEDROP_MAIL_DIR="$DIR/mail"
 LOG=$(mktemp -t livedrop-replica-server-XXXX.log)
 target/release/livedrop-server >"$LOG" 2>&1 &
 SERVER=$!
@@ -75,8 +76,12 @@ target/release/livedrop-load mixed --base-url "http://127.0.0.1:$PORT" --server-
 
 # Browse and inbox lists, as a signed-in buyer: they are the replica's to serve.
 email="replica-$$@example.com"
-registered=$(curl -sf "127.0.0.1:$PORT/api/auth/register" -H 'content-type: application/json' \
-    -d "{\"email\":\"$email\",\"name\":\"Replica Reader\",\"password\":\"replica reads lag a little\"}")
+curl -sf "127.0.0.1:$PORT/api/auth/register" -H 'content-type: application/json' \
+    -d "{\"email\":\"$email\",\"name\":\"Replica Reader\"}" >/dev/null
+# The link the server mailed (its LIVEDROP_MAIL_DIR, above): the message to this address.
+link=$(grep -l "^To: $email" "$LIVEDROP_MAIL_DIR"/*.eml | tail -n 1 | xargs grep -ho 'confirm?token=[A-Za-z0-9._-]*')
+registered=$(curl -sf "127.0.0.1:$PORT/api/auth/register/confirm" -H 'content-type: application/json' \
+    -d "{\"token\":\"${link#confirm?token=}\",\"password\":\"replica reads lag a little\"}")
 token=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["tokens"]["accessToken"])' <<<"$registered")
 me=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["user"]["id"])' <<<"$registered")
 creator=$(curl -sf "127.0.0.1:$PORT/browse/drops?limit=1" |

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use livedrop_core::domain::{DisplayName, Email, Password};
+use livedrop_core::domain::{Email, Password, PersonName};
 use livedrop_core::wire;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -23,14 +23,18 @@ where
 
 fuzz_target!(|input: (u8, &[u8])| {
     let (which, bytes) = input;
-    match which % 9 {
+    match which % 10 {
         0 => {
             if let Some(body) = round_trip::<wire::RegisterBody>(bytes) {
-                let email = Email::try_from(body.email.as_str());
-                let _ = DisplayName::try_from(body.name.as_str());
-                if let (Ok(email), Ok(password)) = (email, Password::try_from(body.password)) {
-                    let _ = password.check_strength(&[email.as_str(), &body.name]);
-                }
+                let _ = Email::try_from(body.email.as_str());
+                let _ = PersonName::try_from(body.name.as_str());
+            }
+        }
+        9 => {
+            if let Some(body) = round_trip::<wire::ConfirmRegistrationBody>(bytes)
+                && let Ok(password) = Password::try_from(body.password)
+            {
+                let _ = password.check_strength(&[body.token.as_str(), "livedrop"]);
             }
         }
         1 => drop(round_trip::<wire::LoginBody>(bytes)),

@@ -8,6 +8,8 @@
 //! - [`redis`] (feature `redis`): the idempotency fast path, shared rate limiting and the
 //!   read cache, each with a fallback while Redis is down.
 //! - [`kafka`] (feature `kafka`): the event bus on a Kafka topic, with consumer groups.
+//! - [`mail`]: messages to users: files in a directory (always built) or an SMTP relay
+//!   (feature `smtp`); the memory backend keeps them in memory.
 //! - [`media`]: product images, uploaded with signed URLs: served by the server from memory
 //!   or a directory (always built), or presigned straight to S3 (feature `s3`).
 //! - `circuit`: the circuit breaker the Redis and Postgres adapters share, so an outage
@@ -23,6 +25,7 @@
 mod circuit;
 #[cfg(feature = "kafka")]
 pub mod kafka;
+pub mod mail;
 pub mod media;
 pub mod memory;
 #[cfg(feature = "postgres")]

@@ -1,7 +1,10 @@
 //! [`AuthHandler`]: `/api/auth/*`; signing in stores the token pair in the client.
 
 use livedrop_core::domain::User;
-use livedrop_core::wire::{LoginBody, RefreshBody, RegisterBody, Registered, TokenPair};
+use livedrop_core::wire::{
+    ConfirmRegistrationBody, LoginBody, RefreshBody, RegisterBody, Registered, RegistrationStarted,
+    TokenPair,
+};
 use reqwest::Method;
 
 use crate::call::Call;
@@ -9,7 +12,10 @@ use crate::{Client, ClientError, Result};
 
 /// Sign-up, sign-in and the session; get one with [`Client::auth`].
 ///
-/// Register and login store the returned token pair in the client: later calls send its
+/// Registration takes two calls, with the user's mailbox between them:
+/// [`register`](Self::register) mails the address a link, and
+/// [`confirm_registration`](Self::confirm_registration) completes it with the link's
+/// token and the password. Confirming and login store the returned token pair in the client: later calls send its
 /// access token, refresh it shortly before it expires or after a `401` (once, serialized
 /// across tasks, since the server revokes a sign-in whose refresh token is spent twice),
 /// and repeat the call. None of these calls is repeated on failure: a lost login answer
@@ -17,7 +23,13 @@ use crate::{Client, ClientError, Result};
 ///
 /// ```no_run
 /// # async fn example(client: livedrop_client::Client) -> Result<(), livedrop_client::ClientError> {
-/// let registered = client.auth().register("ada@example.com", "Ada", "correct horse battery").await?;
+/// client.auth().register("ada@example.com", "Ada").await?;
+/// // The token of the link mailed to ada@example.com (`...#/confirm?token=...`).
+/// let token = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9...";
+/// let registered = client
+///     .auth()
+///     .confirm_registration(token, "correct horse battery")
+///     .await?;
 /// assert_eq!(client.auth().me().await?.id, registered.user.id);
 /// client.auth().logout().await?;
 /// assert!(!client.is_signed_in());
@@ -34,17 +46,35 @@ impl<'c> AuthHandler<'c> {
         Self { client }
     }
 
-    /// `POST /api/auth/register`: a new account, signed in.
+    /// `POST /api/auth/register`: mails `email` the link that completes the registration
+    /// (or, when it has an account already, word of that: the answer is the same).
     ///
     /// # Errors
-    /// `409 already_exists` for a taken email, `400 invalid_email` / `invalid_password`.
-    pub async fn register(self, email: &str, name: &str, password: &str) -> Result<Registered> {
+    /// `400 invalid_email` / `invisible_characters` / `empty_text` for the name.
+    pub async fn register(self, email: &str, name: &str) -> Result<RegistrationStarted> {
         let body = RegisterBody {
             email: email.to_owned(),
             name: name.to_owned(),
-            password: password.to_owned(),
         };
         let url = self.client.url(&["api", "auth", "register"]);
+        self.client
+            .fetch(Call::new(Method::POST, url).json(&body))
+            .await
+    }
+
+    /// `POST /api/auth/register/confirm`: the account the mailed link's `token` names, with
+    /// `password`, signed in.
+    ///
+    /// # Errors
+    /// `400 invalid_registration_token` for a link forged, changed or a day old,
+    /// `409 already_exists` for one used before, `400 invalid_password` /
+    /// `weak_password`.
+    pub async fn confirm_registration(self, token: &str, password: &str) -> Result<Registered> {
+        let body = ConfirmRegistrationBody {
+            token: token.to_owned(),
+            password: password.to_owned(),
+        };
+        let url = self.client.url(&["api", "auth", "register", "confirm"]);
         let registered: Registered = self
             .client
             .fetch(Call::new(Method::POST, url).json(&body))

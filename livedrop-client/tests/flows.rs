@@ -28,24 +28,40 @@ async fn auth_sessions_refresh_and_end() {
     ));
 
     let email = support::email("ada");
+    let started = client.auth().register(&email, "Ada").await.unwrap();
+    assert_eq!(started.sent_to, email);
+    let token = support::confirmation_token(&server, &email);
     let registered = client
         .auth()
-        .register(&email, "Ada", support::PASSWORD)
+        .confirm_registration(&token, support::PASSWORD)
         .await
         .unwrap();
     assert_eq!(client.auth().me().await.unwrap().id, registered.user.id);
-    let taken = client
+    // A taken email is answered like a new one; its link, used again, finds the account.
+    assert_eq!(
+        client.auth().register(&email, "Ada").await.unwrap(),
+        started
+    );
+    let used = client
         .auth()
-        .register(&email, "Ada", support::PASSWORD)
+        .confirm_registration(&token, support::PASSWORD)
         .await
         .unwrap_err();
-    assert_eq!(taken.kind(), Some(ApiErrorKind::Conflict));
+    assert_eq!(used.kind(), Some(ApiErrorKind::Conflict));
+    let other = support::email("x");
+    client.auth().register(&other, "X").await.unwrap();
     let short = client
         .auth()
-        .register(&support::email("x"), "X", "short")
+        .confirm_registration(&support::confirmation_token(&server, &other), "short")
         .await
         .unwrap_err();
     assert_eq!(short.kind(), Some(ApiErrorKind::Validation));
+    let forged = client
+        .auth()
+        .confirm_registration("a.b.c", support::PASSWORD)
+        .await
+        .unwrap_err();
+    assert_eq!(forged.code(), Some("invalid_registration_token"));
 
     // Login on another client; a wrong password is 401.
     let other = support::client(&server.base);
@@ -94,7 +110,7 @@ async fn auth_sessions_refresh_and_end() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn catalog_images_and_browsing() {
     let server = support::start(support::roomy_limits(), false).await;
-    let owner = support::signed_up(&server.base, "maker").await;
+    let owner = support::signed_up(&server, "maker").await;
     let creator = support::creator(&owner).await;
     assert_eq!(owner.creators().get(creator.id).await.unwrap(), creator);
 
@@ -128,7 +144,7 @@ async fn catalog_images_and_browsing() {
     assert_eq!(served.bytes().await.unwrap(), image);
 
     // Someone else may not touch the creator's catalog: 403.
-    let stranger = support::signed_up(&server.base, "stranger").await;
+    let stranger = support::signed_up(&server, "stranger").await;
     let forbidden = stranger
         .products()
         .image_upload_url(product.id, ImageType::Png)
@@ -211,12 +227,12 @@ async fn catalog_images_and_browsing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn follows_orders_notifications_and_events() {
     let server = support::start(support::roomy_limits(), true).await;
-    let owner = support::signed_up(&server.base, "maker").await;
+    let owner = support::signed_up(&server, "maker").await;
     let creator = support::creator(&owner).await;
     let product = support::product(&owner, &creator).await;
 
     // The buyer follows the creator and opens the event stream.
-    let buyer = support::signed_up(&server.base, "buyer").await;
+    let buyer = support::signed_up(&server, "buyer").await;
     let me = buyer.auth().me().await.unwrap();
     let change = buyer.follows().follow(creator.id).await.unwrap();
     assert!(change.changed && change.following);
@@ -304,7 +320,7 @@ async fn follows_orders_notifications_and_events() {
         })
     );
     owner.orders().place(drop.id, 1).await.unwrap();
-    let third = support::signed_up(&server.base, "third").await;
+    let third = support::signed_up(&server, "third").await;
     let too_many = third.orders().place(drop.id, 2).await.unwrap_err();
     assert_eq!(
         too_many.kind(),

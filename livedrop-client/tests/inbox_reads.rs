@@ -28,10 +28,10 @@ async fn wait_unread(client: &Client, expected: u32) -> UnreadCount {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_follower_marks_what_the_pipeline_delivered_as_read() {
     let server = support::start(support::roomy_limits(), true).await;
-    let owner = support::signed_up(&server.base, "maker").await;
+    let owner = support::signed_up(&server, "maker").await;
     let creator = support::creator(&owner).await;
     let product = support::product(&owner, &creator).await;
-    let buyer = support::signed_up(&server.base, "buyer").await;
+    let buyer = support::signed_up(&server, "buyer").await;
     buyer.follows().follow(creator.id).await.unwrap();
     let nothing = buyer.notifications().unread().await.unwrap();
     assert_eq!((nothing.unread, nothing.capped), (0, false));

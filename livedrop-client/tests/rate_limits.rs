@@ -20,7 +20,8 @@ async fn rate_limits_are_typed_and_waited_out() {
         RateLimits {
             order: one_per_second,
             auth: BucketPolicy {
-                capacity: 3,
+                // Three sign-ups, of two calls each (the request and the confirmation).
+                capacity: 6,
                 refill_every: Duration::from_secs(60),
             },
             ..roomy
@@ -28,18 +29,18 @@ async fn rate_limits_are_typed_and_waited_out() {
         false,
     )
     .await;
-    let owner = support::signed_up(&server.base, "maker").await;
+    let owner = support::signed_up(&server, "maker").await;
     let creator = support::creator(&owner).await;
     let product = support::product(&owner, &creator).await;
     let drop = support::live_drop(&server, &owner, &product, 10, None).await;
 
     // Two more sign-ups use up the auth bucket; the third is refused, and not repeated
     // (creating an account is not safe to repeat).
-    let buyer = support::signed_up(&server.base, "buyer").await;
-    support::signed_up(&server.base, "other").await;
+    let buyer = support::signed_up(&server, "buyer").await;
+    support::signed_up(&server, "other").await;
     let limited = support::client(&server.base)
         .auth()
-        .register(&support::email("late"), "late", support::PASSWORD)
+        .register(&support::email("late"), "late")
         .await
         .unwrap_err();
     match limited.kind() {

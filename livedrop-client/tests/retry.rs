@@ -16,16 +16,14 @@ use support::proxy::Proxy;
 async fn a_lost_order_answer_is_retried_into_the_same_order() {
     let server = support::start(support::roomy_limits(), false).await;
     let proxy = Proxy::start(&server.base).await;
-    let owner = support::signed_up(&server.base, "maker").await;
+    let owner = support::signed_up(&server, "maker").await;
     let creator = support::creator(&owner).await;
     let product = support::product(&owner, &creator).await;
     let drop = support::live_drop(&server, &owner, &product, 10, None).await;
 
     // The buyer talks to the server through the proxy.
     let buyer = support::client(&proxy.base);
-    buyer
-        .auth()
-        .register(&support::email("buyer"), "buyer", support::PASSWORD)
+    support::register(&buyer, &server, &support::email("buyer"), "buyer")
         .await
         .unwrap();
     proxy.drop_next_order_answer();
@@ -53,15 +51,13 @@ async fn a_lost_order_answer_is_retried_into_the_same_order() {
 async fn the_event_stream_resumes_after_a_cut_without_repeats() {
     let server = support::start(support::roomy_limits(), true).await;
     let proxy = Proxy::start(&server.base).await;
-    let owner = support::signed_up(&server.base, "maker").await;
+    let owner = support::signed_up(&server, "maker").await;
     let creator = support::creator(&owner).await;
     let product = support::product(&owner, &creator).await;
     let drop = support::live_drop(&server, &owner, &product, 10, None).await;
 
     let buyer = support::client(&proxy.base);
-    buyer
-        .auth()
-        .register(&support::email("buyer"), "buyer", support::PASSWORD)
+    support::register(&buyer, &server, &support::email("buyer"), "buyer")
         .await
         .unwrap();
     // The stream is read in a task of its own, as an application would.
@@ -89,11 +85,11 @@ async fn the_event_stream_resumes_after_a_cut_without_repeats() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stream_the_server_cannot_resume_says_reset_and_goes_on() {
     let server = support::start(support::roomy_limits(), true).await;
-    let owner = support::signed_up(&server.base, "maker").await;
+    let owner = support::signed_up(&server, "maker").await;
     let creator = support::creator(&owner).await;
     let product = support::product(&owner, &creator).await;
     let drop = support::live_drop(&server, &owner, &product, 10, None).await;
-    let buyer = support::signed_up(&server.base, "buyer").await;
+    let buyer = support::signed_up(&server, "buyer").await;
 
     // An id from another server generation: the server cannot replay from it.
     let mut events = support::spawn_stream(

@@ -1,5 +1,5 @@
 //! Accounts: a client per simulated person, each from its own loopback address, and
-//! sign-ups that wait out the server's per-address limit.
+//! sign-ups (through the mailed link) that wait out the server's per-address limit.
 //!
 //! Sign-ups are rate limited per address (the `auth` class: 10 burst, one per 6 s), so
 //! buyers coming from 127.0.0.2, 127.0.0.3, ... (Linux routes all of 127.0.0.0/8 to the
@@ -50,15 +50,29 @@ pub fn buyer_address(i: usize) -> IpAddr {
     IpAddr::V4(Ipv4Addr::new(127, b, c, d))
 }
 
-/// Registers `email`. The client never repeats a sign-up (a lost answer would leave an
-/// account behind), so a `429` is waited out here.
+/// Registers `email` as a person would: asks for the link, takes it from the server's
+/// mail ([`confirmations`](crate::confirmations)), and confirms with the password, which
+/// signs the client in. The client never repeats these calls (a lost answer would leave
+/// an account behind), so a `429` is waited out here.
 ///
 /// # Errors
-/// Any refusal but `429`.
-pub async fn sign_up(client: &Client, email: &str, name: &str) -> Result<(), ClientError> {
+/// Any refusal but `429`, or no link in the mail.
+pub async fn sign_up(client: &Client, email: &str, name: &str) -> Result<(), Error> {
+    waiting_out_429(|| client.auth().register(email, name)).await?;
+    let token = crate::confirmations::shared().take(email).await?;
+    waiting_out_429(|| client.auth().confirm_registration(&token, PASSWORD)).await?;
+    Ok(())
+}
+
+/// `call`'s answer, repeated after each `429`'s `Retry-After`.
+async fn waiting_out_429<T, F, Fut>(call: F) -> Result<T, ClientError>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<T, ClientError>>,
+{
     loop {
-        match client.auth().register(email, name, PASSWORD).await {
-            Ok(_) => return Ok(()),
+        match call().await {
+            Ok(answer) => return Ok(answer),
             Err(error) => match error.kind() {
                 Some(ApiErrorKind::RateLimited { retry_after }) => {
                     tokio::time::sleep(retry_after).await;

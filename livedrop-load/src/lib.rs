@@ -11,6 +11,7 @@
 
 mod accounts;
 mod config;
+pub mod confirmations;
 mod delivery;
 pub mod http;
 mod inbox;

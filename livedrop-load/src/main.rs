@@ -57,7 +57,8 @@
 //! - `lib.rs`: the library the binary and the tests call; `pipeline.rs`: the mode, as
 //!   one function from [`PipelineConfig`] to [`Summary`].
 //! - Set-up: `config.rs` (the figures, their checks, the buyers-versus-rate-limit
-//!   warning), `accounts.rs` (clients per loopback address, sign-ups), `setup.rs` (seller,
+//!   warning), `accounts.rs` (clients per loopback address, sign-ups),
+//!   `confirmations.rs` (the sign-ups' links, from the server's mail directory), `setup.rs` (seller,
 //!   creator, product, the drop, waiting for it to go live).
 //! - Load: `orders.rs` (the open-loop ticker, the in-flight bound), `outcomes.rs` (the
 //!   live tally of answers), `replay.rs` (asking again about unanswered orders, with the

@@ -27,6 +27,7 @@ mod support;
 async fn start_server() -> (String, Background) {
     let ports = MemoryBackend::new(MemoryConfig::default()).ports();
     let state = AppState::builder(ports)
+        .mailer(support::mailer().await)
         .passwords(Passwords::for_tests())
         .without_rate_limits()
         .build();
@@ -194,9 +195,15 @@ async fn baseline_bodies_weigh_what_real_answers_do() {
         .base_url(base_url.as_str())
         .build()
         .unwrap();
+    let email = format!("sizes-{}@example.com", std::process::id());
+    client.auth().register(&email, "Sizes").await.unwrap();
+    let link = livedrop_load::confirmations::shared()
+        .take(&email)
+        .await
+        .unwrap();
     let registered = client
         .auth()
-        .register("sizes@example.com", "Sizes", "sizes-password")
+        .confirm_registration(&link, "sizes-password")
         .await
         .unwrap();
     let token = registered.tokens.access_token;

@@ -17,6 +17,7 @@ mod support;
 async fn start_server() -> (String, Background) {
     let ports = MemoryBackend::new(MemoryConfig::default()).ports();
     let state = AppState::builder(ports)
+        .mailer(support::mailer().await)
         .passwords(Passwords::for_tests())
         .build();
     support::serve(state, Some(Duration::from_millis(100))).await

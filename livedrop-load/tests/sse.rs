@@ -29,6 +29,7 @@ async fn start_nodes(nodes: usize, hub: HubConfig) -> (Vec<String>, Vec<Backgrou
     let (mut urls, mut loops) = (Vec::new(), Vec::new());
     for _ in 0..nodes {
         let state = AppState::builder(ports.clone())
+            .mailer(support::mailer().await)
             .passwords(Passwords::for_tests())
             .jwt_secret(secret.clone())
             .hub(hub)

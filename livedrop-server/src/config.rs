@@ -57,6 +57,9 @@ pub struct Config {
     /// Where product images are uploaded to and served from.
     #[command(flatten)]
     pub media: crate::media::MediaConfig,
+    /// Where the registration messages go.
+    #[command(flatten)]
+    pub mail: crate::mail::MailConfig,
     /// Log line format: `text` for people, `json` (one object per line) for collectors.
     #[arg(long, env = "LIVEDROP_LOG_FORMAT", value_enum, default_value_t)]
     pub log_format: LogFormat,

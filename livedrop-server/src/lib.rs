@@ -47,6 +47,8 @@
 //!   settings ([`RateLimitConfig`](rate_limit::RateLimitConfig)).
 //! - [`realtime`]: the node's realtime hub (topics, one encode per event, bounded queues,
 //!   exact resumes) and the event streams it feeds.
+//! - [`mail`]: where registration messages go (`--smtp-url`, `--mail-dir`) and where
+//!   their links point.
 //! - [`media`]: the media settings (`--media-dir`, `--s3-bucket`, ...).
 //! - [`readiness`]: the probes `GET /readyz` runs, one per configured backend.
 //! - [`serve`](mod@serve): the accept loop [`run`] serves the router with (hyper, HTTP/1.1):
@@ -79,6 +81,7 @@ pub mod error;
 pub mod extract;
 mod follow_metrics;
 mod http_metrics;
+pub mod mail;
 pub mod media;
 mod metric_catalog;
 mod openapi;

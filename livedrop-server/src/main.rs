@@ -55,7 +55,20 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     } else {
         backends
     };
+    let mail = config.mail.mailer().await?;
+    if mail.undelivered && backends.durable {
+        tracing::warn!(
+            mail = %mail.described,
+            "registration mail reaches nobody's mailbox (set LIVEDROP_SMTP_URL): new users cannot confirm their accounts"
+        );
+    } else {
+        tracing::info!(mail = %mail.described, "registration mail");
+    }
+    let app_url =
+        livedrop_server::mail::app_url(config.media.public_url.as_deref(), config.listen)?;
     let mut state = AppState::builder(backends.ports)
+        .mailer(mail.mailer)
+        .app_url(app_url)
         .hub(config.hub_config())
         .passwords(config.passwords()?)
         .trusted_proxies(config.trusted_proxies.clone())

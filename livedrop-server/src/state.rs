@@ -2,11 +2,13 @@
 
 use std::{sync::Arc, time::Duration};
 
+use livedrop_adapters::memory::MemoryMailbox;
 use livedrop_core::clock::{Clock, SystemClock};
-use livedrop_core::ports::{CacheTtls, Ports};
+use livedrop_core::ports::{CacheTtls, Mailer, Ports};
 use livedrop_core::services::{
-    BrowseService, CacheInvalidator, CachedReads, CatalogService, EventHandler, FollowService,
-    InboxService, InboxWriter, MediaService, OrderService, Relay, Scheduler, SessionService,
+    AppUrl, BrowseService, CacheInvalidator, CachedReads, CatalogService, EventHandler,
+    FollowService, InboxService, InboxWriter, MediaService, OrderService, Relay, Scheduler,
+    SessionService,
 };
 
 use crate::auth::{JwtSecret, Passwords, RecordingCredentials, TokenKeys};
@@ -52,6 +54,7 @@ struct Inner {
     rate_limited: bool,
     trusted_proxies: TrustedProxies,
     http: HttpSettings,
+    mailbox: Option<MemoryMailbox>,
 }
 
 /// What the router puts around every route: the request timeout and CORS.
@@ -93,7 +96,17 @@ impl AppState {
             rate_limited: true,
             trusted_proxies: TrustedProxies::default(),
             http: HttpSettings::default(),
+            mailer: None,
+            app_url: AppUrl::try_from(DEFAULT_APP_URL)
+                .unwrap_or_else(|_| unreachable!("the default app URL is valid")),
         }
+    }
+
+    /// The memory mailbox the registration messages go to when the state was built
+    /// without a [`mailer`](AppStateBuilder::mailer): how an embedder or a test reads the
+    /// confirmation links. `None` when they go to a mailer of the builder's.
+    pub fn mailbox(&self) -> Option<&MemoryMailbox> {
+        self.0.mailbox.as_ref()
     }
 
     /// The ports the services run on: for the background loops, the rate-limit layer and
@@ -214,9 +227,29 @@ pub struct AppStateBuilder {
     rate_limited: bool,
     trusted_proxies: TrustedProxies,
     http: HttpSettings,
+    mailer: Option<Arc<dyn Mailer>>,
+    app_url: AppUrl,
 }
 
+/// Where the web app is said to live when the builder is not told: the server's own
+/// default address.
+const DEFAULT_APP_URL: &str = "http://127.0.0.1:8080";
+
 impl AppStateBuilder {
+    /// Sends the registration messages through `mailer` (default: a memory mailbox,
+    /// readable through [`AppState::mailbox`]).
+    pub fn mailer(mut self, mailer: Arc<dyn Mailer>) -> Self {
+        self.mailer = Some(mailer);
+        self
+    }
+
+    /// Points the messages' links at the web app at `url` (default
+    /// `http://127.0.0.1:8080`).
+    pub fn app_url(mut self, url: AppUrl) -> Self {
+        self.app_url = url;
+        self
+    }
+
     /// Serves every route without rate limits (no bucket is taken, no `RateLimit-*`
     /// header is sent): for load tests, which would otherwise measure the limiter's
     /// refusals. Never in production: the limits are what keeps one caller from starving
@@ -307,7 +340,11 @@ impl AppStateBuilder {
             rate_limited,
             trusted_proxies,
             http,
+            mailer,
+            app_url,
         } = self;
+        let mailbox = mailer.is_none().then(MemoryMailbox::new);
+        let mailer = mailer.unwrap_or_else(|| Arc::new(mailbox.clone().unwrap_or_default()));
         let tokens = TokenKeys::new(&secret.unwrap_or_else(JwtSecret::random));
         // Install the recorder before anything (the background loops) records.
         crate::telemetry::prometheus();
@@ -350,6 +387,8 @@ impl AppStateBuilder {
                 ports.credentials.clone(),
                 Arc::new(passwords),
                 Arc::new(tokens.clone()),
+                mailer,
+                app_url,
                 clock.clone(),
             ),
             inbox: InboxService::new(ports.notifier.clone(), clock.clone()),
@@ -377,6 +416,7 @@ impl AppStateBuilder {
             rate_limited,
             trusted_proxies,
             http,
+            mailbox,
         }))
     }
 }

@@ -16,7 +16,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{EncodingKey, Header};
-use livedrop_adapters::memory::{MemoryBackend, MemoryRateLimiter};
+use livedrop_adapters::memory::{MemoryBackend, MemoryMailbox, MemoryRateLimiter};
 use livedrop_core::domain::User;
 use livedrop_core::ids::UserId;
 use livedrop_core::ports::{BucketPolicy, Ports, RateLimits};
@@ -25,12 +25,13 @@ use livedrop_server::AppState;
 use livedrop_server::auth::{JwtSecret, Passwords};
 use reqwest::{Client, StatusCode};
 use serde_json::json;
+use support::inbox::Inbox;
 
 const SECRET: &str = "an-http-test-secret-of-32-bytes-or-more";
 
 /// The server on `ports`, with cheap password hashing, a known secret and an auth
 /// budget no test exhausts.
-async fn server(ports: Ports) -> String {
+async fn server(ports: Ports, inbox: &MemoryMailbox) -> String {
     let limits = RateLimits {
         auth: BucketPolicy::per_second(1_000, 1_000),
         ..RateLimits::default()
@@ -40,6 +41,7 @@ async fn server(ports: Ports) -> String {
         ..ports
     };
     let state = AppState::builder(ports)
+        .mailer(Arc::new(inbox.clone()))
         .passwords(Passwords::for_tests())
         .jwt_secret(JwtSecret::try_from(SECRET.to_owned()).unwrap())
         .build();
@@ -49,6 +51,7 @@ async fn server(ports: Ports) -> String {
 struct Api {
     base: String,
     http: Client,
+    inbox: Inbox,
 }
 
 impl Api {
@@ -68,6 +71,28 @@ impl Api {
             .send()
             .await
             .unwrap()
+    }
+
+    /// Registers `email` as its owner would, through the mailed link; the confirmation's
+    /// answer.
+    async fn register(&self, email: &str, name: &str, password: &str) -> reqwest::Response {
+        let started = self
+            .post(
+                "/api/auth/register",
+                json!({ "email": email, "name": name }),
+            )
+            .await;
+        assert_eq!(started.status(), StatusCode::ACCEPTED);
+        let token = self.inbox.confirmation_token(email).await;
+        self.confirm(&token, password).await
+    }
+
+    async fn confirm(&self, token: &str, password: &str) -> reqwest::Response {
+        self.post(
+            "/api/auth/register/confirm",
+            json!({ "token": token, "password": password }),
+        )
+        .await
     }
 
     async fn refresh(&self, token: &str) -> reqwest::Response {
@@ -106,20 +131,17 @@ async fn postgres_auth_flows() {
 }
 
 async fn auth_flows(ports: Ports) {
+    let mailbox = MemoryMailbox::new();
     let api = Api {
-        base: server(ports).await,
+        base: server(ports, &mailbox).await,
         http: Client::new(),
+        inbox: Inbox::Memory(mailbox),
     };
     let email = format!("ada-{}@example.com", UserId::new());
     let password = "correct horse battery";
 
-    // Register: 201, the user and working tokens.
-    let response = api
-        .post(
-            "/api/auth/register",
-            json!({ "email": email, "name": "Ada Lovelace", "password": password }),
-        )
-        .await;
+    // Register: 202, a link by mail; confirmed, 201, the user and working tokens.
+    let response = api.register(&email, "Ada Lovelace", password).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let registered: Registered = response.json().await.unwrap();
     assert_eq!(registered.user.email.to_string(), email);
@@ -129,20 +151,11 @@ async fn auth_flows(ports: Ports) {
     .await;
     assert_eq!(me, registered.user);
 
-    // Same email again (any case): 409. Short password: 400.
-    let again = api
-        .post(
-            "/api/auth/register",
-            json!({ "email": email.to_uppercase(), "name": "Ada", "password": password }),
-        )
-        .await;
+    // The link again: 409. Short password: 400.
+    let token = api.inbox.confirmation_token(&email).await;
+    let again = api.confirm(&token, password).await;
     assert_eq!(again.status(), StatusCode::CONFLICT);
-    let short = api
-        .post(
-            "/api/auth/register",
-            json!({ "email": "short@example.com", "name": "Shorty", "password": "1234567" }),
-        )
-        .await;
+    let short = api.register("short@example.com", "Shorty", "1234567").await;
     assert_eq!(short.status(), StatusCode::BAD_REQUEST);
     assert_eq!(
         short.json::<Problem>().await.unwrap().code,
@@ -156,12 +169,7 @@ async fn auth_flows(ports: Ports) {
         (format!("weak-{}@example.com", UserId::new()), "        "),
         (own.clone(), own.as_str()),
     ] {
-        let refused = api
-            .post(
-                "/api/auth/register",
-                json!({ "email": address, "name": "Weak", "password": weak }),
-            )
-            .await;
+        let refused = api.register(&address, "Weak", weak).await;
         assert_eq!(refused.status(), StatusCode::BAD_REQUEST, "{weak:?}");
         assert_eq!(
             refused.json::<Problem>().await.unwrap().code,
@@ -307,19 +315,21 @@ async fn auth_flows(ports: Ports) {
 #[tokio::test]
 async fn a_logout_on_one_node_stops_the_access_token_on_every_node() {
     let ports = MemoryBackend::default().ports();
-    let (one, two) = (server(ports.clone()).await, server(ports).await);
+    let mailbox = MemoryMailbox::new();
+    let (one, two) = (
+        server(ports.clone(), &mailbox).await,
+        server(ports, &mailbox).await,
+    );
     let http = Client::new();
     let api = |base: &str| Api {
         base: base.to_owned(),
         http: http.clone(),
+        inbox: Inbox::Memory(mailbox.clone()),
     };
     let (one, two) = (api(&one), api(&two));
     let email = format!("grace-{}@example.com", UserId::new());
     let registered: Registered = one
-        .post(
-            "/api/auth/register",
-            json!({ "email": email, "name": "Grace", "password": "a long enough passphrase" }),
-        )
+        .register(&email, "Grace", "a long enough passphrase")
         .await
         .json()
         .await

@@ -75,10 +75,12 @@ const TABLE: &[(&str, &str, Access)] = &[
     ("POST", "/orders/{id}/cancel", Owner),
     ("GET", "/api/realtime/events", ByCredential),
     ("POST", "/api/auth/register", ByCredential),
+    ("POST", "/api/auth/register/confirm", ByCredential),
     ("POST", "/api/auth/login", ByCredential),
     ("POST", "/api/auth/refresh", ByCredential),
     ("POST", "/api/auth/logout", ByCredential),
     ("POST", "/api/auth/web/register", ByCredential),
+    ("POST", "/api/auth/web/register/confirm", ByCredential),
     ("POST", "/api/auth/web/login", ByCredential),
     ("POST", "/api/auth/web/refresh", ByCredential),
     ("POST", "/api/auth/web/logout", ByCredential),
@@ -160,8 +162,10 @@ impl World {
             ("POST", "/api/products/{id}/images") => json!({ "contentType": "image/png" }),
             ("PUT", "/api/products/{id}/images") => json!({ "keys": [] }),
             ("POST", "/api/auth/register" | "/api/auth/web/register") => json!({
-                "email": format!("{unique}@example.com"), "name": "Someone",
-                "password": "correct horse battery staple"
+                "email": format!("{unique}@example.com"), "name": "Someone"
+            }),
+            ("POST", "/api/auth/register/confirm" | "/api/auth/web/register/confirm") => json!({
+                "token": "not.a.registration-token", "password": "correct horse battery staple"
             }),
             ("POST", "/api/auth/login" | "/api/auth/web/login") => {
                 json!({ "email": "nobody@example.com", "password": "not the password" })

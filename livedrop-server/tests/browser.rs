@@ -3,7 +3,9 @@
 //! image upload, schedule, follow, countdown, live, the badge, stock ticking down under
 //! other buyers' API orders, one purchase despite a dropped answer, my orders, sold out),
 //! runs axe-core on every page and measures the first load and the stock's delay. This
-//! test starts the server, runs the flow, and holds its figures to the bars.
+//! test starts the server, runs the flow, and holds its figures to the bars. The server
+//! writes its mail to a directory of the run's own (`LIVEDROP_MAIL_DIR`), where the flow
+//! reads the links that confirm each sign-up.
 //!
 //! It needs Node.js, `npm ci` in `tests/browser` and Chromium (`/usr/bin/chromium`, or
 //! `CHROMIUM`); `.ci/run` installs them. Without them it is skipped with the reason, or
@@ -64,9 +66,33 @@ fn browser_available() -> bool {
     false
 }
 
-/// Runs the flow against `base_url`, leaving its screenshots in `target/tmp/web-app/<name>`;
-/// its `result.json`.
-fn run_flow(base_url: &str, name: &str) -> Value {
+/// A fresh, empty directory for the server's mail (`target/tmp/web-app-mail/<name>`): it
+/// holds this run's messages only, and stays after it so that a failure's can be read.
+fn mail_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("web-app-mail")
+        .join(name);
+    match std::fs::remove_dir_all(&dir) {
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+            panic!("cannot empty {}: {error}", dir.display())
+        }
+        _ => {}
+    }
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The server's mail settings: `dir` as its `LIVEDROP_MAIL_DIR`.
+fn mail_to(dir: &Path) -> (&'static str, String) {
+    (
+        "LIVEDROP_MAIL_DIR",
+        dir.to_str().expect("a UTF-8 path").to_owned(),
+    )
+}
+
+/// Runs the flow against `base_url` (whose mail goes to `mail`), leaving its screenshots in
+/// `target/tmp/web-app/<name>`; its `result.json`.
+fn run_flow(base_url: &str, mail: &Path, name: &str) -> Value {
     let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("web-app")
         .join(name);
@@ -75,6 +101,8 @@ fn run_flow(base_url: &str, name: &str) -> Value {
         .arg(flow_dir().join("flow.mjs"))
         .args(["--base-url", base_url, "--out"])
         .arg(&out)
+        .arg("--mail-dir")
+        .arg(mail)
         .env("CHROMIUM", chromium())
         .output()
         .unwrap();
@@ -125,9 +153,10 @@ async fn a_creator_and_a_fan_run_a_whole_drop_in_chromium_on_memory() {
     if !browser_available() {
         return;
     }
-    let (running, base_url) = start(&[]);
+    let mail = mail_dir("memory");
+    let (running, base_url) = start(&[mail_to(&mail)]);
     ready(&base_url).await;
-    let result = run_flow(&base_url, "memory");
+    let result = run_flow(&base_url, &mail, "memory");
     terminate(running);
     assert_bars(&result);
 }
@@ -158,13 +187,15 @@ async fn a_creator_and_a_fan_run_a_whole_drop_in_chromium_on_postgres_redis_and_
         );
         return;
     };
+    let mail = mail_dir("postgres-redis-kafka");
     let (running, base_url) = start(&[
         ("LIVEDROP_DATABASE_URL", schema_of_its_own(&db).await),
         ("LIVEDROP_REDIS_URL", redis),
         ("LIVEDROP_KAFKA_BROKERS", kafka.brokers()),
+        mail_to(&mail),
     ]);
     ready(&base_url).await;
-    let result = run_flow(&base_url, "postgres-redis-kafka");
+    let result = run_flow(&base_url, &mail, "postgres-redis-kafka");
     terminate(running);
     assert_bars(&result);
 }

@@ -28,6 +28,7 @@ use livedrop_server::auth::Passwords;
 use livedrop_server::background::{Background, BackgroundConfig};
 use serde_json::{Value, json};
 
+use support::inbox::Inbox;
 use support::over_http::{created, post_as, sign_up, wait_until_live};
 use support::sse::Reader;
 use support::{send, serve_on};
@@ -75,12 +76,13 @@ async fn walk_the_design_flows(ports: Ports) {
             ..BackgroundConfig::default()
         },
     );
+    let inbox = Inbox::Memory(state.mailbox().unwrap().clone());
     serve_on(listener, state.clone());
     let http = reqwest::Client::new();
     let post = |path: &str, token: &str, body: Value| post_as(&http, &base, path, token, body);
 
     // A user becomes a creator, adds a product and uploads its image.
-    let owner = sign_up(&http, &base, "maker").await;
+    let owner = sign_up(&http, &base, &inbox, "maker").await;
     let handle = format!("maker{}", &owner.id[28..]);
     let creator = created(
         send(post(
@@ -154,7 +156,7 @@ async fn walk_the_design_flows(ports: Ports) {
     let drop = drops[0].clone();
 
     // A buyer follows the creator and opens the event stream.
-    let buyer = sign_up(&http, &base, "buyer").await;
+    let buyer = sign_up(&http, &base, &inbox, "buyer").await;
     let follow = send(post(
         "/follow",
         &buyer.token,

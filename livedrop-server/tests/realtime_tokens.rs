@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use jsonwebtoken::{EncodingKey, Header};
-use livedrop_adapters::memory::{MemoryBackend, MemoryRateLimiter};
+use livedrop_adapters::memory::{MemoryBackend, MemoryMailbox, MemoryRateLimiter};
 use livedrop_core::ids::{FamilyId, UserId};
 use livedrop_core::ports::{BucketPolicy, Ports, RateLimits};
 use livedrop_core::wire::{Problem, RealtimeToken, Registered, TokenPair};
@@ -25,6 +25,8 @@ use livedrop_server::auth::{JwtSecret, Passwords};
 use reqwest::{Client, StatusCode};
 use serde_json::json;
 
+use support::inbox::Inbox;
+use support::over_http::register;
 use support::sse::Reader;
 
 const SECRET: &str = "a-realtime-test-secret-of-32-bytes-plus";
@@ -34,11 +36,12 @@ const PASSWORD: &str = "correct horse battery";
 struct Cluster {
     nodes: [String; 2],
     http: Client,
+    inbox: Inbox,
 }
 
 /// A node on `ports`, served with its realtime hub: cheap password hashing, the shared
 /// secret, auth and read budgets no case exhausts.
-async fn node(ports: Ports) -> String {
+async fn node(ports: Ports, mailbox: &MemoryMailbox) -> String {
     let limits = RateLimits {
         auth: BucketPolicy::per_second(1_000, 1_000),
         read: BucketPolicy::per_second(1_000, 1_000),
@@ -49,6 +52,7 @@ async fn node(ports: Ports) -> String {
         ..ports
     };
     let state = AppState::builder(ports)
+        .mailer(Arc::new(mailbox.clone()))
         .passwords(Passwords::for_tests())
         .jwt_secret(JwtSecret::try_from(SECRET.to_owned()).unwrap())
         .build();
@@ -60,24 +64,28 @@ async fn node(ports: Ports) -> String {
 
 impl Cluster {
     async fn new(a: Ports, b: Ports) -> Self {
+        let mailbox = MemoryMailbox::new();
         Self {
-            nodes: [node(a).await, node(b).await],
+            nodes: [node(a, &mailbox).await, node(b, &mailbox).await],
             http: Client::new(),
+            inbox: Inbox::Memory(mailbox),
         }
     }
 
     /// Registers a new user on node 0: its first sign-in.
     async fn register(&self) -> Registered {
         let email = format!("fan-{}@example.com", UserId::new());
-        let response = self
-            .http
-            .post(format!("{}/api/auth/register", self.nodes[0]))
-            .json(&json!({ "email": email, "name": "Fan", "password": PASSWORD }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::CREATED);
-        response.json().await.unwrap()
+        let answer = register(
+            &self.http,
+            &self.nodes[0],
+            &self.inbox,
+            &email,
+            "Fan",
+            PASSWORD,
+        )
+        .await;
+        assert_eq!(answer.status, 201, "{answer:?}");
+        serde_json::from_value(answer.body).unwrap()
     }
 
     /// Another sign-in of `user` (its own family).

@@ -1,7 +1,8 @@
 //! No secret reaches the log: the binary, logging JSON at `debug`, goes through a whole
-//! sign-in life (register, a wrong password, login, refresh, a realtime token and the
-//! stream it opens, a forged token, logout) and its log must not hold the password, any
-//! token, the refresh tokens' cookie values or the signing secret, anywhere in any line.
+//! sign-in life (register through the mailed link, a wrong password, login, refresh, a
+//! realtime token and the stream it opens, a forged token, logout) and its log must not
+//! hold the password, any token (the registration link's included), the refresh tokens'
+//! cookie values or the signing secret, anywhere in any line.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
@@ -9,6 +10,8 @@ mod support;
 use serde_json::{Value, json};
 
 use support::binary::{ready, start, terminate};
+use support::inbox::Inbox;
+use support::over_http::register;
 use support::send;
 
 const JWT_SECRET: &str = "a-signing-secret-the-log-must-never-show-0123";
@@ -26,12 +29,10 @@ async fn a_whole_sign_in_life_logs_no_secret() {
     let post = |path: &str, body: Value| http.post(format!("{base}{path}")).json(&body);
     let email = format!("quiet-{}@example.com", uuid::Uuid::new_v4().simple());
 
-    let registered = send(post(
-        "/api/auth/register",
-        json!({ "email": email, "name": "Quiet", "password": PASSWORD }),
-    ))
-    .await;
+    let inbox = Inbox::Dir(running.mail_dir().to_owned());
+    let registered = register(&http, &base, &inbox, &email, "Quiet", PASSWORD).await;
     assert_eq!(registered.status, 201, "{registered:?}");
+    let confirmation = inbox.confirmation_token(&email).await;
     let wrong = send(post(
         "/api/auth/login",
         json!({ "email": email, "password": "not the password at all" }),
@@ -108,6 +109,7 @@ async fn a_whole_sign_in_life_logs_no_secret() {
         ("a refresh token", refresh),
         ("a refresh token", refresh2),
         ("a realtime token", stream_token),
+        ("a registration link's token", confirmation),
     ];
     for (what, secret) in &secrets {
         // A token's signature alone is as telling as the token.

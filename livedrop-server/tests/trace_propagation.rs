@@ -26,6 +26,7 @@ use serde_json::{Value, json};
 use sqlx::Connection;
 
 use support::binary::{ready, start, terminate};
+use support::inbox::Inbox;
 use support::over_http::{created, post_as, sign_up, wait_until_live};
 use support::send;
 
@@ -133,10 +134,11 @@ async fn one_orders_trace_spans_request_ledger_relay_and_both_consumers() {
         ("OTEL_BSP_SCHEDULE_DELAY", "100".to_owned()),
     ]);
     ready(&base).await;
+    let inbox = Inbox::Dir(running.mail_dir().to_owned());
 
     let http = reqwest::Client::new();
     let post = |path: &str, token: &str, body: Value| post_as(&http, &base, path, token, body);
-    let owner = sign_up(&http, &base, "maker").await.token;
+    let owner = sign_up(&http, &base, &inbox, "maker").await.token;
     let creator = created(
         send(post(
             "/api/creators",
@@ -170,7 +172,7 @@ async fn one_orders_trace_spans_request_ledger_relay_and_both_consumers() {
         .await,
     );
     let drop_id = drop["id"].as_str().unwrap().to_owned();
-    let buyer = sign_up(&http, &base, "buyer").await.token;
+    let buyer = sign_up(&http, &base, &inbox, "buyer").await.token;
     wait_until_live(&http, &base, &drop_id).await;
 
     // The caller's trace: the request span must be its child.

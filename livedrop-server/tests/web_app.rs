@@ -9,7 +9,7 @@ mod support;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use livedrop_adapters::memory::{MemoryBackend, MemoryConfig};
+use livedrop_adapters::memory::{MemoryBackend, MemoryConfig, MemoryMailbox};
 use livedrop_core::domain::User;
 use livedrop_core::ids::{FamilyId, UserId};
 use livedrop_core::ports::{Credentials, PasswordHash, Ports, RefreshTokenHash, Rotation, TokenId};
@@ -17,18 +17,29 @@ use livedrop_core::{Error, Result};
 use livedrop_server::AppState;
 use reqwest::header::{self, HeaderMap};
 use serde_json::{Value, json};
+use support::inbox::Inbox;
+use support::over_http::register;
 use support::{Answer, send};
 
 /// A server on memory whose media links point at itself; returns its base URL.
 async fn server() -> String {
+    server_with_inbox().await.0
+}
+
+/// A server, and where it mails.
+async fn server_with_inbox() -> (String, Inbox) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let backend = MemoryBackend::new(MemoryConfig {
         media_base_url: base.clone(),
         ..MemoryConfig::default()
     });
-    support::serve_on(listener, AppState::new(backend.ports()));
-    base
+    let mailbox = MemoryMailbox::new();
+    let state = AppState::builder(backend.ports())
+        .mailer(Arc::new(mailbox.clone()))
+        .build();
+    support::serve_on(listener, state);
+    (base, Inbox::Memory(mailbox))
 }
 
 fn client() -> reqwest::Client {
@@ -120,13 +131,22 @@ async fn the_page_is_revalidated_and_its_assets_are_immutable_and_gzipped() {
 
 #[tokio::test]
 async fn a_web_sign_in_keeps_its_refresh_token_in_an_http_only_cookie() {
-    let base = server().await;
+    let (base, inbox) = server_with_inbox().await;
     let email = format!("web-{}@example.com", uuid::Uuid::new_v4().simple());
-    let registered = web(
+    let started = web(
         &base,
         "register",
         None,
-        Some(json!({"email": email, "name": "Ada", "password": "correct horse battery"})),
+        Some(json!({"email": email, "name": "Ada"})),
+    )
+    .await;
+    assert_eq!(started.status, 202, "{:?}", started.body);
+    let token = inbox.confirmation_token(&email).await;
+    let registered = web(
+        &base,
+        "register/confirm",
+        None,
+        Some(json!({"token": token, "password": "correct horse battery"})),
     )
     .await;
     assert_eq!(registered.status, 201, "{:?}", registered.body);
@@ -205,12 +225,15 @@ async fn another_sites_page_cannot_use_the_web_sign_in() {
 }
 
 /// A signed-up user with a creator and a product: (token, user id, creator id, product id).
-async fn seller(base: &str) -> (String, String, String, String) {
+async fn seller(base: &str, inbox: &Inbox) -> (String, String, String, String) {
     let email = format!("seller-{}@example.com", uuid::Uuid::new_v4().simple());
-    let registered = send(
-        client()
-            .post(format!("{base}/api/auth/register"))
-            .json(&json!({"email": email, "name": "Seller", "password": "correct horse battery"})),
+    let registered = register(
+        &client(),
+        base,
+        inbox,
+        &email,
+        "Seller",
+        "correct horse battery",
     )
     .await;
     let token = registered.body["tokens"]["accessToken"]
@@ -237,9 +260,9 @@ async fn seller(base: &str) -> (String, String, String, String) {
 
 #[tokio::test]
 async fn an_uploaded_image_is_shown_on_its_product_and_no_other() {
-    let base = server().await;
-    let (token, _, _, product) = seller(&base).await;
-    let (_, _, _, other_product) = seller(&base).await;
+    let (base, inbox) = server_with_inbox().await;
+    let (token, _, _, product) = seller(&base, &inbox).await;
+    let (_, _, _, other_product) = seller(&base, &inbox).await;
     let upload = send(
         client()
             .post(format!("{base}/api/products/{product}/images"))
@@ -293,8 +316,8 @@ async fn an_uploaded_image_is_shown_on_its_product_and_no_other() {
 
 #[tokio::test]
 async fn a_creators_drops_and_a_users_own_creator_are_listed() {
-    let base = server().await;
-    let (token, user, creator, product) = seller(&base).await;
+    let (base, inbox) = server_with_inbox().await;
+    let (token, user, creator, product) = seller(&base, &inbox).await;
     let mut scheduled = Vec::new();
     for hours in [2, 1, 3] {
         let start = Utc::now() + chrono::TimeDelta::hours(hours);
@@ -335,7 +358,7 @@ async fn a_creators_drops_and_a_users_own_creator_are_listed() {
         (mine.status, mine.body["id"].as_str()),
         (200, Some(creator.as_str()))
     );
-    let (other_token, other_user, _, _) = seller(&base).await;
+    let (other_token, other_user, _, _) = seller(&base, &inbox).await;
     let someone_elses = send(
         client()
             .get(format!("{base}/users/{user}/creator"))

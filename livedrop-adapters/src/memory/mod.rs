@@ -32,7 +32,7 @@
 //! - `audit_log`: append-only entries per target; the ledger, catalog, follow store and
 //!   credentials store record into it.
 //! - `idempotency`: the idempotency store, its records in the key table.
-//! - Ports that share nothing: `event_bus`, `cache`, `rate_limiter` (and the media store,
+//! - Ports that share nothing: `event_bus`, `cache`, `rate_limiter`, `mailbox` (and the media store,
 //!   [`LocalMedia`](crate::media::LocalMedia) over memory blobs).
 //! - Helpers: `keyset` (keyset pages over sorted indexes), `sync` (locks that recover
 //!   from poisoning instead of propagating it).
@@ -48,6 +48,7 @@ mod idempotency;
 mod key_table;
 mod keyset;
 mod ledger;
+mod mailbox;
 mod notifier;
 mod order_index;
 mod order_place;
@@ -78,6 +79,7 @@ pub use event_bus::MemoryEventBus;
 pub use follows::MemoryFollowStore;
 pub use idempotency::MemoryIdempotencyStore;
 pub use ledger::MemoryLedger;
+pub use mailbox::{KEPT_MAILS, MemoryMailbox};
 
 /// The memory backend's media: signed uploads the server accepts, objects in memory.
 pub type MemoryMedia = crate::media::LocalMedia;

@@ -15,6 +15,7 @@
 //!   on a six-node Redis Cluster (`.ci/run`'s, or one the test process starts).
 //! - `kafka`: a bus per test on a topic of its own.
 //! - `media`: a local directory (always) and an S3 bucket (feature `s3`).
+//! - `smtp` (feature `smtp`): the SMTP relay and reading back what it stored (a Maildir).
 //! - `redis_server`, `tansu`: a Redis server (stopped and restarted, or serving TLS) or a
 //!   Kafka broker (paused and resumed) the test starts itself, for outage and TLS tests;
 //!   apart from `redis` and `kafka`, which reach a service other tests share and no test
@@ -47,6 +48,8 @@ pub mod redis;
 pub mod redis_cluster;
 #[cfg(feature = "redis")]
 pub mod redis_server;
+#[cfg(feature = "smtp")]
+pub mod smtp;
 #[cfg(feature = "kafka")]
 pub mod tansu;
 #[cfg(feature = "kafka")]

@@ -93,14 +93,37 @@ pub fn email(name: &str) -> String {
     format!("{name}-{}@example.com", uuid::Uuid::new_v4().simple())
 }
 
-/// A new client of `base`, registered and signed in.
-pub async fn signed_up(base: &str, name: &str) -> Client {
-    let client = client(base);
-    client
-        .auth()
-        .register(&email(name), name, PASSWORD)
-        .await
-        .unwrap();
+/// The token of the last confirmation link `server` mailed to `email`.
+pub fn confirmation_token(server: &Server, email: &str) -> String {
+    let to = livedrop_core::domain::Email::try_from(email).unwrap();
+    let mail = server
+        .state
+        .mailbox()
+        .expect("the test server keeps its mail in memory")
+        .last_to(&to)
+        .expect("a message to the address");
+    livedrop_core::services::confirmation_token(&mail.text)
+        .expect("a confirmation link")
+        .to_owned()
+}
+
+/// Registers `email` through `client`, as its owner would: the request, the mailed link,
+/// the confirmation with [`PASSWORD`].
+pub async fn register(
+    client: &Client,
+    server: &Server,
+    email: &str,
+    name: &str,
+) -> livedrop_client::Result<livedrop_core::wire::Registered> {
+    client.auth().register(email, name).await?;
+    let token = confirmation_token(server, email);
+    client.auth().confirm_registration(&token, PASSWORD).await
+}
+
+/// A new client of `server`, registered and signed in.
+pub async fn signed_up(server: &Server, name: &str) -> Client {
+    let client = client(&server.base);
+    register(&client, server, &email(name), name).await.unwrap();
     client
 }
 

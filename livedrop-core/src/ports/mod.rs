@@ -8,6 +8,7 @@
 //! - the catalog and accounts: `catalog`, `credentials`, `follows`;
 //! - after the order: `outbox`, `event_bus`, `notifier` (inboxes), `cache`, `audit_log`;
 //! - at the gate: `rate_limiter`;
+//! - to the user's mailbox: `mailer` (registration confirmations);
 //! - product images: `media` (signed upload URLs) and `media_host` (uploads and images the
 //!   server itself accepts and serves);
 //! - implemented by the server rather than a backend: `token_issuer` (signed tokens) and
@@ -23,6 +24,7 @@ mod event_bus;
 mod follows;
 mod idempotency;
 mod ledger;
+mod mailer;
 mod media;
 mod media_host;
 mod notifier;
@@ -42,13 +44,16 @@ pub use idempotency::{
     Begin, Fingerprint, IdempotencyPolicy, IdempotencyRecord, IdempotencyStore, OrderAnswer,
 };
 pub use ledger::{DropTransition, Ledger, LedgerSummary, OrderRequest, Placement};
+pub use mailer::{Mail, Mailer};
 pub use media::{ImageType, Media, MediaKey, PresignedUpload, UploadRequest};
 pub use media_host::{AuthorizedUpload, MediaHost, StoredObject, UploadGrant, UploadRefused};
 pub use notifier::Notifier;
 pub use outbox::{Outbox, OutboxBatch, OutboxLag, OutboxRecord};
 pub use password_hasher::PasswordHasher;
 pub use rate_limiter::{BucketPolicy, RateDecision, RateLimiter, RateLimits, RouteClass};
-pub use token_issuer::{IssuedToken, TokenClaims, TokenId, TokenIssuer, TokenKind};
+pub use token_issuer::{
+    IssuedToken, REGISTRATION_TTL, TokenClaims, TokenId, TokenIssuer, TokenKind,
+};
 
 #[cfg(any(test, feature = "mocks"))]
 pub use {

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::Result;
+use crate::domain::{Email, PersonName};
 use crate::ids::{FamilyId, UserId};
 
 /// What a token is for; each kind is its own audience, so one is never taken for the other.
@@ -87,6 +88,10 @@ pub struct TokenClaims {
 ///   `kind` alone, naming `user` and the sign-in `family`, carrying a fresh [`TokenId`]
 ///   no other token has, with an `expires_at` in the future. The server's check of it
 ///   yields exactly these as [`TokenClaims`].
+/// - [`issue_registration`](TokenIssuer::issue_registration) likewise returns a token only
+///   its issuer can have made, of its own kind, naming the email and the name, expiring
+///   [`REGISTRATION_TTL`] from now. It is not single use by itself: completing a
+///   registration creates the account, so a second use finds the email taken.
 /// - It does no I/O and never blocks: it is called on the request path.
 pub trait TokenIssuer: Send + Sync + Debug + 'static {
     /// A fresh token of `kind` for `user`'s sign-in `family`.
@@ -94,4 +99,17 @@ pub trait TokenIssuer: Send + Sync + Debug + 'static {
     /// # Errors
     /// `Internal` only if signing fails, which a correct issuer never does.
     fn issue(&self, kind: TokenKind, user: UserId, family: FamilyId) -> Result<IssuedToken>;
+
+    /// A fresh token that completes the registration of `email` as `name`: the secret of
+    /// a confirmation link, so only the mailbox's owner can finish it. Valid for
+    /// [`REGISTRATION_TTL`]; the server's check of it yields `email` and `name`, and
+    /// nothing else accepts it (it is its own audience).
+    ///
+    /// # Errors
+    /// `Internal` only if signing fails, which a correct issuer never does.
+    fn issue_registration(&self, email: &Email, name: &PersonName) -> Result<IssuedToken>;
 }
+
+/// How long a registration's confirmation link works: a day, long enough for mail that is
+/// slow or read the next morning, short enough that an old mailbox's links are dead.
+pub const REGISTRATION_TTL: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);

@@ -5,7 +5,8 @@
 //!   URLs) and drops, with ownership checks, and a drop's authoritative stock.
 //! - `orders`: [`OrderService`], placing (idempotent), cancelling and reading orders.
 //! - `sessions`: [`SessionService`], registration, sign-in, refresh-token rotation,
-//!   logout and realtime tokens.
+//!   logout and realtime tokens; `registration_mail`, the messages a registration sends
+//!   (and [`AppUrl`], where their links point).
 //! - `follows`, `browse`: [`FollowService`] and the paginated lists of [`BrowseService`].
 //! - `encoded`: [`Encoded`], a value's JSON as the cache holds it.
 //! - `cached_reads`: [`CachedReads`], catalog and stock reads through the cache, and what
@@ -27,6 +28,7 @@ mod follows;
 mod inbox;
 mod media;
 mod orders;
+mod registration_mail;
 mod relay;
 mod scheduler;
 mod sessions;
@@ -43,6 +45,7 @@ pub use follows::FollowService;
 pub use inbox::{InboxService, InboxWriter, MarkedRead, READ_MARK_LEAD, UNREAD_CAP, Unread};
 pub use media::MediaService;
 pub use orders::{OrderService, Receipt};
+pub use registration_mail::{AppUrl, CONFIRM_SUBJECT, EXISTING_SUBJECT, confirmation_token};
 pub use relay::Relay;
 pub use scheduler::Scheduler;
 pub use sessions::{REFRESH_TTL, SessionService, SignedIn};

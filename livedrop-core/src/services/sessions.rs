@@ -1,4 +1,5 @@
-//! Sign-ins: register, log in, refresh (rotation with reuse detection, which the
+//! Sign-ins: register (by a link mailed to the address, so the answer never says whether
+//! an address has an account), log in, refresh (rotation with reuse detection, which the
 //! [`Credentials`] port enforces), log out, and the short-lived, single-use realtime token,
 //! issued to and admitted for a live sign-in only.
 
@@ -12,9 +13,10 @@ use crate::clock::Clock;
 use crate::domain::{Email, Password, PersonName, SignInRefusal, User};
 use crate::ids::{FamilyId, UserId};
 use crate::ports::{
-    Catalog, Credentials, IssuedToken, PasswordHasher, RefreshTokenHash, Rotation, TokenClaims,
-    TokenIssuer, TokenKind,
+    Catalog, Credentials, IssuedToken, Mailer, PasswordHasher, RefreshTokenHash, Rotation,
+    TokenClaims, TokenIssuer, TokenKind,
 };
+use crate::services::registration_mail::{self, AppUrl};
 use crate::{Error, Result};
 
 /// How long an unspent refresh token stays valid. Each rotation issues a successor with a
@@ -52,16 +54,20 @@ pub struct SessionService {
     credentials: Arc<dyn Credentials>,
     passwords: Arc<dyn PasswordHasher>,
     tokens: Arc<dyn TokenIssuer>,
+    mailer: Arc<dyn Mailer>,
+    app: AppUrl,
     clock: Arc<dyn Clock>,
 }
 
 impl SessionService {
-    /// A service over these ports.
+    /// A service over these ports, mailing links into the web app at `app`.
     pub fn new(
         catalog: Arc<dyn Catalog>,
         credentials: Arc<dyn Credentials>,
         passwords: Arc<dyn PasswordHasher>,
         tokens: Arc<dyn TokenIssuer>,
+        mailer: Arc<dyn Mailer>,
+        app: AppUrl,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
@@ -69,15 +75,37 @@ impl SessionService {
             credentials,
             passwords,
             tokens,
+            mailer,
+            app,
             clock,
         }
     }
 
-    /// Creates the user with a password and signs them in. `AlreadyExists` for a taken
-    /// email; a password easily guessed is `Validation(WeakPassword)` (see
-    /// [`Password::check_strength`]). The user and the password are stored together or not
-    /// at all.
-    pub async fn register(
+    /// Starts the registration of `email` as `name` by mail, answering the same for every
+    /// address: a new one gets the link that completes it (a token only this server signs,
+    /// naming the email and the name: nothing is stored until it is used), one with an
+    /// account gets word of that instead. Both cost one lookup and one message, so neither
+    /// the answer nor its timing tells a stranger which addresses have accounts.
+    /// `Unavailable` when the mail cannot be handed over.
+    pub async fn start_registration(&self, email: Email, name: PersonName) -> Result<()> {
+        let mail = match self.catalog.user_by_email(&email).await {
+            Ok(_) => registration_mail::already_registered(&self.app, &email),
+            Err(Error::NotFound { .. }) => {
+                let token = self.tokens.issue_registration(&email, &name)?;
+                registration_mail::confirmation(&self.app, &email, &token)
+            }
+            Err(error) => return Err(error),
+        };
+        self.mailer.send(mail).await
+    }
+
+    /// Completes a registration whose link (the server checked its token) named `email`
+    /// and `name`: creates the user with `password` and signs them in. `AlreadyExists`
+    /// when the email has an account by now (the link was used before: only the
+    /// mailbox's owner sees this); a password easily guessed is `Validation(WeakPassword)`
+    /// (see [`Password::check_strength`]). The user and the password are stored together
+    /// or not at all.
+    pub async fn complete_registration(
         &self,
         email: Email,
         name: PersonName,
@@ -251,7 +279,7 @@ mod tests {
     use super::*;
     use crate::clock::ManualClock;
     use crate::ids::FamilyId;
-    use crate::ports::{MockCatalog, MockCredentials, PasswordHash, TokenId};
+    use crate::ports::{Mail, MockCatalog, MockCredentials, PasswordHash, TokenId};
 
     /// Never called by the realtime use cases.
     #[derive(Debug)]
@@ -279,21 +307,101 @@ mod tests {
                 expires_at: Utc::now() + TimeDelta::seconds(60),
             })
         }
+
+        fn issue_registration(&self, _: &Email, _: &PersonName) -> Result<IssuedToken> {
+            Ok(IssuedToken {
+                token: "signed-registration".to_owned(),
+                expires_at: Utc::now() + TimeDelta::hours(24),
+            })
+        }
+    }
+
+    /// Keeps what it is given.
+    #[derive(Debug, Default)]
+    struct Outbox(Mutex<Vec<Mail>>);
+
+    #[async_trait::async_trait]
+    impl Mailer for Outbox {
+        async fn send(&self, mail: Mail) -> Result<()> {
+            self.0.lock().unwrap().push(mail);
+            Ok(())
+        }
+    }
+
+    fn service_over(
+        catalog: MockCatalog,
+        credentials: MockCredentials,
+        at: DateTime<Utc>,
+    ) -> (SessionService, Arc<RecordingIssuer>, Arc<Outbox>) {
+        let issuer = Arc::new(RecordingIssuer::default());
+        let outbox = Arc::new(Outbox::default());
+        let service = SessionService::new(
+            Arc::new(catalog),
+            Arc::new(credentials),
+            Arc::new(NoPasswords),
+            issuer.clone(),
+            outbox.clone(),
+            AppUrl::try_from("https://drops.example").unwrap(),
+            Arc::new(ManualClock::new(at)),
+        );
+        (service, issuer, outbox)
     }
 
     fn service(
         credentials: MockCredentials,
         at: DateTime<Utc>,
     ) -> (SessionService, Arc<RecordingIssuer>) {
-        let issuer = Arc::new(RecordingIssuer::default());
-        let service = SessionService::new(
-            Arc::new(MockCatalog::new()),
-            Arc::new(credentials),
-            Arc::new(NoPasswords),
-            issuer.clone(),
-            Arc::new(ManualClock::new(at)),
-        );
+        let (service, issuer, _) = service_over(MockCatalog::new(), credentials, at);
         (service, issuer)
+    }
+
+    #[tokio::test]
+    async fn a_registration_answers_alike_for_new_and_taken_addresses_and_mails_the_difference() {
+        let taken = Email::try_from("ada@example.com").unwrap();
+        let new = Email::try_from("bob@example.com").unwrap();
+        let name = PersonName::try_from("Bob").unwrap();
+        let owner = User::new(
+            taken.clone(),
+            PersonName::try_from("Ada").unwrap(),
+            Utc::now(),
+        );
+        let mut catalog = MockCatalog::new();
+        catalog
+            .expect_user_by_email()
+            .returning(move |email| match email.as_str() {
+                "ada@example.com" => Ok(owner.clone()),
+                _ => Err(Error::not_found(crate::error::Entity::User, email.as_str())),
+            });
+        // Nothing is stored by starting a registration.
+        let (service, _, outbox) = service_over(catalog, MockCredentials::new(), Utc::now());
+
+        service
+            .start_registration(taken.clone(), name.clone())
+            .await
+            .unwrap();
+        service.start_registration(new.clone(), name).await.unwrap();
+
+        let mails = outbox.0.lock().unwrap().clone();
+        assert_eq!(mails.len(), 2, "one message per request");
+        assert_eq!(mails[0].to, taken);
+        assert_eq!(mails[0].subject, registration_mail::EXISTING_SUBJECT);
+        assert!(mails[0].text.contains("https://drops.example/#/login"));
+        assert!(!mails[0].text.contains("token"), "{}", mails[0].text);
+        assert_eq!(mails[1].to, new);
+        assert_eq!(mails[1].subject, registration_mail::CONFIRM_SUBJECT);
+        assert!(
+            mails[1]
+                .text
+                .contains("https://drops.example/#/confirm?token=signed-registration"),
+            "{}",
+            mails[1].text
+        );
+        for mail in &mails {
+            assert!(
+                !mail.text.contains("Bob"),
+                "the request's name is never mailed"
+            );
+        }
     }
 
     fn claims(at: DateTime<Utc>) -> TokenClaims {

@@ -19,7 +19,9 @@
 //! - The catalog in two: [`catalog`] (users, creators, products) and [`catalog_drops`].
 //! - One each for the other ports: [`credentials`], [`follows`], [`idempotency`],
 //!   [`outbox`], [`event_bus`], [`notifier`], [`cache`], [`rate_limiter`], [`audit_log`],
-//!   [`media`]; the bus in two, with its tails in [`event_bus_tail`]. The bus and media
+//!   [`media`], [`mailer`] (cases that read back at the transport's far end, called by
+//!   each mailer's own test rather than the macro); the bus in two, with its tails in
+//!   [`event_bus_tail`]. The bus and media
 //!   cases also run on their own (`event_bus:` / `media:` in the macro), for backends that
 //!   provide only that port.
 //! - [`notifier_reads`]: the notifier's read marks and counts of what is newer, beside
@@ -56,6 +58,7 @@ pub mod ledger_cancel;
 pub mod ledger_events;
 pub mod ledger_replays;
 pub mod ledger_schedule;
+pub mod mailer;
 pub mod media;
 pub mod notifier;
 pub mod notifier_reads;

@@ -1,4 +1,5 @@
-//! The authentication endpoints' bodies: `POST /api/auth/{register,login,refresh,logout}`
+//! The authentication endpoints' bodies: `POST /api/auth/{register,login,refresh,logout}`,
+//! `POST /api/auth/register/confirm`
 //! and `GET /api/realtime/token`.
 //!
 //! Request fields are plain text so the server can answer each bad one with its own code
@@ -15,12 +16,13 @@ use crate::services::SignedIn;
 /// `Authorization: Bearer <accessToken>`.
 pub const BEARER: &str = "Bearer";
 
-/// `POST /api/auth/register` body.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// `POST /api/auth/register` body: who to register. The password is chosen when the
+/// registration is confirmed ([`ConfirmRegistrationBody`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RegisterBody {
-    /// The sign-in email (unique, case-insensitive).
+    /// The sign-in email (unique, case-insensitive), which the confirmation link goes to.
     #[cfg_attr(feature = "openapi", schema(format = Email, max_length = 254))]
     pub email: String,
     /// The shown name: 1 to 80 characters once trimmed, no control characters.
@@ -33,7 +35,27 @@ pub struct RegisterBody {
         )
     )]
     pub name: String,
-    /// 8 to 128 characters, taken exactly as typed.
+}
+
+/// `202` answer of `POST /api/auth/register`: the same for every address, whether it has
+/// an account or not.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RegistrationStarted {
+    /// Where the message went (the email as the account would keep it: trimmed, lower
+    /// case).
+    pub sent_to: String,
+}
+
+/// `POST /api/auth/register/confirm` body: the token of the mailed link, and the password.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConfirmRegistrationBody {
+    /// The `token` of the confirmation link.
+    pub token: String,
+    /// 8 to 128 characters, taken exactly as typed, not easy to guess.
     #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 128))]
     pub password: String,
 }
@@ -88,7 +110,7 @@ impl From<SignedIn> for TokenPair {
     }
 }
 
-/// `201` answer of `POST /api/auth/register`: the new user, already signed in.
+/// `201` answer of `POST /api/auth/register/confirm`: the new user, already signed in.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
@@ -161,7 +183,7 @@ macro_rules! redacted_debug {
     };
 }
 
-redacted_debug!(RegisterBody { email, name } hides [password]);
+redacted_debug!(ConfirmRegistrationBody {} hides [token, password]);
 redacted_debug!(LoginBody { email } hides [password]);
 redacted_debug!(RefreshBody {} hides [refresh_token]);
 redacted_debug!(TokenPair { token_type, access_token_expires_at, refresh_token_expires_at }

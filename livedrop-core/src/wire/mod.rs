@@ -25,7 +25,8 @@ mod orders;
 mod problem;
 
 pub use auth::{
-    BEARER, LoginBody, RealtimeToken, RefreshBody, RegisterBody, Registered, TokenPair, WebSession,
+    BEARER, ConfirmRegistrationBody, LoginBody, RealtimeToken, RefreshBody, RegisterBody,
+    Registered, RegistrationStarted, TokenPair, WebSession,
 };
 pub use catalog::{
     CreateCreatorBody, CreateDropBody, CreateProductBody, FollowBody, FollowCheck, FollowerCount,

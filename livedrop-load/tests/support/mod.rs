@@ -1,8 +1,12 @@
 //! What the load tool's tests share: a real server in process.
 #![allow(dead_code, clippy::unwrap_used)] // Each test binary uses what it needs.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use livedrop_adapters::mail::{MailDir, Sender};
+use livedrop_core::clock::SystemClock;
+use livedrop_core::ports::Mailer;
 use livedrop_server::AppState;
 use livedrop_server::background::{Background, BackgroundConfig};
 
@@ -27,4 +31,13 @@ pub async fn serve(state: AppState, lag_every: Option<Duration>) -> (String, Bac
         std::future::pending(),
     ));
     (base, background)
+}
+
+/// Where the server in process writes its mail: the directory the tool reads by default
+/// (`livedrop-mail` in the temporary directory), as a server and the tool on one machine
+/// share it.
+pub async fn mailer() -> Arc<dyn Mailer> {
+    let dir = std::env::temp_dir().join("livedrop-mail");
+    let clock = Arc::new(SystemClock);
+    Arc::new(MailDir::open(dir, Sender::default(), clock).await.unwrap())
 }

@@ -1,6 +1,7 @@
 //! Authentication: who a request is from.
 //!
-//! - [`tokens`]: the JWTs (access and realtime), HS256 only.
+//! - [`tokens`]: the JWTs (access and realtime), HS256 only; `registration_tokens`, the
+//!   same keys' tokens of registration confirmation links.
 //! - [`extract`]: [`AuthUser`], the extractor every authenticated handler takes, and
 //!   [`AuthSignIn`], for the routes that need the caller's sign-in too.
 //! - [`realtime_admission`]: [`admit_realtime`], which lets a realtime token open one
@@ -18,6 +19,7 @@ pub mod extract;
 pub mod passwords;
 pub mod realtime_admission;
 pub mod recording_credentials;
+mod registration_tokens;
 pub mod revoked_sign_ins;
 pub mod session_cookie;
 pub mod tokens;

@@ -1,6 +1,6 @@
 //! [`TokenKeys`]: signing and checking the server's JWTs.
 //!
-//! Two kinds of token share one secret but never each other's audience: an **access**
+//! Two kinds of sign-in token share one secret but never each other's audience: an **access**
 //! token (`aud: livedrop-api`) authenticates API calls for [`ACCESS_TTL`]; a **realtime**
 //! token (`aud: livedrop-realtime`) opens one SSE stream and lives [`REALTIME_TTL`], short
 //! because it travels in a query string. Both are HS256 and the check accepts HS256 only:
@@ -14,6 +14,9 @@
 //! calls. [`TokenKeys::verify_claims`] gives all of it, for the core to check what a
 //! signature cannot: that a realtime token is used once, and (against the store) that the
 //! sign-in is still on.
+//!
+//! The same secret signs the registration tokens of confirmation links
+//! ([`registration_tokens`](super::registration_tokens)), for an audience of their own.
 
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -21,8 +24,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use chrono::{DateTime, Utc};
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use livedrop_core::domain::{Email, PersonName};
 use livedrop_core::ids::{FamilyId, UserId};
 use livedrop_core::ports::TokenIssuer;
+
+use super::registration_tokens;
 
 use super::RevokedSignIns;
 pub use livedrop_core::ports::{IssuedToken, TokenClaims, TokenId, TokenKind};
@@ -142,6 +148,8 @@ pub struct TokenKeys {
     access: Validation,
     /// The same for realtime tokens.
     realtime: Validation,
+    /// The same for registration tokens.
+    registration: Validation,
     /// The sign-ins whose tokens are refused however valid they look.
     revoked: RevokedSignIns,
 }
@@ -154,6 +162,7 @@ impl TokenKeys {
             decoding: DecodingKey::from_secret(&secret.0),
             access: validation(TokenKind::Access),
             realtime: validation(TokenKind::Realtime),
+            registration: registration_tokens::validation(ALGORITHM, ISSUER, LEEWAY_SECS),
             revoked: RevokedSignIns::default(),
         }
     }
@@ -221,6 +230,19 @@ impl TokenKeys {
         })
     }
 
+    /// The email and name of a valid, unexpired registration token (the confirmation
+    /// link's).
+    ///
+    /// # Errors
+    /// [`TokenRefused::Invalid`] for a malformed, forged, expired or other-kind token.
+    pub fn verify_registration(&self, token: &str) -> Result<(Email, PersonName), TokenRefused> {
+        Ok(registration_tokens::verify(
+            &self.decoding,
+            &self.registration,
+            token,
+        )?)
+    }
+
     /// The claims of a valid, unexpired token of `kind` whose sign-in was not revoked.
     fn decode(&self, kind: TokenKind, token: &str) -> Result<Claims, TokenRefused> {
         let validation = match kind {
@@ -255,6 +277,15 @@ impl TokenIssuer for TokenKeys {
         family: FamilyId,
     ) -> livedrop_core::Result<IssuedToken> {
         TokenKeys::issue(self, kind, user, family)
+            .map_err(|e| livedrop_core::Error::internal("jwt", e))
+    }
+
+    fn issue_registration(
+        &self,
+        email: &Email,
+        name: &PersonName,
+    ) -> livedrop_core::Result<IssuedToken> {
+        registration_tokens::issue(&self.encoding, ALGORITHM, ISSUER, email, name)
             .map_err(|e| livedrop_core::Error::internal("jwt", e))
     }
 }

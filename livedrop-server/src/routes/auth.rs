@@ -1,5 +1,5 @@
-//! Authentication: `POST /api/auth/{register,login,refresh,logout}` (the `auth` rate-limit
-//! class: cheap to ask, expensive to answer), and the signed-in caller's
+//! Authentication: `POST /api/auth/{register,register/confirm,login,refresh,logout}` (the
+//! `auth` rate-limit class: cheap to ask, expensive to answer), and the signed-in caller's
 //! `GET /api/auth/me` and `GET /api/realtime/token`.
 //!
 //! Every answer carrying a token or the caller's own data is `Cache-Control: no-store`
@@ -10,16 +10,17 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use livedrop_core::Error;
-use livedrop_core::domain::{Email, Password, PersonName, SignInRefusal, User};
+use livedrop_core::domain::{Email, Password, PersonName, SignInRefusal, User, ValidationError};
 use livedrop_core::services::SignedIn;
 use livedrop_core::wire::{
-    LoginBody, RealtimeToken, RefreshBody, RegisterBody, Registered, TokenPair,
+    ConfirmRegistrationBody, LoginBody, RealtimeToken, RefreshBody, RegisterBody, Registered,
+    RegistrationStarted, TokenPair,
 };
 use serde::Serialize;
 
 use crate::auth::{AuthSignIn, AuthUser};
 use crate::extract::JsonBody;
-use crate::openapi::{BadRequest, Conflict, TooManyRequests, Unauthorized};
+use crate::openapi::{BadRequest, Conflict, ServiceUnavailable, TooManyRequests, Unauthorized};
 use crate::{ApiError, AppState};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -28,6 +29,7 @@ use utoipa_axum::routes;
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(register))
+        .routes(routes!(confirm_registration))
         .routes(routes!(login))
         .routes(routes!(refresh))
         .routes(routes!(logout))
@@ -40,25 +42,49 @@ pub(super) fn account_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(realtime_token))
 }
 
-/// `201` with the user and their first tokens.
+/// `202`, the same for every address: a message is on its way to it.
 #[utoipa::path(post, path = "/api/auth/register", operation_id = "register_user", tag = "auth",
     request_body = RegisterBody,
+    responses(
+        (status = 202, description = "A message went to the address: the confirmation link for a new one, word of the account for one that has it", body = RegistrationStarted),
+        (status = 400, response = BadRequest),
+        (status = 429, response = TooManyRequests),
+        (status = 503, response = ServiceUnavailable)
+    ))]
+/// Starts a registration: the address gets a link that completes it
+/// (`POST /api/auth/register/confirm`), or, when it already has an account, a message
+/// saying so; the answer is the same either way, so it never tells which addresses have
+/// accounts. A display name must hold no invisible or text-direction characters
+/// (`400 invisible_characters`), and the email must be ASCII (an internationalized domain
+/// in punycode).
+async fn register(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<RegisterBody>,
+) -> Result<Response, ApiError> {
+    let started = start_sign_up(&state, body).await?;
+    Ok(no_store(StatusCode::ACCEPTED, &started))
+}
+
+/// `201` with the user and their first tokens.
+#[utoipa::path(post, path = "/api/auth/register/confirm", operation_id = "confirm_registration", tag = "auth",
+    request_body = ConfirmRegistrationBody,
     responses(
         (status = 201, description = "Registered and signed in", body = Registered),
         (status = 400, response = BadRequest),
         (status = 409, response = Conflict),
         (status = 429, response = TooManyRequests)
     ))]
-/// Creates an account and signs it in. Beyond its length, the password must not be easy to
-/// guess (`400 weak_password`: a common password, a pattern such as a repeat or a keyboard
-/// walk, or the user's own email or name; judged by zxcvbn, score 3 or more); a display
-/// name must hold no invisible or text-direction characters (`400 invisible_characters`),
-/// and the email must be ASCII (an internationalized domain in punycode).
-async fn register(
+/// Completes a registration with the token of its mailed link and the password. A link
+/// forged, changed or older than a day is `400 invalid_registration_token`; one already
+/// used finds the account made (`409 already_exists`). Beyond its length, the password
+/// must not be easy to guess (`400 weak_password`: a common password, a pattern such as a
+/// repeat or a keyboard walk, or the user's own email or name; judged by zxcvbn, score 3
+/// or more).
+async fn confirm_registration(
     State(state): State<AppState>,
-    JsonBody(body): JsonBody<RegisterBody>,
+    JsonBody(body): JsonBody<ConfirmRegistrationBody>,
 ) -> Result<Response, ApiError> {
-    let (user, signed_in) = sign_up(&state, body).await?;
+    let (user, signed_in) = confirm_sign_up(&state, body).await?;
     let registered = Registered {
         user,
         tokens: signed_in.into(),
@@ -144,16 +170,37 @@ async fn realtime_token(
     Ok(no_store(StatusCode::OK, &body))
 }
 
-/// Registers `body`'s user (each field checked with its own code) and signs them in; the
+/// Starts the registration of `body`'s user (each field checked with its own code); the
 /// API's and the web app's sign-ups both go through here.
-pub(super) async fn sign_up(
+pub(super) async fn start_sign_up(
     state: &AppState,
     body: RegisterBody,
-) -> Result<(User, SignedIn), ApiError> {
+) -> Result<RegistrationStarted, ApiError> {
     let email = Email::try_from(body.email)?;
     let name = PersonName::try_from(body.name)?;
+    let sent_to = email.as_str().to_owned();
+    state.sessions().start_registration(email, name).await?;
+    Ok(RegistrationStarted { sent_to })
+}
+
+/// Completes the registration `body`'s token names and signs the new user in; the API's
+/// and the web app's confirmations both go through here.
+pub(super) async fn confirm_sign_up(
+    state: &AppState,
+    body: ConfirmRegistrationBody,
+) -> Result<(User, SignedIn), ApiError> {
+    let (email, name) = state
+        .tokens()
+        .verify_registration(&body.token)
+        .map_err(|refused| {
+            tracing::debug!(%refused, "registration token refused");
+            Error::from(ValidationError::InvalidRegistrationToken)
+        })?;
     let password = Password::try_from(body.password)?;
-    Ok(state.sessions().register(email, name, password).await?)
+    Ok(state
+        .sessions()
+        .complete_registration(email, name, password)
+        .await?)
 }
 
 /// Checks `body`'s email and password; the API's and the web app's logins both go through

@@ -1,4 +1,5 @@
-//! Sign-in for the web app: `POST /api/auth/web/{register,login,refresh,logout}`.
+//! Sign-in for the web app: `POST /api/auth/web/{register,register/confirm,login}` and
+//! `POST /api/auth/web/{refresh,logout}`.
 //!
 //! The same sign-ins as `/api/auth/*`, held the way the OAuth 2.0 for Browser-Based Apps
 //! practice recommends: the refresh token lives only in an `HttpOnly` cookie scoped to these
@@ -6,7 +7,9 @@
 //! token to keep in memory. A page load asks `refresh` for a fresh access token; nothing
 //! long-lived is ever readable by page scripts.
 //!
-//! `register` and `login` check passwords and sit in the `auth` rate-limit class;
+//! `register` sends a message and answers like `/api/auth/register` (no cookie: nobody is
+//! signed in until the mailed link is used); `register/confirm`
+//! and `login` check passwords and sit in the `auth` rate-limit class;
 //! `refresh` and `logout` only present a 256-bit cookie, nothing to guess, and sit in the
 //! `read` class, so reloading a page a few times never signs anyone out.
 
@@ -14,22 +17,27 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use livedrop_core::services::SignedIn;
-use livedrop_core::wire::{LoginBody, RegisterBody, WebSession};
+use livedrop_core::wire::{
+    ConfirmRegistrationBody, LoginBody, RegisterBody, RegistrationStarted, WebSession,
+};
 use livedrop_core::{Error, domain::SignInRefusal, domain::User};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::auth::{no_store, sign_in, sign_up};
+use super::auth::{confirm_sign_up, no_store, sign_in, start_sign_up};
 use crate::auth::REFRESH_TTL;
 use crate::auth::session_cookie::{FromThisOrigin, clear_session, session_token, set_session};
 use crate::extract::JsonBody;
-use crate::openapi::{BadRequest, Conflict, Forbidden, TooManyRequests, Unauthorized};
+use crate::openapi::{
+    BadRequest, Conflict, Forbidden, ServiceUnavailable, TooManyRequests, Unauthorized,
+};
 use crate::{ApiError, AppState};
 
 /// Sign-up and login, behind the `auth` limit.
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(web_register))
+        .routes(routes!(web_confirm_registration))
         .routes(routes!(web_login))
 }
 
@@ -40,9 +48,28 @@ pub(super) fn renewal_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(web_logout))
 }
 
-/// `201` with the session; the refresh token is set as the `livedrop_session` cookie.
+/// `202`, the same for every address, as `POST /api/auth/register`.
 #[utoipa::path(post, path = "/api/auth/web/register", operation_id = "web_register_user", tag = "auth",
     request_body = RegisterBody,
+    responses(
+        (status = 202, description = "A message went to the address (the confirmation link, or word of the account it has)", body = RegistrationStarted),
+        (status = 400, response = BadRequest),
+        (status = 403, response = Forbidden),
+        (status = 429, response = TooManyRequests),
+        (status = 503, response = ServiceUnavailable)
+    ))]
+async fn web_register(
+    State(state): State<AppState>,
+    _: FromThisOrigin,
+    JsonBody(body): JsonBody<RegisterBody>,
+) -> Result<Response, ApiError> {
+    let started = start_sign_up(&state, body).await?;
+    Ok(no_store(StatusCode::ACCEPTED, &started))
+}
+
+/// `201` with the session; the refresh token is set as the `livedrop_session` cookie.
+#[utoipa::path(post, path = "/api/auth/web/register/confirm", operation_id = "web_confirm_registration", tag = "auth",
+    request_body = ConfirmRegistrationBody,
     responses(
         (status = 201, description = "Registered and signed in; `Set-Cookie: livedrop_session` (HttpOnly)", body = WebSession),
         (status = 400, response = BadRequest),
@@ -50,12 +77,12 @@ pub(super) fn renewal_routes() -> OpenApiRouter<AppState> {
         (status = 409, response = Conflict),
         (status = 429, response = TooManyRequests)
     ))]
-async fn web_register(
+async fn web_confirm_registration(
     State(state): State<AppState>,
     _: FromThisOrigin,
-    JsonBody(body): JsonBody<RegisterBody>,
+    JsonBody(body): JsonBody<ConfirmRegistrationBody>,
 ) -> Result<Response, ApiError> {
-    let (user, signed_in) = sign_up(&state, body).await?;
+    let (user, signed_in) = confirm_sign_up(&state, body).await?;
     Ok(session(StatusCode::CREATED, user, &signed_in))
 }
 

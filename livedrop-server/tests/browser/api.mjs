@@ -3,18 +3,22 @@
 //
 // Why a separate client: the other buyers must not share the fan's browser, and their
 // orders are timed from Node (the moment the 201 arrives) to compare with the moment the fan's
-// page shows the new stock. Register and login share a per-address rate limit (10 burst, then
-// one per 6 s): a 429 is waited out (its Retry-After, bounded) rather than failing the run.
+// page shows the new stock. Registering takes the emailed link's token (mail.mjs) to a second
+// call, as a program would after its user pasted it. Register, its confirmation and login
+// share a per-address rate limit (10 burst, then one per 6 s): a 429 is waited out (its
+// Retry-After, bounded) rather than failing the run.
 
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { CheckFailed, log, sleep } from './support.mjs';
 
 const AUTH_RETRIES = 2;
 const MAX_RETRY_WAIT_MS = 15_000;
 
 export class Api {
-  constructor(baseUrl) {
+  constructor(baseUrl, mailbox) {
     this.baseUrl = baseUrl;
+    this.mailbox = mailbox;
   }
 
   /**
@@ -68,9 +72,27 @@ export class Api {
     }
   }
 
-  /** Registers a user: `{ user, accessToken }`. */
+  /**
+   * Asks to register `email`: the raw `202` answer, which must be `{ sentTo: email }` whether
+   * or not the address has an account (the email sent is what differs).
+   */
+  async requestRegistration({ email, name }) {
+    const answer = await this.authCall(202, '/api/auth/register', { email, name });
+    if (!isDeepStrictEqual(answer.body, { sentTo: email })) {
+      throw new CheckFailed(`POST /api/auth/register of ${email} answered 202 ${describe(answer.body)}, expected {"sentTo":"${email}"}`);
+    }
+    return answer;
+  }
+
+  /** Registers a user (asks, reads the emailed token, confirms): `{ user, accessToken }`. */
   async register({ email, name, password }) {
-    const { body } = await this.authCall(201, '/api/auth/register', { email, name, password });
+    const skip = this.mailbox.seen();
+    await this.requestRegistration({ email, name });
+    const mail = await this.mailbox.waitFor(email, { skip });
+    if (!mail.token) {
+      throw new CheckFailed(`the mail to ${email} (${mail.file}, subject ${JSON.stringify(mail.subject)}) holds no confirmation link`);
+    }
+    const { body } = await this.authCall(201, '/api/auth/register/confirm', { token: mail.token, password });
     return { user: body.user, accessToken: body.tokens.accessToken };
   }
 

@@ -1,14 +1,15 @@
 // flow.mjs: LiveDrop's browser end-to-end test, the web app's acceptance flow.
 //
-//   node livedrop-server/tests/browser/flow.mjs --base-url http://127.0.0.1:PORT --out DIR
-//   (env CHROMIUM: the browser binary, default /usr/bin/chromium; --lead-seconds N: how far
-//   ahead the drop starts, default 15)
+//   node livedrop-server/tests/browser/flow.mjs --base-url http://127.0.0.1:PORT --out DIR --mail-dir DIR
+//   (--mail-dir: where the server writes its mail, its --mail-dir; env CHROMIUM: the browser
+//   binary, default /usr/bin/chromium; --lead-seconds N: how far ahead the drop starts, default 15)
 //
 // Actors, each in its own browser context (timezone UTC, so the "Starts at" datetime-local
 // value is UTC): a visitor (first load, drops list, login and sign-up pages), a creator (sign
 // up, studio, product, image, drop), a fan (sign up, follow, watch the drop go live and its
 // stock fall, buy by keyboard through a network failure, orders, inbox, sign out) and a phone.
-// Four more buyers order through the API (api.mjs) while the fan watches.
+// Four more buyers register and order through the API (api.mjs) while the fan watches. Every
+// sign-up goes through the emailed link, read from the server's mail directory (mail.mjs).
 //
 // The fan follows the creator BEFORE the drop is scheduled, so the countdown only has to
 // cover the fan opening the drop page; the drop.started notification then reaches a follower.
@@ -19,8 +20,9 @@
 // also failure.png (the page being driven) and the reason on stdout.
 //
 // The steps live by actor: visitor.mjs, account.mjs (sign-up, sign-in and out), creator.mjs,
-// fan.mjs, buyers.mjs (the API buyers); pages.mjs drives pages, audit.mjs keeps screenshots and
-// axe's findings and holds the end-of-run checks, run.mjs is the state they share.
+// fan.mjs, buyers.mjs (the API buyers); pages.mjs drives pages, mail.mjs reads the server's
+// mail, audit.mjs keeps screenshots and axe's findings and holds the end-of-run checks, run.mjs
+// is the state they share.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,7 +32,7 @@ import { PASSWORD, STOCK, base, options, result, runId, startRun } from './run.m
 import { currentPage, newActor } from './pages.mjs';
 import { assertAccessibility, assertNoScriptErrors, assertStockLatencies } from './audit.mjs';
 import { measureFirstLoadOf, phone, visitorPages } from './visitor.mjs';
-import { sessionAndSignOut, signUp } from './account.mjs';
+import { sessionAndSignOut, signUp, takenEmail } from './account.mjs';
 import { becomeCreator, createProduct, scheduleDrop, studio, uploadImage } from './creator.mjs';
 import { buyThroughNetworkFailure, creatorPage, fanHasOneOrder, follow, inbox, myOrders, soldOut, waitForLive, watchUpcomingDrop } from './fan.mjs';
 import { buyersOrder, registerBuyers } from './buyers.mjs';
@@ -55,13 +57,13 @@ async function flow(browser) {
   await step('1. first load of / stays small', () => measureFirstLoadOf(visitor));
 
   const creator = await newActor(browser, 'creator');
-  await step('2a. creator signs up', () => signUp(creator, creatorPerson));
+  await step('2a. creator signs up by the emailed link', () => signUp(creator, creatorPerson, { audit: true }));
   const creatorProfile = await step('2b. creator becomes a creator in the studio', () => becomeCreator(creator, profile));
   const product = await step('2c. creator creates a product', () => createProduct(creator, productDraft));
   await step('2d. creator uploads the product image', () => uploadImage(creator));
 
   const fan = await newActor(browser, 'fan');
-  const fanUser = await step('3a. fan signs up', () => signUp(fan, fanPerson));
+  const fanUser = await step('3a. fan signs up by the emailed link, by keyboard', () => signUp(fan, fanPerson, { keyboard: true }));
   await step('3b. fan follows the creator', () => follow(fan, creatorProfile.id, profile.displayName));
 
   const startAt = new Date(Math.ceil((Date.now() + options.leadSeconds * 1000) / 1000) * 1000);
@@ -82,6 +84,7 @@ async function flow(browser) {
   await step('8d. the studio shows the drop sold out', () => studio(creator));
   await step('10. the drop page fits a 375 px phone', () => phone(browser, drop));
   await step('11. the sign-in survives a reload, hides its token, and ends on log out', () => sessionAndSignOut(fan, fanPerson));
+  await step('12. a taken email is answered as a new one; only its mail differs; a spent link is refused in words', () => takenEmail(creator, creatorPerson));
 
   await step('4c. stock updates reach the page within budget', assertStockLatencies);
   await step('9. axe: no serious or critical violations on any page', assertAccessibility);

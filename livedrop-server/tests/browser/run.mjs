@@ -1,12 +1,14 @@
 // run.mjs: what the browser test's modules share for one run: the options flow.mjs parsed, the
-// run's id (it makes every email, handle and title unique), the API client, the drop's stock
-// and the test users' password, and `result`, the record written to result.json.
+// run's id (it makes every email, handle and title unique), the API client, the mailbox the
+// server writes to, the drop's stock and the test users' password, and `result`, the record
+// written to result.json.
 //
 // flow.mjs calls startRun once, before any step; the bindings below are set then (an ES
 // module's exports are live: importers see the values startRun gives them).
 
 import { randomBytes } from 'node:crypto';
 import { Api } from './api.mjs';
+import { Mailbox } from './mail.mjs';
 import { steps } from './support.mjs';
 
 export const STOCK = 5;
@@ -15,6 +17,7 @@ export const PASSWORD = 'correct-horse-battery-staple';
 export let options = null;
 export let base = null;
 export let api = null;
+export let mailbox = null;
 export let runId = null;
 export let result = null;
 
@@ -22,7 +25,8 @@ export let result = null;
 export function startRun(parsed) {
   options = parsed;
   base = options.baseUrl;
-  api = new Api(base);
+  mailbox = new Mailbox(options.mailDir);
+  api = new Api(base, mailbox);
   runId = randomBytes(4).toString('hex');
   result = {
     ok: false,

@@ -7,11 +7,15 @@
 
 import { deflateSync } from 'node:zlib';
 
-/** Options: `--base-url URL --out DIR [--lead-seconds N]`; env `CHROMIUM` names the browser. */
+/**
+ * Options: `--base-url URL --out DIR --mail-dir DIR [--lead-seconds N]` (`--mail-dir`: where the
+ * server writes its mail, see mail.mjs); env `CHROMIUM` names the browser.
+ */
 export function parseArgs(argv) {
   const options = {
     baseUrl: null,
     out: null,
+    mailDir: null,
     // How far ahead the drop starts when the creator schedules it. It must cover: the
     // creator's form round trip, the fan opening the drop page (screenshot, axe) and reading
     // the unread badge. About 3-5 s on a 2-core machine; 15 s leaves a wide margin.
@@ -23,11 +27,12 @@ export function parseArgs(argv) {
     const value = inline ?? argv[++i];
     if (name === '--base-url') options.baseUrl = value;
     else if (name === '--out') options.out = value;
+    else if (name === '--mail-dir') options.mailDir = value;
     else if (name === '--lead-seconds') options.leadSeconds = Number(value);
     else throw new Error(`unknown argument ${argv[i]}`);
   }
-  if (!options.baseUrl || !options.out) {
-    throw new Error('usage: node flow.mjs --base-url http://127.0.0.1:PORT --out DIR [--lead-seconds N]');
+  if (!options.baseUrl || !options.out || !options.mailDir) {
+    throw new Error('usage: node flow.mjs --base-url http://127.0.0.1:PORT --out DIR --mail-dir DIR [--lead-seconds N]');
   }
   if (!(options.leadSeconds >= 5)) throw new Error('--lead-seconds must be a number >= 5');
   options.baseUrl = options.baseUrl.replace(/\/+$/, '');

@@ -2,6 +2,7 @@
 //! `LIVEDROP_*` variables (the host's backend settings cleared), its log read as it comes.
 
 use std::net::TcpListener;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -18,6 +19,15 @@ const BACKEND_VARIABLES: [&str; 3] = [
 pub struct Running {
     child: Child,
     logged: Option<std::thread::JoinHandle<String>>,
+    mail_dir: PathBuf,
+}
+
+impl Running {
+    /// Where the binary writes its mail: a directory of this run's own, unless the test
+    /// set `LIVEDROP_MAIL_DIR` itself (or sends it to a relay: then nothing is there).
+    pub fn mail_dir(&self) -> &Path {
+        &self.mail_dir
+    }
 }
 
 impl Drop for Running {
@@ -39,6 +49,19 @@ pub fn start(variables: &[(&str, String)]) -> (Running, String) {
     for variable in BACKEND_VARIABLES {
         command.env_remove(variable);
     }
+    let set = |name: &str| variables.iter().find(|(n, _)| *n == name);
+    let mail_dir = set("LIVEDROP_MAIL_DIR").map_or_else(
+        || {
+            Path::new(env!("CARGO_TARGET_TMPDIR"))
+                .join("server-mail")
+                .join(uuid::Uuid::new_v4().simple().to_string())
+        },
+        |(_, dir)| PathBuf::from(dir),
+    );
+    // Mail goes to a directory of this run's own, unless the test sends it elsewhere.
+    if set("LIVEDROP_SMTP_URL").is_none() {
+        command.env("LIVEDROP_MAIL_DIR", &mail_dir);
+    }
     let mut child = command
         .env("LIVEDROP_LISTEN", format!("127.0.0.1:{port}"))
         .env("RUST_LOG", "warn")
@@ -57,6 +80,7 @@ pub fn start(variables: &[(&str, String)]) -> (Running, String) {
         Running {
             child,
             logged: Some(logged),
+            mail_dir,
         },
         format!("http://127.0.0.1:{port}"),
     )

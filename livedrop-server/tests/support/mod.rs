@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 pub mod binary;
+pub mod inbox;
 pub mod over_http;
 pub mod schema;
 pub mod sse;

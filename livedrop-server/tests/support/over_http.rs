@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use super::inbox::Inbox;
 use super::{Answer, send};
 
 /// `POST base + path` with `body` as JSON, as the bearer of `token`.
@@ -31,15 +32,35 @@ pub struct Session {
     pub token: String,
 }
 
-/// Registers `name` (a fresh email) over HTTP, then logs in with the same password.
-pub async fn sign_up(http: &reqwest::Client, base: &str, name: &str) -> Session {
-    let email = format!("{name}-{}@example.com", uuid::Uuid::new_v4().simple());
-    let password = "correct horse battery staple";
-    let registered = send(
+/// Registers `email` over HTTP as its owner would: the request, the link mailed to
+/// `inbox`, the confirmation with `password`. The confirmation's answer.
+pub async fn register(
+    http: &reqwest::Client,
+    base: &str,
+    inbox: &Inbox,
+    email: &str,
+    name: &str,
+    password: &str,
+) -> Answer {
+    let started = send(
         http.post(format!("{base}/api/auth/register"))
-            .json(&json!({ "email": email, "name": name, "password": password })),
+            .json(&json!({ "email": email, "name": name })),
     )
     .await;
+    assert_eq!(started.status, 202, "{started:?}");
+    let token = inbox.confirmation_token(email).await;
+    send(
+        http.post(format!("{base}/api/auth/register/confirm"))
+            .json(&json!({ "token": token, "password": password })),
+    )
+    .await
+}
+
+/// Registers `name` (a fresh email) over HTTP, then logs in with the same password.
+pub async fn sign_up(http: &reqwest::Client, base: &str, inbox: &Inbox, name: &str) -> Session {
+    let email = format!("{name}-{}@example.com", uuid::Uuid::new_v4().simple());
+    let password = "correct horse battery staple";
+    let registered = register(http, base, inbox, &email, name, password).await;
     assert_eq!(registered.status, 201, "{registered:?}");
     let login = send(
         http.post(format!("{base}/api/auth/login"))

@@ -20,10 +20,10 @@ export function feedback(attributes = {}) {
       alert.textContent = words;
       return true;
     },
-    /** Shows a refusal the page itself found (a missing file, a malformed price). */
-    refuse(words) {
+    /** Shows a refusal in the page's own words (a missing file; a spent link, with a link out). */
+    refuse(...content) {
       status.replaceChildren();
-      alert.textContent = words;
+      alert.replaceChildren(...content);
     },
     /** Shows a success (text or nodes). */
     success(...content) {

@@ -9,7 +9,7 @@ import { h, pageHeading, setPageTitle } from './dom.js';
 import { markCurrent, setUpHeader, showUser } from './header.js';
 import { currentUser, onSessionChange, startSession } from './session.js';
 import { onUserEvent, startUserEvents } from './user-events.js';
-import { loginView, signupView } from './views/auth.js';
+import { confirmView, loginView, signupView } from './views/auth.js';
 import { creatorView } from './views/creator.js';
 import { dropView } from './views/drop.js';
 import { dropsView } from './views/drops.js';
@@ -26,6 +26,7 @@ const ROUTES = [
   [/^\/studio$/, studioView],
   [/^\/login$/, loginView],
   [/^\/signup$/, signupView],
+  [/^\/confirm$/, confirmView],
 ];
 
 function notFoundView({ root }) {
@@ -116,6 +117,6 @@ onSessionChange((changed) => {
   followSession(changed);
   const { path } = currentRoute();
   // The sign-in forms move on by themselves once signed in.
-  if (!(changed && (path === '/login' || path === '/signup'))) render();
+  if (!(changed && ['/login', '/signup', '/confirm'].includes(path))) render();
 });
 render();

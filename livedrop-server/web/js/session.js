@@ -26,7 +26,7 @@ export function onSessionChange(listener) {
   return () => listeners.delete(listener);
 }
 
-/** One POST to a web sign-in route; the server's clock comes back with the answer. */
+/** One POST to a web sign-in route: its JSON `answer` and the server's clock (null for a 204). */
 async function post(path, body) {
   const init = { method: 'POST', credentials: 'same-origin', headers: { Accept: 'application/json' } };
   if (body !== undefined) {
@@ -37,10 +37,10 @@ async function post(path, body) {
   if (!response.ok) throw await problemFrom(response);
   if (response.status === 204) return null;
   const serverNow = Date.parse(response.headers.get('date') ?? '');
-  return { session: await response.json(), serverNow };
+  return { answer: await response.json(), serverNow };
 }
 
-function adopt({ session, serverNow }) {
+function adopt({ answer: session, serverNow }) {
   const changed = user?.id !== session.user.id;
   user = session.user;
   accessToken = session.accessToken;
@@ -108,8 +108,17 @@ export async function signIn(email, password) {
   otherTabs?.postMessage('signed-in');
 }
 
-export async function signUp(email, name, password) {
-  adopt(await post('/api/auth/web/register', { email, name, password }));
+/**
+ * Asks for a sign-up link by email: `{ sentTo }`. The answer is the same whether or not the
+ * address has an account (only the email differs), and nobody is signed in yet.
+ */
+export async function signUp(email, name) {
+  return (await post('/api/auth/web/register', { email, name })).answer;
+}
+
+/** Follows the emailed link: the account is made with `password`, and signed in. */
+export async function confirmSignUp(token, password) {
+  adopt(await post('/api/auth/web/register/confirm', { token, password }));
   otherTabs?.postMessage('signed-in');
 }
 
