@@ -66,7 +66,7 @@ impl<'c> AuthHandler<'c> {
     /// `password`, signed in.
     ///
     /// # Errors
-    /// `400 invalid_registration_token` for a link forged, changed or a day old,
+    /// `401 invalid_registration_token` for a link forged, changed or a day old,
     /// `409 already_exists` for one used before, `400 invalid_password` /
     /// `weak_password`.
     pub async fn confirm_registration(self, token: &str, password: &str) -> Result<Registered> {

@@ -132,7 +132,7 @@ async fn a_mailed_link_makes_one_account_once() {
     let forged = confirm(changed, PASSWORD).await;
     assert_eq!(
         (forged.status, forged.code()),
-        (400, "invalid_registration_token")
+        (401, "invalid_registration_token")
     );
 
     let made = confirm(token.clone(), PASSWORD).await;
@@ -159,7 +159,7 @@ async fn a_link_from_another_server_is_refused() {
     .await;
     assert_eq!(
         (answer.status, answer.code()),
-        (400, "invalid_registration_token")
+        (401, "invalid_registration_token")
     );
 }
 

@@ -21,6 +21,10 @@ pub enum SignInRefusal {
     /// A realtime token opens one stream; this one already did. Get a fresh one.
     #[error("this realtime token was already used; get a fresh one")]
     RealtimeTokenUsed,
+    /// A registration's confirmation link this server did not sign, that was cut or
+    /// changed, or whose day is over: like any refused credential, it is `401`.
+    #[error("the confirmation link is invalid or has expired; sign up again for a new one")]
+    InvalidRegistrationToken,
 }
 
 impl SignInRefusal {
@@ -32,6 +36,7 @@ impl SignInRefusal {
             SignInRefusal::RefreshTokenReused => "refresh_token_reused",
             SignInRefusal::SignInEnded => "sign_in_ended",
             SignInRefusal::RealtimeTokenUsed => "realtime_token_used",
+            SignInRefusal::InvalidRegistrationToken => "invalid_registration_token",
         }
     }
 }

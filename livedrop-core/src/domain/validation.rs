@@ -117,10 +117,6 @@ pub enum ValidationError {
         "password is too easy to guess: avoid common passwords, patterns, and your name or email; a few random words make a strong one"
     )]
     WeakPassword,
-    /// A registration's confirmation token that this server did not sign, that was cut
-    /// or changed, or whose day is over.
-    #[error("the confirmation link is invalid or has expired; sign up again for a new one")]
-    InvalidRegistrationToken,
     /// An upload content type that media does not accept.
     #[error("content type {content_type:?} is not an accepted image type")]
     UnsupportedMediaType {
@@ -167,7 +163,6 @@ impl ValidationError {
             ValidationError::InvalidLimit { .. } => "invalid_limit",
             ValidationError::PasswordLength { .. } => "invalid_password",
             ValidationError::WeakPassword => "weak_password",
-            ValidationError::InvalidRegistrationToken => "invalid_registration_token",
             ValidationError::UnsupportedMediaType { .. } => "unsupported_media_type",
             ValidationError::ImageNotOfProduct { .. } => "image_not_of_product",
             ValidationError::TooManyImages { .. } => "too_many_images",

@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use livedrop_core::Error;
-use livedrop_core::domain::{Email, Password, PersonName, SignInRefusal, User, ValidationError};
+use livedrop_core::domain::{Email, Password, PersonName, SignInRefusal, User};
 use livedrop_core::services::SignedIn;
 use livedrop_core::wire::{
     ConfirmRegistrationBody, LoginBody, RealtimeToken, RefreshBody, RegisterBody, Registered,
@@ -71,11 +71,12 @@ async fn register(
     responses(
         (status = 201, description = "Registered and signed in", body = Registered),
         (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
         (status = 409, response = Conflict),
         (status = 429, response = TooManyRequests)
     ))]
 /// Completes a registration with the token of its mailed link and the password. A link
-/// forged, changed or older than a day is `400 invalid_registration_token`; one already
+/// forged, changed or older than a day is `401 invalid_registration_token`; one already
 /// used finds the account made (`409 already_exists`). Beyond its length, the password
 /// must not be easy to guess (`400 weak_password`: a common password, a pattern such as a
 /// repeat or a keyboard walk, or the user's own email or name; judged by zxcvbn, score 3
@@ -194,7 +195,7 @@ pub(super) async fn confirm_sign_up(
         .verify_registration(&body.token)
         .map_err(|refused| {
             tracing::debug!(%refused, "registration token refused");
-            Error::from(ValidationError::InvalidRegistrationToken)
+            Error::from(SignInRefusal::InvalidRegistrationToken)
         })?;
     let password = Password::try_from(body.password)?;
     Ok(state

@@ -73,6 +73,7 @@ async fn web_register(
     responses(
         (status = 201, description = "Registered and signed in; `Set-Cookie: livedrop_session` (HttpOnly)", body = WebSession),
         (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
         (status = 429, response = TooManyRequests)
