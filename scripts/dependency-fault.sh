@@ -2,8 +2,8 @@
 # One dependency fault under load: a server on PostgreSQL, a Redis of this script's own and
 # a Kafka broker takes orders at RATE/s for 25 s; once the sale has confirmed 3,000 orders,
 # FAULT is stopped for 6 s and started again. Then the outbox must be empty and every
-# consumer group's lag 0 again, and the tool's stock check must hold (every confirmed order
-# counted once). Prints the fault's timeline, the load's figures and how long the pipeline
+# consumer group's lag 0 again, the tool's stock check must hold (every confirmed order
+# counted once), and every confirmed order's event must be in its buyer's inbox (none lost). Prints the fault's timeline, the load's figures and how long the pipeline
 # took to catch up.
 #
 #   scripts/dependency-fault.sh redis        # its own redis-server on REDIS_PORT (6390)
@@ -73,6 +73,14 @@ for i in $(seq 240); do
     lag=$(awk '/^livedrop_consumer_lag\{/{s+=$2} END{print s+0}' <<<"$metrics")
     if [ "$pending" = "0" ] && [ "$lag" = "0" ]; then
         echo "caught up: outbox 0, consumer lag 0, $((i / 2)) s after the load's end"
+        # Nothing lost on the way: every confirmed order's event reached its buyer's inbox
+        # (the inbox writer is idempotent by event id, so a redelivery cannot make up for a
+        # loss).
+        orders=$(psql_count)
+        notified=$(psql -h 127.0.0.1 -U postgres -d "$DB" -At -c "SELECT count(*) FROM notifications
+            WHERE feed_kind = 'user' AND event->>'type' = 'order.confirmed' AND occurred_at > '$STARTED'")
+        echo "delivered: $notified order notifications for $orders confirmed orders"
+        [ "$notified" = "$orders" ] || { echo "EVENTS LOST (server log: $LOG)"; exit 1; }
         exit 0
     fi
     sleep 0.5
