@@ -14,7 +14,8 @@
 # postgres,redis,kafka -p livedrop-load), PostgreSQL on 127.0.0.1:5432 (user postgres,
 # database DB, default livedrop_reliability: createdb it first), a broker on KAFKA (default
 # 127.0.0.1:9092). For `broker`, BROKER_PID is the broker's process and BROKER_START the
-# command that starts it again (with its log in S3 for the log to survive).
+# command that starts it again (with its log on disk for the log to survive: RELIABILITY.md
+# says how).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
