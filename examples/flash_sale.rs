@@ -156,7 +156,8 @@ fn buyer_address(i: usize) -> IpAddr {
 /// Registers `email` as a buyer would: asks for the link, reads it from the server's mail
 /// (its mail directory on this machine: see `livedrop_load::confirmations`) and confirms
 /// with a password. Sign-ups are rate limited per address, and the client never retries
-/// them (a lost answer would leave an account behind): wait out a refusal here.
+/// them (a confirmation answered but lost would find its account made): wait out a
+/// refusal here.
 async fn sign_up(client: &Client, email: &str, name: &str) -> Result<(), Error> {
     waiting_out_429(|| client.auth().register(email, name)).await?;
     let token = livedrop_load::confirmations::shared().take(email).await?;

@@ -62,8 +62,8 @@ pub enum ClientError {
     /// range, an invalid idempotency key).
     #[error("invalid argument: {0}")]
     Invalid(#[from] ValidationError),
-    /// The call needs a signed-in client: log in or register first (or the session was
-    /// dropped because its refresh token was refused).
+    /// The call needs a signed-in client: log in or confirm a registration first (or the
+    /// session was dropped because its refresh token was refused).
     #[error("not signed in")]
     NotSignedIn,
     /// The event stream could not be resumed exactly (the gap was older than the server's

@@ -23,7 +23,8 @@
 //! ```
 //!
 //! # Sessions
-//! Register and login keep the token pair in the client (shared by its clones). Calls that
+//! Confirming a registration and login keep the token pair in the client (shared by its
+//! clones). Calls that
 //! need it send `Authorization: Bearer`; an access token within
 //! [`DEFAULT_REFRESH_MARGIN`] of expiry, or a `401`, triggers one refresh, serialized by a
 //! lock (the server revokes a sign-in whose refresh token is spent twice), and the call is

@@ -35,7 +35,8 @@ async fn rate_limits_are_typed_and_waited_out() {
     let drop = support::live_drop(&server, &owner, &product, 10, None).await;
 
     // Two more sign-ups use up the auth bucket; the third is refused, and not repeated
-    // (creating an account is not safe to repeat).
+    // (the client repeats no auth call: a confirmation that was answered but lost would
+    // find its account made).
     let buyer = support::signed_up(&server, "buyer").await;
     support::signed_up(&server, "other").await;
     let limited = support::client(&server.base)

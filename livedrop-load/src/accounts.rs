@@ -52,8 +52,8 @@ pub fn buyer_address(i: usize) -> IpAddr {
 
 /// Registers `email` as a person would: asks for the link, takes it from the server's
 /// mail ([`confirmations`](crate::confirmations)), and confirms with the password, which
-/// signs the client in. The client never repeats these calls (a lost answer would leave
-/// an account behind), so a `429` is waited out here.
+/// signs the client in. The client never repeats these calls (a confirmation answered but
+/// lost would find its account made), so a `429` is waited out here.
 ///
 /// # Errors
 /// Any refusal but `429`, or no link in the mail.

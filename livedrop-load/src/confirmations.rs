@@ -4,8 +4,8 @@
 //! The directory is the server's: `LIVEDROP_MAIL_DIR`, the variable the server reads
 //! too, or by default the same `livedrop-mail` in the system's temporary directory, so a
 //! server and the tool started on one machine with the same environment meet there. Only
-//! files written since shortly before this process started are read, so a directory
-//! kept across runs costs nothing; each file is read once, however many people wait.
+//! files written since shortly before this process started are read, each once, however
+//! many people wait; a directory kept across runs costs a listing per poll, not reads.
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
@@ -27,14 +27,16 @@ const WAIT: Duration = Duration::from_secs(30);
 /// process's start.
 const LOOKBACK_MILLIS: u64 = 60_000;
 
-/// The process's reader of the server's mail directory.
+/// The server's mail directory: `LIVEDROP_MAIL_DIR`, else the server's default.
+pub fn mail_dir() -> PathBuf {
+    std::env::var_os("LIVEDROP_MAIL_DIR")
+        .map_or_else(|| std::env::temp_dir().join("livedrop-mail"), PathBuf::from)
+}
+
+/// The process's reader of the server's mail directory ([`mail_dir`]).
 pub fn shared() -> &'static Confirmations {
     static SHARED: OnceLock<Confirmations> = OnceLock::new();
-    SHARED.get_or_init(|| {
-        let dir = std::env::var_os("LIVEDROP_MAIL_DIR")
-            .map_or_else(|| std::env::temp_dir().join("livedrop-mail"), PathBuf::from);
-        Confirmations::new(dir)
-    })
+    SHARED.get_or_init(|| Confirmations::new(mail_dir()))
 }
 
 /// Reads confirmation tokens out of a mail directory.

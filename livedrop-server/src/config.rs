@@ -191,6 +191,7 @@ impl fmt::Debug for Config {
                 &set(&self.jwt_secret.as_ref().map(|_| String::new())),
             )
             .field("media", &self.media)
+            .field("mail", &self.mail)
             .field("log_format", &self.log_format)
             .field("otlp_endpoint", &self.otlp_endpoint)
             .field("header_read_timeout", &self.header_read_timeout)
@@ -304,10 +305,15 @@ mod tests {
             "postgres://app:hunter2@db/livedrop",
             "--redis-url",
             "redis://:hunter2@cache",
+            "--smtp-url",
+            "smtps://mailer:hunter2@relay.example",
+            "--mail-from",
+            "drops@shop.example",
         ])
         .unwrap();
         let printed = format!("{config:?}");
         assert!(!printed.contains("hunter2"), "{printed}");
         assert!(printed.contains("database_url: \"set\""), "{printed}");
+        assert!(printed.contains("smtp_url: Some(\"set\")"), "{printed}");
     }
 }

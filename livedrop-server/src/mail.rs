@@ -19,10 +19,31 @@ use livedrop_core::clock::SystemClock;
 use livedrop_core::ports::Mailer;
 use livedrop_core::services::AppUrl;
 
-use crate::backends::BackendError;
+/// Why the mail settings cannot be used: said at start-up, before anything is served.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MailError {
+    /// A setting that does not parse.
+    #[error("{setting}: {why}")]
+    Invalid {
+        /// The setting.
+        setting: &'static str,
+        /// Why.
+        why: String,
+    },
+    /// `--smtp-url` in a build without feature `smtp`.
+    #[error("LIVEDROP_SMTP_URL is set, but this build has no SMTP mailer (cargo feature `smtp`)")]
+    NotBuilt,
+    /// The mail directory cannot be made, or made private.
+    #[error("the mail directory")]
+    Directory(#[source] livedrop_core::Error),
+    /// The SMTP settings are refused.
+    #[error("the SMTP relay")]
+    Smtp(#[source] livedrop_core::Error),
+}
 
 /// The mail settings ([`Config`](crate::Config) flattens them in).
-#[derive(Clone, Debug, PartialEq, Eq, clap::Args)]
+#[derive(Clone, PartialEq, Eq, clap::Args)]
 #[non_exhaustive]
 pub struct MailConfig {
     /// Directory each message is written to as an `.eml` file, for development. Unset
@@ -31,7 +52,8 @@ pub struct MailConfig {
     pub mail_dir: Option<PathBuf>,
     /// SMTP relay the messages go to (needs feature `smtp`): `smtp://HOST:PORT` (plain,
     /// for a relay on the same host), `smtp://HOST:587?tls=required` (STARTTLS),
-    /// `smtps://HOST:465` (TLS); `USER:PASSWORD@` before the host to authenticate.
+    /// `smtps://HOST:465` (TLS); `USER:PASSWORD@` before the host to authenticate (over
+    /// TLS only, unless the relay is on this host).
     #[arg(
         long,
         env = "LIVEDROP_SMTP_URL",
@@ -56,17 +78,30 @@ pub struct Mail {
     pub undelivered: bool,
 }
 
+impl std::fmt::Debug for MailConfig {
+    // Never the relay's password: configurations get logged.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailConfig")
+            .field("mail_dir", &self.mail_dir)
+            .field("smtp_url", &self.smtp_url.as_ref().map(|_| "set"))
+            .field("mail_from", &self.mail_from)
+            .finish()
+    }
+}
+
 impl MailConfig {
     /// The mailer these settings name.
     ///
     /// # Errors
-    /// A sender that is not an address, a directory that cannot be made, an SMTP URL
-    /// that does not parse, or one given to a build without feature `smtp`.
-    pub async fn mailer(&self) -> Result<Mail, BackendError> {
+    /// A sender that is not an address, a directory that cannot be made (or made
+    /// private), an SMTP URL that does not parse, or one given to a build without feature
+    /// `smtp`.
+    pub async fn mailer(&self) -> Result<Mail, MailError> {
         let from = match &self.mail_from {
-            Some(text) => text
-                .parse::<Sender>()
-                .map_err(|why| invalid("mail sender", why))?,
+            Some(text) => text.parse::<Sender>().map_err(|why| MailError::Invalid {
+                setting: "LIVEDROP_MAIL_FROM",
+                why,
+            })?,
             None => Sender::default(),
         };
         if let Some(url) = &self.smtp_url {
@@ -78,10 +113,7 @@ impl MailConfig {
             .unwrap_or_else(|| std::env::temp_dir().join("livedrop-mail"));
         let mailer = MailDir::open(&dir, from, Arc::new(SystemClock))
             .await
-            .map_err(|source| BackendError::Connect {
-                backend: "mail directory",
-                source,
-            })?;
+            .map_err(MailError::Directory)?;
         Ok(Mail {
             mailer: Arc::new(mailer),
             described: format!("written as .eml files to {}", dir.display()),
@@ -90,30 +122,34 @@ impl MailConfig {
     }
 }
 
-/// Where the links in the messages point: `public_url`, else this server's own address.
+/// Where the links in the messages point: `public_url`, else this server's own address
+/// (with a warning when that is a wildcard no one can open, `0.0.0.0`).
 ///
 /// # Errors
 /// A URL that is not a plain `http(s)` origin or path.
-pub fn app_url(public_url: Option<&str>, listen: SocketAddr) -> Result<AppUrl, BackendError> {
-    let url = public_url.map_or_else(|| format!("http://{listen}"), str::to_owned);
-    AppUrl::try_from(url.as_str()).map_err(|why| invalid("public URL", why))
-}
-
-fn invalid(what: &'static str, why: String) -> BackendError {
-    BackendError::Connect {
-        backend: what,
-        source: livedrop_core::Error::internal(what, why),
-    }
+pub fn app_url(public_url: Option<&str>, listen: SocketAddr) -> Result<AppUrl, MailError> {
+    let url = match public_url {
+        Some(url) => url.to_owned(),
+        None => {
+            if listen.ip().is_unspecified() {
+                tracing::warn!(
+                    %listen,
+                    "no LIVEDROP_PUBLIC_URL: the links in the registration mail name the listen address, which no one can open; set it to the address users see"
+                );
+            }
+            format!("http://{listen}")
+        }
+    };
+    AppUrl::try_from(url.as_str()).map_err(|why| MailError::Invalid {
+        setting: "LIVEDROP_PUBLIC_URL",
+        why,
+    })
 }
 
 #[cfg(feature = "smtp")]
-async fn smtp(url: &str, from: Sender) -> Result<Mail, BackendError> {
+async fn smtp(url: &str, from: Sender) -> Result<Mail, MailError> {
     use livedrop_adapters::mail::{SmtpConfig, SmtpMailer};
-    let mailer =
-        SmtpMailer::new(SmtpConfig::new(url, from)).map_err(|source| BackendError::Connect {
-            backend: "smtp",
-            source,
-        })?;
+    let mailer = SmtpMailer::new(SmtpConfig::new(url, from)).map_err(MailError::Smtp)?;
     // A relay that is down now may be up by the first sign-up: say so, do not refuse to
     // start (orders do not need mail).
     if let Err(error) = mailer.ping().await {
@@ -127,9 +163,6 @@ async fn smtp(url: &str, from: Sender) -> Result<Mail, BackendError> {
 }
 
 #[cfg(not(feature = "smtp"))]
-async fn smtp(_: &str, _: Sender) -> Result<Mail, BackendError> {
-    Err(BackendError::NotBuilt {
-        setting: "LIVEDROP_SMTP_URL",
-        backend: "smtp",
-    })
+async fn smtp(_: &str, _: Sender) -> Result<Mail, MailError> {
+    Err(MailError::NotBuilt)
 }

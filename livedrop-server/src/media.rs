@@ -13,7 +13,8 @@ use std::path::PathBuf;
 #[non_exhaustive]
 pub struct MediaConfig {
     /// The server's public base URL (`https://api.example.com`): upload and image links
-    /// it signs start with it. Unset: `http://{listen address}`.
+    /// it signs start with it, and so do the links in the registration mail (the web app
+    /// is served there). Unset: `http://{listen address}`.
     #[arg(long, env = "LIVEDROP_PUBLIC_URL")]
     pub public_url: Option<String>,
     /// Directory product images are stored in and served from. Unset: in memory.

@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
 use livedrop_core::clock::Clock;
@@ -18,15 +19,20 @@ use super::message::{Sender, parse, render};
 /// rename stays on one file system (and so is atomic).
 const INCOMING: &str = ".incoming";
 
-/// A directory of sent messages, `{millis}-{uuid}.eml` each, so names sort oldest first.
-/// A message is written to a temporary file and renamed into place, so a reader never sees
-/// half of one.
+/// A directory of sent messages, `{millis}-{sequence}-{uuid}.eml` each, so names sort
+/// oldest first (the sequence orders this process's sends within one millisecond). A
+/// message is written to a temporary file and renamed into place, so a reader never sees
+/// half of one. The messages hold live links, so on Unix the directory is the owner's
+/// alone (`0700`, made so when it exists: a directory someone else owns is refused) and
+/// each file too (`0600`).
 #[derive(Clone, Debug)]
 pub struct MailDir {
     root: PathBuf,
     from: Sender,
     /// Dates the messages and names their files.
     clock: Arc<dyn Clock>,
+    /// Orders the names of this mailer's messages within one millisecond.
+    sequence: Arc<AtomicU64>,
 }
 
 impl MailDir {
@@ -43,16 +49,18 @@ impl MailDir {
         tokio::fs::create_dir_all(root.join(INCOMING))
             .await
             .map_err(io)?;
-        Ok(Self { root, from, clock })
+        owners_only(&root).await?;
+        Ok(Self {
+            root,
+            from,
+            clock,
+            sequence: Arc::new(AtomicU64::new(0)),
+        })
     }
 
-    /// The directory.
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
-    /// The messages to `to` in the directory at `root`, oldest first: what a program
-    /// sharing the directory with the server reads (files it cannot parse are skipped).
+    /// The messages to `to` in the directory at `root`, oldest first: what a test sharing
+    /// the directory with the server reads (files it cannot parse are skipped). It reads
+    /// every file on each call: for a test's own small directory, not a long-lived one.
     ///
     /// # Errors
     /// [`Error::Unavailable`] when the directory cannot be read.
@@ -81,6 +89,38 @@ fn io(error: std::io::Error) -> Error {
     Error::unavailable("mail directory", error)
 }
 
+/// Makes `root` readable by its owner only; refused (an error) when this process does not
+/// own it, as chmod is.
+#[cfg(unix)]
+async fn owners_only(root: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    tokio::fs::set_permissions(root, std::fs::Permissions::from_mode(0o700))
+        .await
+        .map_err(|e| {
+            Error::unavailable(
+                "mail directory",
+                format!(
+                    "{}: cannot make it private ({e}): is it someone else's?",
+                    root.display()
+                ),
+            )
+        })
+}
+
+#[cfg(not(unix))]
+async fn owners_only(_: &Path) -> Result<()> {
+    Ok(())
+}
+
+/// A new file only its owner can read (on Unix).
+async fn private_file(path: &Path) -> std::io::Result<tokio::fs::File> {
+    let mut options = tokio::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    options.open(path).await
+}
+
 #[async_trait]
 impl Mailer for MailDir {
     async fn send(&self, mail: Mail) -> Result<()> {
@@ -88,11 +128,13 @@ impl Mailer for MailDir {
         let id = uuid::Uuid::new_v4().simple().to_string();
         let bytes = render(&self.from, &mail, now, &id)?;
         let temp = self.root.join(INCOMING).join(&id);
-        let target = self
-            .root
-            .join(format!("{:013}-{id}.eml", now.timestamp_millis()));
+        let sequence = self.sequence.fetch_add(1, Ordering::Relaxed);
+        let target = self.root.join(format!(
+            "{:013}-{sequence:010}-{id}.eml",
+            now.timestamp_millis()
+        ));
         let written = async {
-            let mut file = tokio::fs::File::create(&temp).await?;
+            let mut file = private_file(&temp).await?;
             file.write_all(&bytes).await?;
             file.sync_all().await?;
             tokio::fs::rename(&temp, &target).await

@@ -42,7 +42,9 @@ impl Debug for Mail {
 ///   when the transport is down or busy and may be retried.
 /// - It never logs the text (it may hold a secret), and no message goes to anyone but its
 ///   `to`.
-/// - Calls are independent: a slow or failed send does not hold up another's.
+/// - A send ends in bounded time: a transport that is slow or saturated answers
+///   `Unavailable` once its own deadline passes rather than hold the caller; sends may
+///   wait for one another only within that bound (a relay's connections are limited).
 #[async_trait]
 pub trait Mailer: Send + Sync + Debug + 'static {
     /// Hands `mail` over for delivery.

@@ -5,8 +5,9 @@
 //!   URLs) and drops, with ownership checks, and a drop's authoritative stock.
 //! - `orders`: [`OrderService`], placing (idempotent), cancelling and reading orders.
 //! - `sessions`: [`SessionService`], registration, sign-in, refresh-token rotation,
-//!   logout and realtime tokens; `registration_mail`, the messages a registration sends
-//!   (and [`AppUrl`], where their links point).
+//!   logout and realtime tokens; `new_refresh`, a refresh token as it is made;
+//!   `registration_mail`, the messages a registration sends, and `app_url` ([`AppUrl`]),
+//!   where their links point.
 //! - `follows`, `browse`: [`FollowService`] and the paginated lists of [`BrowseService`].
 //! - `encoded`: [`Encoded`], a value's JSON as the cache holds it.
 //! - `cached_reads`: [`CachedReads`], catalog and stock reads through the cache, and what
@@ -18,6 +19,7 @@
 //!   bus), `event_handler` (the [`EventHandler`] a consumer runs) and `cache_invalidator`
 //!   ([`CacheInvalidator`], the design's "database updater").
 
+mod app_url;
 mod browse;
 mod cache_invalidator;
 mod cached_reads;
@@ -27,12 +29,14 @@ mod event_handler;
 mod follows;
 mod inbox;
 mod media;
+mod new_refresh;
 mod orders;
 mod registration_mail;
 mod relay;
 mod scheduler;
 mod sessions;
 
+pub use app_url::AppUrl;
 pub use browse::BrowseService;
 pub use cache_invalidator::CacheInvalidator;
 pub use cached_reads::{CachedReads, add_stale_keys, stale_keys};
@@ -44,8 +48,9 @@ pub use event_handler::MockEventHandler;
 pub use follows::FollowService;
 pub use inbox::{InboxService, InboxWriter, MarkedRead, READ_MARK_LEAD, UNREAD_CAP, Unread};
 pub use media::MediaService;
+pub use new_refresh::REFRESH_TTL;
 pub use orders::{OrderService, Receipt};
-pub use registration_mail::{AppUrl, CONFIRM_SUBJECT, EXISTING_SUBJECT, confirmation_token};
+pub use registration_mail::{CONFIRM_SUBJECT, EXISTING_SUBJECT, confirmation_token};
 pub use relay::Relay;
 pub use scheduler::Scheduler;
-pub use sessions::{REFRESH_TTL, SessionService, SignedIn};
+pub use sessions::{SessionService, SignedIn};

@@ -3,47 +3,9 @@
 //! account. Neither repeats the name the request gave, so a stranger typing someone
 //! else's address cannot put words into their mailbox.
 
-use std::fmt;
-
 use crate::domain::Email;
 use crate::ports::{IssuedToken, Mail};
-
-/// Where the web app lives (`https://drops.example`), for the links in the messages.
-/// Checked once: an `http` or `https` URL without a query or fragment; kept without its
-/// trailing `/`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AppUrl(String);
-
-impl AppUrl {
-    /// The link that opens `route` (`/confirm?token=...`) in the web app.
-    fn link(&self, route: &str) -> String {
-        format!("{}/#{route}", self.0)
-    }
-}
-
-impl TryFrom<&str> for AppUrl {
-    type Error = String;
-
-    fn try_from(url: &str) -> Result<Self, Self::Error> {
-        let url = url.trim().trim_end_matches('/');
-        let rest = url
-            .strip_prefix("https://")
-            .or_else(|| url.strip_prefix("http://"))
-            .ok_or_else(|| format!("{url:?} is not an http(s) URL"))?;
-        if rest.is_empty() || rest.contains(['?', '#', ' ']) || rest.chars().any(char::is_control) {
-            return Err(format!(
-                "{url:?} must be a plain origin or path, without a query or fragment"
-            ));
-        }
-        Ok(Self(url.to_owned()))
-    }
-}
-
-impl fmt::Display for AppUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+use crate::services::app_url::AppUrl;
 
 /// The subject of the confirmation link's message.
 pub const CONFIRM_SUBJECT: &str = "Confirm your LiveDrop account";
@@ -63,7 +25,7 @@ pub fn confirmation_token(text: &str) -> Option<&str> {
 
 /// The message with the link that completes the registration of `to`.
 pub(super) fn confirmation(app: &AppUrl, to: &Email, token: &IssuedToken) -> Mail {
-    let link = format!("{}/{TOKEN_MARK}{}", app.0, token.token);
+    let link = format!("{app}/{TOKEN_MARK}{}", token.token);
     Mail {
         to: to.clone(),
         subject: CONFIRM_SUBJECT.to_owned(),
@@ -99,7 +61,19 @@ pub(super) fn already_registered(app: &AppUrl, to: &Email) -> Mail {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use chrono::{TimeDelta, Utc};
+
     use super::*;
+    use crate::Error;
+    use crate::clock::ManualClock;
+    use crate::domain::{Password, PersonName, User};
+    use crate::ids::{FamilyId, UserId};
+    use crate::ports::{
+        Mailer, MockCatalog, MockCredentials, PasswordHash, PasswordHasher, TokenIssuer, TokenKind,
+    };
+    use crate::services::SessionService;
 
     #[test]
     fn the_token_is_read_back_from_its_message() {
@@ -107,7 +81,7 @@ mod tests {
         let to = Email::try_from("ada@example.com").unwrap();
         let token = IssuedToken {
             token: "a.b-c_d".to_owned(),
-            expires_at: chrono::Utc::now(),
+            expires_at: Utc::now(),
         };
         let mail = confirmation(&app, &to, &token);
         assert!(
@@ -121,19 +95,110 @@ mod tests {
         );
     }
 
-    #[test]
-    fn an_app_url_is_a_plain_http_origin_or_path() {
-        let app = AppUrl::try_from("https://drops.example/shop/").unwrap();
-        assert_eq!(app.link("/login"), "https://drops.example/shop/#/login");
-        for bad in [
-            "drops.example",
-            "ftp://drops.example",
-            "https://",
-            "https://x/?a=1",
-            "https://x/#y",
-            "https://x/\r\nBcc: y",
-        ] {
-            assert!(AppUrl::try_from(bad).is_err(), "{bad:?} accepted");
+    /// Signs a fixed registration token; nothing else is asked of it.
+    #[derive(Debug)]
+    struct FixedIssuer;
+
+    impl TokenIssuer for FixedIssuer {
+        fn issue(&self, _: TokenKind, _: UserId, _: FamilyId) -> crate::Result<IssuedToken> {
+            unreachable!("nobody signs in here")
+        }
+
+        fn issue_registration(&self, _: &Email, _: &PersonName) -> crate::Result<IssuedToken> {
+            Ok(IssuedToken {
+                token: "signed-registration".to_owned(),
+                expires_at: Utc::now() + TimeDelta::hours(24),
+            })
+        }
+    }
+
+    /// Never called: starting a registration hashes nothing.
+    #[derive(Debug)]
+    struct NoPasswords;
+
+    #[async_trait::async_trait]
+    impl PasswordHasher for NoPasswords {
+        async fn hash(&self, _: Password) -> crate::Result<PasswordHash> {
+            unreachable!("no password is hashed here")
+        }
+        async fn verify(&self, _: Option<PasswordHash>, _: Password) -> crate::Result<bool> {
+            unreachable!("no password is checked here")
+        }
+    }
+
+    /// Keeps what it is given.
+    #[derive(Debug, Default)]
+    struct Outbox(Mutex<Vec<Mail>>);
+
+    #[async_trait::async_trait]
+    impl Mailer for Outbox {
+        async fn send(&self, mail: Mail) -> crate::Result<()> {
+            self.0.lock().unwrap().push(mail);
+            Ok(())
+        }
+    }
+
+    /// A session service over `catalog` whose mail lands in the returned outbox.
+    fn service_over(catalog: MockCatalog) -> (SessionService, Arc<Outbox>) {
+        let outbox = Arc::new(Outbox::default());
+        let service = SessionService::new(
+            Arc::new(catalog),
+            // Nothing is stored by starting a registration: any call would fail the test.
+            Arc::new(MockCredentials::new()),
+            Arc::new(NoPasswords),
+            Arc::new(FixedIssuer),
+            outbox.clone(),
+            AppUrl::try_from("https://drops.example").unwrap(),
+            Arc::new(ManualClock::new(Utc::now())),
+        );
+        (service, outbox)
+    }
+
+    #[tokio::test]
+    async fn a_registration_answers_alike_for_new_and_taken_addresses_and_mails_the_difference() {
+        let taken = Email::try_from("ada@example.com").unwrap();
+        let new = Email::try_from("bob@example.com").unwrap();
+        let name = PersonName::try_from("Bob").unwrap();
+        let owner = User::new(
+            taken.clone(),
+            PersonName::try_from("Ada").unwrap(),
+            Utc::now(),
+        );
+        let mut catalog = MockCatalog::new();
+        catalog
+            .expect_user_by_email()
+            .returning(move |email| match email.as_str() {
+                "ada@example.com" => Ok(owner.clone()),
+                _ => Err(Error::not_found(crate::error::Entity::User, email.as_str())),
+            });
+        let (service, outbox) = service_over(catalog);
+
+        service
+            .start_registration(taken.clone(), name.clone())
+            .await
+            .unwrap();
+        service.start_registration(new.clone(), name).await.unwrap();
+
+        let mails = outbox.0.lock().unwrap().clone();
+        assert_eq!(mails.len(), 2, "one message per request");
+        assert_eq!(mails[0].to, taken);
+        assert_eq!(mails[0].subject, EXISTING_SUBJECT);
+        assert!(mails[0].text.contains("https://drops.example/#/login"));
+        assert!(!mails[0].text.contains("token"), "{}", mails[0].text);
+        assert_eq!(mails[1].to, new);
+        assert_eq!(mails[1].subject, CONFIRM_SUBJECT);
+        assert!(
+            mails[1]
+                .text
+                .contains("https://drops.example/#/confirm?token=signed-registration"),
+            "{}",
+            mails[1].text
+        );
+        for mail in &mails {
+            assert!(
+                !mail.text.contains("Bob"),
+                "the request's name is never mailed"
+            );
         }
     }
 }

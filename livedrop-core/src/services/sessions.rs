@@ -5,8 +5,6 @@
 
 use std::sync::Arc;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::clock::Clock;
@@ -16,22 +14,15 @@ use crate::ports::{
     Catalog, Credentials, IssuedToken, Mailer, PasswordHasher, RefreshTokenHash, Rotation,
     TokenClaims, TokenIssuer, TokenKind,
 };
-use crate::services::registration_mail::{self, AppUrl};
+use crate::services::app_url::AppUrl;
+use crate::services::new_refresh::NewRefresh;
+use crate::services::registration_mail;
 use crate::{Error, Result};
-
-/// How long an unspent refresh token stays valid. Each rotation issues a successor with a
-/// fresh lifetime, so a client that refreshes at least this often stays signed in; one
-/// idle for longer signs in again.
-pub const REFRESH_TTL: TimeDelta = TimeDelta::days(14);
 
 /// How long past its own expiry a spent realtime token's id is kept: more than the
 /// verifier's leeway on `exp` and the clock skew between nodes, so no node still accepting
 /// the token's signature finds its id forgotten.
 const SPENT_TOKEN_MARGIN: TimeDelta = TimeDelta::minutes(5);
-
-/// Random bytes per refresh token: 256 bits, beyond guessing, so a fast unsalted hash
-/// ([`RefreshTokenHash`]) is all a store needs to keep.
-const REFRESH_TOKEN_BYTES: usize = 32;
 
 /// The tokens of a sign-in: an access token, and the opaque refresh token that gets the
 /// next pair.
@@ -104,7 +95,8 @@ impl SessionService {
     /// when the email has an account by now (the link was used before: only the
     /// mailbox's owner sees this); a password easily guessed is `Validation(WeakPassword)`
     /// (see [`Password::check_strength`]). The user and the password are stored together
-    /// or not at all.
+    /// or not at all; should signing in fail after that, the account stays and a retry of
+    /// the link finds it (`AlreadyExists`): the user logs in instead.
     pub async fn complete_registration(
         &self,
         email: Email,
@@ -247,29 +239,6 @@ impl SessionService {
     }
 }
 
-/// A new refresh token: opaque random text for the client, its hash for the store. Unlike
-/// access tokens it is checked only against the store, which is what makes it revocable.
-#[derive(Debug)]
-struct NewRefresh {
-    token: String,
-    hash: RefreshTokenHash,
-    expires_at: DateTime<Utc>,
-}
-
-impl NewRefresh {
-    /// A fresh token valid from `now` for [`REFRESH_TTL`].
-    fn generate(now: DateTime<Utc>) -> Result<Self> {
-        let mut bytes = [0u8; REFRESH_TOKEN_BYTES];
-        getrandom::fill(&mut bytes).map_err(|e| Error::internal("getrandom", e))?;
-        let token = URL_SAFE_NO_PAD.encode(bytes);
-        Ok(Self {
-            hash: RefreshTokenHash::of(&token),
-            token,
-            expires_at: now + REFRESH_TTL,
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::Mutex;
@@ -309,99 +278,36 @@ mod tests {
         }
 
         fn issue_registration(&self, _: &Email, _: &PersonName) -> Result<IssuedToken> {
-            Ok(IssuedToken {
-                token: "signed-registration".to_owned(),
-                expires_at: Utc::now() + TimeDelta::hours(24),
-            })
+            unreachable!("no registration here")
         }
     }
 
-    /// Keeps what it is given.
-    #[derive(Debug, Default)]
-    struct Outbox(Mutex<Vec<Mail>>);
+    /// Never called by the sign-in use cases.
+    #[derive(Debug)]
+    struct NoMail;
 
     #[async_trait::async_trait]
-    impl Mailer for Outbox {
-        async fn send(&self, mail: Mail) -> Result<()> {
-            self.0.lock().unwrap().push(mail);
-            Ok(())
+    impl Mailer for NoMail {
+        async fn send(&self, _: Mail) -> Result<()> {
+            unreachable!("no mail is sent here")
         }
-    }
-
-    fn service_over(
-        catalog: MockCatalog,
-        credentials: MockCredentials,
-        at: DateTime<Utc>,
-    ) -> (SessionService, Arc<RecordingIssuer>, Arc<Outbox>) {
-        let issuer = Arc::new(RecordingIssuer::default());
-        let outbox = Arc::new(Outbox::default());
-        let service = SessionService::new(
-            Arc::new(catalog),
-            Arc::new(credentials),
-            Arc::new(NoPasswords),
-            issuer.clone(),
-            outbox.clone(),
-            AppUrl::try_from("https://drops.example").unwrap(),
-            Arc::new(ManualClock::new(at)),
-        );
-        (service, issuer, outbox)
     }
 
     fn service(
         credentials: MockCredentials,
         at: DateTime<Utc>,
     ) -> (SessionService, Arc<RecordingIssuer>) {
-        let (service, issuer, _) = service_over(MockCatalog::new(), credentials, at);
+        let issuer = Arc::new(RecordingIssuer::default());
+        let service = SessionService::new(
+            Arc::new(MockCatalog::new()),
+            Arc::new(credentials),
+            Arc::new(NoPasswords),
+            issuer.clone(),
+            Arc::new(NoMail),
+            AppUrl::try_from("https://drops.example").unwrap(),
+            Arc::new(ManualClock::new(at)),
+        );
         (service, issuer)
-    }
-
-    #[tokio::test]
-    async fn a_registration_answers_alike_for_new_and_taken_addresses_and_mails_the_difference() {
-        let taken = Email::try_from("ada@example.com").unwrap();
-        let new = Email::try_from("bob@example.com").unwrap();
-        let name = PersonName::try_from("Bob").unwrap();
-        let owner = User::new(
-            taken.clone(),
-            PersonName::try_from("Ada").unwrap(),
-            Utc::now(),
-        );
-        let mut catalog = MockCatalog::new();
-        catalog
-            .expect_user_by_email()
-            .returning(move |email| match email.as_str() {
-                "ada@example.com" => Ok(owner.clone()),
-                _ => Err(Error::not_found(crate::error::Entity::User, email.as_str())),
-            });
-        // Nothing is stored by starting a registration.
-        let (service, _, outbox) = service_over(catalog, MockCredentials::new(), Utc::now());
-
-        service
-            .start_registration(taken.clone(), name.clone())
-            .await
-            .unwrap();
-        service.start_registration(new.clone(), name).await.unwrap();
-
-        let mails = outbox.0.lock().unwrap().clone();
-        assert_eq!(mails.len(), 2, "one message per request");
-        assert_eq!(mails[0].to, taken);
-        assert_eq!(mails[0].subject, registration_mail::EXISTING_SUBJECT);
-        assert!(mails[0].text.contains("https://drops.example/#/login"));
-        assert!(!mails[0].text.contains("token"), "{}", mails[0].text);
-        assert_eq!(mails[1].to, new);
-        assert_eq!(mails[1].subject, registration_mail::CONFIRM_SUBJECT);
-        assert!(
-            mails[1]
-                .text
-                .contains("https://drops.example/#/confirm?token=signed-registration"),
-            "{}",
-            mails[1].text
-        );
-        for mail in &mails {
-            assert!(
-                !mail.text.contains("Bob"),
-                "the request's name is never mailed"
-            );
-        }
     }
 
     fn claims(at: DateTime<Utc>) -> TokenClaims {
@@ -502,23 +408,5 @@ mod tests {
 
         let error = service.admit_stream(&claims(at)).await.unwrap_err();
         assert!(matches!(error, Error::Unavailable { .. }), "{error:?}");
-    }
-
-    #[test]
-    fn refresh_tokens_are_random_url_safe_and_hashed() {
-        let now = Utc::now();
-        let (a, b) = (
-            NewRefresh::generate(now).unwrap(),
-            NewRefresh::generate(now).unwrap(),
-        );
-        assert_ne!(a.token, b.token);
-        assert_eq!(a.token.len(), 43);
-        assert!(
-            a.token
-                .bytes()
-                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
-        );
-        assert_eq!(a.hash, RefreshTokenHash::of(&a.token));
-        assert_eq!(a.expires_at, now + REFRESH_TTL);
     }
 }

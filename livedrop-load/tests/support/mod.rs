@@ -33,11 +33,11 @@ pub async fn serve(state: AppState, lag_every: Option<Duration>) -> (String, Bac
     (base, background)
 }
 
-/// Where the server in process writes its mail: the directory the tool reads by default
-/// (`livedrop-mail` in the temporary directory), as a server and the tool on one machine
+/// Where the server in process writes its mail: the directory the tool reads
+/// (`livedrop_load::confirmations::mail_dir`), as a server and the tool on one machine
 /// share it.
 pub async fn mailer() -> Arc<dyn Mailer> {
-    let dir = std::env::temp_dir().join("livedrop-mail");
+    let dir = livedrop_load::confirmations::mail_dir();
     let clock = Arc::new(SystemClock);
     Arc::new(MailDir::open(dir, Sender::default(), clock).await.unwrap())
 }

@@ -7,9 +7,8 @@
 //! token to keep in memory. A page load asks `refresh` for a fresh access token; nothing
 //! long-lived is ever readable by page scripts.
 //!
-//! `register` sends a message and answers like `/api/auth/register` (no cookie: nobody is
-//! signed in until the mailed link is used); `register/confirm`
-//! and `login` check passwords and sit in the `auth` rate-limit class;
+//! `register` (which mails a link and signs nobody in: no cookie), `register/confirm` and
+//! `login` sit in the `auth` rate-limit class, as the API's do;
 //! `refresh` and `logout` only present a 256-bit cookie, nothing to guess, and sit in the
 //! `read` class, so reloading a page a few times never signs anyone out.
 

@@ -19,7 +19,6 @@ const WORDS = {
   invalid_credentials: () => 'Wrong email or password.',
   invalid_email: () => 'Enter a valid email address.',
   invalid_password: (p) => sentence(p.detail) || 'Choose a password of 8 to 128 characters.',
-  invalid_name: (p) => sentence(p.detail) || 'Enter your name.',
   invalid_registration_token: () => 'This link is not valid or has expired.',
   invalid_handle: (p) =>
     `${sentence(p.detail) || 'That handle is not allowed.'} Use 3 to 30 lower-case letters, digits or _, starting with a letter.`,

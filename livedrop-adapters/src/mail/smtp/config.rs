@@ -19,7 +19,8 @@ pub struct SmtpConfig {
     ///
     /// A path names the client in `EHLO` (`smtps://relay.example/app.example`); without
     /// one it is lettre's default, `[127.0.0.1]`. User and password come together or not
-    /// at all, percent-decoded, for AUTH PLAIN (or LOGIN) on each new connection. Any
+    /// at all, percent-decoded, for AUTH PLAIN (or LOGIN) on each new connection, and only
+    /// with `tls=required` or `smtps` (plain text only to a relay on this host). Any
     /// other query parameter is refused, as is a `tls` one with `smtps`.
     pub url: String,
     /// The `From` of every message.

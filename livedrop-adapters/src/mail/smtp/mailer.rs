@@ -96,7 +96,7 @@ impl SmtpMailer {
     }
 
     /// Whether the relay answers now (connects, or checks a kept connection), for
-    /// readiness checks and a warning at start-up.
+    /// the server's warning at start-up.
     ///
     /// # Errors
     /// [`Error::Unavailable`] when it does not, or refuses the configured TLS or

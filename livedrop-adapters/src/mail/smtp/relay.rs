@@ -92,6 +92,22 @@ impl Relay {
             (_, None) => return Err("a user without a password".to_owned()),
             (user, Some(password)) => Some((decode(user, "user")?, decode(password, "password")?)),
         };
+        // A password crosses the network only inside TLS that cannot be stripped (STARTTLS
+        // when offered can be, by anyone in the middle); plain text is for a relay on this
+        // host.
+        let loopback = host == "localhost"
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|address| address.is_loopback());
+        if credentials.is_some()
+            && matches!(security, Security::Plain | Security::StartTlsIfOffered)
+            && !loopback
+        {
+            return Err(
+                "a password goes to another host only over TLS: ?tls=required or smtps://"
+                    .to_owned(),
+            );
+        }
         let hello = Some(parsed.path().trim_matches('/'))
             .filter(|name| !name.is_empty())
             .map(|name| decode(name, "EHLO name"))
@@ -182,6 +198,8 @@ mod tests {
             "smtps://mail.example?tls=required",
             "smtp://:secret@mail.example",
             "smtp://user@mail.example",
+            "smtp://user:secret@mail.example",
+            "smtp://user:secret@mail.example?tls=opportunistic",
             "smtp://mail.example:0",
             "smtp:///path-only",
         ] {
