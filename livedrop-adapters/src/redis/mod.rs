@@ -42,8 +42,10 @@ pub use rate_limiter::RedisRateLimiter;
 use std::sync::Arc;
 use std::time::Duration;
 
+use ::redis::IntoConnectionInfo;
 use ::redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use ::redis::cluster::ClusterClientBuilder;
+use ::redis::io::tcp::TcpSettings;
 use livedrop_core::ports::{Cache, Ports};
 use livedrop_core::{Error, Result};
 
@@ -164,9 +166,15 @@ impl RedisBackend {
 
 /// The connection to one Redis at `config.url`.
 fn single(config: &RedisConfig) -> Result<RedisConnection> {
+    let info = config
+        .url
+        .as_str()
+        .into_connection_info()
+        .map_err(|e| Error::internal("redis", e))?
+        .set_tcp_settings(tcp_settings());
     let client = match &config.tls_root_cert {
-        Some(root) => ::redis::Client::build_with_tls(config.url.as_str(), certificates(root)),
-        None => ::redis::Client::open(config.url.as_str()),
+        Some(root) => ::redis::Client::build_with_tls(info, certificates(root)),
+        None => ::redis::Client::open(info),
     }
     .map_err(|e| Error::internal("redis", e))?;
     // No retries inside the driver: the circuit breaker decides when to try again, so
@@ -189,6 +197,7 @@ fn cluster(config: &RedisConfig) -> Result<RedisConnection> {
         .map(str::trim)
         .filter(|url| !url.is_empty());
     let mut builder = ClusterClientBuilder::new(seeds)
+        .tcp_settings(tcp_settings())
         .connection_timeout(config.connection_timeout)
         // Bounds a call with every redirection and retry the client makes for it.
         .response_timeout(config.response_timeout);
@@ -197,6 +206,13 @@ fn cluster(config: &RedisConfig) -> Result<RedisConnection> {
     }
     let client = builder.build().map_err(|e| Error::internal("redis", e))?;
     Ok(RedisConnection::Cluster(Arc::new(LazyCluster::new(client))))
+}
+
+/// Every command is sent at once: one connection multiplexes many requests' small
+/// commands, and with Nagle's algorithm (the driver's default) a command written while an
+/// earlier one is unanswered would wait for that answer's ACK.
+fn tcp_settings() -> TcpSettings {
+    TcpSettings::default().set_nodelay(true)
 }
 
 /// The roots a `rediss://` server's certificate must chain to.

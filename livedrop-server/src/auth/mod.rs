@@ -6,7 +6,8 @@
 //!   [`AuthSignIn`], for the routes that need the caller's sign-in too.
 //! - [`realtime_admission`]: [`admit_realtime`], which lets a realtime token open one
 //!   event stream.
-//! - [`passwords`]: argon2id hashing on the blocking pool ([`Passwords`]).
+//! - [`passwords`]: argon2id hashing ([`Passwords`]) on threads of its own
+//!   (`hash_threads`).
 //! - [`session_cookie`]: the web app's refresh token as an `HttpOnly` cookie.
 //! - [`revoked_sign_ins`]: the sign-ins revoked while their access tokens may still be
 //!   alive, which every token check refuses; [`recording_credentials`]: the credential
@@ -16,6 +17,7 @@
 //! `SessionService`, over these as its token issuer and password hasher.
 
 pub mod extract;
+mod hash_threads;
 pub mod passwords;
 pub mod realtime_admission;
 pub mod recording_credentials;

@@ -1,10 +1,11 @@
 //! [`Passwords`]: argon2id hashing and checking, off the async workers.
 //!
-//! A hash takes tens of milliseconds of CPU by design, so it runs on tokio's blocking pool
-//! (`spawn_blocking`): on the async workers it would stall every request sharing them. At
-//! most one hash per core runs at a time: the blocking pool grows to 512 threads, and
-//! 512 hashes of 19 MiB each would be 9.5 GiB of memory for the price of 512 requests;
-//! the rest wait their turn.
+//! A hash takes tens of milliseconds of CPU by design, so it runs on threads of its own,
+//! one per core ([`HashThreads`]): on the async workers it would stall every request
+//! sharing them, and on tokio's blocking pool each of its many threads kept a freed 19 MiB
+//! block. At most one hash per core runs or waits on those threads; the rest wait their
+//! turn at a semaphore, so a request that gives up (its timeout) leaves the queue instead
+//! of leaving a hash behind for nobody.
 
 use std::fmt;
 use std::sync::{Arc, OnceLock};
@@ -14,6 +15,8 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use livedrop_core::Error;
 use livedrop_core::domain::Password;
 use livedrop_core::ports::PasswordHash;
+
+use super::hash_threads::HashThreads;
 
 /// Hashes new passwords with argon2id at the configured cost and checks passwords
 /// against stored PHC strings (at the cost each string records, so raising the cost
@@ -25,6 +28,7 @@ struct Inner {
     params: Params,
     /// One permit per concurrent hash (see the module docs).
     running: tokio::sync::Semaphore,
+    threads: HashThreads,
     /// A hash of a random password at the current cost, checked when the user does not
     /// exist, so an unknown email costs what a wrong password costs (no timing oracle
     /// for which emails have accounts). Made on first use, not at start-up.
@@ -57,6 +61,7 @@ impl Passwords {
         Self(Arc::new(Inner {
             params,
             running: tokio::sync::Semaphore::new(cores),
+            threads: HashThreads::start(cores),
             dummy: OnceLock::new(),
         }))
     }
@@ -78,18 +83,20 @@ impl Passwords {
     /// The PHC string of `password`, with a fresh random salt.
     ///
     /// # Errors
-    /// `Internal` if hashing fails (no OS randomness) or the blocking pool is gone.
+    /// `Internal` if hashing fails (no OS randomness) or no hashing thread is running.
     pub async fn hash(&self, password: Password) -> Result<PasswordHash, Error> {
         let _turn = self.turn().await?;
-        let inner = Arc::clone(&self.0);
-        let phc = tokio::task::spawn_blocking(move || {
-            Self::argon2(&inner.params)
-                .hash_password(password.expose().as_bytes())
-                .map(|hash| hash.to_string())
-        })
-        .await
-        .map_err(|e| Error::internal("argon2", e))?
-        .map_err(|e| Error::internal("argon2", e))?;
+        let params = self.0.params.clone();
+        let phc = self
+            .0
+            .threads
+            .run(move || {
+                Self::argon2(&params)
+                    .hash_password(password.expose().as_bytes())
+                    .map(|hash| hash.to_string())
+            })
+            .await?
+            .map_err(|e| Error::internal("argon2", e))?;
         Ok(PasswordHash::new(phc))
     }
 
@@ -98,7 +105,7 @@ impl Passwords {
     /// the same time as a wrong password.
     ///
     /// # Errors
-    /// `Internal` for a stored hash that does not parse, or a lost blocking pool.
+    /// `Internal` for a stored hash that does not parse, or no hashing thread running.
     pub async fn verify(
         &self,
         stored: Option<PasswordHash>,
@@ -106,27 +113,28 @@ impl Passwords {
     ) -> Result<bool, Error> {
         let _turn = self.turn().await?;
         let inner = Arc::clone(&self.0);
-        tokio::task::spawn_blocking(move || {
-            let known = stored.is_some();
-            let phc = match stored {
-                Some(hash) => hash.as_str().to_owned(),
-                None => inner
-                    .dummy
-                    .get_or_init(|| dummy_hash(&inner.params))
-                    .clone()
-                    .map_err(|e| Error::internal("argon2", e))?,
-            };
-            // The stored string's own parameters are used, whatever ours are now.
-            match Self::argon2(&inner.params)
-                .verify_password(password.expose().as_bytes(), phc.as_str())
-            {
-                Ok(()) => Ok(known),
-                Err(password_hash::Error::PasswordInvalid) => Ok(false),
-                Err(e) => Err(Error::internal("argon2", e)),
-            }
-        })
-        .await
-        .map_err(|e| Error::internal("argon2", e))?
+        self.0
+            .threads
+            .run(move || {
+                let known = stored.is_some();
+                let phc = match stored {
+                    Some(hash) => hash.as_str().to_owned(),
+                    None => inner
+                        .dummy
+                        .get_or_init(|| dummy_hash(&inner.params))
+                        .clone()
+                        .map_err(|e| Error::internal("argon2", e))?,
+                };
+                // The stored string's own parameters are used, whatever ours are now.
+                match Self::argon2(&inner.params)
+                    .verify_password(password.expose().as_bytes(), phc.as_str())
+                {
+                    Ok(()) => Ok(known),
+                    Err(password_hash::Error::PasswordInvalid) => Ok(false),
+                    Err(e) => Err(Error::internal("argon2", e)),
+                }
+            })
+            .await?
     }
 }
 
