@@ -4,9 +4,9 @@
 //! cost) on whichever thread runs it, and the allocator keeps a freed block committed in
 //! that thread's heap until the thread allocates again. The blocking pool grows to dozens
 //! of threads in a burst of sign-ups (the mailer writes its files there too), and an idle
-//! pool thread never allocates again, so every thread that ever hashed kept a block: about
-//! 45 MiB more RSS after 2,000 sign-ups (BENCHMARKS.md, memory after sign-ups). A fixed
-//! set of threads keeps at most one block each, however many sign-ups come.
+//! pool thread never allocates again, so every thread that ever hashed kept a block (see
+//! the memory run on PostgreSQL in BENCHMARKS.md). A fixed set of threads keeps at most
+//! one block each, however many sign-ups come.
 
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
