@@ -28,6 +28,8 @@ use livedrop_core::domain::{Email, PersonName};
 use livedrop_core::ids::{FamilyId, UserId};
 use livedrop_core::ports::TokenIssuer;
 
+use super::JwtSecret;
+use super::checked_tokens::CheckedTokens;
 use super::registration_tokens;
 
 use super::RevokedSignIns;
@@ -60,55 +62,6 @@ fn ttl(kind: TokenKind) -> Duration {
     }
 }
 
-/// The HMAC secret tokens are signed with: at least 32 bytes (HS256's key size), never
-/// printed. Every instance behind one load balancer needs the same one.
-#[derive(Clone, PartialEq, Eq)]
-pub struct JwtSecret(Vec<u8>);
-
-impl JwtSecret {
-    /// The shortest secret accepted.
-    pub const MIN_BYTES: usize = 32;
-
-    /// A random secret, for a single instance whose tokens need not outlive it.
-    pub fn random() -> Self {
-        let mut bytes = vec![0; Self::MIN_BYTES];
-        // The OS generator failing is a broken machine, and a predictable secret would be
-        // worse than not starting.
-        #[allow(clippy::expect_used)]
-        getrandom::fill(&mut bytes).expect("the OS random generator is unavailable");
-        Self(bytes)
-    }
-}
-
-impl TryFrom<String> for JwtSecret {
-    type Error = String;
-
-    fn try_from(text: String) -> Result<Self, Self::Error> {
-        if text.len() < Self::MIN_BYTES {
-            return Err(format!(
-                "the JWT secret must be at least {} bytes (got {})",
-                Self::MIN_BYTES,
-                text.len()
-            ));
-        }
-        Ok(Self(text.into_bytes()))
-    }
-}
-
-impl std::str::FromStr for JwtSecret {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Self::try_from(text.to_owned())
-    }
-}
-
-impl fmt::Debug for JwtSecret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("JwtSecret(..)")
-    }
-}
-
 /// The claims of both kinds of token. `sid` and `jti` are always issued. `jti` is optional
 /// when reading (only [`TokenKeys::verify_claims`] needs it); a token without `sid` is
 /// refused, since its sign-in could not be revoked.
@@ -122,6 +75,27 @@ struct Claims {
     iss: String,
     iat: u64,
     exp: u64,
+}
+
+/// What a valid token says that the checks after the signature need: kept for each access
+/// token this node has checked ([`CheckedTokens`]).
+#[derive(Clone, Copy, Debug)]
+struct Checked {
+    sub: UserId,
+    sid: FamilyId,
+    jti: Option<TokenId>,
+    exp: u64,
+}
+
+impl From<Claims> for Checked {
+    fn from(claims: Claims) -> Self {
+        Self {
+            sub: claims.sub,
+            sid: claims.sid,
+            jti: claims.jti,
+            exp: claims.exp,
+        }
+    }
 }
 
 /// Why a token was refused. Callers answer every case with the same `401`; the variants
@@ -152,18 +126,21 @@ pub struct TokenKeys {
     registration: Validation,
     /// The sign-ins whose tokens are refused however valid they look.
     revoked: RevokedSignIns,
+    /// The access tokens already checked, so a client's next request skips the signature.
+    checked: CheckedTokens<Checked>,
 }
 
 impl TokenKeys {
     /// Keys over `secret`.
     pub fn new(secret: &JwtSecret) -> Self {
         Self {
-            encoding: EncodingKey::from_secret(&secret.0),
-            decoding: DecodingKey::from_secret(&secret.0),
+            encoding: EncodingKey::from_secret(secret.bytes()),
+            decoding: DecodingKey::from_secret(secret.bytes()),
             access: validation(TokenKind::Access),
             realtime: validation(TokenKind::Realtime),
             registration: registration_tokens::validation(ALGORITHM, ISSUER, LEEWAY_SECS),
             revoked: RevokedSignIns::default(),
+            checked: CheckedTokens::default(),
         }
     }
 
@@ -244,16 +221,38 @@ impl TokenKeys {
     }
 
     /// The claims of a valid, unexpired token of `kind` whose sign-in was not revoked.
-    fn decode(&self, kind: TokenKind, token: &str) -> Result<Claims, TokenRefused> {
-        let validation = match kind {
-            TokenKind::Access => &self.access,
-            TokenKind::Realtime => &self.realtime,
+    fn decode(&self, kind: TokenKind, token: &str) -> Result<Checked, TokenRefused> {
+        let checked = match kind {
+            TokenKind::Access => self.check_access(token)?,
+            // Used once each (the core refuses a second use): nothing to gain by keeping.
+            TokenKind::Realtime => {
+                jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.realtime)?
+                    .claims
+                    .into()
+            }
         };
-        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, validation)?.claims;
-        if self.revoked.contains(claims.sid) {
+        if self.revoked.contains(checked.sid) {
             return Err(TokenRefused::Revoked);
         }
-        Ok(claims)
+        Ok(checked)
+    }
+
+    /// An access token's claims: from [`CheckedTokens`] when this node checked the same
+    /// token before and it has not expired since, else from the full check.
+    fn check_access(&self, token: &str) -> Result<Checked, TokenRefused> {
+        if let Some(checked) = self.checked.get(token) {
+            // The full check's rule: expired once `exp` is more than the leeway past.
+            if checked.exp.saturating_add(LEEWAY_SECS) >= unix_now() {
+                return Ok(checked);
+            }
+            // Never valid again; the full check below says why.
+            self.checked.remove(token);
+        }
+        let checked: Checked = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.access)?
+            .claims
+            .into();
+        self.checked.insert(token, checked);
+        Ok(checked)
     }
 }
 
@@ -366,7 +365,7 @@ mod tests {
         let token = jsonwebtoken::encode(
             &Header::new(ALGORITHM),
             &claims,
-            &EncodingKey::from_secret(&secret.0),
+            &EncodingKey::from_secret(secret.bytes()),
         )
         .unwrap();
         let keys = TokenKeys::new(&secret);
@@ -423,7 +422,7 @@ mod tests {
         let token = jsonwebtoken::encode(
             &Header::new(ALGORITHM),
             &claims,
-            &EncodingKey::from_secret(&secret.0),
+            &EncodingKey::from_secret(secret.bytes()),
         )
         .unwrap();
         let keys = TokenKeys::new(&secret);
@@ -453,9 +452,45 @@ mod tests {
     }
 
     #[test]
-    fn short_secrets_are_refused_and_secrets_never_print() {
-        assert!(JwtSecret::try_from("short".to_owned()).is_err());
-        let secret = JwtSecret::try_from("x".repeat(32)).unwrap();
-        assert!(!format!("{secret:?}").contains("xxxx"));
+    fn a_checked_token_vouches_only_for_its_exact_string_and_only_until_it_expires() {
+        let keys = keys();
+        let genuine = keys
+            .issue(TokenKind::Access, UserId::new(), FamilyId::new())
+            .unwrap()
+            .token;
+        assert!(keys.verify(TokenKind::Access, &genuine).is_ok());
+        let (signed, signature) = genuine.rsplit_once('.').unwrap();
+        let flipped = if signature.starts_with('A') { "B" } else { "A" };
+        let forged = format!("{signed}.{flipped}{}", &signature[1..]);
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+        let payload = genuine.split('.').nth(1).unwrap();
+        for token in [
+            forged,
+            format!("{header}.{payload}."),
+            format!("{genuine} "),
+        ] {
+            assert!(keys.verify(TokenKind::Access, &token).is_err(), "{token}");
+        }
+        assert!(keys.verify(TokenKind::Access, &genuine).is_ok());
+
+        // A token kept while valid is refused once expired, as the full check refuses it.
+        let now = unix_now();
+        let claims = |exp| Claims {
+            sub: UserId::new(),
+            sid: FamilyId::new(),
+            jti: Some(TokenId::new()),
+            aud: audience(TokenKind::Access).to_owned(),
+            iss: ISSUER.to_owned(),
+            iat: now - 3600,
+            exp,
+        };
+        let expired = claims(now - LEEWAY_SECS - 1);
+        let token =
+            jsonwebtoken::encode(&Header::new(ALGORITHM), &expired, &keys.encoding).unwrap();
+        keys.checked.insert(&token, expired.into());
+        assert!(matches!(
+            keys.verify(TokenKind::Access, &token),
+            Err(TokenRefused::Invalid(e)) if matches!(e.kind(), ErrorKind::ExpiredSignature)
+        ));
     }
 }

@@ -58,6 +58,16 @@ impl PgLedger {
             batcher,
         }
     }
+
+    /// One order in a transaction of its own ([`LedgerMode::PerOrder`]).
+    async fn place_alone(&self, req: &OrderRequest) -> Result<Placement> {
+        let mut conn = self.pool.acquire().await?;
+        let placed = unit::place_batch(&mut conn, std::slice::from_ref(req), None).await;
+        self.pool
+            .observe(placed)?
+            .pop()
+            .unwrap_or_else(|| Err(Error::internal("postgres", "a batch of one gave no answer")))
+    }
 }
 
 #[async_trait]
@@ -65,13 +75,10 @@ impl Ledger for PgLedger {
     async fn place_order(&self, req: &OrderRequest) -> Result<Placement> {
         match &self.batcher {
             Some(batcher) => batcher.place(req).await,
-            None => {
-                let mut conn = self.pool.acquire().await?;
-                let placed = unit::place_batch(&mut conn, std::slice::from_ref(req), None).await;
-                self.pool.observe(placed)?.pop().unwrap_or_else(|| {
-                    Err(Error::internal("postgres", "a batch of one gave no answer"))
-                })
-            }
+            // Boxed: a future is as large as its largest branch, and this one holds a whole
+            // transaction's state. Inline, every batched order's future carried (and moved
+            // into its box) that space too: 2 % of the server's CPU under an order load.
+            None => Box::pin(self.place_alone(req)).await,
         }
     }
 
