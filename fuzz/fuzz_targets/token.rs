@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
 use livedrop_core::ids::{FamilyId, UserId};
-use livedrop_server::auth::tokens::{JwtSecret, TokenKeys, TokenKind};
+use livedrop_server::auth::{JwtSecret, TokenKeys, TokenKind};
 
 struct Signed {
     keys: TokenKeys,
