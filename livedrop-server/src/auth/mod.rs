@@ -1,8 +1,9 @@
 //! Authentication: who a request is from.
 //!
-//! - [`tokens`]: the JWTs (access and realtime), HS256 only, signed with a [`JwtSecret`]; `registration_tokens`, the
-//!   same keys' tokens of registration confirmation links; `checked_tokens`, the access
-//!   tokens already checked, so a client's next request skips the signature.
+//! - [`tokens`]: the JWTs (access and realtime), HS256 only, signed with a [`JwtSecret`];
+//!   `registration_tokens`, the same keys' tokens of registration confirmation links;
+//!   `checked_tokens`, the access tokens already checked, so a client's next request
+//!   skips the signature.
 //! - [`extract`]: [`AuthUser`], the extractor every authenticated handler takes, and
 //!   [`AuthSignIn`], for the routes that need the caller's sign-in too.
 //! - [`realtime_admission`]: [`admit_realtime`], which lets a realtime token open one

@@ -77,7 +77,8 @@ impl Ledger for PgLedger {
             Some(batcher) => batcher.place(req).await,
             // Boxed: a future is as large as its largest branch, and this one holds a whole
             // transaction's state. Inline, every batched order's future carried (and moved
-            // into its box) that space too: 2 % of the server's CPU under an order load.
+            // into its box) that space too: 3 % of the server's CPU under an order load
+            // (this function's share of a profile: 3.6 % before, 0.6 % after).
             None => Box::pin(self.place_alone(req)).await,
         }
     }
