@@ -98,13 +98,17 @@ impl IdempotencyStore for MemoryIdempotencyStore {
             dashmap::Entry::Occupied(mut taken) => match &taken.get().record {
                 Some(slot) if slot.is_live(now) => Begin::Existing(slot.record.clone()),
                 _ => {
-                    taken.get_mut().record = Some(fresh);
+                    let entry = taken.get_mut();
+                    match &mut entry.record {
+                        Some(expired) => **expired = fresh,
+                        None => entry.record = Some(Box::new(fresh)),
+                    }
                     Begin::Started
                 }
             },
             dashmap::Entry::Vacant(slot) => {
                 slot.insert(KeyEntry {
-                    record: Some(fresh),
+                    record: Some(Box::new(fresh)),
                     holder: None,
                 });
                 Begin::Started
@@ -149,7 +153,7 @@ impl IdempotencyStore for MemoryIdempotencyStore {
         let k = self.records.id(user, key);
         let ours = |slot: &Slot| matches!(&slot.record, IdempotencyRecord::InFlight { fingerprint: f } if f == fingerprint);
         if let Some(mut entry) = self.records.map.get_mut(&k)
-            && entry.record.as_ref().is_some_and(ours)
+            && entry.record.as_deref().is_some_and(ours)
         {
             entry.record = None;
         }

@@ -48,7 +48,10 @@ pub(crate) fn coarse(lifetime: std::time::Duration) -> Duration {
 /// reads and writes only its own half.
 #[derive(Debug, Default)]
 pub(crate) struct KeyEntry {
-    pub(crate) record: Option<Slot>,
+    /// Boxed: a record (144 bytes, a whole order once completed) would otherwise set the
+    /// size of every entry, including the ledger-only ones left when records expire, and
+    /// growing the table moved all of those bytes. Boxed, an entry is 48 bytes.
+    pub(crate) record: Option<Box<Slot>>,
     pub(crate) holder: Option<KeyHolder>,
 }
 
@@ -101,5 +104,21 @@ impl KeyTable {
             user,
             key: key.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_entry_stays_small_whatever_its_record_holds() {
+        // The record is boxed so that the ledger-only entries, which outlive every record,
+        // and the table's growth pay for a pointer, not for a whole order.
+        assert!(
+            size_of::<KeyEntry>() <= 48,
+            "KeyEntry grew to {} bytes",
+            size_of::<KeyEntry>()
+        );
     }
 }
