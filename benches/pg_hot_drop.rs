@@ -1,7 +1,8 @@
 //! One hot drop on PostgreSQL with durable commits: the ledger's per-order mode against its
-//! batched (group commit) mode, and two batched ledgers on one database (two server
-//! instances' ledgers, each selling from its own allotment) against one, measured in the
-//! same run. A load run rather than criterion:
+//! batched (group commit) mode, with one lane (one batch of the drop in flight at a time)
+//! and with the default two; and two batched ledgers on one database (two server
+//! instances' ledgers, each lane selling from its own allotment) against one, measured in
+//! the same run. A load run rather than criterion:
 //! each round sells out a fresh drop, which takes seconds in the per-order mode.
 //!
 //! Every round: `BUYERS` concurrent buyers (tasks) order one unit at a time until the drop
@@ -53,8 +54,13 @@ async fn main() {
     };
     println!("pg_hot_drop: one hot drop, {BUYERS} concurrent buyers, durable commits");
     let per_order = run_mode(&url, LedgerMode::PerOrder, 2_000, 1).await;
+    let single = run_mode(&url, LedgerMode::default().with_lanes(1), 60_000, 1).await;
     let batched = run_mode(&url, LedgerMode::default(), 60_000, 1).await;
     let two = run_mode(&url, LedgerMode::default(), 60_000, 2).await;
+    println!(
+        "pg_hot_drop: batched, two lanes / one lane = {:.2}x (median rounds: {batched:.0} vs {single:.0} confirmed orders/s)",
+        batched / single
+    );
     println!(
         "pg_hot_drop: batched / per-order = {:.1}x (median rounds: {:.0} vs {:.0} confirmed orders/s)",
         batched / per_order,

@@ -1,9 +1,9 @@
-//! Allotments: several batched ledgers (server instances) on one database each sell a hot
-//! drop from stock allotted to them, and the drop's rules still hold exactly: the stock
+//! Allotments: several batched ledgers (server instances) on one database, and the lanes of
+//! one ledger, each sell a hot drop from stock allotted to them, and the drop's rules still hold exactly: the stock
 //! sells out to the unit, `stock.low` and `drop.sold_out` are announced once, readers see
 //! the units left, and units allotted to an instance that stopped are sold at the end.
 #![cfg(feature = "postgres")]
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
 
@@ -32,28 +32,22 @@ async fn allotments(backend: &PgBackend, drop_id: Uuid) -> Vec<(Uuid, i32)> {
         .unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_instances_sell_exactly_the_stock_and_announce_each_crossing_once() {
-    let Some(backend) = backend().await else {
-        return;
-    };
-    // Two ledgers on one database: two holders, as two server processes are.
-    let instances: Vec<Ports> = (0..2)
-        .map(|_| backend.ports(support::postgres::base()))
-        .collect();
+/// Sells a 2,000-unit drop (low-stock threshold 200) to 64 buyers ordering one unit at a
+/// time through `ledgers` in turn, and checks that it sold out to the unit, announcing
+/// `stock.low` and `drop.sold_out` once; returns each allotment holder's units left.
+async fn sell_out_through(backend: &PgBackend, ledgers: &[Ports]) -> Vec<(Uuid, i32)> {
     let (stock, threshold) = (2_000, 200);
     let shop = shop(
-        &*instances[0].catalog,
+        &*ledgers[0].catalog,
         live_window(now()),
         plan(stock, threshold, None),
     )
     .await;
     let drop_id = shop.drop.id;
-    let buyers = users(&*instances[0].catalog, 64).await;
-    // 64 buyers ordering one unit at a time through either instance until refused:
+    let buyers = users(&*ledgers[0].catalog, 64).await;
     // 2,000 units go in many batches, so allotments are granted, topped up and taken back.
     let confirmed = race(buyers.len(), |i| {
-        let ledger: Arc<dyn Ledger> = instances[i % 2].ledger.clone();
+        let ledger: Arc<dyn Ledger> = ledgers[i % ledgers.len()].ledger.clone();
         let buyer = buyers[i].id;
         async move {
             let mut mine = 0u32;
@@ -72,23 +66,56 @@ async fn two_instances_sell_exactly_the_stock_and_announce_each_crossing_once() 
     .await;
     assert_eq!(confirmed.iter().sum::<u32>(), stock, "sold to the unit");
 
-    let summary = assert_invariant(&*instances[1].ledger, drop_id).await;
+    let summary = assert_invariant(&*ledgers[ledgers.len() - 1].ledger, drop_id).await;
     assert_eq!(
         (summary.available, summary.status),
         (0, DropStatus::SoldOut)
     );
-    let held = allotments(&backend, drop_id.as_uuid()).await;
+    let events = drop_events(&*ledgers[0].outbox, drop_id, stock as usize + 2).await;
+    assert_eq!(count_kind(&events, "order.confirmed"), stock as usize);
+    assert_eq!(count_kind(&events, "stock.low"), 1);
+    assert_eq!(count_kind(&events, "drop.sold_out"), 1);
+    allotments(backend, drop_id.as_uuid()).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_sell_exactly_the_stock_and_announce_each_crossing_once() {
+    let Some(backend) = support::postgres::backend(LedgerMode::default().with_lanes(1)).await
+    else {
+        return;
+    };
+    // Two ledgers of one lane each on one database: two holders, as two server processes
+    // of one lane are.
+    let instances: Vec<Ports> = (0..2)
+        .map(|_| backend.ports(support::postgres::base()))
+        .collect();
+    let held = sell_out_through(&backend, &instances).await;
     assert_eq!(
         held.len(),
         2,
         "both instances were allotted stock: {held:?}"
     );
     assert!(held.iter().all(|(_, units)| *units == 0), "{held:?}");
+}
 
-    let events = drop_events(&*instances[0].outbox, drop_id, stock as usize + 2).await;
-    assert_eq!(count_kind(&events, "order.confirmed"), stock as usize);
-    assert_eq!(count_kind(&events, "stock.low"), 1);
-    assert_eq!(count_kind(&events, "drop.sold_out"), 1);
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_lane_of_one_ledger_sells_from_an_allotment_of_its_own() {
+    let Some(backend) = backend().await else {
+        return;
+    };
+    let lanes = match LedgerMode::default() {
+        LedgerMode::Batched { lanes, .. } => lanes,
+        LedgerMode::PerOrder => panic!("the default ledger batches"),
+    };
+    assert!(lanes > 1, "the default has lanes to test");
+    let ledger = backend.ports(support::postgres::base());
+    let held = sell_out_through(&backend, std::slice::from_ref(&ledger)).await;
+    assert_eq!(
+        held.len(),
+        lanes,
+        "each lane was allotted stock under its own name: {held:?}"
+    );
+    assert!(held.iter().all(|(_, units)| *units == 0), "{held:?}");
 }
 
 #[tokio::test]

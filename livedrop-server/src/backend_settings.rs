@@ -23,6 +23,12 @@ pub struct BackendSettings {
     /// (or the pooler's).
     #[arg(long, env = "LIVEDROP_DATABASE_POOL_SIZE", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..))]
     pub database_pool_size: u32,
+    /// Batches of one drop the PostgreSQL ledger has in flight at once (its lanes), each
+    /// selling from stock allotted to it and holding a connection while the drop is busy.
+    /// Instances add up: on a database with few cores, keep the sum near two (four lanes
+    /// on a 2-core database sold fewer orders per second than two).
+    #[arg(long, env = "LIVEDROP_LEDGER_LANES", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub ledger_lanes: u16,
     /// Longest a request waits for a PostgreSQL connection before failing with 503.
     #[arg(long, env = "LIVEDROP_DATABASE_ACQUIRE_TIMEOUT", default_value = "3s", value_parser = positive_duration)]
     pub database_acquire_timeout: Duration,
@@ -78,6 +84,7 @@ impl std::fmt::Debug for BackendSettings {
                 &self.database_read_url.as_ref().map(|_| "set"),
             )
             .field("database_pool_size", &self.database_pool_size)
+            .field("ledger_lanes", &self.ledger_lanes)
             .field("database_acquire_timeout", &self.database_acquire_timeout)
             .field(
                 "database_statement_timeout",
@@ -120,6 +127,8 @@ mod tests {
     fn defaults_are_the_adapters_own() {
         let settings = Cli::try_parse_from(["livedrop"]).unwrap().settings;
         assert_eq!(settings.database_pool_size, 16);
+        assert_eq!(settings.ledger_lanes, 2);
+        assert!(Cli::try_parse_from(["livedrop", "--ledger-lanes", "0"]).is_err());
         assert_eq!(settings.redis_key_prefix, "livedrop:");
         assert!(!settings.redis_cluster);
         assert_eq!(settings.kafka_topic, "livedrop.events");

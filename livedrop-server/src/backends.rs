@@ -95,10 +95,11 @@ async fn postgres(
     url: &str,
     settings: &BackendSettings,
 ) -> Result<(), BackendError> {
-    use livedrop_adapters::postgres::{PgBackend, PgConfig};
+    use livedrop_adapters::postgres::{LedgerMode, PgBackend, PgConfig};
     let config = PgConfig {
         read_url: settings.database_read_url.clone(),
         max_connections: settings.database_pool_size,
+        ledger: LedgerMode::default().with_lanes(usize::from(settings.ledger_lanes)),
         acquire_timeout: settings.database_acquire_timeout,
         statement_timeout: settings.database_statement_timeout,
         ..PgConfig::new(url)

@@ -1,5 +1,5 @@
-//! Allotments: stock one ledger instance takes from a drop's stock row to sell under a lock
-//! of its own (migration 0014).
+//! Allotments: stock one ledger instance (or one lane of one: `super::lanes`) takes from a
+//! drop's stock row to sell under a lock of its own (migration 0014).
 //!
 //! Why: a batch holds its drop's stock row through its commit, so with several server
 //! instances on one database each instance's batch waited for the others' commits, and two

@@ -53,7 +53,7 @@ struct Queues {
 pub(crate) struct Batcher {
     pool: GuardedPool,
     max_orders: usize,
-    /// This batcher's name on its allotments: one per ledger, so per server process.
+    /// This batcher's name on its allotments: one per lane of a ledger (see `super::lanes`).
     holder: Uuid,
     queues: Arc<Mutex<Queues>>,
 }

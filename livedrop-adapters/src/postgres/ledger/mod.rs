@@ -9,6 +9,8 @@
 //! - `batch_error`: why a batch's transaction failed; its own file because both of the
 //!   above produce it (a taken key surfaces in either) and the unit matches on it.
 //! - `batcher`: group commit, gathering a hot drop's concurrent orders into batches.
+//! - `lanes`: several batchers in one ledger, so a hot drop has more than one batch in
+//!   flight.
 //! - `book`: loading a drop's book under its stock-row lock (taking its allotments back)
 //!   and writing it back.
 //! - `changes`: cancelling and the scheduler's transitions.
@@ -20,6 +22,7 @@ mod batcher;
 mod book;
 mod changes;
 mod decide;
+mod lanes;
 mod unit;
 
 use async_trait::async_trait;
@@ -33,8 +36,8 @@ use livedrop_core::{Entity, Error, Result};
 use super::codec::{OrderRow, drop_status, uint};
 use super::{LedgerMode, db_error, keyset};
 use crate::postgres::GuardedPool;
-use batcher::Batcher;
 pub(crate) use book::{lock_book, save_book, status_change};
+use lanes::Lanes;
 
 /// Orders, stock and status in PostgreSQL.
 #[derive(Debug, Clone)]
@@ -43,20 +46,16 @@ pub struct PgLedger {
     /// Browse reads (a buyer's order list); the replica when one is configured.
     reads: GuardedPool,
     /// Present in [`LedgerMode::Batched`].
-    batcher: Option<Batcher>,
+    lanes: Option<Lanes>,
 }
 
 impl PgLedger {
     pub(crate) fn new(pool: GuardedPool, reads: GuardedPool, mode: LedgerMode) -> Self {
-        let batcher = match mode {
+        let lanes = match mode {
             LedgerMode::PerOrder => None,
-            LedgerMode::Batched { max_orders } => Some(Batcher::new(pool.clone(), max_orders)),
+            LedgerMode::Batched { max_orders, lanes } => Some(Lanes::new(&pool, max_orders, lanes)),
         };
-        Self {
-            pool,
-            reads,
-            batcher,
-        }
+        Self { pool, reads, lanes }
     }
 
     /// One order in a transaction of its own ([`LedgerMode::PerOrder`]).
@@ -73,8 +72,8 @@ impl PgLedger {
 #[async_trait]
 impl Ledger for PgLedger {
     async fn place_order(&self, req: &OrderRequest) -> Result<Placement> {
-        match &self.batcher {
-            Some(batcher) => batcher.place(req).await,
+        match &self.lanes {
+            Some(lanes) => lanes.place(req).await,
             // Boxed: a future is as large as its largest branch, and this one holds a whole
             // transaction's state. Inline, every batched order's future carried (and moved
             // into its box) that space too: 3 % of the server's CPU under an order load
