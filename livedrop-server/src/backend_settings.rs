@@ -25,9 +25,9 @@ pub struct BackendSettings {
     pub database_pool_size: u32,
     /// Batches of one drop the PostgreSQL ledger has in flight at once (its lanes), each
     /// selling from stock allotted to it and holding a connection while the drop is busy.
-    /// Two overlap a hot drop's commits (in process, 46,300 orders/s against 29,400 with
-    /// one); more lanes make smaller batches, so where CPU is the limit (the server's, or
-    /// a database with few cores, whose instances' lanes add up) fewer do better.
+    /// Two overlap a hot drop's commits (see `LedgerMode::Batched`); more lanes make
+    /// smaller batches, so where CPU is the limit (the server's, or a database with few
+    /// cores, whose instances' lanes add up) fewer do better.
     #[arg(long, env = "LIVEDROP_LEDGER_LANES", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub ledger_lanes: u16,
     /// Longest a request waits for a PostgreSQL connection before failing with 503.

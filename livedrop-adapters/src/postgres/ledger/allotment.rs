@@ -158,7 +158,8 @@ pub(super) async fn sell(
     let central = uint("available stock", row.central).map_err(BatchError::Core)?;
     allotment.units = own;
     // The book counts every unit left (stock row and allotments), so the events carry the
-    // drop's units left as this instance sees them: exact while it is the only seller.
+    // drop's units left as this lane sees them: exact while it is the only seller (one
+    // lane, one instance).
     let mut book = row.book.into_book().map_err(BatchError::Core)?;
     if own < demand(requests) || !sells_plainly(&book, central, latest) {
         return Ok(Sale::Short);
