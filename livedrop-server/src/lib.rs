@@ -131,13 +131,13 @@ pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static(REQUEST_ID);
     let http = state.http().clone();
     // One `Router::layer` call with every outer layer composed: each call wraps every
-    // route in a box of its own, and a request cloned each box and allocated each one's
-    // future (seven calls made a cached read's clone and copies 15 % of the server's CPU).
+    // route in a box of its own, and a request cloned each box and moved each one's future
+    // into a new one (with seven calls, a tenth of a cached read's server CPU).
     // Outside in, as the client's request meets them: a caller's over-long or binary id
     // is replaced before the id is set; then the id, the span (opened with it) and the id
     // copied onto the response; compression, CORS and the time limit.
     let outer = ServiceBuilder::new()
-        .layer(axum::middleware::from_fn(request_id::drop_unusable))
+        .map_request(request_id::drop_unusable)
         .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
         // A failed response's cause is logged where it is known (`ApiError`), once; the
         // layer's own line per 5xx would repeat it, and during a backend outage its
@@ -149,7 +149,7 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(PropagateRequestIdLayer::new(request_id))
         // Boxes the compressed body where it is made: its type holds every encoder's state
-        // inline (kilobytes, even when it passes a body through untouched), and each layer
+        // inline (5.8 KB, even when it passes a body through untouched), and each layer
         // outside moved it again.
         .layer(MapResponseBodyLayer::new(Body::new))
         .layer(CompressionLayer::new().compress_when(compressible()))

@@ -6,16 +6,16 @@
 //! visible ASCII is dropped, and the request gets a fresh UUID like one that sent none.
 
 use axum::extract::Request;
-use axum::middleware::Next;
-use axum::response::Response;
 
 use crate::REQUEST_ID;
 
 /// The longest id kept: room for a UUID, a trace id or a proxy's composite id.
 pub const MAX_LEN: usize = 128;
 
-/// Removes an unusable `X-Request-Id` (see the module doc) before the id is set.
-pub(crate) async fn drop_unusable(mut request: Request, next: Next) -> Response {
+/// Removes an unusable `X-Request-Id` (see the module doc) before the id is set. A plain
+/// function of the request (a `map_request` layer), not a middleware: it waits for
+/// nothing, and a middleware boxes a future and clones the service within per request.
+pub(crate) fn drop_unusable(mut request: Request) -> Request {
     let mut ids = request.headers().get_all(REQUEST_ID).iter();
     let keep = match (ids.next(), ids.next()) {
         (None, _) => true,
@@ -26,7 +26,7 @@ pub(crate) async fn drop_unusable(mut request: Request, next: Next) -> Response 
     if !keep {
         request.headers_mut().remove(REQUEST_ID);
     }
-    next.run(request).await
+    request
 }
 
 /// One non-empty id of at most [`MAX_LEN`] visible ASCII characters.

@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer, Registry};
 
@@ -72,21 +73,22 @@ pub fn init_exporting(
             std::env::var_os("RUST_LOG").map(|_| error),
         ),
     };
-    let lines = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
-    let lines = match format {
-        LogFormat::Text => lines
-            .with_ansi(std::io::stderr().is_terminal())
-            .with_filter(filter)
-            .boxed(),
-        LogFormat::Json => lines
-            .json()
-            .with_current_span(true)
-            .with_filter(filter)
-            .boxed(),
-    };
     let (spans, guard) = span_export(otlp_endpoint)?;
-    let layers: Vec<BoxedLayer> = [Some(lines), spans].into_iter().flatten().collect();
-    tracing_subscriber::registry().with(layers).try_init()?;
+    match spans {
+        // Lines alone: the filter goes on the whole subscriber. A filter on one layer
+        // (needed beside the exported spans, which have a filter of their own) costs
+        // bookkeeping at every span's entry and exit, and the request span is entered at
+        // every poll of a request: a cached read took 9.9-10.3 µs of server
+        // CPU with the filter here, 10.1-11.1 µs with it on the layer (alternated runs).
+        None => tracing_subscriber::registry()
+            .with(filter)
+            .with(lines(format))
+            .try_init()?,
+        Some(spans) => {
+            let layers: Vec<BoxedLayer> = vec![lines(format).with_filter(filter).boxed(), spans];
+            tracing_subscriber::registry().with(layers).try_init()?;
+        }
+    }
     if let Some(error) = invalid {
         tracing::warn!(%error, "RUST_LOG is invalid; logging at {DEFAULT_FILTER}");
     }
@@ -95,6 +97,18 @@ pub fn init_exporting(
 
 /// A layer of the global subscriber.
 type BoxedLayer = Box<dyn Layer<Registry> + Send + Sync>;
+
+/// The log lines, written to stderr as `format` says.
+fn lines<S>(format: LogFormat) -> Box<dyn Layer<S> + Send + Sync>
+where
+    S: tracing::Subscriber + for<'span> LookupSpan<'span>,
+{
+    let lines = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => lines.with_ansi(std::io::stderr().is_terminal()).boxed(),
+        LogFormat::Json => lines.json().with_current_span(true).boxed(),
+    }
+}
 
 /// The span-exporting layer for `endpoint` (none without one) and what keeps it running.
 #[cfg(feature = "otel")]
