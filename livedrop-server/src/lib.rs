@@ -154,15 +154,11 @@ pub fn router(state: AppState) -> Router {
         .layer(MapResponseBodyLayer::new(Body::new))
         .layer(CompressionLayer::new().compress_when(compressible()))
         .option_layer(http.cors.layer())
-        .layer(axum::middleware::from_fn_with_state(
-            http.request_timeout,
-            request_timeout::limit,
-        ));
+        .layer(request_timeout::TimeLimitLayer {
+            timeout: http.request_timeout,
+        });
     routes::routes(&state)
-        .route_layer(axum::middleware::from_fn_with_state(
-            http_metrics::RouteMetrics::default(),
-            http_metrics::track,
-        ))
+        .route_layer(http_metrics::TrackLayer::default())
         .with_state(state)
         .layer(outer)
 }
