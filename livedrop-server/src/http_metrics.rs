@@ -6,18 +6,14 @@
 //! they have no route to label, and a scanner's random paths would be unbounded.
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, PoisonError, RwLock};
-use std::task::{Context, Poll, ready};
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::Method;
+use axum::middleware::Next;
 use axum::response::Response;
 use metrics::{Counter, Histogram};
-use pin_project_lite::pin_project;
-use tower::{Layer, Service};
 
 /// Each route's metric handles, made on the route's first request with each method and
 /// status. Made per request, a handle cost its key's label strings, a hash and a lookup in
@@ -25,7 +21,7 @@ use tower::{Layer, Service};
 /// themselves: routes are the router's patterns, methods a fixed set, statuses the few
 /// each route answers with.
 #[derive(Clone, Default)]
-struct RouteMetrics(Arc<RwLock<HashMap<String, Vec<MethodMetrics>>>>);
+pub(crate) struct RouteMetrics(Arc<RwLock<HashMap<String, Vec<MethodMetrics>>>>);
 
 /// One route's handles for one method.
 struct MethodMetrics {
@@ -76,100 +72,23 @@ impl RouteMetrics {
     }
 }
 
-/// Records each request's metrics under its route. A `route_layer`, so the route is matched
-/// by the time it runs; a tower layer rather than a `from_fn` middleware, which boxes a
-/// future and clones the service within on every request.
-#[derive(Clone, Default)]
-pub(crate) struct TrackLayer {
-    metrics: RouteMetrics,
-}
-
-impl<S> Layer<S> for TrackLayer {
-    type Service = Track<S>;
-
-    fn layer(&self, inner: S) -> Track<S> {
-        Track {
-            inner,
-            metrics: self.metrics.clone(),
-        }
-    }
-}
-
-/// See [`TrackLayer`].
-#[derive(Clone)]
-pub(crate) struct Track<S> {
-    inner: S,
-    metrics: RouteMetrics,
-}
-
-impl<S> Service<Request> for Track<S>
-where
-    S: Service<Request, Response = Response>,
-{
-    type Response = Response;
-    type Error = S::Error;
-    type Future = Tracked<S::Future>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: Request) -> Self::Future {
-        let route = request
-            .extensions()
-            .get::<MatchedPath>()
-            .map(|route| Started {
-                route: route.clone(),
-                method: method_label(request.method()),
-                at: Instant::now(),
-                metrics: self.metrics.clone(),
-            });
-        Tracked {
-            answer: self.inner.call(request),
-            route,
-        }
-    }
-}
-
-/// A request on its way, as its metrics will be recorded.
-struct Started {
-    route: MatchedPath,
-    method: &'static str,
-    at: Instant,
-    metrics: RouteMetrics,
-}
-
-pin_project! {
-    /// The route's answer, recorded as it arrives.
-    pub(crate) struct Tracked<F> {
-        #[pin]
-        answer: F,
-        // None for a request no route matched (not recorded: see the module doc).
-        route: Option<Started>,
-    }
-}
-
-impl<F, E> Future for Tracked<F>
-where
-    F: Future<Output = Result<Response, E>>,
-{
-    type Output = Result<Response, E>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let answer = ready!(this.answer.poll(cx));
-        if let (Some(started), Ok(response)) = (this.route.take(), &answer) {
-            // For an event stream this is the time to its first byte, which is what a
-            // latency alert should see; the stream's lifetime is `livedrop_sse_connections`'
-            // business.
-            let seconds = started.at.elapsed().as_secs_f64();
-            let status = response.status().as_u16();
-            started
-                .metrics
-                .record(started.route.as_str(), started.method, status, seconds);
-        }
-        Poll::Ready(answer)
-    }
+/// Middleware (a `route_layer`, so the route is matched by the time it runs).
+pub(crate) async fn track(
+    State(metrics): State<RouteMetrics>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(route) = request.extensions().get::<MatchedPath>().cloned() else {
+        return next.run(request).await;
+    };
+    let method = method_label(request.method());
+    let started = Instant::now();
+    let response = next.run(request).await;
+    // For an event stream this is the time to its first byte, which is what a latency
+    // alert should see; the stream's lifetime is `livedrop_sse_connections`' business.
+    let elapsed = started.elapsed().as_secs_f64();
+    metrics.record(route.as_str(), method, response.status().as_u16(), elapsed);
+    response
 }
 
 /// The method as a label from a fixed set: hyper accepts any token as a method, and a

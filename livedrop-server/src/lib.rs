@@ -154,11 +154,15 @@ pub fn router(state: AppState) -> Router {
         .layer(MapResponseBodyLayer::new(Body::new))
         .layer(CompressionLayer::new().compress_when(compressible()))
         .option_layer(http.cors.layer())
-        .layer(request_timeout::TimeLimitLayer {
-            timeout: http.request_timeout,
-        });
+        .layer(axum::middleware::from_fn_with_state(
+            http.request_timeout,
+            request_timeout::limit,
+        ));
     routes::routes(&state)
-        .route_layer(http_metrics::TrackLayer::default())
+        .route_layer(axum::middleware::from_fn_with_state(
+            http_metrics::RouteMetrics::default(),
+            http_metrics::track,
+        ))
         .with_state(state)
         .layer(outer)
 }

@@ -7,97 +7,32 @@
 //! the handler's future cancels what it was waiting on; the ledger's batches are owned by
 //! their drainer, so an order cut here is still decided whole and its retry gets it.
 
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use livedrop_core::wire::Problem;
-use pin_project_lite::pin_project;
-use tokio::time::Timeout;
-use tower::{Layer, Service};
 
 use crate::ApiError;
 
-/// Runs each request's handler for at most its `timeout`. A tower layer rather than a
-/// `from_fn` middleware, which boxes a future and clones the service within on every
-/// request: this one's future is the handler's with a timer beside it.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct TimeLimitLayer {
-    pub(crate) timeout: Duration,
-}
-
-impl<S> Layer<S> for TimeLimitLayer {
-    type Service = TimeLimit<S>;
-
-    fn layer(&self, inner: S) -> TimeLimit<S> {
-        TimeLimit {
-            inner,
-            timeout: self.timeout,
+/// Runs the request's handler for at most `timeout`.
+pub(crate) async fn limit(
+    State(timeout): State<Duration>,
+    request: Request,
+    next: Next,
+) -> Response {
+    match tokio::time::timeout(timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            metrics::counter!("livedrop_http_timed_out_total").increment(1);
+            ApiError::Problem(
+                Problem::new(503, "timed_out", "The request took too long")
+                    .with_detail(format!("no answer within {timeout:?}; retry")),
+            )
+            .into_response()
         }
     }
-}
-
-/// See [`TimeLimitLayer`].
-#[derive(Clone, Debug)]
-pub(crate) struct TimeLimit<S> {
-    inner: S,
-    timeout: Duration,
-}
-
-impl<S> Service<Request> for TimeLimit<S>
-where
-    S: Service<Request, Response = Response>,
-{
-    type Response = Response;
-    type Error = S::Error;
-    type Future = Limited<S::Future>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: Request) -> Self::Future {
-        Limited {
-            answer: tokio::time::timeout(self.timeout, self.inner.call(request)),
-            timeout: self.timeout,
-        }
-    }
-}
-
-pin_project! {
-    /// A handler's answer, or `503 timed_out` once its time is up.
-    pub(crate) struct Limited<F> {
-        #[pin]
-        answer: Timeout<F>,
-        timeout: Duration,
-    }
-}
-
-impl<F, E> Future for Limited<F>
-where
-    F: Future<Output = Result<Response, E>>,
-{
-    type Output = Result<Response, E>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        Poll::Ready(match ready!(this.answer.poll(cx)) {
-            Ok(answer) => answer,
-            Err(_) => Ok(timed_out(*this.timeout)),
-        })
-    }
-}
-
-fn timed_out(timeout: Duration) -> Response {
-    metrics::counter!("livedrop_http_timed_out_total").increment(1);
-    ApiError::Problem(
-        Problem::new(503, "timed_out", "The request took too long")
-            .with_detail(format!("no answer within {timeout:?}; retry")),
-    )
-    .into_response()
 }
 
 #[cfg(test)]
@@ -105,6 +40,7 @@ mod tests {
     use super::*;
     use axum::Router;
     use axum::body::Body;
+    use axum::middleware::from_fn_with_state;
     use axum::routing::get;
     use futures_util::stream;
 
@@ -129,7 +65,7 @@ mod tests {
                     Body::from_stream(chunks)
                 }),
             )
-            .layer(TimeLimitLayer { timeout })
+            .layer(from_fn_with_state(timeout, limit))
     }
 
     /// Serves `app` over HTTP on a free port; its base URL.
