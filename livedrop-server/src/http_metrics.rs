@@ -21,53 +21,52 @@ use metrics::{Counter, Histogram};
 /// themselves: routes are the router's patterns, methods a fixed set, statuses the few
 /// each route answers with.
 #[derive(Clone, Default)]
-pub(crate) struct RouteMetrics(Arc<RwLock<HashMap<String, Vec<MethodMetrics>>>>);
+pub(crate) struct RouteMetrics(Arc<RwLock<HashMap<String, Vec<Handles>>>>);
 
-/// One route's handles for one method.
-struct MethodMetrics {
+/// One route's handles for one method and status. Entries of the same method share one
+/// histogram: the registry hands out one per label set, and the histogram has no status.
+struct Handles {
     method: &'static str,
+    status: u16,
     duration: Histogram,
-    /// By status code; a route answers with a handful.
-    requests: Vec<(u16, Counter)>,
+    requests: Counter,
+}
+
+impl Handles {
+    fn new(route: &str, method: &'static str, status: u16) -> Self {
+        Self {
+            method,
+            status,
+            duration: metrics::histogram!("livedrop_http_request_duration_seconds", "method" => method, "route" => route.to_owned()),
+            requests: metrics::counter!("livedrop_http_requests_total", "method" => method, "route" => route.to_owned(), "status" => status.to_string()),
+        }
+    }
+
+    fn record(&self, seconds: f64) {
+        self.duration.record(seconds);
+        self.requests.increment(1);
+    }
 }
 
 impl RouteMetrics {
     fn record(&self, route: &str, method: &'static str, status: u16, seconds: f64) {
+        let same = |handles: &&Handles| handles.method == method && handles.status == status;
+        // The read lock serves every request after a combination's first.
+        if let Some(handles) = (self.0.read().unwrap_or_else(PoisonError::into_inner))
+            .get(route)
+            .and_then(|known| known.iter().find(same))
         {
-            let known = self.0.read().unwrap_or_else(PoisonError::into_inner);
-            let handles = known
-                .get(route)
-                .and_then(|methods| methods.iter().find(|m| m.method == method));
-            if let Some(handles) = handles
-                && let Some((_, requests)) = handles.requests.iter().find(|(s, _)| *s == status)
-            {
-                handles.duration.record(seconds);
-                requests.increment(1);
-                return;
-            }
+            return handles.record(seconds);
         }
-        let mut known = self.0.write().unwrap_or_else(PoisonError::into_inner);
-        let methods = known.entry(route.to_owned()).or_default();
-        let index = match methods.iter().position(|m| m.method == method) {
-            Some(index) => index,
-            None => {
-                methods.push(MethodMetrics {
-                    method,
-                    duration: metrics::histogram!("livedrop_http_request_duration_seconds", "method" => method, "route" => route.to_owned()),
-                    requests: Vec::new(),
-                });
-                methods.len() - 1
-            }
-        };
-        let handles = &mut methods[index];
-        handles.duration.record(seconds);
-        match handles.requests.iter().find(|(s, _)| *s == status) {
-            Some((_, requests)) => requests.increment(1),
-            None => {
-                let requests = metrics::counter!("livedrop_http_requests_total", "method" => method, "route" => route.to_owned(), "status" => status.to_string());
-                requests.increment(1);
-                handles.requests.push((status, requests));
-            }
+        let mut routes = self.0.write().unwrap_or_else(PoisonError::into_inner);
+        let known = routes.entry(route.to_owned()).or_default();
+        // Another request may have added it between the two locks.
+        if let Some(handles) = known.iter().find(same) {
+            handles.record(seconds);
+        } else {
+            let handles = Handles::new(route, method, status);
+            handles.record(seconds);
+            known.push(handles);
         }
     }
 }
