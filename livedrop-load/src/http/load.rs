@@ -130,13 +130,16 @@ pub async fn run(
     let drained = match &meter {
         Some(_) if orders.is_some() => {
             progress::waiting(bar, "waiting for the event pipeline to catch up".to_owned());
-            Some(pipeline_drained(&config.base_url, load_ended).await)
+            pipeline_drained(&config.base_url, load_ended).await
         }
         _ => None,
     };
     let mut server = meter.map(|meter| meter.finish(answered));
-    if let (Some(server), Some(drained)) = (&mut server, drained) {
-        server.pipeline_drained_after_ms = drained;
+    if let (Some(server), Some(drain)) = (&mut server, drained) {
+        server.pipeline_drained_after_ms = drain.drained_after_ms;
+        if drain.drained_after_ms.is_none() {
+            server.pipeline_lag_left = drain.last_value;
+        }
     }
     Measured {
         load: LoadFigures {
@@ -156,12 +159,11 @@ pub async fn run(
     }
 }
 
-/// How long after `load_ended` the server's outbox and consumers had caught up (`None`
-/// if they had not within [`DRAIN_TIMEOUT`] or the server publishes no lag).
-async fn pipeline_drained(base_url: &str, load_ended: Instant) -> Option<f64> {
+/// How the server's outbox and consumers caught up after `load_ended`: how long it took,
+/// or the lag left if they had not within [`DRAIN_TIMEOUT`] (`None` if the server's
+/// address does not parse).
+async fn pipeline_drained(base_url: &str, load_ended: Instant) -> Option<lag::LagDrain> {
     let base = Url::parse(base_url).ok()?;
     let http = reqwest::Client::new();
-    lag::watch_drain(&http, &base, load_ended, GAUGE_PERIOD, DRAIN_TIMEOUT)
-        .await
-        .drained_after_ms
+    Some(lag::watch_drain(&http, &base, load_ended, GAUGE_PERIOD, DRAIN_TIMEOUT).await)
 }

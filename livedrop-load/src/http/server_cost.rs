@@ -43,6 +43,7 @@ impl CostMeter {
                 .map(|seconds| seconds * 1e6 / answered as f64),
             rss_kib,
             pipeline_drained_after_ms: None,
+            pipeline_lag_left: None,
         }
     }
 }

@@ -131,6 +131,10 @@ pub struct ServerCost {
     /// After orders: how long after the load the outbox and the consumers had caught up,
     /// ms (`None`: not within two minutes, or the server publishes no lag).
     pub pipeline_drained_after_ms: Option<f64>,
+    /// After orders, when the pipeline had not caught up within two minutes: the lag
+    /// (consumers' plus the outbox's) at the last reading. `cpu_seconds` then counts the
+    /// whole wait.
+    pub pipeline_lag_left: Option<f64>,
 }
 
 /// Real ÷ baseline for one kind of request; `None` where either side lacks the figure.

@@ -2,7 +2,7 @@
 //! real but not what was meant to be measured), and what fails it (an oversell, or a
 //! kind of request that never once succeeded: such a run measured nothing).
 
-use super::summary::{HttpSummary, OpFigures};
+use super::summary::{HttpSummary, OpFigures, ServerCost};
 
 /// `summary` with its warnings, failures and `passed` filled in.
 pub fn judged(mut summary: HttpSummary) -> HttpSummary {
@@ -57,7 +57,19 @@ fn warnings(summary: &HttpSummary) -> Vec<String> {
             unanswered.unknown
         ));
     }
+    warnings.extend(summary.server.as_ref().and_then(undrained));
     warnings
+}
+
+/// After orders, a pipeline still behind two minutes on: the CPU figure then counts the
+/// server idling (or catching up on something else) for the whole wait.
+fn undrained(server: &ServerCost) -> Option<String> {
+    let lag = server.pipeline_lag_left?;
+    Some(format!(
+        "the event pipeline had not caught up two minutes after the load ({lag:.0} events \
+         still behind): the server's CPU per request counts that wait. A broker that kept \
+         earlier runs' events gives the consumers those to read first: start a fresh one"
+    ))
 }
 
 fn failures(summary: &HttpSummary) -> Vec<String> {
@@ -74,4 +86,24 @@ fn failures(summary: &HttpSummary) -> Vec<String> {
         failures.push("no request was sent".to_owned());
     }
     failures
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pipeline_left_behind_is_warned_of_and_a_drained_one_is_not() {
+        let drained = ServerCost {
+            pipeline_drained_after_ms: Some(1_250.0),
+            ..ServerCost::default()
+        };
+        assert_eq!(undrained(&drained), None);
+        let behind = ServerCost {
+            pipeline_lag_left: Some(1_262_257.0),
+            ..ServerCost::default()
+        };
+        let warning = undrained(&behind).unwrap();
+        assert!(warning.contains("1262257 events still behind"), "{warning}");
+    }
 }
