@@ -1,6 +1,7 @@
 //! [`watch_drain`]: how long after the load the server's event pipeline caught up, read
 //! on `GET /metrics` from `livedrop_consumer_lag` (summed over every consumer group) plus
-//! `livedrop_outbox_pending` (events not yet relayed to the bus), when published.
+//! `livedrop_outbox_pending` (events not yet relayed to the bus), when published, and
+//! whether the consumers failed to join their groups meanwhile.
 
 use std::time::{Duration, Instant};
 
@@ -18,6 +19,8 @@ const ABSENT_AFTER: Duration = Duration::from_secs(5);
 const GAUGE: &str = "livedrop_consumer_lag";
 /// The relay's gauge; counted when the server publishes it.
 const OUTBOX_GAUGE: &str = "livedrop_outbox_pending";
+/// The consumers' failed joins; read when the server publishes it.
+const JOIN_FAILURES: &str = "livedrop_consumer_join_failures_total";
 
 /// What the watch saw.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -32,6 +35,10 @@ pub struct LagDrain {
     pub last_value: Option<f64>,
     /// Highest reading during the watch.
     pub max_value: Option<f64>,
+    /// The server's consumers' failed attempts to join their groups since it started, at
+    /// the last reading (`None`: none failed, or the server does not count them). Lag
+    /// that stays while joins fail is the broker's doing, not the consumers' pace.
+    pub join_failures: Option<f64>,
     /// Scrapes made.
     pub scrapes: u64,
     /// Scrapes that failed (connection, status).
@@ -60,6 +67,7 @@ pub async fn watch_drain(
                     drain.metric_present = true;
                     drain.last_value = Some(lag);
                     drain.max_value = Some(drain.max_value.map_or(lag, |max| max.max(lag)));
+                    drain.join_failures = metrics.sum(JOIN_FAILURES, &[]);
                     if lag <= 0.0 && load_ended.elapsed() >= not_before {
                         drain.drained_after_ms = Some(load_ended.elapsed().as_secs_f64() * 1000.0);
                         return drain;

@@ -110,6 +110,11 @@ pub const METRICS: &[(&str, Kind, &str)] = &[
         Kind::Gauge,
         "Events a consumer group has not committed yet, by group and partition",
     ),
+    (
+        "livedrop_consumer_join_failures_total",
+        Kind::Counter,
+        "Times this node's consumer could not join its group (retried with backoff), by group",
+    ),
     // Event streams
     (
         "livedrop_sse_connections",

@@ -139,6 +139,7 @@ pub async fn run(
         server.pipeline_drained_after_ms = drain.drained_after_ms;
         if drain.drained_after_ms.is_none() {
             server.pipeline_lag_left = drain.last_value;
+            server.consumer_join_failures = drain.join_failures;
         }
     }
     Measured {

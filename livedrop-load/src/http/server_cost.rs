@@ -44,6 +44,7 @@ impl CostMeter {
             rss_kib,
             pipeline_drained_after_ms: None,
             pipeline_lag_left: None,
+            consumer_join_failures: None,
         }
     }
 }

@@ -135,6 +135,9 @@ pub struct ServerCost {
     /// (consumers' plus the outbox's) at the last reading. `cpu_seconds` then counts the
     /// whole wait.
     pub pipeline_lag_left: Option<f64>,
+    /// With `pipeline_lag_left`: the server's consumers' failed attempts to join their
+    /// groups since it started (`None`: none, or not published).
+    pub consumer_join_failures: Option<f64>,
 }
 
 /// Real ÷ baseline for one kind of request; `None` where either side lacks the figure.

@@ -62,14 +62,26 @@ fn warnings(summary: &HttpSummary) -> Vec<String> {
 }
 
 /// After orders, a pipeline still behind two minutes on: the CPU figure then counts the
-/// server idling (or catching up on something else) for the whole wait.
+/// server idling (or catching up on something else) for the whole wait. Where the
+/// consumers could not join their groups, the broker held them off, and the remedy is
+/// there.
 fn undrained(server: &ServerCost) -> Option<String> {
     let lag = server.pipeline_lag_left?;
-    Some(format!(
+    let behind = format!(
         "the event pipeline had not caught up two minutes after the load ({lag:.0} events \
-         still behind): the server's CPU per request counts that wait. A broker that kept \
-         earlier runs' events gives the consumers those to read first: start a fresh one"
-    ))
+         still behind): the server's CPU per request counts that wait"
+    );
+    Some(match server.consumer_join_failures {
+        Some(failed) if failed > 0.0 => format!(
+            "{behind}. Its consumers failed {failed:.0} times to join their groups: the \
+             broker admitted no member, as tansu 0.6.0 has done to groups whose earlier \
+             members had just left. Restart the broker"
+        ),
+        _ => format!(
+            "{behind}. The consumers were slower than the orders: read \
+             livedrop_consumer_lag and the server's log"
+        ),
+    })
 }
 
 fn failures(summary: &HttpSummary) -> Vec<String> {
@@ -105,5 +117,19 @@ mod tests {
         };
         let warning = undrained(&behind).unwrap();
         assert!(warning.contains("1262257 events still behind"), "{warning}");
+        assert!(!warning.contains("broker"), "{warning}");
+    }
+
+    #[test]
+    fn a_pipeline_held_off_by_the_broker_is_put_down_to_the_broker() {
+        let refused = ServerCost {
+            pipeline_lag_left: Some(58_269.0),
+            consumer_join_failures: Some(10.0),
+            ..ServerCost::default()
+        };
+        let warning = undrained(&refused).unwrap();
+        assert!(warning.contains("58269 events still behind"), "{warning}");
+        assert!(warning.contains("failed 10 times to join"), "{warning}");
+        assert!(warning.contains("Restart the broker"), "{warning}");
     }
 }

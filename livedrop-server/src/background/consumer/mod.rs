@@ -56,6 +56,10 @@ pub(super) async fn run(
                 }
             }
             Err(error) => {
+                // Counted as well as logged: a broker that stops admitting a group's
+                // members shows as lag alone, which a merely slow consumer shows too.
+                metrics::counter!("livedrop_consumer_join_failures_total", "group" => group.clone())
+                    .increment(1);
                 let pause = delays.next_delay();
                 tracing::warn!(%group, %error, ?pause, "consumer could not join its group");
                 if stopped_during(&mut stop, pause).await {

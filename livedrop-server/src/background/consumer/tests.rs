@@ -12,11 +12,13 @@ use super::*;
 use crate::background::RetryPolicy;
 
 /// A bus with one subscription that hands out `events` (partition 0, offsets from 0),
-/// then waits forever; it records the offsets committed.
+/// then waits forever; it records the offsets committed. It refuses the first
+/// `refused_joins` subscribes, as a broker that admits no member to the group.
 #[derive(Debug, Default)]
 struct Script {
     events: Mutex<VecDeque<Delivery>>,
     committed: Mutex<Vec<i64>>,
+    refused_joins: Mutex<u32>,
 }
 
 #[derive(Debug)]
@@ -31,6 +33,11 @@ impl EventBus for ScriptedBus {
         Ok(())
     }
     async fn subscribe(&self, _group: &str) -> Result<Box<dyn EventSubscription>> {
+        let mut refused = self.0.refused_joins.lock().unwrap();
+        if *refused > 0 {
+            *refused -= 1;
+            return Err(Error::unavailable("test", "no member admitted"));
+        }
         Ok(Box::new(ScriptedSubscription(self.0.clone())))
     }
     async fn lag(&self, _group: &str) -> Result<Vec<livedrop_core::ports::PartitionLag>> {
@@ -117,7 +124,7 @@ fn script(n: i64) -> Arc<Script> {
         .collect();
     Arc::new(Script {
         events: Mutex::new(events),
-        committed: Mutex::default(),
+        ..Script::default()
     })
 }
 
@@ -193,4 +200,26 @@ async fn a_stop_commits_what_was_handled_and_an_unusable_event_is_passed() {
         vec![2],
         "one commit covers the partition up to the last event handled"
     );
+}
+
+#[tokio::test]
+async fn a_refused_join_is_counted_for_its_group_and_tried_again_until_admitted() {
+    let registry = crate::telemetry::prometheus();
+    let script = script(1);
+    *script.refused_joins.lock().unwrap() = 2;
+    let handler = Arc::new(ScriptedHandler::default());
+    let (stop, stopped) = watch::channel(false);
+    let bus = Arc::new(ScriptedBus(script.clone()));
+    let task = tokio::spawn(run(bus, handler.clone(), config(Duration::ZERO), stopped));
+    until("the commit after the third join", || {
+        !script.committed.lock().unwrap().is_empty()
+    })
+    .await;
+    let scrape = registry.render();
+    assert!(
+        scrape.contains("livedrop_consumer_join_failures_total{group=\"test\"} 2"),
+        "two refusals counted for the group:\n{scrape}"
+    );
+    stop.send(true).unwrap();
+    task.await.unwrap();
 }
