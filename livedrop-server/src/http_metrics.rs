@@ -56,7 +56,8 @@ impl RouteMetrics {
             .get(route)
             .and_then(|known| known.iter().find(same))
         {
-            return handles.record(seconds);
+            handles.record(seconds);
+            return;
         }
         let mut routes = self.0.write().unwrap_or_else(PoisonError::into_inner);
         let known = routes.entry(route.to_owned()).or_default();
