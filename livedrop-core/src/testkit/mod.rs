@@ -17,7 +17,9 @@
 //!   audit entries an order writes), [`ledger_cancel`], [`ledger_schedule`] (the
 //!   scheduler's transitions).
 //! - The catalog in two: [`catalog`] (users, creators, products) and [`catalog_drops`].
-//! - One each for the other ports: [`credentials`], [`follows`], [`idempotency`],
+//! - The credentials in two: [`credentials`] (passwords, refresh-token families) and
+//!   [`credentials_token_ids`] (single-use token ids).
+//! - One each for the other ports: [`follows`], [`idempotency`],
 //!   [`outbox`], [`event_bus`], [`notifier`], [`cache`], [`rate_limiter`], [`audit_log`],
 //!   [`media`], [`mailer`] (cases that read back at the transport's far end, called by
 //!   each mailer's own test rather than the macro); the bus in two, with its tails in
@@ -48,6 +50,7 @@ pub mod concurrency;
 pub mod concurrent_pagination;
 pub mod concurrent_writes;
 pub mod credentials;
+pub mod credentials_token_ids;
 pub mod event_bus;
 pub mod event_bus_tail;
 pub mod fixtures;
