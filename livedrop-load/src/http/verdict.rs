@@ -74,12 +74,13 @@ fn undrained(server: &ServerCost) -> Option<String> {
     Some(match server.consumer_join_failures {
         Some(failed) if failed > 0.0 => format!(
             "{behind}. Its consumers failed {failed:.0} times to join their groups: the \
-             broker admitted no member, as tansu 0.6.0 has done to groups whose earlier \
-             members had just left. Restart the broker"
+             broker admitted no member (tansu 0.6.0 once did so after two instances were \
+             restarted on it). Restart the broker"
         ),
         _ => format!(
-            "{behind}. The consumers were slower than the orders: read \
-             livedrop_consumer_lag and the server's log"
+            "{behind}, and no failed group join was counted: read \
+             livedrop_outbox_pending, livedrop_consumer_lag and the server's log for which \
+             part fell behind"
         ),
     })
 }
