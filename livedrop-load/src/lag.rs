@@ -36,8 +36,8 @@ pub struct LagDrain {
     /// Highest reading during the watch.
     pub max_value: Option<f64>,
     /// The server's consumers' failed attempts to join their groups since it started, at
-    /// the last reading (`None`: none failed, or the server does not count them). Lag
-    /// that stays while joins fail is the broker's doing, not the consumers' pace.
+    /// the last reading (`None`: the server does not count them). Lag that stays while
+    /// joins fail is the broker's doing.
     pub join_failures: Option<f64>,
     /// Scrapes made.
     pub scrapes: u64,

@@ -136,7 +136,7 @@ pub struct ServerCost {
     /// whole wait.
     pub pipeline_lag_left: Option<f64>,
     /// With `pipeline_lag_left`: the server's consumers' failed attempts to join their
-    /// groups since it started (`None`: none, or not published).
+    /// groups since it started (`None`: not published).
     pub consumer_join_failures: Option<f64>,
 }
 

@@ -36,6 +36,12 @@ pub(super) async fn run(
     mut stop: watch::Receiver<bool>,
 ) {
     let group = handler.group().to_owned();
+    // Made before the first join so the series reads 0 from the start: an alert on its
+    // increase then sees the first failure too. Counted as well as logged: a broker that
+    // stops admitting a group's members shows as lag alone, which a merely slow consumer
+    // shows too.
+    let join_failures =
+        metrics::counter!("livedrop_consumer_join_failures_total", "group" => group.clone());
     let mut delays = config.retry.delays();
     tracing::debug!(%group, "consumer started");
     loop {
@@ -56,10 +62,7 @@ pub(super) async fn run(
                 }
             }
             Err(error) => {
-                // Counted as well as logged: a broker that stops admitting a group's
-                // members shows as lag alone, which a merely slow consumer shows too.
-                metrics::counter!("livedrop_consumer_join_failures_total", "group" => group.clone())
-                    .increment(1);
+                join_failures.increment(1);
                 let pause = delays.next_delay();
                 tracing::warn!(%group, %error, ?pause, "consumer could not join its group");
                 if stopped_during(&mut stop, pause).await {

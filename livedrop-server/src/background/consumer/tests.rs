@@ -1,6 +1,7 @@
 //! The consumer loop against a scripted bus and handler.
 use std::collections::VecDeque;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -12,12 +13,14 @@ use super::*;
 use crate::background::RetryPolicy;
 
 /// A bus with one subscription that hands out `events` (partition 0, offsets from 0),
-/// then waits forever; it records the offsets committed. It refuses the first
-/// `refused_joins` subscribes, as a broker that admits no member to the group.
+/// then waits forever; it records the offsets committed. While `joins_held`, a subscribe
+/// waits; then it refuses the first `refused_joins`, as a broker that admits no member to
+/// the group.
 #[derive(Debug, Default)]
 struct Script {
     events: Mutex<VecDeque<Delivery>>,
     committed: Mutex<Vec<i64>>,
+    joins_held: AtomicBool,
     refused_joins: Mutex<u32>,
 }
 
@@ -33,6 +36,9 @@ impl EventBus for ScriptedBus {
         Ok(())
     }
     async fn subscribe(&self, _group: &str) -> Result<Box<dyn EventSubscription>> {
+        while self.0.joins_held.load(Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
         let mut refused = self.0.refused_joins.lock().unwrap();
         if *refused > 0 {
             *refused -= 1;
@@ -205,19 +211,28 @@ async fn a_stop_commits_what_was_handled_and_an_unusable_event_is_passed() {
 #[tokio::test]
 async fn a_refused_join_is_counted_for_its_group_and_tried_again_until_admitted() {
     let registry = crate::telemetry::prometheus();
+    let failures = "livedrop_consumer_join_failures_total{group=\"test\"}";
     let script = script(1);
+    script.joins_held.store(true, Ordering::SeqCst);
     *script.refused_joins.lock().unwrap() = 2;
     let handler = Arc::new(ScriptedHandler::default());
     let (stop, stopped) = watch::channel(false);
     let bus = Arc::new(ScriptedBus(script.clone()));
     let task = tokio::spawn(run(bus, handler.clone(), config(Duration::ZERO), stopped));
+    // Before the first join the series is there at 0, so an alert on its increase sees
+    // the first failure.
+    until("the counter at 0 before any join", || {
+        registry.render().contains(&format!("{failures} 0"))
+    })
+    .await;
+    script.joins_held.store(false, Ordering::SeqCst);
     until("the commit after the third join", || {
         !script.committed.lock().unwrap().is_empty()
     })
     .await;
     let scrape = registry.render();
     assert!(
-        scrape.contains("livedrop_consumer_join_failures_total{group=\"test\"} 2"),
+        scrape.contains(&format!("{failures} 2")),
         "two refusals counted for the group:\n{scrape}"
     );
     stop.send(true).unwrap();
