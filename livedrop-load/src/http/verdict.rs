@@ -119,6 +119,14 @@ mod tests {
         let warning = undrained(&behind).unwrap();
         assert!(warning.contains("1262257 events still behind"), "{warning}");
         assert!(!warning.contains("broker"), "{warning}");
+        // The server's counter reads 0 from its start: no failure, no broker blamed.
+        let none_refused = ServerCost {
+            consumer_join_failures: Some(0.0),
+            ..behind
+        };
+        let warning = undrained(&none_refused).unwrap();
+        assert!(warning.contains("no failed group join"), "{warning}");
+        assert!(!warning.contains("broker"), "{warning}");
     }
 
     #[test]
