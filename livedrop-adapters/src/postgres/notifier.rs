@@ -46,7 +46,10 @@ impl PgNotifier {
 struct NotificationRow {
     feed_kind: String,
     feed_id: Uuid,
-    event: serde_json::Value,
+    /// As text: jsonb writes shorter keys first, so `type` comes before `payload` and the
+    /// event is read in one pass (as a `serde_json::Value` its keys would come sorted,
+    /// `payload` first, which the reader must hold until it knows the type).
+    event: String,
     occurred_at: DateTime<Utc>,
     event_id: Uuid,
 }
@@ -59,7 +62,7 @@ impl NotificationRow {
             other => return Err(corrupt("notification feed", other)),
         };
         let event: Event =
-            serde_json::from_value(self.event).map_err(|e| corrupt("notification event", e))?;
+            serde_json::from_str(&self.event).map_err(|e| corrupt("notification event", e))?;
         Ok((
             Notification { recipient, event },
             self.occurred_at,

@@ -1,5 +1,5 @@
 //! The event envelope every event travels in (outbox, bus, consumers), and every event
-//! LiveDrop emits.
+//! LiveDrop emits. Its reader is written out in `event_decode`.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -10,7 +10,9 @@ use crate::ids::{CreatorId, DropId, EventId, OrderId, ProductId, UserId};
 
 /// One thing that happened, written to the outbox in the same atomic unit as its cause and
 /// delivered at least once: consumers deduplicate on `id`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+// `Deserialize` is written out (`event_decode`): derived, `flatten` made serde copy the
+// whole object before reading it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Event {
@@ -20,6 +22,7 @@ pub struct Event {
     #[serde(flatten)]
     pub data: EventData,
     /// When the cause committed.
+    #[serde(serialize_with = "crate::timestamp::serialize")]
     pub occurred_at: DateTime<Utc>,
     /// The creator it concerns (every event has one; follower fan-out keys on it).
     pub creator_id: CreatorId,
@@ -57,14 +60,18 @@ pub enum EventData {
     #[serde(rename = "drop.created", rename_all = "camelCase")]
     DropCreated {
         product_id: ProductId,
+        #[serde(serialize_with = "crate::timestamp::serialize")]
         start_at: DateTime<Utc>,
+        #[serde(serialize_with = "crate::timestamp::serialize")]
         end_at: DateTime<Utc>,
         initial_stock: u32,
     },
     /// A scheduled drop was edited.
     #[serde(rename = "drop.updated", rename_all = "camelCase")]
     DropUpdated {
+        #[serde(serialize_with = "crate::timestamp::serialize")]
         start_at: DateTime<Utc>,
+        #[serde(serialize_with = "crate::timestamp::serialize")]
         end_at: DateTime<Utc>,
     },
     /// A drop went live.

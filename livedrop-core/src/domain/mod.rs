@@ -8,9 +8,10 @@
 //!   stock plan and stock), `order` (orders, their refusals and cancellations).
 //! - Rules: `lifecycle` (the drop statuses and their legal transitions) and `book`
 //!   ([`DropBook`], one drop's stock and orders as a pure state machine every ledger runs).
-//! - What changes cause: `event` (the outbox and bus envelope), `notification` (who hears
-//!   of an event), `audit` (the trail's entries) and [`announcement`] (a catalog write's
-//!   event and audit entry, built once for every backend).
+//! - What changes cause: `event` (the outbox and bus envelope; `event_decode` reads it),
+//!   `notification` (who hears of an event), `audit` (the trail's entries) and
+//!   [`announcement`] (a catalog write's event and audit entry, built once for every
+//!   backend).
 //! - `sign_in`: why a sign-in or refresh was refused.
 //! - `trace_parent`: the W3C trace context an event carries across processes.
 
@@ -19,6 +20,7 @@ mod audit;
 mod book;
 mod drop;
 mod event;
+mod event_decode;
 mod lifecycle;
 mod money;
 mod notification;
