@@ -1,6 +1,7 @@
 //! The event envelope's JSON codec, which the pipeline runs several times per order: the
 //! ledger encodes each event into the outbox, the relay decodes it and encodes it for the
-//! broker, each of the three consumer groups decodes it, the inbox writer encodes it into
+//! broker, each of the server's three broker consumers (the cache invalidator's and the
+//! inbox writer's groups, the realtime tail) decodes it, the inbox writer encodes it into
 //! its row and the realtime hub into its frame.
 //!
 //! - `encode`: an `order.confirmed` event to JSON bytes.
