@@ -85,11 +85,12 @@ impl<'de> Visitor<'de> for EnvelopeVisitor {
             match field {
                 Field::Id => once(&mut id, "id", map.next_value()?)?,
                 Field::Type => once(&mut kind, "type", map.next_value()?)?,
+                Field::Payload if data.is_some() || early_payload.is_some() => {
+                    return Err(A::Error::duplicate_field("payload"));
+                }
                 Field::Payload => match kind.as_deref() {
-                    Some(kind) => {
-                        once(&mut data, "payload", map.next_value_seed(PayloadOf(kind))?)?
-                    }
-                    None => once(&mut early_payload, "payload", map.next_value()?)?,
+                    Some(kind) => data = Some(map.next_value_seed(PayloadOf(kind))?),
+                    None => early_payload = Some(map.next_value()?),
                 },
                 Field::OccurredAt => once(&mut occurred_at, "occurredAt", map.next_value()?)?,
                 Field::CreatorId => once(&mut creator_id, "creatorId", map.next_value()?)?,
@@ -363,12 +364,22 @@ mod tests {
         );
         let (text, _) = refused(&|v| v["payload"]["qty"] = json!("one"));
         assert!(text.contains("invalid type"), "{text}");
-        let duplicated = event
-            .to_string()
-            .replacen('{', &format!("{{\"id\":{},", event["id"]), 1);
+        let text = event.to_string();
+        let duplicated = text.replacen('{', &format!("{{\"id\":{},", event["id"]), 1);
         let said = serde_json::from_str::<Event>(&duplicated)
             .unwrap_err()
             .to_string();
         assert!(said.contains("duplicate field `id`"), "{said}");
+        // A payload before the type and another after it.
+        let payload = format!("\"payload\":{},", event["payload"]);
+        let twice = text.replacen('{', &format!("{{{payload}"), 1);
+        assert!(
+            twice.find("\"payload\"") < twice.find("\"type\""),
+            "{twice}"
+        );
+        let said = serde_json::from_str::<Event>(&twice)
+            .unwrap_err()
+            .to_string();
+        assert!(said.contains("duplicate field `payload`"), "{said}");
     }
 }
