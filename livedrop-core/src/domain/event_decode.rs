@@ -198,14 +198,18 @@ impl<'de, D: Deserializer<'de>> MapAccess<'de> for TypeThenPayload<'_, D> {
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, D::Error> {
-        match (self.next, self.payload.take()) {
-            (Step::TypeValue, payload) => {
-                self.payload = payload;
+        match self.next {
+            Step::TypeValue => {
                 self.next = Step::PayloadKey;
                 seed.deserialize(StrDeserializer::new(self.kind))
             }
-            (Step::PayloadValue, Some(payload)) => {
+            Step::PayloadValue => {
                 self.next = Step::End;
+                // `next_key_seed` named the payload only because there is one.
+                let payload = self
+                    .payload
+                    .take()
+                    .ok_or_else(|| D::Error::missing_field("payload"))?;
                 seed.deserialize(payload)
             }
             _ => Err(D::Error::custom("a value was asked for before its key")),
