@@ -266,3 +266,54 @@ async fn lag_counts_unsent_records_and_ages_the_oldest() {
     outbox.mark_sent(&held).await.unwrap();
     assert_eq!(outbox.lag().await.unwrap().pending, 0);
 }
+
+/// How often the test's own `outbox` table was vacuumed (by anyone).
+async fn vacuums(pool: &PgPool) -> i64 {
+    sqlx::query_scalar(
+        "SELECT vacuum_count FROM pg_stat_user_tables \
+         WHERE schemaname = current_schema() AND relname = 'outbox'",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+/// Autovacuum looks at a database once a minute, while a hot drop's relay deletes
+/// thousands of records a second that every claim's scans step over: the relay vacuums
+/// the table itself after enough deletes, and leaves a trickle to autovacuum.
+#[tokio::test]
+async fn the_relay_vacuums_the_outbox_after_a_thousand_deletes_not_after_a_few() {
+    let Some(backend) = backend().await else {
+        return;
+    };
+    let outbox = PgOutbox::new(backend.pool().clone());
+    let pool = backend.pool();
+    let mut tx = pool.begin().await.unwrap();
+    append_on(&mut tx, &events(key_in(6), 10)).await;
+    tx.commit().await.unwrap();
+    let few = outbox.claim(ALL, LONG).await.unwrap();
+    outbox.mark_sent(&few).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(vacuums(pool).await, 0, "ten deletes started a vacuum");
+
+    let mut tx = pool.begin().await.unwrap();
+    append_on(&mut tx, &events(key_in(7), 1_000)).await;
+    tx.commit().await.unwrap();
+    let many = outbox.claim(ALL, LONG).await.unwrap();
+    assert_eq!(many.records.len(), 1_000);
+    outbox.mark_sent(&many).await.unwrap();
+    let mut waited = Duration::ZERO;
+    while vacuums(pool).await == 0 {
+        assert!(waited < LONG, "no vacuum {waited:?} after 1,010 deletes");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        waited += Duration::from_millis(50);
+    }
+    let dead: i64 = sqlx::query_scalar(
+        "SELECT n_dead_tup FROM pg_stat_user_tables \
+         WHERE schemaname = current_schema() AND relname = 'outbox'",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(dead, 0, "the vacuum left dead rows");
+}

@@ -13,9 +13,9 @@
 //! - `keyset`: cursor positions and overfetched pages for every list query.
 //! - One file per port: `ledger/` (the atomic unit, group commit, scheduler and cancel),
 //!   `catalog` (+ `catalog_drops`, `catalog_rows`), `credentials`, `follows`, `audit_log`,
-//!   `outbox`, `idempotency` (concurrent begins of one key coalesced by the crate's
-//!   `single_flight`),
-//!   `notifier` (+ `inbox_sql`, the inbox merge and its bounds).
+//!   `outbox` (+ `outbox_vacuum`, the relay vacuuming what it deleted), `idempotency`
+//!   (concurrent begins of one key coalesced by the crate's `single_flight`), `notifier`
+//!   (+ `inbox_sql`, the inbox merge and its bounds).
 //!
 //! [`PgBackend::ports`] overlays a base set of ports (the in-memory backend's, in the
 //! server) with the ones Postgres owns; the rest (cache, rate limiter, media, event bus)
@@ -37,6 +37,7 @@ mod keyset;
 mod ledger;
 mod notifier;
 mod outbox;
+mod outbox_vacuum;
 mod writes;
 
 pub use audit_log::PgAuditLog;

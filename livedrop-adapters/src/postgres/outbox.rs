@@ -22,6 +22,7 @@ use uuid::Uuid;
 
 use super::codec::{corrupt, interval_micros};
 use super::db_error;
+use super::outbox_vacuum::OutboxVacuum;
 
 /// The channel the `outbox_appended` trigger notifies (migration 0010).
 const APPENDED: &str = "livedrop_outbox";
@@ -33,6 +34,8 @@ pub struct PgOutbox {
     /// The connection LISTENing for appends, made on the first wait and kept (one of the
     /// pool's connections). `None` until then, or after it broke.
     listener: Arc<tokio::sync::Mutex<Option<PgListener>>>,
+    /// Vacuums the table after this relay's deletes (autovacuum comes too seldom).
+    vacuum: Arc<OutboxVacuum>,
 }
 
 /// An unsent record as claimed.
@@ -55,6 +58,7 @@ impl PgOutbox {
     /// The outbox on `pool` (the primary: claims write).
     pub fn new(pool: PgPool) -> Self {
         Self {
+            vacuum: Arc::new(OutboxVacuum::new(pool.clone())),
             pool,
             listener: Arc::default(),
         }
@@ -161,7 +165,7 @@ impl Outbox for PgOutbox {
         // A lease that expired and was claimed again no longer matches: its records
         // go out again, which at-least-once allows; deleting them could lose the new
         // holder's delivery.
-        sqlx::query(
+        let deleted = sqlx::query(
             "WITH leased AS ( \
                  SELECT partition, leased_seqs FROM outbox_partitions \
                  WHERE lease_id = $1 \
@@ -177,6 +181,7 @@ impl Outbox for PgOutbox {
         .execute(&self.pool)
         .await
         .map_err(db_error)?;
+        self.vacuum.deleted(deleted.rows_affected());
         Ok(())
     }
 
