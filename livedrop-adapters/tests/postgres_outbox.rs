@@ -302,18 +302,12 @@ async fn the_relay_vacuums_the_outbox_after_a_thousand_deletes_not_after_a_few()
     let many = outbox.claim(ALL, LONG).await.unwrap();
     assert_eq!(many.records.len(), 1_000);
     outbox.mark_sent(&many).await.unwrap();
+    // Not the dead-row count: a backend reports its deletes to the statistics seconds
+    // late at times, so the count may rise again after the vacuum reported it.
     let mut waited = Duration::ZERO;
     while vacuums(pool).await == 0 {
         assert!(waited < LONG, "no vacuum {waited:?} after 1,010 deletes");
         tokio::time::sleep(Duration::from_millis(50)).await;
         waited += Duration::from_millis(50);
     }
-    let dead: i64 = sqlx::query_scalar(
-        "SELECT n_dead_tup FROM pg_stat_user_tables \
-         WHERE schemaname = current_schema() AND relname = 'outbox'",
-    )
-    .fetch_one(pool)
-    .await
-    .unwrap();
-    assert_eq!(dead, 0, "the vacuum left dead rows");
 }
