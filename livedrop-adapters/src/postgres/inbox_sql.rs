@@ -48,7 +48,7 @@ macro_rules! inbox_page {
                   WHERE c.head >= bar.at) \
                 ORDER BY occurred_at DESC, event_id DESC LIMIT $2) \
             SELECT n.feed_kind, n.feed_id, n.event::text AS event, n.occurred_at, n.event_id \
-              FROM keys k JOIN notifications n USING (feed_kind, feed_id, event_id) \
+              FROM keys k JOIN notifications n USING (feed_kind, feed_id, occurred_at, event_id) \
              ORDER BY n.occurred_at DESC, n.event_id DESC"
         )
     };

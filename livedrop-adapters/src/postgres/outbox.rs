@@ -87,11 +87,16 @@ impl Outbox for PgOutbox {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
         // Free partitions with something to send, oldest record first so none starves. The
         // row locks last until commit; partitions that end up unused are simply unlocked.
+        // Each partition's front is read once: the join keeps the partitions that have a
+        // record (an `EXISTS` and a `min(seq)` walked the front twice, and the front is
+        // where the records the relay just deleted lie until the next vacuum).
         let partitions: Vec<i16> = sqlx::query_scalar(
             "SELECT p.partition FROM outbox_partitions p \
-             WHERE (p.lease_until IS NULL OR p.lease_until <= now()) \
-               AND EXISTS (SELECT 1 FROM outbox o WHERE o.partition = p.partition) \
-             ORDER BY (SELECT min(o.seq) FROM outbox o WHERE o.partition = p.partition) \
+             CROSS JOIN LATERAL ( \
+                 SELECT o.seq FROM outbox o WHERE o.partition = p.partition \
+                 ORDER BY o.seq LIMIT 1) front \
+             WHERE p.lease_until IS NULL OR p.lease_until <= now() \
+             ORDER BY front.seq \
              FOR UPDATE OF p SKIP LOCKED",
         )
         .fetch_all(&mut *tx)

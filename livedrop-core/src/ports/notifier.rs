@@ -13,7 +13,8 @@ use crate::pagination::{Cursor, Page, PageRequest};
 ///
 /// # Contract
 /// - [`deliver`](Notifier::deliver) is idempotent by event id: delivering one event twice
-///   stores it once (returns `false` the second time).
+///   stores it once (returns `false` the second time). An event id names one event, whose
+///   `occurred_at` never changes, so a backend may key what it stores on both.
 /// - A [`Recipient::FollowersOf`](crate::domain::Recipient::FollowersOf) notification is stored
 ///   once, not per follower, and appears in the inbox of every user who followed the creator
 ///   before it occurred and still does.

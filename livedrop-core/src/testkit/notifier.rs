@@ -52,8 +52,9 @@ async fn inbox_ids(ports: &Ports, user: UserId) -> Vec<EventId> {
         .collect()
 }
 
-/// Delivering one event twice stores it once: `true`, then `false`, one inbox entry; it is
-/// in its recipient's inbox only.
+/// Delivering one event twice stores it once: `true`, then `false` (also for the event
+/// read back from its JSON, as the bus redelivers it), one inbox entry; it is in its
+/// recipient's inbox only.
 pub async fn deliver_is_idempotent_by_event_id(ports: &Ports) {
     let (buyer, other) = (user(&*ports.catalog).await, user(&*ports.catalog).await);
     let note = order_note(buyer.id, now());
@@ -64,6 +65,17 @@ pub async fn deliver_is_idempotent_by_event_id(ports: &Ports) {
     assert!(
         !ports.notifier.deliver(&note).await.unwrap(),
         "second delivery is a no-op"
+    );
+    // A redelivery from the bus is the event read back from its JSON: the same event.
+    let carried: Event = serde_json::from_str(&serde_json::to_string(&note.event).unwrap())
+        .expect("an event reads back from its JSON");
+    let redelivered = Notification {
+        recipient: note.recipient,
+        event: carried,
+    };
+    assert!(
+        !ports.notifier.deliver(&redelivered).await.unwrap(),
+        "a redelivery read back from the bus is a no-op"
     );
     let inbox = ports
         .notifier
