@@ -36,9 +36,11 @@
 //! - [`extract`]: request extractors whose rejections are problems too
 //!   ([`PathId`](extract::PathId)).
 //! - `http_metrics`: request counts and latency histograms per route.
-//! - [`request_id`](mod@request_id): the caller's `X-Request-Id`, kept only when short
-//!   and printable.
+//! - [`request_id`](mod@request_id): every request's id, the caller's `X-Request-Id` when
+//!   short and printable, else a UUID, returned in the response; `request_span`: the span
+//!   every log line of a request is in (method, path, id).
 //! - `request_timeout`: `503 timed_out` for a handler that does not answer in time.
+//! - `compression`: answers gzipped or brotli-compressed for the clients that ask.
 //! - [`cors`]: the origins allowed to call the API from a browser
 //!   ([`CorsOrigins`](cors::CorsOrigins)).
 //! - [`client_addr`]: who the client is: the peer, or what a trusted proxy forwarded
@@ -74,6 +76,7 @@ pub mod backend_settings;
 pub mod backends;
 pub mod background;
 pub mod client_addr;
+mod compression;
 pub mod config;
 pub mod cors;
 mod duration_flag;
@@ -94,6 +97,7 @@ pub mod rate_limit;
 pub mod readiness;
 pub mod realtime;
 pub mod request_id;
+mod request_span;
 mod request_timeout;
 mod routes;
 pub mod serve;
@@ -105,14 +109,7 @@ mod web;
 use std::future::Future;
 
 use axum::Router;
-use axum::body::Body;
-use axum::http::{HeaderName, Request};
 use tower::ServiceBuilder;
-use tower_http::compression::CompressionLayer;
-use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
-use tower_http::map_response_body::MapResponseBodyLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
 pub use config::Config;
 pub use error::ApiError;
@@ -128,31 +125,17 @@ pub const REQUEST_ID: &str = "x-request-id";
 /// `x-request-id`, else a new UUID), returned in the response and carried by the span
 /// every log line of the request is in.
 pub fn router(state: AppState) -> Router {
-    let request_id = HeaderName::from_static(REQUEST_ID);
     let http = state.http().clone();
     // One `Router::layer` call with every outer layer composed: each call wraps every
     // route in a box of its own, and a request cloned each box and moved each one's future
     // into a new one (with seven calls, a tenth of a cached read's server CPU).
-    // Outside in, as the client's request meets them: a caller's over-long or binary id
-    // is replaced before the id is set; then the id, the span (opened with it) and the id
-    // copied onto the response; compression, CORS and the time limit.
+    // Outside in, as the client's request meets them: the id (the caller's if usable,
+    // copied onto the response), the span (opened with it), compression, CORS and the
+    // time limit.
     let outer = ServiceBuilder::new()
-        .map_request(request_id::drop_unusable)
-        .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
-        // A failed response's cause is logged where it is known (`ApiError`), once; the
-        // layer's own line per 5xx would repeat it, and during a backend outage its
-        // thousands of refusals would bury the two lines that say what happened.
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(request_span)
-                .on_failure(DefaultOnFailure::new().level(tracing::Level::DEBUG)),
-        )
-        .layer(PropagateRequestIdLayer::new(request_id))
-        // Boxes the compressed body where it is made: its type holds every encoder's state
-        // inline (5.8 KB, even when it passes a body through untouched), and each layer
-        // outside moved it again.
-        .layer(MapResponseBodyLayer::new(Body::new))
-        .layer(CompressionLayer::new().compress_when(compressible()))
+        .layer(request_id::RequestIdLayer)
+        .layer(request_span::RequestSpanLayer)
+        .layer(compression::CompressionLayer)
         .option_layer(http.cors.layer())
         .layer(axum::middleware::from_fn_with_state(
             http.request_timeout,
@@ -172,38 +155,6 @@ pub fn router(state: AppState) -> Router {
 /// keeping it out of [`router`].
 pub fn metrics_router(state: AppState) -> Router {
     routes::metrics_only().with_state(state)
-}
-
-/// What is worth compressing (for a client that asks): bodies of 1 KiB or more, never an
-/// event stream (each event must leave at once, not when a compressor's block fills) nor
-/// an image (already compressed). The web app's files are gzipped at build time and
-/// already carry their `Content-Encoding`, which the layer leaves alone.
-fn compressible() -> impl Predicate {
-    SizeAbove::new(1024)
-        .and(NotForContentType::SSE)
-        .and(NotForContentType::IMAGES)
-        .and(NotForContentType::GRPC)
-}
-
-/// The span of one request: method, path and id (never the query, which may carry tokens).
-fn request_span<B>(request: &Request<B>) -> tracing::Span {
-    let id = request
-        .headers()
-        .get(REQUEST_ID)
-        .and_then(|id| id.to_str().ok())
-        .unwrap_or("-");
-    let span = tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id);
-    // A caller's W3C trace context makes this request a part of its trace.
-    #[cfg(feature = "otel")]
-    if let Some(parent) = request
-        .headers()
-        .get("traceparent")
-        .and_then(|value| value.to_str().ok())
-        .and_then(livedrop_core::domain::TraceParent::parse)
-    {
-        otel::join(&span, &parent);
-    }
-    span
 }
 
 /// Serves [`router`] on `listener` until `shutdown` resolves: [`run_with`] the default

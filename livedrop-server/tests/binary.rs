@@ -22,10 +22,13 @@ async fn with_nothing_configured_it_serves_in_memory_and_says_so() {
 }
 
 #[tokio::test]
-async fn json_logs_are_one_object_per_line_with_the_request_id() {
+async fn json_logs_carry_the_request_span_and_debug_logs_each_answer() {
     let (running, base_url) = start(&[
         ("LIVEDROP_LOG_FORMAT", "json".to_owned()),
-        ("RUST_LOG", "info,tower_http=debug".to_owned()),
+        (
+            "RUST_LOG",
+            "info,livedrop_server::request_span=debug".to_owned(),
+        ),
     ]);
     ready(&base_url).await;
     let response = reqwest::Client::new()
@@ -41,10 +44,22 @@ async fn json_logs_are_one_object_per_line_with_the_request_id() {
         .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
         .collect();
     assert!(lines.iter().any(|l| l["fields"]["message"] == "listening"));
-    assert!(
-        lines.iter().any(|l| l["span"]["request_id"] == "find-me-7"),
-        "the request's lines carry its id: {logged}"
-    );
+    let answered = lines
+        .iter()
+        .find(|l| l["span"]["request_id"] == "find-me-7")
+        .unwrap_or_else(|| panic!("the request's lines carry its id: {logged}"));
+    // At debug, each answer is logged in its request's span: an access log.
+    assert_eq!(answered["fields"]["message"], "answered", "{answered}");
+    assert_eq!(answered["fields"]["status"], 200, "{answered}");
+    assert_eq!(answered["span"]["method"], "GET", "{answered}");
+    assert_eq!(answered["span"]["path"], "/healthz", "{answered}");
+    // At info, not a line per request.
+    let (running, base_url) = start(&[("LIVEDROP_LOG_FORMAT", "json".to_owned())]);
+    ready(&base_url).await;
+    let response = reqwest::get(format!("{base_url}/healthz")).await.unwrap();
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+    let logged = terminate(running);
+    assert!(!logged.contains("answered"), "{logged}");
 }
 
 #[cfg(all(feature = "postgres", feature = "redis", feature = "kafka"))]

@@ -39,6 +39,22 @@ async fn large_answers_are_compressed_for_clients_that_ask_and_small_ones_are_no
             "asked for {asked}"
         );
     }
+    // A client that names no encoding (this one) gets the answer as it is, marked like
+    // the compressed ones as varying by encoding, so a cache in front keeps them apart.
+    for asked in [None, Some("gzip")] {
+        let mut request = client.get(format!("{base_url}/openapi.json"));
+        if let Some(encoding) = asked {
+            request = request.header("accept-encoding", encoding);
+        }
+        let response = request.send().await.unwrap();
+        let vary: Vec<_> = response.headers().get_all("vary").iter().collect();
+        assert_eq!(vary, ["accept-encoding"], "asked for {asked:?}");
+        if asked.is_none() {
+            assert!(response.headers().get("content-encoding").is_none());
+            let document: serde_json::Value = response.json().await.unwrap();
+            assert!(document["paths"]["/orders"].is_object());
+        }
+    }
     // A small answer is not worth it.
     let small = client
         .get(format!("{base_url}/healthz"))
