@@ -6,14 +6,17 @@
 //! they have no route to label, and a scanner's random paths would be unbounded.
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, PoisonError, RwLock};
+use std::task::{Context, Poll, ready};
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{MatchedPath, Request};
 use axum::http::Method;
-use axum::middleware::Next;
 use axum::response::Response;
 use metrics::{Counter, Histogram};
+use tower::{Layer, Service};
 
 /// Each route's metric handles, made on the route's first request with each method and
 /// status. Made per request, a handle cost its key's label strings, a hash and a lookup in
@@ -72,23 +75,95 @@ impl RouteMetrics {
     }
 }
 
-/// Middleware (a `route_layer`, so the route is matched by the time it runs).
-pub(crate) async fn track(
-    State(metrics): State<RouteMetrics>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let Some(route) = request.extensions().get::<MatchedPath>().cloned() else {
-        return next.run(request).await;
-    };
-    let method = method_label(request.method());
-    let started = Instant::now();
-    let response = next.run(request).await;
-    // For an event stream this is the time to its first byte, which is what a latency
-    // alert should see; the stream's lifetime is `livedrop_sse_connections`' business.
-    let elapsed = started.elapsed().as_secs_f64();
-    metrics.record(route.as_str(), method, response.status().as_u16(), elapsed);
-    response
+/// Records each answer of the routes it wraps (a `route_layer`, so the route is matched
+/// by the time it runs). A layer with its own future rather than a `from_fn` middleware,
+/// which boxes a future and clones the service within on every request.
+#[derive(Clone, Default)]
+pub(crate) struct RouteMetricsLayer(RouteMetrics);
+
+impl<S> Layer<S> for RouteMetricsLayer {
+    type Service = Measured<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Measured {
+            inner,
+            metrics: self.0.clone(),
+        }
+    }
+}
+
+/// A route's service, measured.
+#[derive(Clone)]
+pub(crate) struct Measured<S> {
+    inner: S,
+    metrics: RouteMetrics,
+}
+
+impl<S> Service<Request> for Measured<S>
+where
+    S: Service<Request, Response = Response>,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = Timed<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let start = request
+            .extensions()
+            .get::<MatchedPath>()
+            .map(|route| Start {
+                metrics: self.metrics.clone(),
+                route: route.clone(),
+                method: method_label(request.method()),
+                at: Instant::now(),
+            });
+        Timed {
+            answer: self.inner.call(request),
+            start,
+        }
+    }
+}
+
+/// What an answer is recorded under, and when its request came.
+struct Start {
+    metrics: RouteMetrics,
+    route: MatchedPath,
+    method: &'static str,
+    at: Instant,
+}
+
+pin_project_lite::pin_project! {
+    /// A route's answer, recorded when it comes.
+    pub(crate) struct Timed<F> {
+        #[pin]
+        answer: F,
+        start: Option<Start>,
+    }
+}
+
+impl<F, E> Future for Timed<F>
+where
+    F: Future<Output = Result<Response, E>>,
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let output = ready!(this.answer.poll(cx));
+        if let (Some(start), Ok(response)) = (this.start.take(), &output) {
+            // For an event stream this is the time to its first byte, which is what a
+            // latency alert should see; the stream's lifetime is `livedrop_sse_connections`'
+            // business.
+            let seconds = start.at.elapsed().as_secs_f64();
+            let status = response.status().as_u16();
+            (start.metrics).record(start.route.as_str(), start.method, status, seconds);
+        }
+        Poll::Ready(output)
+    }
 }
 
 /// The method as a label from a fixed set: hyper accepts any token as a method, and a

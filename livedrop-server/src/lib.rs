@@ -137,15 +137,9 @@ pub fn router(state: AppState) -> Router {
         .layer(request_span::RequestSpanLayer)
         .layer(compression::CompressionLayer)
         .option_layer(http.cors.layer())
-        .layer(axum::middleware::from_fn_with_state(
-            http.request_timeout,
-            request_timeout::limit,
-        ));
+        .layer(request_timeout::TimeLimitLayer(http.request_timeout));
     routes::routes(&state)
-        .route_layer(axum::middleware::from_fn_with_state(
-            http_metrics::RouteMetrics::default(),
-            http_metrics::track,
-        ))
+        .route_layer(http_metrics::RouteMetricsLayer::default())
         .with_state(state)
         .layer(outer)
 }

@@ -6,33 +6,97 @@
 //! an upload, a handler stuck on a backend or a pile-up behind a hot lock are. Dropping
 //! the handler's future cancels what it was waiting on; the ledger's batches are owned by
 //! their drainer, so an order cut here is still decided whole and its retry gets it.
+//!
+//! A layer with its own future rather than a `from_fn` middleware, which boxes a future
+//! and clones the service within on every request: the instructions are counted in
+//! `BENCHMARKS.md` ("Instructions per cached read").
 
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
-use axum::extract::{Request, State};
-use axum::middleware::Next;
+use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
 use livedrop_core::wire::Problem;
+use tower::{Layer, Service};
 
 use crate::ApiError;
 
-/// Runs the request's handler for at most `timeout`.
-pub(crate) async fn limit(
-    State(timeout): State<Duration>,
-    request: Request,
-    next: Next,
-) -> Response {
-    match tokio::time::timeout(timeout, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) => {
-            metrics::counter!("livedrop_http_timed_out_total").increment(1);
-            ApiError::Problem(
-                Problem::new(503, "timed_out", "The request took too long")
-                    .with_detail(format!("no answer within {timeout:?}; retry")),
-            )
-            .into_response()
+/// Answers `503 timed_out` for a handler that has not answered within its duration.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct TimeLimitLayer(pub(crate) Duration);
+
+impl<S> Layer<S> for TimeLimitLayer {
+    type Service = TimeLimit<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        TimeLimit {
+            inner,
+            limit: self.0,
         }
     }
+}
+
+/// The service [`TimeLimitLayer`] wraps around the app.
+#[derive(Clone, Debug)]
+pub(crate) struct TimeLimit<S> {
+    inner: S,
+    limit: Duration,
+}
+
+impl<S> Service<Request> for TimeLimit<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Limited<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        Limited {
+            answer: tokio::time::timeout(self.limit, self.inner.call(request)),
+            limit: self.limit,
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The handler's answer, or `503 timed_out` once the limit has passed.
+    pub(crate) struct Limited<F> {
+        #[pin]
+        answer: tokio::time::Timeout<F>,
+        limit: Duration,
+    }
+}
+
+impl<F> Future for Limited<F>
+where
+    F: Future<Output = Result<Response, Infallible>>,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        match ready!(this.answer.poll(cx)) {
+            Ok(answer) => Poll::Ready(answer),
+            Err(_) => Poll::Ready(Ok(timed_out(*this.limit))),
+        }
+    }
+}
+
+fn timed_out(limit: Duration) -> Response {
+    metrics::counter!("livedrop_http_timed_out_total").increment(1);
+    ApiError::Problem(
+        Problem::new(503, "timed_out", "The request took too long")
+            .with_detail(format!("no answer within {limit:?}; retry")),
+    )
+    .into_response()
 }
 
 #[cfg(test)]
@@ -40,7 +104,6 @@ mod tests {
     use super::*;
     use axum::Router;
     use axum::body::Body;
-    use axum::middleware::from_fn_with_state;
     use axum::routing::get;
     use futures_util::stream;
 
@@ -65,7 +128,7 @@ mod tests {
                     Body::from_stream(chunks)
                 }),
             )
-            .layer(from_fn_with_state(timeout, limit))
+            .layer(TimeLimitLayer(timeout))
     }
 
     /// Serves `app` over HTTP on a free port; its base URL.
