@@ -64,6 +64,7 @@
 //! - [`background`]: the drop scheduler, the outbox relay and the event consumers.
 //! - [`shutdown`]: the ctrl-c / SIGTERM signal that starts a graceful shutdown.
 //! - [`telemetry`]: the `tracing` subscriber (`RUST_LOG`) and the Prometheus recorder;
+//!   `plain_fields`: the text log's fields when it writes no colours;
 //!   `metric_catalog`: every metric's name, kind and help text; `process_metrics`: the
 //!   `process_*` metrics from `/proc`; `follow_metrics`: the follow store's query times.
 //! - `otel` (feature `otel`): spans exported over OTLP, and a request's trace handed on
@@ -92,6 +93,7 @@ mod openapi_common;
 mod order_reply;
 #[cfg(feature = "otel")]
 pub mod otel;
+mod plain_fields;
 mod process_metrics;
 pub mod rate_limit;
 pub mod readiness;

@@ -105,7 +105,11 @@ where
 {
     let lines = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
     match format {
-        LogFormat::Text => lines.with_ansi(std::io::stderr().is_terminal()).boxed(),
+        LogFormat::Text if std::io::stderr().is_terminal() => lines.boxed(),
+        LogFormat::Text => lines
+            .with_ansi(false)
+            .fmt_fields(crate::plain_fields::PlainFields)
+            .boxed(),
         LogFormat::Json => lines.json().with_current_span(true).boxed(),
     }
 }
