@@ -19,7 +19,8 @@
 //!   depends on the layers above and none of them on it.
 //! - Below them all: [`ids`] (UUID v7 ids), [`clock`] (the `Clock` every instant comes
 //!   from), [`pagination`] (opaque keyset cursors and pages), [`timestamp`] (the fast RFC
-//!   3339 encoding orders serialize with) and the one [`Error`].
+//!   3339 encoding orders serialize with), `json_object` (the JSON writer of the values
+//!   encoded on every order: the event envelope, the order answer) and the one [`Error`].
 //! - `testkit` (feature `testkit`): the conformance suite every backend runs, and the
 //!   seeded simulation of the order path.
 //!
@@ -31,6 +32,7 @@ pub mod clock;
 pub mod domain;
 mod error;
 pub mod ids;
+mod json_object;
 pub mod pagination;
 pub mod ports;
 pub mod services;

@@ -37,7 +37,7 @@ fn digits(buffer: &mut [u8; 30], at: usize, value: u32, width: usize) -> usize {
     at + width
 }
 
-fn format<'b>(at: &DateTime<Utc>, buffer: &'b mut [u8; 30]) -> Option<&'b str> {
+pub(crate) fn format<'b>(at: &DateTime<Utc>, buffer: &'b mut [u8; 30]) -> Option<&'b str> {
     let year = u32::try_from(at.year()).ok().filter(|y| *y <= 9999)?;
     // A leap second is carried in the nanoseconds (>= 1e9) and printed as second 60.
     let nanos = at.nanosecond();

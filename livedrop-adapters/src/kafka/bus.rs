@@ -188,18 +188,14 @@ impl EventBus for KafkaEventBus {
     /// replicas, `acks=all`). The idempotent producer keeps per-partition order across its
     /// own retries, and a later publish starts after this one was acknowledged.
     async fn publish(&self, events: &[Event]) -> Result<()> {
-        // Encoded first: a bad event fails the publish before anything is sent.
-        let records = events
+        let records: Vec<_> = events
             .iter()
-            .map(|event| {
-                Ok(Outgoing {
-                    key: event.key().to_string(),
-                    value: serde_json::to_vec(event)?,
-                    trace: event.trace.as_ref(),
-                })
+            .map(|event| Outgoing {
+                key: event.key().to_string(),
+                value: event.to_json(),
+                trace: event.trace.as_ref(),
             })
-            .collect::<serde_json::Result<Vec<_>>>()
-            .map_err(|e| Error::internal(BACKEND, e))?;
+            .collect();
         let producer = self.producer();
         let Err(error) = self.send_all(&producer, &records).await else {
             return Ok(());

@@ -42,13 +42,6 @@ pub(crate) fn drop_status(text: &str) -> Result<DropStatus> {
     text.parse().map_err(|e| corrupt("drop status", e))
 }
 
-pub(crate) fn order_status(status: OrderStatus) -> &'static str {
-    match status {
-        OrderStatus::Confirmed => "confirmed",
-        OrderStatus::Cancelled => "cancelled",
-    }
-}
-
 fn parse_order_status(text: &str) -> Result<OrderStatus> {
     match text {
         "confirmed" => Ok(OrderStatus::Confirmed),

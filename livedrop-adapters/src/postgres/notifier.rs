@@ -79,8 +79,8 @@ fn feed_of(notification: &Notification) -> (&'static str, Uuid) {
     }
 }
 
-fn body_of(notification: &Notification) -> Result<String> {
-    serde_json::to_string(&notification.event).map_err(|e| corrupt("notification event", e))
+fn body_of(notification: &Notification) -> String {
+    notification.event.to_json_string()
 }
 
 impl PgNotifier {
@@ -97,7 +97,7 @@ impl PgNotifier {
             kinds.push(kind);
             feeds.push(feed);
             ids.push(notification.event.id.as_uuid());
-            bodies.push(body_of(notification)?);
+            bodies.push(body_of(notification));
             times.push(notification.event.occurred_at);
         }
         let inserted: Vec<(String, Uuid, Uuid)> = sqlx::query_as(
@@ -146,7 +146,7 @@ impl PgNotifier {
         .bind(kind)
         .bind(feed)
         .bind(notification.event.id.as_uuid())
-        .bind(body_of(notification)?)
+        .bind(body_of(notification))
         .bind(notification.event.occurred_at)
         .bind(window)
         .bind(event_type)

@@ -80,8 +80,7 @@ impl EventRows {
         for event in events {
             rows.ids.push(event.id.as_uuid());
             rows.partitions.push(partition_of(event.key()));
-            rows.bodies
-                .push(serde_json::to_string(event).map_err(|e| corrupt("event", e))?);
+            rows.bodies.push(event.to_json_string());
             rows.times.push(event.occurred_at);
             rows.traces
                 .push(event.trace.as_ref().map(|t| t.as_str().to_owned()));

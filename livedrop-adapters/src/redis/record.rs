@@ -24,7 +24,18 @@ pub(crate) fn completed(fingerprint: &Fingerprint, answer: &OrderAnswer) -> Resu
     let mut value = Vec::with_capacity(1 + FINGERPRINT_LEN + 256);
     value.push(COMPLETED);
     value.extend_from_slice(fingerprint.as_bytes());
-    serde_json::to_writer(&mut value, answer).map_err(|e| Error::internal("redis", e))?;
+    match answer {
+        // The common answer, written as serde writes `Ok(order)` without serde's walk
+        // over it (about 4,600 instructions an order).
+        Ok(order) => {
+            value.extend_from_slice(br#"{"Ok":"#);
+            order.write_json(&mut value);
+            value.push(b'}');
+        }
+        Err(_) => {
+            serde_json::to_writer(&mut value, answer).map_err(|e| Error::internal("redis", e))?;
+        }
+    }
     Ok(value)
 }
 
@@ -80,6 +91,11 @@ mod tests {
         );
         for answer in [Ok(order), Err(OrderRejection::SoldOut)] {
             let value = completed(&fp, &answer).unwrap();
+            // The answer as serde writes it, so records of either version read alike.
+            assert_eq!(
+                value[1 + FINGERPRINT_LEN..],
+                serde_json::to_vec(&answer).unwrap()
+            );
             assert_eq!(
                 decode(&value).unwrap(),
                 IdempotencyRecord::Completed {

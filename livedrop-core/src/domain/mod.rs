@@ -5,10 +5,12 @@
 //! - Values that validate on construction: `text` (titles, names, handles, emails),
 //!   `money`, `password`, and the `validation` error naming the field and rule.
 //! - Entities: `user` (users, creators, follows), `product`, `drop` (the drop, its window,
-//!   stock plan and stock), `order` (orders, their refusals and cancellations).
+//!   stock plan and stock), `order` (orders, their refusals and cancellations;
+//!   `order_encode` writes an order's JSON).
 //! - Rules: `lifecycle` (the drop statuses and their legal transitions) and `book`
 //!   ([`DropBook`], one drop's stock and orders as a pure state machine every ledger runs).
-//! - What changes cause: `event` (the outbox and bus envelope; `event_decode` reads it),
+//! - What changes cause: `event` (the outbox and bus envelope; `event_decode` reads it,
+//!   `event_encode` writes it),
 //!   `notification` (who hears of an event), `audit` (the trail's entries) and
 //!   [`announcement`] (a catalog write's event and audit entry, built once for every
 //!   backend).
@@ -21,10 +23,12 @@ mod book;
 mod drop;
 mod event;
 mod event_decode;
+mod event_encode;
 mod lifecycle;
 mod money;
 mod notification;
 mod order;
+mod order_encode;
 mod password;
 mod product;
 mod sign_in;

@@ -45,6 +45,8 @@ impl Default for CacheTtls {
 /// starts with the entries' encoding version ([`ENCODING`](keys::ENCODING)): cached JSON
 /// is answered as it is, so an instance must never read another encoding's entries.
 pub mod keys {
+    use uuid::Uuid;
+
     use super::*;
 
     /// The version of the cached values' JSON; change it whenever a cached type's `serde`
@@ -53,24 +55,37 @@ pub mod keys {
 
     /// A creator profile.
     pub fn creator(id: CreatorId) -> String {
-        format!("{ENCODING}:creator:{id}")
+        keyed("creator", id.as_uuid())
     }
     /// A product.
     pub fn product(id: ProductId) -> String {
-        format!("{ENCODING}:product:{id}")
+        keyed("product", id.as_uuid())
     }
     /// A drop.
     pub fn drop(id: DropId) -> String {
-        format!("{ENCODING}:drop:{id}")
+        keyed("drop", id.as_uuid())
     }
     /// A drop's stock.
     pub fn stock(id: DropId) -> String {
-        format!("{ENCODING}:stock:{id}")
+        keyed("stock", id.as_uuid())
     }
     /// The first page (default size) of live drops: the read model behind "browse live
     /// drops", refreshed by the cache invalidator when a drop's status changes.
     pub fn live_drops() -> String {
         format!("{ENCODING}:drops:live:first")
+    }
+
+    /// `v1:<kind>:<id>`, the id as its `Display` writes it. Built by hand: a cached read
+    /// and every event's invalidation make one, and `format!` took about 800 instructions
+    /// of a read's 35,000 (callgrind).
+    fn keyed(kind: &str, id: Uuid) -> String {
+        let mut key = String::with_capacity(ENCODING.len() + kind.len() + 2 + 36);
+        key.push_str(ENCODING);
+        key.push(':');
+        key.push_str(kind);
+        key.push(':');
+        key.push_str(id.hyphenated().encode_lower(&mut Uuid::encode_buffer()));
+        key
     }
 }
 
@@ -103,4 +118,19 @@ pub trait Cache: Send + Sync + Debug + 'static {
     }
     /// Hit and miss counters.
     fn stats(&self) -> CacheStats;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_key_is_the_encoding_the_kind_and_the_id_as_displayed() {
+        let (creator, product, drop) = (CreatorId::new(), ProductId::new(), DropId::new());
+        assert_eq!(keys::creator(creator), format!("v1:creator:{creator}"));
+        assert_eq!(keys::product(product), format!("v1:product:{product}"));
+        assert_eq!(keys::drop(drop), format!("v1:drop:{drop}"));
+        assert_eq!(keys::stock(drop), format!("v1:stock:{drop}"));
+        assert_eq!(keys::live_drops(), "v1:drops:live:first");
+    }
 }

@@ -33,13 +33,10 @@ pub struct OrderResponse {
 /// answer.
 pub fn order_response(answer: &OrderAnswer) -> OrderResponse {
     match answer {
-        Ok(order) => {
-            // Sized for a typical order (about 300 bytes) so encoding does not regrow it.
-            let mut body = Vec::with_capacity(384);
-            // Serializing plain data with string keys into a Vec cannot fail.
-            let _ = serde_json::to_writer(&mut body, order);
-            OrderResponse { status: 201, body }
-        }
+        Ok(order) => OrderResponse {
+            status: 201,
+            body: order.to_json(),
+        },
         Err(rejection) => {
             let problem = Problem::from_rejection(rejection);
             OrderResponse {

@@ -18,9 +18,9 @@ pub struct Frame {
 impl Frame {
     /// `event` as a frame of type `event.kind()` with `id`, its JSON as `data`.
     pub fn event(id: &str, event: &Event) -> Self {
-        // The envelope always serializes (ids, strings, numbers, timestamps).
-        let data = serde_json::to_vec(event).unwrap_or_default();
-        let mut frame = Self::build(Some(id), event.kind(), &data);
+        // Copied into a frame of exactly its size: the window keeps frames for minutes,
+        // and its budget counts their length, not a writer's spare room.
+        let mut frame = Self::build(Some(id), event.kind(), &event.to_json());
         frame.occurred_micros = event.occurred_at.timestamp_micros();
         frame
     }

@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use super::batch_error::BatchError;
 use super::book::{bind_stock, stock_saved, update_stock_sql};
-use crate::postgres::codec::{int, order_status};
+use crate::postgres::codec::int;
 use crate::postgres::error::is_unique_violation;
 use crate::postgres::writes::{EventRows, PgQuery, insert_events_sql};
 
@@ -169,7 +169,7 @@ impl<'a> OrderRows<'a> {
             rows.users.push(order.user_id.as_uuid());
             rows.drops.push(order.drop_id.as_uuid());
             rows.qtys.push(int(order.qty.get()));
-            rows.statuses.push(order_status(order.status));
+            rows.statuses.push(order.status.as_str());
             rows.keys.push(order.idempotency_key.as_str());
             rows.times.push(order.created_at);
         }
