@@ -76,7 +76,12 @@ impl Visit for PlainVisitor<'_> {
         let separator = if self.is_empty { "" } else { " " };
         self.is_empty = false;
         let name = name.strip_prefix("r#").unwrap_or(name);
-        self.result = write!(self.writer, "{separator}{name}={value:?}");
+        // The fixed parts as plain writes; only the value goes through `fmt`.
+        self.result = self.writer.write_str(separator).and_then(|()| {
+            self.writer.write_str(name)?;
+            self.writer.write_char('=')?;
+            write!(self.writer, "{value:?}")
+        });
     }
 }
 
