@@ -184,6 +184,64 @@ pub fn join_trace(events: &mut [Event], parent: Option<&TraceParent>) {
     }
 }
 
+/// One payload of every event type, for the codec's tests (ids stamped with `at`).
+#[cfg(test)]
+pub(super) fn every_type(at: DateTime<Utc>) -> Vec<EventData> {
+    use crate::ids::{OrderId, ProductId, UserId};
+
+    let later = at + chrono::TimeDelta::milliseconds(1_500);
+    vec![
+        EventData::CreatorCreated {
+            owner_id: UserId::at(at),
+        },
+        EventData::CreatorUpdated {},
+        EventData::ProductCreated {
+            product_id: ProductId::at(at),
+        },
+        EventData::ProductUpdated {
+            product_id: ProductId::at(at),
+        },
+        EventData::DropCreated {
+            product_id: ProductId::at(at),
+            start_at: at,
+            end_at: later,
+            initial_stock: 4_000_000,
+        },
+        EventData::DropUpdated {
+            start_at: later,
+            end_at: later + chrono::TimeDelta::days(3),
+        },
+        EventData::DropStarted { available: 100 },
+        EventData::DropEnded { available: 0 },
+        EventData::StockLow {
+            available: 9,
+            threshold: 10,
+        },
+        EventData::DropSoldOut {},
+        EventData::DropRestocked {
+            available: u32::MAX,
+        },
+        EventData::OrderConfirmed {
+            order_id: OrderId::at(at),
+            user_id: UserId::at(at),
+            qty: Quantity::try_from(3).unwrap(),
+            available: 41,
+        },
+        EventData::OrderCancelled {
+            order_id: OrderId::at(at),
+            user_id: UserId::at(at),
+            qty: Quantity::try_from(10).unwrap(),
+            available: 1,
+        },
+        EventData::FollowCreated {
+            user_id: UserId::at(at),
+        },
+        EventData::FollowRemoved {
+            user_id: UserId::at(at),
+        },
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -222,59 +222,18 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
-    use crate::domain::Quantity;
-    use crate::ids::{OrderId, ProductId, UserId};
 
-    /// One event of every type.
+    /// One event of every type, every other one without a drop.
     fn every_type() -> Vec<Event> {
         let at = DateTime::<Utc>::from_timestamp_micros(1_765_000_000_123_456).unwrap();
-        let (user_id, product_id, order_id) = (UserId::new(), ProductId::new(), OrderId::at(at));
-        let qty = Quantity::ONE;
-        [
-            EventData::CreatorCreated { owner_id: user_id },
-            EventData::CreatorUpdated {},
-            EventData::ProductCreated { product_id },
-            EventData::ProductUpdated { product_id },
-            EventData::DropCreated {
-                product_id,
-                start_at: at,
-                end_at: at + chrono::Duration::hours(1),
-                initial_stock: 10,
-            },
-            EventData::DropUpdated {
-                start_at: at,
-                end_at: at + chrono::Duration::seconds(1),
-            },
-            EventData::DropStarted { available: 10 },
-            EventData::DropEnded { available: 0 },
-            EventData::StockLow {
-                available: 2,
-                threshold: 3,
-            },
-            EventData::DropSoldOut {},
-            EventData::DropRestocked { available: 1 },
-            EventData::OrderConfirmed {
-                order_id,
-                user_id,
-                qty,
-                available: 9,
-            },
-            EventData::OrderCancelled {
-                order_id,
-                user_id,
-                qty,
-                available: 10,
-            },
-            EventData::FollowCreated { user_id },
-            EventData::FollowRemoved { user_id },
-        ]
-        .into_iter()
-        .enumerate()
-        .map(|(n, data)| {
-            let drop_id = (n % 2 == 0).then(DropId::new);
-            Event::new(data, CreatorId::new(), drop_id, at)
-        })
-        .collect()
+        crate::domain::event::every_type(at)
+            .into_iter()
+            .enumerate()
+            .map(|(n, data)| {
+                let drop_id = (n % 2 == 0).then(DropId::new);
+                Event::new(data, CreatorId::new(), drop_id, at)
+            })
+            .collect()
     }
 
     #[test]

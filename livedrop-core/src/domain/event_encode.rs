@@ -101,65 +101,11 @@ fn write_payload(data: &EventData, out: &mut Vec<u8>) {
 
 #[cfg(test)]
 mod tests {
-    use chrono::{DateTime, TimeZone, Utc};
+    use chrono::{TimeZone, Utc};
 
     use super::*;
-    use crate::domain::Quantity;
-    use crate::ids::{CreatorId, DropId, OrderId, ProductId, UserId};
-
-    fn every_variant(at: DateTime<Utc>) -> Vec<EventData> {
-        let later = at + chrono::TimeDelta::milliseconds(1_500);
-        vec![
-            EventData::CreatorCreated {
-                owner_id: UserId::at(at),
-            },
-            EventData::CreatorUpdated {},
-            EventData::ProductCreated {
-                product_id: ProductId::at(at),
-            },
-            EventData::ProductUpdated {
-                product_id: ProductId::at(at),
-            },
-            EventData::DropCreated {
-                product_id: ProductId::at(at),
-                start_at: at,
-                end_at: later,
-                initial_stock: 4_000_000,
-            },
-            EventData::DropUpdated {
-                start_at: later,
-                end_at: later + chrono::TimeDelta::days(3),
-            },
-            EventData::DropStarted { available: 100 },
-            EventData::DropEnded { available: 0 },
-            EventData::StockLow {
-                available: 9,
-                threshold: 10,
-            },
-            EventData::DropSoldOut {},
-            EventData::DropRestocked {
-                available: u32::MAX,
-            },
-            EventData::OrderConfirmed {
-                order_id: OrderId::at(at),
-                user_id: UserId::at(at),
-                qty: Quantity::try_from(3).unwrap(),
-                available: 41,
-            },
-            EventData::OrderCancelled {
-                order_id: OrderId::at(at),
-                user_id: UserId::at(at),
-                qty: Quantity::try_from(10).unwrap(),
-                available: 1,
-            },
-            EventData::FollowCreated {
-                user_id: UserId::at(at),
-            },
-            EventData::FollowRemoved {
-                user_id: UserId::at(at),
-            },
-        ]
-    }
+    use crate::domain::event::every_type;
+    use crate::ids::{CreatorId, DropId};
 
     #[test]
     fn every_event_is_written_byte_for_byte_as_serde_writes_it() {
@@ -173,7 +119,7 @@ mod tests {
         ];
         let mut written = 0;
         for at in instants {
-            for data in every_variant(at) {
+            for data in every_type(at) {
                 for drop_id in [None, Some(DropId::at(at))] {
                     let event = Event::new(data.clone(), CreatorId::at(at), drop_id, at);
                     let serde = serde_json::to_vec(&event).unwrap();
@@ -192,7 +138,7 @@ mod tests {
     #[test]
     fn what_is_written_reads_back_as_the_same_event() {
         let at = Utc::now();
-        for data in every_variant(at) {
+        for data in every_type(at) {
             let event = Event::new(data, CreatorId::at(at), Some(DropId::at(at)), at);
             let read: Event = serde_json::from_slice(&event.to_json()).unwrap();
             assert_eq!(read, event);
