@@ -18,8 +18,8 @@ pub struct Frame {
 impl Frame {
     /// `event` as a frame of type `event.kind()` with `id`, its JSON as `data`.
     pub fn event(id: &str, event: &Event) -> Self {
-        // Copied into a frame of exactly its size: the window keeps frames for minutes,
-        // and its budget counts their length, not a writer's spare room.
+        // Copied into a frame of exactly its size: the window keeps frames up to two
+        // minutes, and its budget counts their length, not a writer's spare room.
         let mut frame = Self::build(Some(id), event.kind(), &event.to_json());
         frame.occurred_micros = event.occurred_at.timestamp_micros();
         frame
