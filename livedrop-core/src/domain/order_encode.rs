@@ -10,7 +10,8 @@ use crate::json_object::Object;
 impl Order {
     /// The order as JSON: exactly the bytes `serde_json::to_vec(self)` gives.
     pub fn to_json(&self) -> Vec<u8> {
-        // Room for an order with a long key, so the buffer is not regrown.
+        // Room for a confirmed order (about 230 bytes and its key) with a key of up to 150
+        // characters; a longer key regrows the buffer once.
         let mut out = Vec::with_capacity(384);
         self.write_json(&mut out);
         out
